@@ -1,0 +1,312 @@
+//! Diagnostics: every problem found in a configuration, collected (never thrown) and printed the
+//! way `haproxy -c` prints them, with a column and a source excerpt added where we know them.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// `.diag` output, shown only in diagnostic mode.
+    Diag,
+    Notice,
+    Warning,
+    Alert,
+}
+
+impl Severity {
+    /// HAProxy's tag, padded to the same width as HAProxy pads it.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Severity::Alert => "[ALERT]    ",
+            Severity::Warning => "[WARNING]  ",
+            Severity::Notice => "[NOTICE]   ",
+            Severity::Diag => "[DIAG]     ",
+        }
+    }
+}
+
+/// How the location is written in the message; HAProxy uses several shapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Loc {
+    /// No location: `config : Proxy 'fe': unable to find ...`.
+    None,
+    /// `parsing [file:line] : msg`.
+    Parsing { file: Arc<str>, line: u32 },
+    /// `parsing [file:line]: msg` (tokenizer errors, no space before the colon).
+    ParsingTight { file: Arc<str>, line: u32 },
+    /// `[file:line] : msg` (checks made after parsing that still know their line).
+    Bracket { file: Arc<str>, line: u32 },
+    /// `parsing [file:line]` with no trailing separator: the message starts with its own `:`.
+    ParsingRaw { file: Arc<str>, line: u32 },
+    /// `Parsing [file:line]: msg` (capital P: duplicate proxy names).
+    CapParsing { file: Arc<str>, line: u32 },
+}
+
+impl Loc {
+    pub fn file_line(&self) -> Option<(&str, u32)> {
+        match self {
+            Loc::None => None,
+            Loc::Parsing { file, line }
+            | Loc::ParsingTight { file, line }
+            | Loc::Bracket { file, line }
+            | Loc::ParsingRaw { file, line }
+            | Loc::CapParsing { file, line } => Some((file, *line)),
+        }
+    }
+}
+
+/// One message for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// The `<context> :` part, `config` for almost everything.
+    pub context: Option<&'static str>,
+    pub loc: Loc,
+    pub msg: String,
+    /// Continuation lines, printed as `   | <line>` like HAProxy's multi-line warnings.
+    pub detail: Vec<String>,
+    /// Lines printed verbatim after the headline (HAProxy's excerpt with a caret).
+    pub detail_raw: Vec<String>,
+    /// haproxide's addition: the column (1-based) and the source line, shown under the message.
+    pub col: Option<u32>,
+    pub source_line: Option<String>,
+    /// haproxide's addition: an explanation printed after HAProxy's text (`   = <note>`).
+    pub note: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(severity: Severity, loc: Loc, msg: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            context: Some("config"),
+            loc,
+            msg: msg.into(),
+            detail: Vec::new(),
+            detail_raw: Vec::new(),
+            col: None,
+            source_line: None,
+            note: None,
+        }
+    }
+    pub fn with_col(mut self, col: u32) -> Self {
+        self.col = Some(col);
+        self
+    }
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+    pub fn with_detail(mut self, lines: &[&str]) -> Self {
+        self.detail = lines.iter().map(|s| s.to_string()).collect();
+        self
+    }
+    pub fn without_context(mut self) -> Self {
+        self.context = None;
+        self
+    }
+
+    /// The HAProxy-shaped first line, without the severity tag and pid.
+    pub fn headline(&self) -> String {
+        let mut s = String::new();
+        if let Some(ctx) = self.context {
+            s.push_str(ctx);
+            s.push_str(" : ");
+        }
+        match &self.loc {
+            Loc::None => {}
+            Loc::Parsing { file, line } => {
+                let _ = write!(s, "parsing [{file}:{line}] : ");
+            }
+            Loc::ParsingTight { file, line } => {
+                let _ = write!(s, "parsing [{file}:{line}]: ");
+            }
+            Loc::Bracket { file, line } => {
+                let _ = write!(s, "[{file}:{line}] : ");
+            }
+            Loc::ParsingRaw { file, line } => {
+                let _ = write!(s, "parsing [{file}:{line}]");
+            }
+            Loc::CapParsing { file, line } => {
+                let _ = write!(s, "Parsing [{file}:{line}]: ");
+            }
+        }
+        s.push_str(&self.msg);
+        s
+    }
+
+    /// Render for stderr: `[ALERT]    (pid) : config : parsing [f:l] : msg` plus our extras.
+    pub fn render(&self, pid: u32, extras: bool) -> String {
+        let mut out = format!("{}({}) : {}\n", self.severity.tag(), pid, self.headline());
+        for d in &self.detail_raw {
+            let _ = writeln!(out, "{d}");
+        }
+        for d in &self.detail {
+            let _ = writeln!(out, "   | {d}");
+        }
+        if extras {
+            if let (Some(src), Some((file, line))) = (&self.source_line, self.loc.file_line()) {
+                let col = self.col.unwrap_or(1).max(1);
+                let gutter = format!("{line}");
+                let _ = writeln!(out, "   --> {file}:{line}:{col}");
+                let _ = writeln!(out, "   {gutter} | {}", src.trim_end_matches(['\r', '\n']));
+                let pad: String =
+                    src.chars().take(col as usize - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+                let width = src.chars().skip(col as usize - 1).take_while(|c| !c.is_whitespace()).count().max(1);
+                let _ = writeln!(out, "   {} | {pad}{}", " ".repeat(gutter.len()), "^".repeat(width));
+            }
+            if let Some(note) = &self.note {
+                let _ = writeln!(out, "   = {note}");
+            }
+        }
+        out
+    }
+}
+
+/// The diagnostics of one run, in the order they were found.
+#[derive(Debug, Default, Clone)]
+pub struct Diags {
+    pub list: Vec<Diagnostic>,
+}
+
+impl Diags {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.list.push(d);
+    }
+    pub fn alert(&mut self, loc: Loc, msg: impl Into<String>) {
+        self.push(Diagnostic::new(Severity::Alert, loc, msg));
+    }
+    pub fn warning(&mut self, loc: Loc, msg: impl Into<String>) {
+        self.push(Diagnostic::new(Severity::Warning, loc, msg));
+    }
+    pub fn notice(&mut self, loc: Loc, msg: impl Into<String>) {
+        self.push(Diagnostic::new(Severity::Notice, loc, msg));
+    }
+    pub fn alerts(&self) -> usize {
+        self.count(Severity::Alert)
+    }
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+    pub fn count(&self, sev: Severity) -> usize {
+        self.list.iter().filter(|d| d.severity == sev).count()
+    }
+    pub fn has_alerts(&self) -> bool {
+        self.alerts() > 0
+    }
+    pub fn extend(&mut self, other: Diags) {
+        self.list.extend(other.list);
+    }
+    /// The first alert, which the compat harness compares with HAProxy's.
+    pub fn first_alert(&self) -> Option<&Diagnostic> {
+        self.list.iter().find(|d| d.severity == Severity::Alert)
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The closest candidate to `word`, if it is close enough to be a plausible typo.
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).clamp(1, 3);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// HAProxy's keyword suggestion: each word is fingerprinted by its letter transitions (with
+/// begin and end markers, digits and symbols folded), the closest fingerprint wins, and nothing is
+/// suggested when the distance exceeds twice either word's length.
+pub fn haproxy_suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    fn class(c: char) -> usize {
+        match c.to_ascii_lowercase() {
+            c @ 'a'..='z' => c as usize - 'a' as usize + 1,
+            '0'..='9' => 27,
+            _ => 28,
+        }
+    }
+    fn fingerprint(w: &str) -> Vec<(usize, i32)> {
+        let mut fp = std::collections::BTreeMap::new();
+        let mut from = 28;
+        for c in w.chars() {
+            let to = class(c);
+            *fp.entry(from * 32 + to).or_insert(0) += 1;
+            from = to;
+        }
+        *fp.entry(from * 32 + 28).or_insert(0) += 1;
+        fp.into_iter().collect()
+    }
+    fn distance(a: &[(usize, i32)], b: &[(usize, i32)]) -> usize {
+        let mut m: std::collections::BTreeMap<usize, i32> = a.iter().copied().collect();
+        for (k, v) in b {
+            *m.entry(*k).or_insert(0) -= v;
+        }
+        m.values().map(|v| v.unsigned_abs() as usize).sum()
+    }
+    let wfp = fingerprint(word);
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = distance(&wfp, &fingerprint(c));
+        if best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    let (d, c) = best?;
+    if d > 2 * word.len() || d > 2 * c.len() {
+        return None;
+    }
+    Some(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_like_haproxy() {
+        let d = Diagnostic::new(
+            Severity::Alert,
+            Loc::Parsing { file: "a.cfg".into(), line: 2 },
+            "unknown keyword 'nosuchkw' in 'global' section",
+        );
+        assert_eq!(
+            d.render(42, false),
+            "[ALERT]    (42) : config : parsing [a.cfg:2] : unknown keyword 'nosuchkw' in 'global' section\n"
+        );
+        let w = Diagnostic::new(Severity::Warning, Loc::None, "missing timeouts for frontend 'fe'.")
+            .with_detail(&["While not properly invalid"]);
+        assert_eq!(
+            w.render(7, false),
+            "[WARNING]  (7) : config : missing timeouts for frontend 'fe'.\n   | While not properly invalid\n"
+        );
+    }
+
+    #[test]
+    fn haproxy_style_suggestions() {
+        assert_eq!(haproxy_suggest("weigth", ["weight", "backup", "check"]), Some("weight"));
+        assert_eq!(haproxy_suggest("foo", ["tfo", "backup", "weight"]), Some("tfo"));
+        assert_eq!(haproxy_suggest("qqqqqqqq", ["backup"]), None);
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(nearest("redispach", ["redispatch", "httplog", "tcplog"]), Some("redispatch"));
+        assert_eq!(nearest("zzzzzz", ["redispatch"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

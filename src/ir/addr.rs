@@ -1,0 +1,308 @@
+//! Socket address arguments as HAProxy writes them (`str2sa_range`): family prefixes
+//! (`ipv4@`, `ipv6@`, `unix@`, `abns@`, `fd@`, `sockpair@`, `udp@` ...), `host:port`,
+//! `[v6]:port`, `*`/`::` wildcards, port ranges (`80-90`, bind side), port offsets (`+1`, server
+//! side), and host names resolved with the system resolver as HAProxy does at parse time.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// No prefix: IPv4 or IPv6, decided by the address itself.
+    Inet,
+    Ipv4,
+    Ipv6,
+    Unix,
+    Abns,
+    Fd,
+    SockPair,
+    Udp,
+    Udp4,
+    Udp6,
+}
+
+/// The port part of an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PortSpec {
+    /// No port given (servers may omit it: they use the client's destination port).
+    None,
+    Fixed(u16),
+    /// `low-high`, bind side only.
+    Range(u16, u16),
+    /// `+N` / `-N`: the client's destination port shifted (server side only).
+    Offset(i32),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Host {
+    /// `*`, empty, `0.0.0.0` written as a wildcard: any address.
+    Any,
+    Ip(IpAddr),
+    /// A name resolved at parse time; the name is kept for `show servers state` (`srv_fqdn`).
+    Resolved {
+        name: String,
+        ip: IpAddr,
+    },
+    /// A name left unresolved (server `init-addr none`, or resolvers at runtime).
+    Unresolved(String),
+    Path(String),
+    Fd(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Address {
+    pub family: Family,
+    pub host: Host,
+    pub port: PortSpec,
+    /// The text as written, for messages.
+    pub text: String,
+}
+
+impl Address {
+    pub fn ip(&self) -> Option<IpAddr> {
+        match &self.host {
+            Host::Any => Some(if self.family == Family::Ipv6 {
+                IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+            } else {
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+            }),
+            Host::Ip(ip) | Host::Resolved { ip, .. } => Some(*ip),
+            _ => None,
+        }
+    }
+    pub fn fixed_port(&self) -> Option<u16> {
+        match self.port {
+            PortSpec::Fixed(p) => Some(p),
+            _ => None,
+        }
+    }
+    /// The socket addresses a listener binds: one per port of a range.
+    pub fn socket_addrs(&self) -> Vec<SocketAddr> {
+        let Some(ip) = self.ip() else {
+            return Vec::new();
+        };
+        match self.port {
+            PortSpec::Fixed(p) => vec![SocketAddr::new(ip, p)],
+            PortSpec::Range(a, b) => (a..=b).map(|p| SocketAddr::new(ip, p)).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AddrError {
+    #[error("invalid address: '{host}' in '{text}'")]
+    InvalidAddress { host: String, text: String },
+    #[error("invalid port '{0}'")]
+    InvalidPort(String),
+    #[error("invalid port range '{0}'")]
+    InvalidRange(String),
+    #[error("missing port specification in '{0}'")]
+    MissingPort(String),
+    #[error("port offsets are not allowed in '{0}'")]
+    OffsetNotAllowed(String),
+    #[error("port ranges are not allowed in '{0}'")]
+    RangeNotAllowed(String),
+    #[error("unknown address family '{0}' in '{1}'")]
+    UnknownFamily(String, String),
+    #[error("could not resolve address '{0}'")]
+    Unresolvable(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// What the caller accepts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AddrOpts {
+    pub port_required: bool,
+    pub allow_range: bool,
+    pub allow_offset: bool,
+    /// Resolve names now (true) or keep them unresolved (false, e.g. `init-addr none`).
+    pub resolve: bool,
+    /// Datagram context (log targets): `udp@` is the default meaning.
+    pub dgram: bool,
+}
+
+const PREFIXES: &[(&str, Family)] = &[
+    ("ipv4@", Family::Ipv4),
+    ("ipv6@", Family::Ipv6),
+    ("tcp4@", Family::Ipv4),
+    ("tcp6@", Family::Ipv6),
+    ("tcp@", Family::Inet),
+    ("unix@", Family::Unix),
+    ("uxst@", Family::Unix),
+    ("uxdg@", Family::Unix),
+    ("abns@", Family::Abns),
+    ("fd@", Family::Fd),
+    ("sockpair@", Family::SockPair),
+    ("udp4@", Family::Udp4),
+    ("udp6@", Family::Udp6),
+    ("udp@", Family::Udp),
+];
+
+/// Resolve a host name with the system resolver, preferring IPv4 like HAProxy's default
+/// `init-addr libc` lookup does when both families answer.
+pub fn resolve(name: &str, family: Family) -> Option<IpAddr> {
+    let addrs: Vec<SocketAddr> = (name, 0u16).to_socket_addrs().ok()?.collect();
+    let want_v6 = matches!(family, Family::Ipv6 | Family::Udp6);
+    let want_v4 = matches!(family, Family::Ipv4 | Family::Udp4);
+    addrs
+        .iter()
+        .find(|a| (want_v6 && a.is_ipv6()) || (want_v4 && a.is_ipv4()) || (!want_v4 && !want_v6))
+        .map(|a| a.ip())
+}
+
+fn parse_port(text: &str, whole: &str, opts: AddrOpts) -> Result<PortSpec, AddrError> {
+    if text.is_empty() {
+        return if opts.port_required { Err(AddrError::MissingPort(whole.to_string())) } else { Ok(PortSpec::None) };
+    }
+    if let Some(rest) = text.strip_prefix('+').or_else(|| text.strip_prefix('-')) {
+        if !opts.allow_offset {
+            return Err(AddrError::InvalidPort(text.to_string()));
+        }
+        let n: i32 = rest.parse().map_err(|_| AddrError::InvalidPort(text.to_string()))?;
+        return Ok(PortSpec::Offset(if text.starts_with('-') { -n } else { n }));
+    }
+    if let Some((lo, hi)) = text.split_once('-') {
+        if !opts.allow_range {
+            return Err(AddrError::InvalidPort(text.to_string()));
+        }
+        let lo: u16 = lo.parse().ok().filter(|p| *p > 0).ok_or_else(|| AddrError::InvalidPort(text.to_string()))?;
+        let hi: u16 = hi.parse().ok().filter(|p| *p > 0).ok_or_else(|| AddrError::InvalidPort(text.to_string()))?;
+        if hi < lo {
+            return Err(AddrError::InvalidRange(text.to_string()));
+        }
+        return Ok(PortSpec::Range(lo, hi));
+    }
+    match text.parse::<u32>() {
+        Ok(p) if p <= 65535 => Ok(PortSpec::Fixed(p as u16)),
+        _ => Err(AddrError::InvalidPort(text.to_string())),
+    }
+}
+
+/// Parse one address (no commas: callers split comma lists first).
+pub fn parse_address(text: &str, opts: AddrOpts) -> Result<Address, AddrError> {
+    let mut family = Family::Inet;
+    let mut rest = text;
+    if let Some(at) = text.find('@') {
+        let pfx = &text[..=at];
+        match PREFIXES.iter().find(|(p, _)| *p == pfx) {
+            Some((_, f)) => {
+                family = *f;
+                rest = &text[at + 1..];
+            }
+            None if !text.starts_with('/') => {
+                return Err(AddrError::UnknownFamily(pfx.to_string(), text.to_string()));
+            }
+            None => {}
+        }
+    }
+    match family {
+        Family::Unix | Family::Abns => {
+            return Ok(Address {
+                family,
+                host: Host::Path(rest.to_string()),
+                port: PortSpec::None,
+                text: text.to_string(),
+            })
+        }
+        Family::Fd | Family::SockPair => {
+            return Ok(Address {
+                family,
+                host: Host::Fd(rest.to_string()),
+                port: PortSpec::None,
+                text: text.to_string(),
+            })
+        }
+        _ => {}
+    }
+    if family == Family::Inet && rest.starts_with('/') {
+        return Ok(Address {
+            family: Family::Unix,
+            host: Host::Path(rest.to_string()),
+            port: PortSpec::None,
+            text: text.to_string(),
+        });
+    }
+    // Split host and port: `[v6]:port`, or the last colon.
+    let (host_txt, port_txt) = if let Some(inner) = rest.strip_prefix('[') {
+        match inner.find(']') {
+            Some(end) => {
+                let after = &inner[end + 1..];
+                let port = after.strip_prefix(':').unwrap_or(after);
+                (&inner[..end], port)
+            }
+            None => return Err(AddrError::InvalidAddress { host: rest.to_string(), text: text.to_string() }),
+        }
+    } else {
+        match rest.rfind(':') {
+            Some(c) => (&rest[..c], &rest[c + 1..]),
+            None => (rest, ""),
+        }
+    };
+    let port = parse_port(port_txt, text, opts)?;
+    let host = if host_txt.is_empty() || host_txt == "*" {
+        Host::Any
+    } else if let Ok(ip) = host_txt.parse::<IpAddr>() {
+        match (family, ip) {
+            (Family::Ipv4 | Family::Udp4, IpAddr::V6(_)) | (Family::Ipv6 | Family::Udp6, IpAddr::V4(_)) => {
+                return Err(AddrError::InvalidAddress { host: host_txt.to_string(), text: text.to_string() })
+            }
+            _ => Host::Ip(ip),
+        }
+    } else if !opts.resolve {
+        Host::Unresolved(host_txt.to_string())
+    } else {
+        match resolve(host_txt, family) {
+            Some(ip) => Host::Resolved { name: host_txt.to_string(), ip },
+            None => return Err(AddrError::InvalidAddress { host: host_txt.to_string(), text: text.to_string() }),
+        }
+    };
+    Ok(Address { family, host, port, text: text.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bind_opts() -> AddrOpts {
+        AddrOpts { port_required: true, allow_range: true, resolve: true, ..Default::default() }
+    }
+
+    #[test]
+    fn bind_forms() {
+        let a = parse_address(":80", bind_opts()).unwrap();
+        assert_eq!((a.host, a.port), (Host::Any, PortSpec::Fixed(80)));
+        let a = parse_address("*:8000-8002", bind_opts()).unwrap();
+        assert_eq!(a.port, PortSpec::Range(8000, 8002));
+        let a = parse_address("ipv6@:::443", bind_opts()).unwrap();
+        assert_eq!(a.family, Family::Ipv6);
+        let a = parse_address("[::1]:80", bind_opts()).unwrap();
+        assert_eq!(a.host, Host::Ip("::1".parse().unwrap()));
+        let a = parse_address("/run/x.sock", bind_opts()).unwrap();
+        assert_eq!(a.family, Family::Unix);
+        let a = parse_address("fd@${FD}", bind_opts()).unwrap();
+        assert_eq!(a.host, Host::Fd("${FD}".into()));
+    }
+
+    #[test]
+    fn bind_errors() {
+        assert_eq!(
+            parse_address("1.2.3.4.5:80", bind_opts()),
+            Err(AddrError::InvalidAddress { host: "1.2.3.4.5".into(), text: "1.2.3.4.5:80".into() })
+        );
+        assert_eq!(parse_address(":99999", bind_opts()), Err(AddrError::InvalidPort("99999".into())));
+        assert_eq!(parse_address("127.0.0.1", bind_opts()), Err(AddrError::MissingPort("127.0.0.1".into())));
+    }
+
+    #[test]
+    fn server_forms() {
+        let o = AddrOpts { allow_offset: true, resolve: true, ..Default::default() };
+        assert_eq!(parse_address("127.0.0.1", o).unwrap().port, PortSpec::None);
+        assert_eq!(parse_address("127.0.0.1:+1", o).unwrap().port, PortSpec::Offset(1));
+        assert_eq!(parse_address("localhost:80", o).unwrap().ip(), Some("127.0.0.1".parse().unwrap()));
+        let o = AddrOpts { resolve: false, ..o };
+        assert_eq!(parse_address("app.invalid:80", o).unwrap().host, Host::Unresolved("app.invalid".into()));
+    }
+}

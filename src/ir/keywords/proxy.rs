@@ -1,0 +1,583 @@
+//! Proxy sections (defaults, frontend, backend, listen): the keyword table, the `no`/`default`
+//! modifiers, capability checks, and the core keywords. Larger families live beside this file
+//! (server.rs, bind.rs, options.rs).
+
+use crate::config::ast::Directive;
+use crate::config::diag::{Diagnostic, Loc, Severity};
+use crate::ir::types::{
+    AclDef, Balance, Caps, Condition, ErrorFile, Global, HashFunction, HashMethod, Mode, NameRef, Proxy, Rule,
+};
+use crate::ir::values::{self, TimeError};
+
+use super::global::too_many;
+use super::{Modifier, Reporter, Status};
+
+/// Whether parsing may go on after a directive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// HAProxy's ERR_ABORT: stop reading the configuration.
+    Abort,
+}
+
+/// Per-section parsing state that is not part of the IR.
+#[derive(Debug, Default)]
+pub struct SectionState {
+    pub modifier: Modifier,
+}
+
+pub struct Cx<'r, 'a> {
+    pub r: &'r mut Reporter<'a>,
+    pub p: &'r mut Proxy,
+    pub st: &'r mut SectionState,
+    pub global: &'r Global,
+}
+
+type Handler = fn(&mut Cx, &Directive) -> Flow;
+
+pub struct Keyword {
+    pub name: &'static str,
+    pub status: Status,
+    pub handler: Handler,
+}
+
+const fn kw(name: &'static str, status: Status, handler: Handler) -> Keyword {
+    Keyword { name, status, handler }
+}
+
+use Status::Supported;
+
+/// Keywords of proxy sections, first word only; multi-word families dispatch inside.
+pub const KEYWORDS: &[Keyword] = &[
+    kw("mode", Supported, mode),
+    kw("id", Supported, id),
+    kw("description", Supported, description),
+    kw("disabled", Supported, |cx, d| {
+        if !too_many(cx.r, d, 0) {
+            cx.p.disabled = true;
+        }
+        Flow::Continue
+    }),
+    kw("enabled", Supported, |cx, d| {
+        if !too_many(cx.r, d, 0) {
+            cx.p.disabled = false;
+        }
+        Flow::Continue
+    }),
+    kw("bind", Supported, super::bind::bind),
+    kw("server", Supported, super::server::server),
+    kw("default-server", Supported, super::server::default_server),
+    kw("server-template", Supported, super::server::server_template),
+    kw("option", Supported, super::options::option),
+    kw("timeout", Supported, timeout),
+    kw("balance", Supported, balance),
+    kw("hash-type", Supported, hash_type),
+    kw("maxconn", Supported, maxconn),
+    kw("fullconn", Supported, fullconn),
+    kw("retries", Supported, retries),
+    kw("default_backend", Supported, default_backend),
+    kw("use_backend", Supported, use_backend),
+    kw("acl", Supported, acl),
+    kw("monitor-uri", Supported, monitor_uri),
+    kw("monitor", Supported, monitor),
+    kw("errorfile", Supported, errorfile),
+];
+
+/// Run one directive of a proxy section.
+pub fn handle(r: &mut Reporter, p: &mut Proxy, st: &mut SectionState, global: &Global, d: &Directive) -> Flow {
+    // `no` and `default` prefixes: only some keywords accept them.
+    let (modifier, d) = match d.keyword() {
+        "no" | "default" if d.len() > 1 => {
+            let m = if d.keyword() == "no" { Modifier::No } else { Modifier::Default };
+            let mut shifted = d.clone();
+            shifted.words.remove(0);
+            (m, std::borrow::Cow::Owned(shifted))
+        }
+        _ => (Modifier::None, std::borrow::Cow::Borrowed(d)),
+    };
+    let d: &Directive = &d;
+    st.modifier = modifier;
+    let name = d.keyword();
+    if modifier != Modifier::None && !matches!(name, "option" | "log") {
+        r.push(Diagnostic::new(
+            Severity::Alert,
+            Loc::ParsingTight { file: d.span.file.clone(), line: d.span.line },
+            "negation/default currently supported only for options, log, busy-polling, set-dumpable, strict-limits, insecure-fork-wanted and numa-cpu-mapping.",
+        ));
+        return Flow::Continue;
+    }
+    let Some(k) = KEYWORDS.iter().find(|k| k.name == name) else {
+        let section = if p.is_defaults() {
+            "defaults"
+        } else if p.caps == Caps::LISTEN {
+            "listen"
+        } else if p.caps.frontend {
+            "frontend"
+        } else {
+            "backend"
+        };
+        let names: Vec<&str> = KEYWORDS.iter().map(|k| k.name).collect();
+        r.unknown_keyword(d, section, &names);
+        return Flow::Continue;
+    };
+    let mut cx = Cx { r, p, st, global };
+    let before = cx.r.diags.alerts();
+    let flow = (k.handler)(&mut cx, d);
+    if cx.r.diags.alerts() == before {
+        match k.status {
+            Status::Supported => {}
+            Status::Rejected => cx.r.not_yet(d, name),
+            Status::Ignored => cx.r.warning(d, format!("'{name}' has no effect in haproxide and is ignored.")),
+        }
+    }
+    flow
+}
+
+impl Cx<'_, '_> {
+    /// HAProxy's `warnifnotcap`: a warning when the proxy lacks a capability; parsing goes on.
+    pub fn warn_if_not_cap(&mut self, d: &Directive, need_backend: bool, hint: &str) -> bool {
+        let has = if need_backend { self.p.caps.backend } else { self.p.caps.frontend };
+        if !has {
+            let cap = if need_backend { "backend" } else { "frontend" };
+            self.r.warning(
+                d,
+                format!("'{}' ignored because {} has no {cap} capability.{hint}", d.keyword(), self.p.describe()),
+            );
+        }
+        !has
+    }
+    /// HAProxy's "not allowed in 'defaults' section" for keywords that need a real proxy.
+    pub fn alert_if_defaults(&mut self, d: &Directive) -> bool {
+        if self.p.is_defaults() {
+            self.r.alert(d, format!("'{}' not allowed in 'defaults' section.", d.keyword()));
+        }
+        self.p.is_defaults()
+    }
+    pub fn alert_tight(&mut self, d: &Directive, msg: impl Into<String>) {
+        self.r.push(super::with_source(
+            Diagnostic::new(Severity::Alert, Loc::ParsingTight { file: d.span.file.clone(), line: d.span.line }, msg),
+            d,
+            0,
+        ));
+    }
+}
+
+/// Split `<words> [if|unless <cond>]` into the words and the condition.
+pub fn split_condition(d: &Directive, from: usize) -> (Vec<String>, Option<Condition>) {
+    let words: Vec<String> = d.args_from(from).map(String::from).collect();
+    match words.iter().position(|w| w == "if" || w == "unless") {
+        Some(pos) => {
+            let negate = words[pos] == "unless";
+            let terms = words[pos + 1..].to_vec();
+            (words[..pos].to_vec(), Some(Condition { negate, terms }))
+        }
+        None => (words, None),
+    }
+}
+
+fn mode(cx: &mut Cx, d: &Directive) -> Flow {
+    if too_many(cx.r, d, 1) {
+        return Flow::Continue;
+    }
+    cx.p.mode = match d.arg(1) {
+        "http" => Mode::Http,
+        "tcp" => Mode::Tcp,
+        "log" => Mode::Log,
+        other => {
+            cx.r.alert_at(d, 1, format!("unknown proxy mode '{other}'."));
+            return Flow::Continue;
+        }
+    };
+    cx.p.mode_set = true;
+    Flow::Continue
+}
+
+fn id(cx: &mut Cx, d: &Directive) -> Flow {
+    if cx.alert_if_defaults(d) {
+        return Flow::Continue;
+    }
+    if !d.has_arg(1) {
+        cx.alert_tight(d, "'id' expects an integer argument.");
+        return Flow::Continue;
+    }
+    let v = values::atoi(d.arg(1));
+    if v <= 0 {
+        cx.alert_tight(d, "custom id has to be > 0.");
+        return Flow::Continue;
+    }
+    cx.p.id = Some(v as i32);
+    Flow::Continue
+}
+
+fn description(cx: &mut Cx, d: &Directive) -> Flow {
+    if !d.has_arg(1) {
+        // HAProxy reports this one oddly and stops reading the file.
+        cx.alert_tight(d, "'description' expects a string argument.");
+        let msg = format!("Could not open configuration file {} : Success", d.span.file);
+        cx.r.push(Diagnostic::new(Severity::Alert, Loc::None, msg));
+        return Flow::Abort;
+    }
+    cx.p.description = Some(d.args_from(1).collect::<Vec<_>>().join(" "));
+    Flow::Continue
+}
+
+pub fn time_msg(kw: &str, e: &TimeError, arg: &str) -> String {
+    match e {
+        TimeError::Unexpected(c) => format!("unexpected character '{c}' in '{kw}'"),
+        TimeError::Overflow => {
+            format!("timer overflow in argument '{arg}' to '{kw}' (maximum value is 2147483647 ms or ~24.8 days)")
+        }
+        TimeError::Underflow => {
+            format!("timer underflow in argument '{arg}' to '{kw}' (minimum non-null value is 1 ms)")
+        }
+        TimeError::Empty => format!("'{kw}' expects an integer value (in milliseconds)"),
+    }
+}
+
+fn timeout(cx: &mut Cx, d: &Directive) -> Flow {
+    let which = d.arg(1);
+    let (backend_side, frontend_side) = match which {
+        "client" | "clitimeout" | "client-fin" | "http-request" | "http-keep-alive" => (false, true),
+        "server" | "srvtimeout" | "server-fin" | "connect" | "contimeout" | "queue" | "check" => (true, false),
+        "tunnel" => (true, false),
+        "tarpit" => (false, false),
+        _ => {
+            let msg = format!("'timeout' supports 'client', 'server', 'connect', 'check', 'queue', 'http-keep-alive', 'http-request', 'tunnel', 'tarpit', 'client-fin' and 'server-fin' (got '{which}')");
+            cx.r.alert_at(d, 1, msg);
+            return Flow::Continue;
+        }
+    };
+    let kwname = format!("timeout {which}");
+    if (backend_side && !cx.p.caps.backend) || (frontend_side && !cx.p.caps.frontend) {
+        let cap = if backend_side { "backend" } else { "frontend" };
+        cx.r.warning(d, format!("'{kwname}' will be ignored because {} has no {cap} capability", cx.p.describe()));
+    }
+    let v = match values::parse_ms(d.arg(2)) {
+        Ok(v) => v,
+        Err(e) => {
+            cx.r.alert_at(d, 2, time_msg(&kwname, &e, d.arg(2)));
+            return Flow::Continue;
+        }
+    };
+    if d.len() > 3 {
+        cx.r.alert_at(d, 3, format!("'{kwname}' cannot handle unexpected argument '{}'.", d.arg(3)));
+        return Flow::Continue;
+    }
+    let t = &mut cx.p.timeouts;
+    let slot = match which {
+        "client" | "clitimeout" => &mut t.client,
+        "client-fin" => &mut t.client_fin,
+        "server" | "srvtimeout" => &mut t.server,
+        "server-fin" => &mut t.server_fin,
+        "connect" | "contimeout" => &mut t.connect,
+        "check" => &mut t.check,
+        "queue" => &mut t.queue,
+        "http-keep-alive" => &mut t.http_keep_alive,
+        "http-request" => &mut t.http_request,
+        "tunnel" => &mut t.tunnel,
+        _ => &mut t.tarpit,
+    };
+    *slot = Some(v);
+    Flow::Continue
+}
+
+fn balance(cx: &mut Cx, d: &Directive) -> Flow {
+    cx.warn_if_not_cap(d, true, "");
+    if !d.has_arg(1) {
+        // `balance` alone keeps the current algorithm, as HAProxy does.
+        return Flow::Continue;
+    }
+    let algo = d.arg(1);
+    let positive = |cx: &mut Cx, i: usize, what: &str| -> Option<u32> {
+        let v = d.arg(i + 1);
+        match v.parse::<u32>() {
+            Ok(n) if n > 0 || what == "check_post" => Some(n),
+            _ => {
+                cx.r.alert(d, format!("balance {algo} : '{}' expects a positive integer (got '{v}').", d.arg(i)));
+                None
+            }
+        }
+    };
+    let b = match algo {
+        "roundrobin" => Balance::RoundRobin,
+        "static-rr" => Balance::StaticRr,
+        "leastconn" => Balance::LeastConn,
+        "first" => Balance::First,
+        "source" => Balance::Source,
+        "uri" => {
+            let (mut whole, mut len, mut depth, mut path_only) = (false, None, None, false);
+            let mut i = 2;
+            while i < d.len() {
+                match d.arg(i) {
+                    "whole" => whole = true,
+                    "path-only" => path_only = true,
+                    "len" => {
+                        let Some(n) = positive(cx, i, "len") else {
+                            return Flow::Continue;
+                        };
+                        len = Some(n);
+                        i += 1;
+                    }
+                    "depth" => {
+                        let Some(n) = positive(cx, i, "depth") else {
+                            return Flow::Continue;
+                        };
+                        depth = Some(n);
+                        i += 1;
+                    }
+                    other => {
+                        cx.r.alert(
+                            d,
+                            format!("balance uri : unknown option '{other}'. Only 'whole', 'len', 'depth' and 'path-only' are supported."),
+                        );
+                        return Flow::Continue;
+                    }
+                }
+                i += 1;
+            }
+            Balance::Uri { whole, len, depth, path_only }
+        }
+        "url_param" => {
+            if !d.has_arg(2) {
+                cx.r.alert(d, "'balance url_param' requires an URL parameter name.");
+                return Flow::Continue;
+            }
+            let mut check_post = None;
+            if d.arg(3) == "check_post" {
+                check_post = Some(values::atoi(d.arg(4)).max(0) as u32);
+            }
+            Balance::UrlParam { name: d.arg(2).to_string(), check_post }
+        }
+        "random" => {
+            let draws = if d.has_arg(2) { values::atoi(d.arg(2)) } else { 2 };
+            if draws < 1 {
+                cx.r.alert(d, "'balance random' : 'draws' must be > 0.");
+                return Flow::Continue;
+            }
+            Balance::Random { draws: draws as u32 }
+        }
+        a if a.starts_with("hdr(") => match a.strip_prefix("hdr(").and_then(|s| s.strip_suffix(')')) {
+            Some(name) if !name.is_empty() => {
+                Balance::Hdr { name: name.to_string(), use_domain_only: d.arg(2) == "use_domain_only" }
+            }
+            _ => {
+                cx.r.alert(d, "hdr requires an http header field name.");
+                return Flow::Continue;
+            }
+        },
+        a if a.starts_with("rdp-cookie") => {
+            let name = a.strip_prefix("rdp-cookie").unwrap_or("");
+            let cookie = match name.strip_prefix('(').and_then(|s| s.strip_suffix(')')) {
+                Some(n) => Some(n.to_string()),
+                None if name.is_empty() => None,
+                None => {
+                    cx.r.alert(d, "rdp-cookie : missing cookie name.");
+                    return Flow::Continue;
+                }
+            };
+            Balance::Rdp { cookie }
+        }
+        "hash" => {
+            if !d.has_arg(2) {
+                cx.r.alert(d, "'balance hash' requires a sample expression.");
+                return Flow::Continue;
+            }
+            Balance::Hash { expr: d.arg(2).to_string() }
+        }
+        _ => {
+            cx.r.alert_at(d, 1, "balance only supports 'roundrobin', 'static-rr', 'leastconn', 'source', 'uri', 'url_param', 'hdr(name)' and 'rdp-cookie(name)' options.");
+            return Flow::Continue;
+        }
+    };
+    cx.p.balance = b;
+    cx.p.balance_set = true;
+    Flow::Continue
+}
+
+fn hash_type(cx: &mut Cx, d: &Directive) -> Flow {
+    cx.warn_if_not_cap(d, true, "");
+    cx.p.hash_type.method = match d.arg(1) {
+        "consistent" => HashMethod::Consistent,
+        "map-based" => HashMethod::MapBased,
+        "avalanche" => {
+            cx.r.alert(
+                d,
+                "'hash-type avalanche' is not supported anymore, please use 'hash-type map-based avalanche' instead.",
+            );
+            return Flow::Continue;
+        }
+        _ => {
+            cx.r.alert(d, "'hash-type' only supports 'consistent' and 'map-based'.");
+            return Flow::Continue;
+        }
+    };
+    if d.has_arg(2) {
+        cx.p.hash_type.function = match d.arg(2) {
+            "sdbm" => HashFunction::Sdbm,
+            "djb2" => HashFunction::Djb2,
+            "wt6" => HashFunction::Wt6,
+            "crc32" => HashFunction::Crc32,
+            "none" => HashFunction::None,
+            _ => {
+                cx.r.alert(d, "'hash-type' only supports 'sdbm', 'djb2', 'crc32', or 'wt6' hash functions.");
+                return Flow::Continue;
+            }
+        };
+        if d.has_arg(3) {
+            if d.arg(3) == "avalanche" {
+                cx.p.hash_type.avalanche = true;
+            } else {
+                cx.r.alert(
+                    d,
+                    format!(
+                        "'hash-type' only supports 'avalanche' as a modifier for hash functions (got '{}').",
+                        d.arg(3)
+                    ),
+                );
+            }
+        }
+    }
+    Flow::Continue
+}
+
+fn maxconn(cx: &mut Cx, d: &Directive) -> Flow {
+    cx.warn_if_not_cap(d, false, " Maybe you want 'fullconn' instead ?");
+    if !d.has_arg(1) {
+        cx.r.alert(d, "'maxconn' expects an integer argument.");
+        return Flow::Continue;
+    }
+    if too_many(cx.r, d, 1) {
+        return Flow::Continue;
+    }
+    cx.p.maxconn = Some(values::atoi(d.arg(1)).max(0) as u32);
+    Flow::Continue
+}
+
+fn fullconn(cx: &mut Cx, d: &Directive) -> Flow {
+    cx.warn_if_not_cap(d, true, " Maybe you want 'maxconn' instead ?");
+    if !d.has_arg(1) {
+        cx.r.alert(d, "'fullconn' expects an integer argument.");
+        return Flow::Continue;
+    }
+    if too_many(cx.r, d, 1) {
+        return Flow::Continue;
+    }
+    cx.p.fullconn = Some(values::atoi(d.arg(1)).max(0) as u32);
+    Flow::Continue
+}
+
+fn retries(cx: &mut Cx, d: &Directive) -> Flow {
+    cx.warn_if_not_cap(d, true, "");
+    if !d.has_arg(1) {
+        cx.r.alert(d, "'retries' expects an integer argument (dispatch counts for one).");
+        return Flow::Continue;
+    }
+    if too_many(cx.r, d, 1) {
+        return Flow::Continue;
+    }
+    cx.p.retries = Some(values::atoi(d.arg(1)) as i32);
+    Flow::Continue
+}
+
+fn default_backend(cx: &mut Cx, d: &Directive) -> Flow {
+    cx.warn_if_not_cap(d, false, "");
+    if !d.has_arg(1) {
+        cx.r.alert(d, "'default_backend' expects a backend name.");
+        return Flow::Continue;
+    }
+    if too_many(cx.r, d, 1) {
+        return Flow::Continue;
+    }
+    cx.p.default_backend = Some(NameRef { name: d.arg(1).to_string(), span: d.span.clone() });
+    Flow::Continue
+}
+
+fn use_backend(cx: &mut Cx, d: &Directive) -> Flow {
+    if cx.alert_if_defaults(d) {
+        return Flow::Continue;
+    }
+    cx.warn_if_not_cap(d, false, "");
+    if !d.has_arg(1) {
+        cx.r.alert(d, "'use_backend' expects a backend name.");
+        return Flow::Continue;
+    }
+    let (words, cond) = split_condition(d, 1);
+    cx.p.use_backend.push(Rule { span: d.span.clone(), words, cond });
+    Flow::Continue
+}
+
+fn acl(cx: &mut Cx, d: &Directive) -> Flow {
+    if cx.p.is_defaults() && cx.p.name.is_empty() {
+        cx.r.alert(d, "'acl' not allowed in anonymous 'defaults' section.");
+        return Flow::Continue;
+    }
+    let name = d.arg(1);
+    if let Some(c) = crate::ir::lower::invalid_name_char(name) {
+        cx.r.alert_at(d, 1, format!("character '{c}' is not permitted in acl name '{name}'."));
+        return Flow::Continue;
+    }
+    if !d.has_arg(2) {
+        cx.r.alert(
+            d,
+            format!("error detected while parsing ACL '{name}' : missing fetch method in ACL expression ''."),
+        );
+        return Flow::Continue;
+    }
+    cx.p.acls.push(AclDef {
+        span: d.span.clone(),
+        name: name.to_string(),
+        words: d.args_from(2).map(String::from).collect(),
+    });
+    Flow::Continue
+}
+
+fn monitor_uri(cx: &mut Cx, d: &Directive) -> Flow {
+    cx.warn_if_not_cap(d, false, "");
+    if !d.has_arg(1) {
+        cx.r.alert(d, "'monitor-uri' expects an URI.");
+        return Flow::Continue;
+    }
+    cx.p.monitor_uri = Some(d.arg(1).to_string());
+    Flow::Continue
+}
+
+fn monitor(cx: &mut Cx, d: &Directive) -> Flow {
+    if cx.alert_if_defaults(d) {
+        return Flow::Continue;
+    }
+    cx.warn_if_not_cap(d, false, "");
+    if d.arg(1) != "fail" {
+        cx.r.alert(d, "'monitor' only supports 'fail'.");
+        return Flow::Continue;
+    }
+    let (_, cond) = split_condition(d, 2);
+    match cond {
+        Some(c) => cx.p.monitor_fail.push(Rule { span: d.span.clone(), words: vec![], cond: Some(c) }),
+        None => cx.r.alert(d, "'monitor fail' requires either 'if' or 'unless' followed by a condition."),
+    }
+    Flow::Continue
+}
+
+/// Status codes `errorfile` and `http-error` accept.
+pub const ERROR_CODES: &[u16] = &[200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504];
+
+fn errorfile(cx: &mut Cx, d: &Directive) -> Flow {
+    if !d.has_arg(1) || !d.has_arg(2) {
+        cx.r.alert(d, "errorfile : expects <status_code> and <file> as arguments.");
+        return Flow::Continue;
+    }
+    let code = values::atoi(d.arg(1));
+    let body = match std::fs::read(d.arg(2)) {
+        Ok(b) => b,
+        Err(_) => {
+            cx.r.alert_at(d, 2, format!("errorfile : error opening file '{}'.", d.arg(2)));
+            return Flow::Continue;
+        }
+    };
+    let Some(&status) = ERROR_CODES.iter().find(|&&c| i64::from(c) == code) else {
+        cx.r.alert_at(d, 1, format!("errorfile : status code '{}' not handled.", d.arg(1)));
+        return Flow::Continue;
+    };
+    cx.p.errorfiles.insert(status, ErrorFile { status, body });
+    Flow::Continue
+}

@@ -1,0 +1,749 @@
+//! The validated configuration: plain typed data, `Clone + Eq + Debug`, no runtime state.
+//! Frontends, backends, listens and defaults share one [`Proxy`] type, as in HAProxy, because
+//! a defaults section is a template that new proxies are cloned from.
+
+use std::collections::BTreeMap;
+
+use super::addr::Address;
+use crate::config::ast::Span;
+
+/// Proxy capabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Caps {
+    pub frontend: bool,
+    pub backend: bool,
+    pub defaults: bool,
+}
+
+impl Caps {
+    pub const FRONTEND: Caps = Caps { frontend: true, backend: false, defaults: false };
+    pub const BACKEND: Caps = Caps { frontend: false, backend: true, defaults: false };
+    pub const LISTEN: Caps = Caps { frontend: true, backend: true, defaults: false };
+    pub const DEFAULTS: Caps = Caps { frontend: true, backend: true, defaults: true };
+
+    /// The word HAProxy uses for this proxy in messages (`frontend 'fe'`, `proxy 'x'` ...).
+    pub fn type_name(self) -> &'static str {
+        match (self.defaults, self.frontend, self.backend) {
+            (true, _, _) => "defaults",
+            (false, true, true) => "proxy",
+            (false, true, false) => "frontend",
+            (false, false, true) => "backend",
+            _ => "proxy",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Mode {
+    #[default]
+    Tcp,
+    Http,
+    Log,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Tcp => "tcp",
+            Mode::Http => "http",
+            Mode::Log => "log",
+        }
+    }
+}
+
+/// A name written in the configuration that must be resolved later, with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameRef {
+    pub name: String,
+    pub span: Span,
+}
+
+/// `timeout <kind> <value>`; every value is in milliseconds, `None` when unset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Timeouts {
+    pub client: Option<u32>,
+    pub client_fin: Option<u32>,
+    pub server: Option<u32>,
+    pub server_fin: Option<u32>,
+    pub connect: Option<u32>,
+    pub check: Option<u32>,
+    pub queue: Option<u32>,
+    pub http_keep_alive: Option<u32>,
+    pub http_request: Option<u32>,
+    pub tunnel: Option<u32>,
+    pub tarpit: Option<u32>,
+}
+
+/// `balance <algo> [args]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Balance {
+    #[default]
+    RoundRobin,
+    StaticRr,
+    LeastConn,
+    First,
+    Source,
+    Uri {
+        whole: bool,
+        len: Option<u32>,
+        depth: Option<u32>,
+        path_only: bool,
+    },
+    UrlParam {
+        name: String,
+        check_post: Option<u32>,
+    },
+    Hdr {
+        name: String,
+        use_domain_only: bool,
+    },
+    Random {
+        draws: u32,
+    },
+    Rdp {
+        cookie: Option<String>,
+    },
+    /// `balance hash <expr>`.
+    Hash {
+        expr: String,
+    },
+}
+
+impl Balance {
+    /// Static algorithms refuse weight changes other than 0% / 100% at runtime.
+    pub fn is_static(&self) -> bool {
+        matches!(self, Balance::StaticRr)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HashMethod {
+    #[default]
+    MapBased,
+    Consistent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HashFunction {
+    #[default]
+    Sdbm,
+    Djb2,
+    Wt6,
+    Crc32,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HashType {
+    pub method: HashMethod,
+    pub function: HashFunction,
+    pub avalanche: bool,
+}
+
+/// A listening address from a `bind` line with its options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bind {
+    pub span: Span,
+    pub addr: Address,
+    pub opts: BindOpts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BindOpts {
+    pub name: Option<String>,
+    pub id: Option<i32>,
+    pub maxconn: Option<u32>,
+    pub backlog: Option<u32>,
+    pub mode: Option<u32>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub user: Option<String>,
+    pub group: Option<String>,
+    pub interface: Option<String>,
+    pub namespace: Option<String>,
+    pub transparent: bool,
+    pub v4v6: bool,
+    pub v6only: bool,
+    pub defer_accept: bool,
+    pub tfo: bool,
+    pub accept_proxy: bool,
+    pub accept_netscaler_cip: Option<u32>,
+    pub expose_fd_listeners: bool,
+    pub level: Option<CliLevel>,
+    pub severity_output: Option<String>,
+    pub process: Option<String>,
+    pub thread: Option<String>,
+    pub nice: Option<i32>,
+    pub tcp_ut: Option<u32>,
+    pub mss: Option<String>,
+    pub proto: Option<String>,
+    pub ssl: bool,
+    pub crt: Vec<String>,
+    pub alpn: Option<String>,
+    /// Options accepted for syntax but whose effect haproxide does not implement yet.
+    pub other: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum CliLevel {
+    User,
+    #[default]
+    Operator,
+    Admin,
+}
+
+/// Options shared by `server` and `default-server` lines.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServerOpts {
+    pub weight: Option<i32>,
+    pub backup: bool,
+    pub maxconn: Option<u32>,
+    pub maxqueue: Option<u32>,
+    pub minconn: Option<u32>,
+    pub disabled: bool,
+    pub cookie: Option<String>,
+    pub id: Option<i32>,
+    pub check: bool,
+    pub check_port: Option<u16>,
+    pub check_addr: Option<String>,
+    pub inter: Option<u32>,
+    pub fastinter: Option<u32>,
+    pub downinter: Option<u32>,
+    pub rise: Option<i32>,
+    pub fall: Option<i32>,
+    pub agent_check: bool,
+    pub agent_inter: Option<u32>,
+    pub agent_addr: Option<String>,
+    pub agent_port: Option<u16>,
+    pub agent_send: Option<String>,
+    pub observe: Option<Observe>,
+    pub error_limit: Option<i32>,
+    pub on_error: Option<OnError>,
+    pub on_marked_down: Option<String>,
+    pub on_marked_up: Option<String>,
+    pub track: Option<String>,
+    pub slowstart: Option<u32>,
+    pub init_addr: Option<Vec<InitAddr>>,
+    pub resolvers: Option<String>,
+    pub resolve_prefer: Option<String>,
+    pub send_proxy: bool,
+    pub send_proxy_v2: bool,
+    pub redir: Option<String>,
+    pub source: Option<String>,
+    pub ssl: bool,
+    pub verify: Option<String>,
+    pub sni: Option<String>,
+    pub check_ssl: bool,
+    pub check_send_proxy: bool,
+    pub non_stick: bool,
+    pub proto: Option<String>,
+    pub pool_max_conn: Option<i32>,
+    /// Options accepted for syntax whose effect haproxide does not implement yet.
+    pub other: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Observe {
+    None,
+    Layer4,
+    Layer7,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnError {
+    FastInter,
+    FailCheck,
+    SuddenDeath,
+    MarkDown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InitAddr {
+    Last,
+    Libc,
+    None,
+    Ip(std::net::IpAddr),
+}
+
+/// One server of a backend (server-template slots are expanded into servers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    pub name: String,
+    pub span: Span,
+    pub addr: Address,
+    pub opts: ServerOpts,
+    /// Set for servers made by `server-template`.
+    pub from_template: bool,
+}
+
+/// `option` flags without arguments: `option X` sets, `no option X` clears.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OptionFlags {
+    /// Explicit settings by option name; absent means HAProxy's default.
+    pub set: BTreeMap<&'static str, bool>,
+}
+
+impl OptionFlags {
+    pub fn get(&self, name: &str) -> Option<bool> {
+        self.set.get(name).copied()
+    }
+    pub fn is_on(&self, name: &str) -> bool {
+        self.get(name).unwrap_or(false)
+    }
+}
+
+/// `option httplog [clf]`, `option tcplog`, `log-format` and friends.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    #[default]
+    Default,
+    Tcp,
+    Http,
+    HttpClf,
+    Https,
+    Custom(String),
+}
+
+/// A `log` target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogTarget {
+    /// `log global`: use the global section's targets.
+    Global,
+    Target {
+        span: Span,
+        addr: String,
+        len: Option<u32>,
+        format: Option<String>,
+        sample: Option<String>,
+        facility: String,
+        level: Option<String>,
+        minlevel: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogSpec {
+    pub targets: Vec<LogTarget>,
+    /// `no log` in a proxy disables inherited targets.
+    pub disabled: bool,
+    pub format: LogFormat,
+    pub tag: Option<String>,
+    pub error_format: Option<String>,
+}
+
+/// `option redispatch [<interval>]`: `Some(0)` = on each retry (HAProxy's -1 default meaning last).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Redispatch {
+    pub interval: i32,
+}
+
+/// `option forwardfor [except <net>] [header <name>] [if-none]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForwardFor {
+    pub except: Option<String>,
+    pub header: String,
+    pub if_none: bool,
+}
+
+/// `option httpchk` in all its forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpChk {
+    pub method: String,
+    pub uri: String,
+    pub version: String,
+    /// Extra header lines from the legacy `HTTP/1.1\r\nHost:\ x` trick.
+    pub headers: Vec<(String, String)>,
+}
+
+/// A health-check rule from `http-check` / `tcp-check`: the words after the keyword.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRule {
+    pub span: Span,
+    pub action: String,
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CheckKind {
+    #[default]
+    Tcp,
+    Http,
+    TcpCheck,
+    Redis,
+    Mysql,
+    Pgsql,
+    Smtp,
+    Ldap,
+    SslHello,
+    Spop,
+    External,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CheckConfig {
+    pub kind: CheckKind,
+    pub httpchk: Option<HttpChk>,
+    pub http_rules: Vec<CheckRule>,
+    pub tcp_rules: Vec<CheckRule>,
+    pub disable_on_404: bool,
+    pub send_state: bool,
+    /// Raw arguments of protocol checks (`option mysql-check user x`, `option smtpchk EHLO x`).
+    pub proto_args: Vec<String>,
+}
+
+/// `cookie <name> ...`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CookieSpec {
+    pub name: String,
+    pub mode: CookieMode,
+    pub indirect: bool,
+    pub nocache: bool,
+    pub postonly: bool,
+    pub preserve: bool,
+    pub httponly: bool,
+    pub secure: bool,
+    pub domains: Vec<String>,
+    pub maxidle: Option<u32>,
+    pub maxlife: Option<u32>,
+    pub dynamic: bool,
+    pub attrs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CookieMode {
+    #[default]
+    Rewrite,
+    Insert,
+    Prefix,
+    /// Only `cookie <name>` with no mode: passive (lookup only).
+    Passive,
+}
+
+/// `stick-table ...` (in a backend or a peers section) and `table` lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StickTableSpec {
+    pub span: Span,
+    pub key: TableKey,
+    pub size: u64,
+    pub expire: Option<u32>,
+    pub nopurge: bool,
+    pub peers: Option<String>,
+    pub srvkey: Option<String>,
+    pub store: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableKey {
+    Ip,
+    Ipv6,
+    Integer,
+    String { len: u32 },
+    Binary { len: u32 },
+}
+
+/// An `if`/`unless` condition, kept as its words; `acl` parses and checks them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub negate: bool,
+    pub terms: Vec<String>,
+}
+
+/// A generic rule line that carries an optional condition: `http-request`, `use_backend`, ...
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub span: Span,
+    /// Words of the rule before the condition (action and arguments).
+    pub words: Vec<String>,
+    pub cond: Option<Condition>,
+}
+
+/// `acl <name> <criterion> [flags] [operator] <value>*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclDef {
+    pub span: Span,
+    pub name: String,
+    pub words: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capture {
+    pub span: Span,
+    pub request: bool,
+    /// `capture request header X len N`, or `capture cookie X len N` (cookie = true).
+    pub cookie: bool,
+    pub name: String,
+    pub len: u32,
+}
+
+/// `errorfile <code> <file>` after the file was read and checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorFile {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// `stats ...` in a proxy.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StatsSpec {
+    pub enabled: bool,
+    pub uri: Option<String>,
+    pub realm: Option<String>,
+    pub auth: Vec<(String, String)>,
+    pub refresh: Option<u32>,
+    pub hide_version: bool,
+    pub show_legends: bool,
+    pub show_node: Option<String>,
+    pub show_desc: Option<String>,
+    pub scope: Vec<String>,
+    pub admin: Vec<Rule>,
+    pub http_request: Vec<Rule>,
+}
+
+/// A frontend, backend, listen, or defaults section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proxy {
+    pub name: String,
+    pub caps: Caps,
+    pub span: Span,
+    pub id: Option<i32>,
+    pub disabled: bool,
+    pub description: Option<String>,
+    pub mode: Mode,
+    /// Where `mode` was explicitly set (for wrong-mode checks).
+    pub mode_set: bool,
+
+    // Frontend side.
+    pub binds: Vec<Bind>,
+    pub maxconn: Option<u32>,
+    pub backlog: Option<u32>,
+    pub default_backend: Option<NameRef>,
+    pub use_backend: Vec<Rule>,
+    pub use_server: Vec<Rule>,
+    pub monitor_uri: Option<String>,
+    pub monitor_fail: Vec<Rule>,
+    pub captures: Vec<Capture>,
+
+    // Backend side.
+    pub servers: Vec<Server>,
+    pub default_server: ServerOpts,
+    pub balance: Balance,
+    pub balance_set: bool,
+    pub hash_type: HashType,
+    pub hash_balance_factor: Option<u32>,
+    pub fullconn: Option<u32>,
+    pub retries: Option<i32>,
+    pub redispatch: Option<Redispatch>,
+    pub cookie: Option<CookieSpec>,
+    pub dynamic_cookie_key: Option<String>,
+    pub stick_table: Option<StickTableSpec>,
+    pub stick_rules: Vec<Rule>,
+    pub checks: CheckConfig,
+    pub forwardfor: Option<ForwardFor>,
+    pub originalto: Option<ForwardFor>,
+
+    // Both sides.
+    pub timeouts: Timeouts,
+    pub options: OptionFlags,
+    pub log: LogSpec,
+    pub acls: Vec<AclDef>,
+    pub http_request: Vec<Rule>,
+    pub http_response: Vec<Rule>,
+    pub http_after_response: Vec<Rule>,
+    pub tcp_request_connection: Vec<Rule>,
+    pub tcp_request_session: Vec<Rule>,
+    pub tcp_request_content: Vec<Rule>,
+    pub tcp_request_inspect_delay: Option<u32>,
+    pub tcp_response_content: Vec<Rule>,
+    pub tcp_response_inspect_delay: Option<u32>,
+    pub redirects: Vec<Rule>,
+    pub errorfiles: BTreeMap<u16, ErrorFile>,
+    pub errorfiles_from: Vec<NameRef>,
+    pub stats: StatsSpec,
+    pub unique_id_format: Option<String>,
+    pub unique_id_header: Option<String>,
+    pub filters: Vec<Rule>,
+}
+
+impl Proxy {
+    pub fn new(name: &str, caps: Caps, span: Span) -> Self {
+        Proxy {
+            name: name.to_string(),
+            caps,
+            span,
+            id: None,
+            disabled: false,
+            description: None,
+            mode: Mode::Tcp,
+            mode_set: false,
+            binds: Vec::new(),
+            maxconn: None,
+            backlog: None,
+            default_backend: None,
+            use_backend: Vec::new(),
+            use_server: Vec::new(),
+            monitor_uri: None,
+            monitor_fail: Vec::new(),
+            captures: Vec::new(),
+            servers: Vec::new(),
+            default_server: ServerOpts::default(),
+            balance: Balance::RoundRobin,
+            balance_set: false,
+            hash_type: HashType::default(),
+            hash_balance_factor: None,
+            fullconn: None,
+            retries: None,
+            redispatch: None,
+            cookie: None,
+            dynamic_cookie_key: None,
+            stick_table: None,
+            stick_rules: Vec::new(),
+            checks: CheckConfig::default(),
+            forwardfor: None,
+            originalto: None,
+            timeouts: Timeouts::default(),
+            options: OptionFlags::default(),
+            log: LogSpec::default(),
+            acls: Vec::new(),
+            http_request: Vec::new(),
+            http_response: Vec::new(),
+            http_after_response: Vec::new(),
+            tcp_request_connection: Vec::new(),
+            tcp_request_session: Vec::new(),
+            tcp_request_content: Vec::new(),
+            tcp_request_inspect_delay: None,
+            tcp_response_content: Vec::new(),
+            tcp_response_inspect_delay: None,
+            redirects: Vec::new(),
+            errorfiles: BTreeMap::new(),
+            errorfiles_from: Vec::new(),
+            stats: StatsSpec::default(),
+            unique_id_format: None,
+            unique_id_header: None,
+            filters: Vec::new(),
+        }
+    }
+
+    /// A new proxy that takes its settings from a defaults section, as HAProxy copies its
+    /// defaults proxy: everything inheritable, but no listeners, servers, rules or ACLs.
+    pub fn from_defaults(defaults: &Proxy, name: &str, caps: Caps, span: Span) -> Self {
+        let mut p = defaults.clone();
+        p.name = name.to_string();
+        p.caps = caps;
+        p.span = span;
+        p.id = None;
+        p.disabled = false;
+        p.description = None;
+        p.binds.clear();
+        p.servers.clear();
+        p.acls.clear();
+        p.use_backend.clear();
+        p.use_server.clear();
+        p.monitor_fail.clear();
+        p.captures.clear();
+        p.stick_rules.clear();
+        p.stick_table = None;
+        p.redirects.clear();
+        p.filters.clear();
+        // http/tcp rules from a named defaults section are inherited in 2.6; anonymous defaults
+        // cannot hold them, so keeping them here is right for both cases.
+        p.stats = StatsSpec { ..defaults.stats.clone() };
+        p
+    }
+
+    pub fn is_defaults(&self) -> bool {
+        self.caps.defaults
+    }
+    pub fn is_frontend(&self) -> bool {
+        self.caps.frontend && !self.caps.defaults
+    }
+    pub fn is_backend(&self) -> bool {
+        self.caps.backend && !self.caps.defaults
+    }
+    /// `frontend 'fe'`, `backend 'be'`, `proxy 'px'` as HAProxy words it in messages.
+    pub fn describe(&self) -> String {
+        format!("{} '{}'", self.caps.type_name(), self.name)
+    }
+}
+
+/// `global` section settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Global {
+    pub daemon: bool,
+    pub master_worker: bool,
+    pub nbthread: Option<u32>,
+    pub maxconn: Option<u32>,
+    pub pidfile: Option<String>,
+    pub user: Option<String>,
+    pub group: Option<String>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub chroot: Option<String>,
+    pub log: Vec<LogTarget>,
+    pub log_tag: Option<String>,
+    pub log_send_hostname: Option<String>,
+    pub node: Option<String>,
+    pub description: Option<String>,
+    pub stats_sockets: Vec<Bind>,
+    pub stats_timeout: Option<u32>,
+    pub stats_maxconn: Option<u32>,
+    pub server_state_file: Option<String>,
+    pub server_state_base: Option<String>,
+    pub hard_stop_after: Option<u32>,
+    pub spread_checks: Option<u32>,
+    pub max_spread_checks: Option<u32>,
+    pub quiet: bool,
+    pub zero_warning: bool,
+    pub strict_limits: bool,
+    pub ca_base: Option<String>,
+    pub crt_base: Option<String>,
+    pub setenv: Vec<(String, String)>,
+    pub tune: BTreeMap<String, String>,
+    /// Settings accepted for syntax whose effect haproxide does not implement yet.
+    pub other: Vec<(String, Vec<String>)>,
+}
+
+/// Sections other than global and proxies, kept as their checked directives until an issue
+/// gives them behaviour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuxSection {
+    pub kind: &'static str,
+    pub name: String,
+    pub span: Span,
+    pub entries: Vec<(Span, Vec<String>)>,
+}
+
+/// Something valid for HAProxy that haproxide cannot run yet: refused at start with
+/// "not supported yet", and reported as a warning by `-c`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    pub span: Span,
+    pub what: String,
+}
+
+/// The whole validated configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Config {
+    pub global: Global,
+    /// Frontends, backends and listens, in configuration order.
+    pub proxies: Vec<Proxy>,
+    pub userlists: Vec<AuxSection>,
+    pub peers: Vec<AuxSection>,
+    pub resolvers: Vec<AuxSection>,
+    pub mailers: Vec<AuxSection>,
+    pub http_errors: Vec<AuxSection>,
+    pub rings: Vec<AuxSection>,
+    pub caches: Vec<AuxSection>,
+    pub programs: Vec<AuxSection>,
+    pub fcgi_apps: Vec<AuxSection>,
+    pub log_forwards: Vec<AuxSection>,
+    pub unsupported: Vec<Unsupported>,
+}
+
+impl Config {
+    pub fn proxy(&self, name: &str) -> Option<&Proxy> {
+        self.proxies.iter().find(|p| p.name == name)
+    }
+    pub fn backend(&self, name: &str) -> Option<&Proxy> {
+        self.proxies.iter().find(|p| p.name == name && p.caps.backend)
+    }
+}

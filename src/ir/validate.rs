@@ -1,0 +1,235 @@
+//! HAProxy's checks after parsing (`check_config_validity`): references between proxies
+//! (default_backend, use_backend, track), duplicate server names, mode compatibility, and the
+//! warnings about missing timeouts. Then server address resolution, which HAProxy runs only when
+//! everything else is valid.
+
+use std::collections::HashMap;
+
+use crate::config::diag::{Diagnostic, Diags, Loc, Severity};
+use crate::ir::addr::{self, Host};
+use crate::ir::types::{Config, InitAddr, Mode, Proxy};
+
+/// Run the post-parse checks in HAProxy's order, proxy by proxy.
+pub fn validate(cfg: &mut Config, diags: &mut Diags) {
+    let snapshot = cfg.clone();
+    for p in &snapshot.proxies {
+        if p.disabled {
+            continue;
+        }
+        check_default_backend(&snapshot, p, diags);
+        check_use_backend(&snapshot, p, diags);
+        check_servers(&snapshot, p, diags);
+        check_warnings(p, diags);
+    }
+}
+
+fn alert(diags: &mut Diags, loc: Loc, msg: String) {
+    diags.push(Diagnostic::new(Severity::Alert, loc, msg));
+}
+
+fn check_default_backend(cfg: &Config, p: &Proxy, diags: &mut Diags) {
+    let Some(r) = &p.default_backend else { return };
+    // A proxy cannot be its own default backend.
+    match cfg.backend(&r.name).filter(|b| b.name != p.name) {
+        Some(b) => {
+            if p.mode == Mode::Http && b.mode != Mode::Http {
+                let msg = format!(
+                    "{} {} '{}' ({}:{}) tries to use incompatible {} {} '{}' ({}:{}) as its default backend (see 'mode').",
+                    p.mode.name(),
+                    p.caps.type_name(),
+                    p.name,
+                    p.span.file,
+                    p.span.line,
+                    b.mode.name(),
+                    b.caps.type_name(),
+                    b.name,
+                    b.span.file,
+                    b.span.line
+                );
+                alert(diags, Loc::None, msg);
+            }
+        }
+        _ => alert(
+            diags,
+            Loc::None,
+            format!("Proxy '{}': unable to find required default_backend: '{}'.", p.name, r.name),
+        ),
+    }
+}
+
+fn check_use_backend(cfg: &Config, p: &Proxy, diags: &mut Diags) {
+    for rule in &p.use_backend {
+        let Some(name) = rule.words.first() else {
+            continue;
+        };
+        if name.contains("%[") {
+            continue; // dynamic: resolved per request
+        }
+        match cfg.backend(name) {
+            Some(b) if p.mode == Mode::Http && b.mode != Mode::Http => {
+                let msg = format!(
+                    "{} {} '{}' ({}:{}) tries to use incompatible {} {} '{}' ({}:{}) in a 'use_backend' rule (see 'mode').",
+                    p.mode.name(),
+                    p.caps.type_name(),
+                    p.name,
+                    p.span.file,
+                    p.span.line,
+                    b.mode.name(),
+                    b.caps.type_name(),
+                    b.name,
+                    b.span.file,
+                    b.span.line
+                );
+                alert(diags, Loc::None, msg);
+            }
+            Some(_) => {}
+            None => {
+                alert(diags, Loc::None, format!("Proxy '{}': unable to find required use_backend: '{}'.", p.name, name))
+            }
+        }
+    }
+}
+
+fn check_servers(cfg: &Config, p: &Proxy, diags: &mut Diags) {
+    let mut first_seen: HashMap<&str, u32> = HashMap::new();
+    for s in &p.servers {
+        if let Some(line) = first_seen.get(s.name.as_str()) {
+            let msg = format!(
+                "backend '{}', another server named '{}' was already defined at line {}, please use distinct names.",
+                p.name, s.name, line
+            );
+            alert(diags, s.span.parsing(), msg);
+        } else {
+            first_seen.insert(&s.name, s.span.line);
+        }
+    }
+    for s in &p.servers {
+        let who = format!("'server {}/{}'", p.name, s.name);
+        if let Some(track) = &s.opts.track {
+            let (px_name, srv_name) = match track.split_once('/') {
+                Some((a, b)) => (a, b),
+                None => (p.name.as_str(), track.as_str()),
+            };
+            match cfg.backend(px_name) {
+                None => {
+                    alert(
+                        diags,
+                        s.span.bracket(),
+                        format!("{who} : unable to find required proxy '{px_name}' for tracking."),
+                    );
+                }
+                Some(tp) => match tp.servers.iter().find(|t| t.name == srv_name) {
+                    None => alert(
+                        diags,
+                        s.span.bracket(),
+                        format!("{who} : unable to find required server '{srv_name}' for tracking."),
+                    ),
+                    Some(_) => {
+                        if tracking_loops(cfg, px_name, srv_name, &p.name, &s.name) {
+                            alert(
+                                diags,
+                                s.span.bracket(),
+                                format!(
+                                    "{who} : unable to track {px_name}/{srv_name} as it belongs to a tracking chain looping back to {}/{}.",
+                                    p.name, s.name
+                                ),
+                            );
+                        }
+                    }
+                },
+            }
+        }
+        if s.opts.agent_check && s.opts.agent_port.is_none() {
+            alert(
+                diags,
+                s.span.bracket(),
+                format!("{who} : server {} does not have agent port. Agent check has been disabled.", s.name),
+            );
+        }
+    }
+}
+
+/// Follow `track` links from (px, srv); true if they come back to (start_px, start_srv).
+fn tracking_loops(cfg: &Config, px: &str, srv: &str, start_px: &str, start_srv: &str) -> bool {
+    let mut cur = (px.to_string(), srv.to_string());
+    for _ in 0..10_000 {
+        if cur.0 == start_px && cur.1 == start_srv {
+            return true;
+        }
+        let Some(s) = cfg.backend(&cur.0).and_then(|b| b.servers.iter().find(|s| s.name == cur.1)) else {
+            return false;
+        };
+        let Some(t) = &s.opts.track else { return false };
+        cur = match t.split_once('/') {
+            Some((a, b)) => (a.to_string(), b.to_string()),
+            None => (cur.0.clone(), t.clone()),
+        };
+    }
+    false
+}
+
+fn check_warnings(p: &Proxy, diags: &mut Diags) {
+    let t = &p.timeouts;
+    let fe_missing = p.caps.frontend && t.client.is_none();
+    let be_missing = p.caps.backend && (t.connect.is_none() || t.server.is_none());
+    if (fe_missing || be_missing) && p.mode != Mode::Log {
+        let kind = p.caps.type_name();
+        let kind = if kind == "proxy" { "proxy" } else { kind };
+        diags.push(
+            Diagnostic::new(Severity::Warning, Loc::None, format!("missing timeouts for {kind} '{}'.", p.name))
+                .with_detail(&[
+                    "While not properly invalid, you will certainly encounter various problems",
+                    "with such a configuration. To fix this, please ensure that all following",
+                    "timeouts are set to a non-zero value: 'client', 'connect', 'server'.",
+                ]),
+        );
+    }
+    if p.cookie.is_some() && p.mode != Mode::Http && p.caps.backend {
+        diags.push(Diagnostic::new(
+            Severity::Warning,
+            Loc::None,
+            format!("cookie will be ignored for {} (needs 'mode http').", p.describe()),
+        ));
+    }
+}
+
+/// Resolve server names (HAProxy's `srv_init_addr`), run after all checks passed.
+pub fn resolve_servers(cfg: &mut Config, diags: &mut Diags) {
+    let mut failed = false;
+    for p in &mut cfg.proxies {
+        for s in &mut p.servers {
+            let Host::Unresolved(name) = s.addr.host.clone() else {
+                continue;
+            };
+            let methods = s.opts.init_addr.clone().unwrap_or_else(|| vec![InitAddr::Last, InitAddr::Libc]);
+            let mut done = false;
+            for m in &methods {
+                match m {
+                    InitAddr::Last => {}
+                    InitAddr::Libc => {
+                        if let Some(ip) = addr::resolve(&name, s.addr.family) {
+                            s.addr.host = Host::Resolved { name: name.clone(), ip };
+                            done = true;
+                        }
+                    }
+                    InitAddr::None => done = true,
+                    InitAddr::Ip(ip) => {
+                        s.addr.host = Host::Resolved { name: name.clone(), ip: *ip };
+                        done = true;
+                    }
+                }
+                if done {
+                    break;
+                }
+            }
+            if !done {
+                let msg = format!("'server {}/{}' : could not resolve address '{}'.", p.name, s.name, name);
+                diags.push(Diagnostic::new(Severity::Alert, s.span.bracket(), msg));
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        diags.push(Diagnostic::new(Severity::Alert, Loc::None, "Failed to initialize server(s) addr."));
+    }
+}

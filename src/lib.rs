@@ -1,0 +1,14 @@
+//! haproxide: a drop-in replacement for HAProxy 2.6.
+//!
+//! Data flows one way: configuration text (`config`) -> validated IR (`ir`) -> running engine.
+//! `check` is the pipeline shared by `-c` and a real start; `cli` parses HAProxy's flags.
+#![forbid(unsafe_code)]
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod ir;
+
+/// The version string we print where HAProxy prints its own: the HAProxy release whose
+/// behaviour we match, then ours.
+pub const VERSION: &str = concat!("2.6.12-haproxide-", env!("CARGO_PKG_VERSION"));
