@@ -1,0 +1,177 @@
+//! Backends and servers at run time. A backend owns its servers' changing state and its
+//! balancer behind one lock (taken briefly, never across `.await`); per-server connection counts
+//! and counters are atomics outside the lock so the proxy path reads them without locking.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use parking_lot::Mutex;
+
+use super::counters::Counters;
+use super::lb::{self, Balancer, ConnView, PickRequest};
+use super::state::{self, Cause, ServerOp, ServerState, Transition};
+use crate::ir::addr::{Host, PortSpec};
+use crate::ir::types::{Proxy, Server as ServerSpec};
+
+/// The parts of a server that never change at run time, plus its live address.
+pub struct Server {
+    pub idx: usize,
+    /// Server id (`sid` in show stat), forced by `id` or assigned in order from 1.
+    pub id: u32,
+    pub name: String,
+    pub spec: ServerSpec,
+    /// Where to connect; changed by `set server addr`. `None` port means the client's port.
+    pub addr: ArcSwap<ServerAddr>,
+    /// Connections currently established or being established to this server.
+    pub cur_conns: AtomicU32,
+    pub counters: Counters,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerAddr {
+    pub ip: Option<std::net::IpAddr>,
+    pub port: PortSpec,
+}
+
+impl ServerAddr {
+    /// The address to connect to for a client whose destination port was `dst_port`.
+    pub fn target(&self, dst_port: u16) -> Option<SocketAddr> {
+        let ip = self.ip?;
+        let port = match self.port {
+            PortSpec::Fixed(p) => p,
+            PortSpec::None => dst_port,
+            PortSpec::Offset(o) => (i32::from(dst_port) + o).clamp(0, 65535) as u16,
+            PortSpec::Range(a, _) => a,
+        };
+        Some(SocketAddr::new(ip, port))
+    }
+}
+
+struct Inner {
+    states: Vec<ServerState>,
+    balancer: Box<dyn Balancer>,
+}
+
+pub struct Backend {
+    pub idx: usize,
+    pub id: u32,
+    pub name: String,
+    pub spec: Arc<Proxy>,
+    pub servers: Vec<Arc<Server>>,
+    inner: Mutex<Inner>,
+    pub counters: Counters,
+}
+
+struct Conns<'a>(&'a [Arc<Server>], &'a [ServerState]);
+
+impl ConnView for Conns<'_> {
+    fn cur_conns(&self, idx: usize) -> u32 {
+        self.0[idx].cur_conns.load(Relaxed)
+    }
+    fn maxconn(&self, idx: usize) -> u32 {
+        self.1[idx].maxconn
+    }
+}
+
+impl Backend {
+    pub fn new(idx: usize, id: u32, spec: Arc<Proxy>, now: u64) -> Backend {
+        let mut next_id = 1u32;
+        let mut servers = Vec::new();
+        let mut states = Vec::new();
+        for (i, s) in spec.servers.iter().enumerate() {
+            let id = match s.opts.id {
+                Some(v) if v > 0 => v as u32,
+                _ => {
+                    // Auto ids skip the ones forced by `id`.
+                    while spec.servers.iter().any(|o| o.opts.id == Some(next_id as i32)) {
+                        next_id += 1;
+                    }
+                    next_id += 1;
+                    next_id - 1
+                }
+            };
+            let ip = match &s.addr.host {
+                Host::Ip(ip) | Host::Resolved { ip, .. } => Some(*ip),
+                _ => None,
+            };
+            let weight = s.opts.weight.unwrap_or(1).max(0) as u32;
+            states.push(ServerState::new(weight, s.opts.maxconn.unwrap_or(0), s.opts.backup, s.opts.disabled, now));
+            servers.push(Arc::new(Server {
+                idx: i,
+                id,
+                name: s.name.clone(),
+                spec: s.clone(),
+                addr: ArcSwap::from_pointee(ServerAddr { ip, port: s.addr.port }),
+                cur_conns: AtomicU32::new(0),
+                counters: Counters::default(),
+            }));
+        }
+        let lb_view: Vec<_> = states.iter().map(|s| s.lb()).collect();
+        let balancer = lb::for_proxy(&spec, &lb_view);
+        Backend {
+            idx,
+            id,
+            name: spec.name.clone(),
+            spec,
+            servers,
+            inner: Mutex::new(Inner { states, balancer }),
+            counters: Counters::default(),
+        }
+    }
+
+    /// Pick a server for a new request and count the connection against it.
+    pub fn pick(&self, req: &PickRequest) -> Option<Arc<Server>> {
+        let mut inner = self.inner.lock();
+        let Inner { states, balancer } = &mut *inner;
+        let idx = balancer.pick(req, &Conns(&self.servers, states))?;
+        balancer.conn_taken(idx);
+        let srv = self.servers[idx].clone();
+        srv.cur_conns.fetch_add(1, Relaxed);
+        Some(srv)
+    }
+
+    /// Release a connection taken by `pick` (or by persistence).
+    pub fn release(&self, srv: &Server) {
+        srv.cur_conns.fetch_sub(1, Relaxed);
+        self.inner.lock().balancer.conn_dropped(srv.idx);
+    }
+
+    /// Count a connection to a server chosen without the balancer (persistence, use-server).
+    pub fn take(&self, srv: &Server) {
+        srv.cur_conns.fetch_add(1, Relaxed);
+        self.inner.lock().balancer.conn_taken(srv.idx);
+    }
+
+    /// The single writer of server state: apply an op, tell the balancer, return what changed.
+    pub fn apply(&self, idx: usize, op: &ServerOp, cause: Cause, now: u64) -> Transition {
+        let mut inner = self.inner.lock();
+        let t = state::apply(&mut inner.states[idx], op, cause, now);
+        if t.lb_changed() {
+            let lbs = inner.states[idx].lb();
+            inner.balancer.update(idx, lbs);
+        }
+        t
+    }
+
+    pub fn state(&self, idx: usize) -> ServerState {
+        self.inner.lock().states[idx].clone()
+    }
+
+    pub fn states(&self) -> Vec<ServerState> {
+        self.inner.lock().states.clone()
+    }
+
+    /// Usable active and backup servers (`act`/`bck` columns, "servers left" in logs).
+    pub fn usable_counts(&self) -> (usize, usize) {
+        let inner = self.inner.lock();
+        let act = inner.states.iter().filter(|s| s.usable() && !s.backup).count();
+        let bck = inner.states.iter().filter(|s| s.usable() && s.backup).count();
+        (act, bck)
+    }
+
+    pub fn server_by_name(&self, name: &str) -> Option<&Arc<Server>> {
+        self.servers.iter().find(|s| s.name == name)
+    }
+}
