@@ -7,6 +7,7 @@
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod ir;
 
 /// The version string we print where HAProxy prints its own: the HAProxy release whose
