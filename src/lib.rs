@@ -4,11 +4,13 @@
 //! `check` is the pipeline shared by `-c` and a real start; `cli` parses HAProxy's flags.
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod ir;
+pub mod log;
 
 /// The version string we print where HAProxy prints its own: the HAProxy release whose
 /// behaviour we match, then ours.

@@ -102,6 +102,12 @@ fn main() -> ExitCode {
     if outcome.exit_code == 1 {
         return ExitCode::from(1);
     }
-    eprintln!("[ALERT]    ({pid}) : not supported yet: running a configuration (only -c is implemented so far)");
-    ExitCode::from(1)
+    let Some(config) = outcome.config else { return ExitCode::from(1) };
+    let run = haproxide::app::RunOptions {
+        pidfile: args.pidfile.clone(),
+        daemon: args.daemon,
+        foreground: args.foreground,
+        argv: argv.clone(),
+    };
+    ExitCode::from(haproxide::app::start(config, &run) as u8)
 }

@@ -6,8 +6,12 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::sync::Arc;
 
+use std::collections::VecDeque;
+use std::time::Duration;
+
 use arc_swap::ArcSwap;
 use parking_lot::Mutex;
+use tokio::sync::oneshot;
 
 use super::counters::Counters;
 use super::lb::{self, Balancer, ConnView, PickRequest};
@@ -52,6 +56,26 @@ impl ServerAddr {
 struct Inner {
     states: Vec<ServerState>,
     balancer: Box<dyn Balancer>,
+    /// Requests waiting for a slot, served in arrival order. Kept under the same lock as the
+    /// balancer so a slot freed between a failed pick and the enqueue cannot be lost.
+    waiters: VecDeque<Waiter>,
+}
+
+struct Waiter {
+    tx: oneshot::Sender<Arc<Server>>,
+    /// Only this server may serve the waiter (persistence); `None` = any server.
+    only: Option<usize>,
+}
+
+/// The outcome of asking for a server.
+pub enum Acquired {
+    Server(Arc<Server>),
+    /// No usable server at all (503 without queueing).
+    NoServer,
+    /// Waited in the queue until `timeout queue` (503, `sQ` in logs).
+    QueueTimeout,
+    /// The queue is at `maxqueue`.
+    QueueFull,
 }
 
 pub struct Backend {
@@ -62,6 +86,8 @@ pub struct Backend {
     pub servers: Vec<Arc<Server>>,
     inner: Mutex<Inner>,
     pub counters: Counters,
+    /// Current and max queue length (qcur/qmax).
+    pub queued: super::counters::Gauge,
 }
 
 struct Conns<'a>(&'a [Arc<Server>], &'a [ServerState]);
@@ -116,26 +142,67 @@ impl Backend {
             name: spec.name.clone(),
             spec,
             servers,
-            inner: Mutex::new(Inner { states, balancer }),
+            inner: Mutex::new(Inner { states, balancer, waiters: VecDeque::new() }),
             counters: Counters::default(),
+            queued: Default::default(),
         }
     }
 
-    /// Pick a server for a new request and count the connection against it.
-    pub fn pick(&self, req: &PickRequest) -> Option<Arc<Server>> {
-        let mut inner = self.inner.lock();
-        let Inner { states, balancer } = &mut *inner;
-        let idx = balancer.pick(req, &Conns(&self.servers, states))?;
-        balancer.conn_taken(idx);
-        let srv = self.servers[idx].clone();
-        srv.cur_conns.fetch_add(1, Relaxed);
-        Some(srv)
+    /// Pick a server for a new request and count the connection against it; when every usable
+    /// server is full, wait in the queue up to `queue_timeout`.
+    pub async fn acquire(&self, req: &PickRequest<'_>, queue_timeout: Duration, maxqueue: u32) -> Acquired {
+        let rx = {
+            let mut inner = self.inner.lock();
+            let Inner { states, balancer, waiters } = &mut *inner;
+            if let Some(idx) = balancer.pick(req, &Conns(&self.servers, states)) {
+                balancer.conn_taken(idx);
+                let srv = self.servers[idx].clone();
+                srv.cur_conns.fetch_add(1, Relaxed);
+                return Acquired::Server(srv);
+            }
+            if !states.iter().any(|s| s.usable()) {
+                return Acquired::NoServer;
+            }
+            if maxqueue > 0 && waiters.len() >= maxqueue as usize {
+                return Acquired::QueueFull;
+            }
+            let (tx, rx) = oneshot::channel();
+            waiters.push_back(Waiter { tx, only: None });
+            self.queued.inc();
+            rx
+        };
+        match tokio::time::timeout(queue_timeout, rx).await {
+            Ok(Ok(srv)) => Acquired::Server(srv),
+            _ => {
+                let mut inner = self.inner.lock();
+                let before = inner.waiters.len();
+                inner.waiters.retain(|w| !w.tx.is_closed());
+                for _ in inner.waiters.len()..before {
+                    self.queued.dec();
+                }
+                Acquired::QueueTimeout
+            }
+        }
     }
 
-    /// Release a connection taken by `pick` (or by persistence).
-    pub fn release(&self, srv: &Server) {
+    /// Release a connection slot; the oldest waiter that accepts this server inherits it.
+    pub fn release(&self, srv: &Arc<Server>) {
+        let mut inner = self.inner.lock();
+        let usable = inner.states[srv.idx].usable();
+        let mut i = 0;
+        while usable && i < inner.waiters.len() {
+            if inner.waiters[i].only.is_some_and(|o| o != srv.idx) {
+                i += 1;
+                continue;
+            }
+            let Some(w) = inner.waiters.remove(i) else { break };
+            self.queued.dec();
+            if w.tx.send(srv.clone()).is_ok() {
+                return; // the slot changes hands; the count stays
+            }
+        }
         srv.cur_conns.fetch_sub(1, Relaxed);
-        self.inner.lock().balancer.conn_dropped(srv.idx);
+        inner.balancer.conn_dropped(srv.idx);
     }
 
     /// Count a connection to a server chosen without the balancer (persistence, use-server).

@@ -1,8 +1,192 @@
-//! IR to running state: backends and servers with their balancers and counters, the single
-//! writer of server state, and (in `proxy`) the traffic path. The only module holding Arcs,
-//! atomics and locks.
+//! IR to running state: frontends, backends and servers with their balancers and counters, the
+//! single writer of server state, and (in `proxy`) the traffic path. The only module holding
+//! Arcs, atomics, locks and tokio handles.
 
 pub mod backend;
 pub mod counters;
 pub mod lb;
+pub mod proxy;
+pub mod run;
 pub mod state;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use thiserror::Error;
+use tokio::sync::{watch, Semaphore};
+
+use crate::ir::types::{Config, Proxy};
+use crate::log::Logger;
+use backend::Backend;
+use counters::Counters;
+
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error("Starting {kind} {name}: cannot bind socket [{addr}]: {reason}")]
+    Bind { kind: &'static str, name: String, addr: String, reason: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A frontend (or the frontend half of a listen section) at run time.
+pub struct Frontend {
+    pub idx: usize,
+    pub id: u32,
+    pub name: String,
+    pub spec: Arc<Proxy>,
+    pub counters: Counters,
+    /// The backend used when no `use_backend` rule matches (for a listen: itself).
+    pub default_backend: Option<usize>,
+    /// Frontend `maxconn`: accept only while a permit is available.
+    pub conn_limit: Arc<Semaphore>,
+    pub maxconn: u32,
+    pub disabled: AtomicBool,
+    /// Log targets and format, compiled when the engine starts.
+    pub log: std::sync::OnceLock<proxy::FrontendLog>,
+}
+
+/// How the process is being stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    Running,
+    /// SIGUSR1: stop listening, finish the current connections.
+    SoftStop,
+    /// SIGINT/SIGTERM: stop now.
+    HardStop,
+}
+
+pub struct Engine {
+    pub config: Arc<Config>,
+    pub frontends: Vec<Arc<Frontend>>,
+    pub backends: Vec<Arc<Backend>>,
+    backend_by_name: HashMap<String, usize>,
+    pub log: Arc<Logger>,
+    pub started: Instant,
+    pub started_unix: u64,
+    pub global_conn_limit: Arc<Semaphore>,
+    pub global_maxconn: u32,
+    pub run_state: watch::Sender<RunState>,
+    /// Connections currently being served, all frontends together.
+    pub active_conns: counters::Gauge,
+    pub total_conns: counters::Counter,
+    pub total_requests: counters::Counter,
+}
+
+pub fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// HAProxy's default global maxconn when none is configured, derived from the file limit.
+fn default_maxconn() -> u32 {
+    let nofile = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+        .map(|(soft, _)| soft)
+        .unwrap_or(1024);
+    // Each proxied connection uses two descriptors, plus a small reserve.
+    ((nofile.saturating_sub(20)) / 2).clamp(100, 1_000_000) as u32
+}
+
+impl Engine {
+    /// Build the running state from a validated configuration (no sockets yet).
+    pub fn new(config: Config, log: Arc<Logger>) -> Arc<Engine> {
+        let config = Arc::new(config);
+        let now = unix_now();
+        let global_maxconn = config.global.maxconn.unwrap_or_else(default_maxconn);
+        // Proxy ids: forced with `id`, else assigned in declaration order from 2 (HAProxy keeps 1
+        // for an internal proxy). A listen section is one proxy with both halves.
+        let mut used: Vec<u32> = config.proxies.iter().filter_map(|p| p.id.map(|i| i as u32)).collect();
+        let mut next = 2u32;
+        let mut ids = Vec::new();
+        for p in &config.proxies {
+            let id = match p.id {
+                Some(i) => i as u32,
+                None => {
+                    while used.contains(&next) {
+                        next += 1;
+                    }
+                    used.push(next);
+                    next
+                }
+            };
+            ids.push(id);
+        }
+        let mut backends = Vec::new();
+        let mut backend_by_name = HashMap::new();
+        for (i, p) in config.proxies.iter().enumerate() {
+            if p.caps.backend {
+                let idx = backends.len();
+                backend_by_name.insert(p.name.clone(), idx);
+                backends.push(Arc::new(Backend::new(idx, ids[i], Arc::new(p.clone()), now)));
+            }
+        }
+        let mut frontends = Vec::new();
+        for (i, p) in config.proxies.iter().enumerate() {
+            if !p.caps.frontend {
+                continue;
+            }
+            let default_backend = if p.caps.backend {
+                backend_by_name.get(&p.name).copied()
+            } else {
+                p.default_backend.as_ref().and_then(|r| backend_by_name.get(&r.name).copied())
+            };
+            let maxconn = p.maxconn.filter(|m| *m > 0).unwrap_or(global_maxconn);
+            frontends.push(Arc::new(Frontend {
+                idx: frontends.len(),
+                id: ids[i],
+                name: p.name.clone(),
+                spec: Arc::new(p.clone()),
+                counters: Counters::default(),
+                default_backend,
+                conn_limit: Arc::new(Semaphore::new(maxconn as usize)),
+                maxconn,
+                disabled: AtomicBool::new(p.disabled),
+                log: std::sync::OnceLock::new(),
+            }));
+        }
+        let (run_state, _) = watch::channel(RunState::Running);
+        Arc::new(Engine {
+            config,
+            frontends,
+            backends,
+            backend_by_name,
+            log,
+            started: Instant::now(),
+            started_unix: now,
+            global_conn_limit: Arc::new(Semaphore::new(global_maxconn as usize)),
+            global_maxconn,
+            run_state,
+            active_conns: counters::Gauge::default(),
+            total_conns: counters::Counter::default(),
+            total_requests: counters::Counter::default(),
+        })
+    }
+
+    pub fn backend(&self, name: &str) -> Option<&Arc<Backend>> {
+        self.backend_by_name.get(name).map(|&i| &self.backends[i])
+    }
+
+    pub fn state(&self) -> RunState {
+        *self.run_state.borrow()
+    }
+
+    pub fn stop(&self, how: RunState) {
+        self.run_state.send_if_modified(|s| {
+            // A hard stop overrides a soft one, never the reverse.
+            if *s == RunState::HardStop || *s == how {
+                false
+            } else {
+                *s = how;
+                true
+            }
+        });
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.state() != RunState::Running
+    }
+
+    pub fn frontend_stopping(&self, fe: &Frontend) -> bool {
+        self.is_stopping() || fe.disabled.load(Ordering::Relaxed)
+    }
+}

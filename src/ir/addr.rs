@@ -262,6 +262,37 @@ pub fn parse_address(text: &str, opts: AddrOpts) -> Result<Address, AddrError> {
     Ok(Address { family, host, port, text: text.to_string() })
 }
 
+/// Does `net` (`a.b.c.d`, `a.b.c.d/len`, `a.b.c.d/mask`, or an IPv6 form) contain `ip`?
+pub fn net_contains(net: &str, ip: IpAddr) -> bool {
+    let (addr, len) = match net.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (net, None),
+    };
+    let Ok(base) = addr.parse::<IpAddr>() else { return false };
+    match (base, ip) {
+        (IpAddr::V4(b), IpAddr::V4(i)) => {
+            let bits: u32 = match len {
+                None => 32,
+                Some(l) => match l.parse::<u32>() {
+                    Ok(n) if n <= 32 => n,
+                    _ => match l.parse::<Ipv4Addr>() {
+                        Ok(m) => u32::from(m).count_ones(),
+                        Err(_) => return false,
+                    },
+                },
+            };
+            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            u32::from(b) & mask == u32::from(i) & mask
+        }
+        (IpAddr::V6(b), IpAddr::V6(i)) => {
+            let bits: u32 = len.and_then(|l| l.parse().ok()).unwrap_or(128).min(128);
+            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+            u128::from(b) & mask == u128::from(i) & mask
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,6 +37,11 @@ pub struct PickRequest<'a> {
 pub trait ConnView {
     fn cur_conns(&self, idx: usize) -> u32;
     fn maxconn(&self, idx: usize) -> u32;
+    /// At its `maxconn`: HAProxy takes such a server out of the rotation until a slot frees.
+    fn is_full(&self, idx: usize) -> bool {
+        let max = self.maxconn(idx);
+        max > 0 && self.cur_conns(idx) >= max
+    }
 }
 
 pub trait Balancer: Send {

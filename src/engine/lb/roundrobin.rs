@@ -17,13 +17,14 @@ impl RoundRobin {
 }
 
 impl Balancer for RoundRobin {
-    fn pick(&mut self, req: &PickRequest, _conns: &dyn ConnView) -> Option<usize> {
+    fn pick(&mut self, req: &PickRequest, conns: &dyn ConnView) -> Option<usize> {
         let backups = serving_backups(&self.servers);
         if backups && !self.allbackups {
             // Only the first eligible backup serves.
-            return self.servers.iter().position(|s| s.backup && s.eligible());
+            return self.servers.iter().position(|s| s.backup && s.eligible()).filter(|&i| !conns.is_full(i));
         }
-        let candidate = |i: usize, s: &LbServer| s.backup == backups && s.eligible() && Some(i) != req.avoid;
+        let candidate =
+            |i: usize, s: &LbServer| s.backup == backups && s.eligible() && Some(i) != req.avoid && !conns.is_full(i);
         let mut total: i64 = 0;
         let mut best: Option<usize> = None;
         for (i, s) in self.servers.iter().enumerate() {
@@ -39,7 +40,7 @@ impl Balancer for RoundRobin {
         let b = match best {
             Some(b) => b,
             // Only the avoided server is left: use it rather than fail.
-            None => req.avoid.filter(|&a| self.servers.get(a).is_some_and(|s| s.eligible()))?,
+            None => req.avoid.filter(|&a| self.servers.get(a).is_some_and(|s| s.eligible()) && !conns.is_full(a))?,
         };
         self.current[b] -= total;
         Some(b)

@@ -28,7 +28,7 @@ pub const KEYWORDS: &[Keyword] = &[
             g.daemon = true;
         }
     }),
-    kw("master-worker", Supported, |r, g, d| {
+    kw("master-worker", Rejected, |r, g, d| {
         if d.len() > 2 || (d.len() == 2 && d.arg(1) != "no-exit-on-failure") {
             r.alert(d, "'master-worker' only supports 'no-exit-on-failure' option");
         } else {
@@ -177,7 +177,7 @@ pub const KEYWORDS: &[Keyword] = &[
         g.description = Some(d.args_from(1).collect::<Vec<_>>().join(" "));
     }),
     kw("stats", Supported, stats),
-    kw("server-state-file", Supported, |r, g, d| {
+    kw("server-state-file", Rejected, |r, g, d| {
         if too_many(r, d, 1) {
             return;
         }
@@ -187,7 +187,7 @@ pub const KEYWORDS: &[Keyword] = &[
         }
         g.server_state_file = Some(d.arg(1).to_string());
     }),
-    kw("server-state-base", Supported, |r, g, d| {
+    kw("server-state-base", Rejected, |r, g, d| {
         if too_many(r, d, 1) {
             return;
         }
@@ -197,7 +197,7 @@ pub const KEYWORDS: &[Keyword] = &[
         }
         g.server_state_base = Some(d.arg(1).to_string());
     }),
-    kw("hard-stop-after", Supported, |r, g, d| {
+    kw("hard-stop-after", Rejected, |r, g, d| {
         if !d.has_arg(1) {
             r.alert(d, "'hard-stop-after' expects <time> as argument.");
             return;
@@ -207,7 +207,7 @@ pub const KEYWORDS: &[Keyword] = &[
             Err(e) => r.alert(d, time_error("hard-stop-after", d.arg(1), &e)),
         }
     }),
-    kw("spread-checks", Supported, |r, g, d| {
+    kw("spread-checks", Ignored, |r, g, d| {
         if too_many(r, d, 1) {
             return;
         }
@@ -482,9 +482,10 @@ fn stats(r: &mut Reporter, g: &mut Global, d: &Directive) {
                     }
                 }
             }
+            r.not_yet(d, "stats socket");
             g.stats_sockets.push(Bind { span: d.span.clone(), addr: address, opts: bopts });
         }
-        "timeout" => match values::parse_ms(d.arg(2)) {
+        "timeout" => match values::parse_ms(d.arg(2)).inspect(|_| r.not_yet(d, "stats timeout")) {
             Ok(0) => r.alert(d, "'stats timeout' expects a positive value"),
             Ok(v) => g.stats_timeout = Some(v),
             Err(TimeError::Unexpected(c)) => r.alert(d, format!("'stats timeout' : unexpected character '{c}'")),
@@ -496,6 +497,7 @@ fn stats(r: &mut Reporter, g: &mut Global, d: &Directive) {
                 r.alert(d, "'stats maxconn' : expects a positive integer argument");
                 return;
             }
+            r.not_yet(d, "stats maxconn");
             g.stats_maxconn = Some(v as u32);
         }
         "bind-process" => {

@@ -163,7 +163,7 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
         }
         "httpslog" => cx.p.log.format = LogFormat::Https,
         "tcplog" => cx.p.log.format = if modifier == Modifier::No { LogFormat::Default } else { LogFormat::Tcp },
-        "tcpka" => {}
+        "tcpka" => cx.r.not_yet(d, "option tcpka"),
         "httpchk" => {
             cx.warn_if_not_cap(d, true, "");
             let args: Vec<&str> = d.args_from(2).collect();
@@ -181,6 +181,7 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
                 .filter_map(|h| h.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
                 .collect();
             cx.p.checks.kind = CheckKind::Http;
+            cx.r.not_yet(d, "option httpchk");
             cx.p.checks.httpchk =
                 Some(HttpChk { method: method.to_string(), uri: uri.to_string(), version: ver, headers });
         }
@@ -199,9 +200,7 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
                 _ => CheckKind::External,
             };
             cx.p.checks.proto_args = d.args_from(2).map(String::from).collect();
-            if name != "tcp-check" {
-                cx.r.not_yet(d, format!("option {name}"));
-            }
+            cx.r.not_yet(d, format!("option {name}"));
         }
         "forwardfor" | "originalto" => {
             let mut ff = ForwardFor {

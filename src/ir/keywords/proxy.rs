@@ -81,6 +81,17 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("monitor-uri", Supported, monitor_uri),
     kw("monitor", Supported, monitor),
     kw("errorfile", Supported, errorfile),
+    kw("log", Supported, log),
+    kw("log-format", Supported, log_format),
+    kw("log-tag", Supported, |cx, d| {
+        if !d.has_arg(1) {
+            cx.r.alert(d, "'log-tag' expects a tag for use in syslog.");
+        } else if !too_many(cx.r, d, 1) {
+            cx.p.log.tag = Some(d.arg(1).to_string());
+            cx.r.not_yet(d, "log-tag in a proxy");
+        }
+        Flow::Continue
+    }),
 ];
 
 /// Run one directive of a proxy section.
@@ -278,6 +289,9 @@ fn timeout(cx: &mut Cx, d: &Directive) -> Flow {
         _ => &mut t.tarpit,
     };
     *slot = Some(v);
+    if matches!(which, "check" | "tarpit") {
+        cx.r.not_yet(d, kwname);
+    }
     Flow::Continue
 }
 
@@ -389,6 +403,9 @@ fn balance(cx: &mut Cx, d: &Directive) -> Flow {
             return Flow::Continue;
         }
     };
+    if !matches!(b, Balance::RoundRobin | Balance::StaticRr) {
+        cx.r.not_yet(d, format!("balance {algo}"));
+    }
     cx.p.balance = b;
     cx.p.balance_set = true;
     Flow::Continue
@@ -502,6 +519,12 @@ fn use_backend(cx: &mut Cx, d: &Directive) -> Flow {
         return Flow::Continue;
     }
     let (words, cond) = split_condition(d, 1);
+    if cond.is_some() {
+        cx.r.not_yet(d, "use_backend with a condition");
+    }
+    if words.first().is_some_and(|w| w.contains("%[")) {
+        cx.r.not_yet(d, "use_backend with a dynamic name");
+    }
     cx.p.use_backend.push(Rule { span: d.span.clone(), words, cond });
     Flow::Continue
 }
@@ -552,9 +575,56 @@ fn monitor(cx: &mut Cx, d: &Directive) -> Flow {
     }
     let (_, cond) = split_condition(d, 2);
     match cond {
-        Some(c) => cx.p.monitor_fail.push(Rule { span: d.span.clone(), words: vec![], cond: Some(c) }),
+        Some(c) => {
+            cx.r.not_yet(d, "monitor fail");
+            cx.p.monitor_fail.push(Rule { span: d.span.clone(), words: vec![], cond: Some(c) })
+        }
         None => cx.r.alert(d, "'monitor fail' requires either 'if' or 'unless' followed by a condition."),
     }
+    Flow::Continue
+}
+
+fn log(cx: &mut Cx, d: &Directive) -> Flow {
+    if cx.st.modifier == Modifier::No {
+        // `no log`: drop inherited targets.
+        cx.p.log.targets.clear();
+        cx.p.log.disabled = true;
+        return Flow::Continue;
+    }
+    if d.arg(1) == "global" {
+        if too_many(cx.r, d, 1) {
+            return Flow::Continue;
+        }
+        cx.p.log.disabled = false;
+        cx.p.log.targets.push(crate::ir::types::LogTarget::Global);
+        return Flow::Continue;
+    }
+    if let Some(t) = super::global::parse_log(cx.r, d) {
+        cx.p.log.disabled = false;
+        cx.p.log.targets.push(t);
+    }
+    Flow::Continue
+}
+
+fn log_format(cx: &mut Cx, d: &Directive) -> Flow {
+    if !d.has_arg(1) {
+        cx.r.alert(d, "log-format expects a format string as an argument.");
+        return Flow::Continue;
+    }
+    if d.len() > 2 {
+        cx.r.alert(d, "log-format only accepts 1 argument, please use quotes if the format contains spaces.");
+        return Flow::Continue;
+    }
+    if let Err(e) = crate::log::format::LogFormat::compile(d.arg(1)) {
+        match e {
+            crate::log::format::FormatError::Sample(_) => cx.r.not_yet(d, e.to_string()),
+            _ => {
+                cx.r.alert(d, format!("failed to parse log-format : {e}"));
+                return Flow::Continue;
+            }
+        }
+    }
+    cx.p.log.format = crate::ir::types::LogFormat::Custom(d.arg(1).to_string());
     Flow::Continue
 }
 

@@ -129,44 +129,10 @@ const VALUED: &[&str] = &[
     "hash-key",
 ];
 
-/// Options a dynamic or tracking feature needs that haproxide runs; the rest are "not yet".
-const SUPPORTED: &[&str] = &[
-    "weight",
-    "maxconn",
-    "maxqueue",
-    "minconn",
-    "cookie",
-    "id",
-    "inter",
-    "fastinter",
-    "downinter",
-    "rise",
-    "fall",
-    "port",
-    "addr",
-    "agent-inter",
-    "agent-addr",
-    "agent-port",
-    "agent-send",
-    "observe",
-    "error-limit",
-    "on-error",
-    "on-marked-down",
-    "on-marked-up",
-    "track",
-    "slowstart",
-    "init-addr",
-    "backup",
-    "check",
-    "agent-check",
-    "disabled",
-    "enabled",
-    "no-backup",
-    "no-check",
-    "no-agent-check",
-    "non-stick",
-    "redir",
-];
+/// Options whose effect the engine implements today; every other option is accepted like
+/// HAProxy accepts it and then refused at start with "not supported yet".
+const SUPPORTED: &[&str] =
+    &["weight", "maxconn", "id", "backup", "no-backup", "disabled", "enabled", "init-addr", "non-stick"];
 
 fn all_keywords() -> impl Iterator<Item = &'static str> {
     FLAGS.iter().chain(VALUED.iter()).copied()

@@ -1,0 +1,165 @@
+//! Starting the proxy for real once the configuration checked out: refuse what we cannot run
+//! yet, build the engine, bind every listener, go to the background if asked, drop privileges
+//! (chroot, group, user), write the pidfile, then serve until a signal stops us.
+
+use std::io::{BufRead, Write};
+use std::sync::Arc;
+
+use crate::engine::{run, Engine};
+use crate::ir::types::Config;
+use crate::log::{Logger, Target};
+
+/// Set in the environment of the background child started for `-D` / `daemon`.
+const DAEMON_CHILD_ENV: &str = "HAPROXIDE_DAEMON_CHILD";
+/// What the background child prints on stdout once it is listening.
+const READY: &str = "haproxide-ready";
+
+/// Options from the command line that matter once running.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub pidfile: Option<String>,
+    pub daemon: bool,
+    /// `-db` / `-d`: stay in the foreground even if the configuration says `daemon`.
+    pub foreground: bool,
+    /// The full argv, to start the background child with the same arguments.
+    pub argv: Vec<String>,
+}
+
+fn alert(msg: &str) {
+    eprintln!("[ALERT]    ({}) : {msg}", std::process::id());
+}
+
+/// Start serving. Returns the process exit code; alerts go to stderr in HAProxy's format.
+pub fn start(config: Config, opts: &RunOptions) -> i32 {
+    if !config.unsupported.is_empty() {
+        for u in &config.unsupported {
+            alert(&format!("config : parsing [{}:{}] : not supported yet: {}", u.span.file, u.span.line, u.what));
+        }
+        alert("config : Fatal errors found in configuration.");
+        return 1;
+    }
+    let daemon = (opts.daemon || config.global.daemon) && !opts.foreground;
+    if daemon && std::env::var_os(DAEMON_CHILD_ENV).is_none() {
+        return spawn_background(opts, config.global.pidfile.as_deref());
+    }
+    let global_targets = config.global.log.iter().filter_map(Target::from_ir).collect();
+    let logger = Arc::new(Logger::new(
+        config.global.log_tag.as_deref(),
+        config.global.log_send_hostname.as_deref(),
+        global_targets,
+    ));
+    let threads = config
+        .global
+        .nbthread
+        .map(|n| n as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let eng = Engine::new(config, logger);
+    let listeners = match run::prepare(&eng) {
+        Ok(l) => l,
+        Err(e) => {
+            alert(&e.to_string());
+            return 1;
+        }
+    };
+    let pid = std::process::id();
+    // In the foreground the pidfile is ours to write; a background child's parent writes it.
+    if std::env::var_os(DAEMON_CHILD_ENV).is_none() {
+        if let Some(path) = opts.pidfile.as_ref().or(eng.config.global.pidfile.as_ref()) {
+            if let Err(e) = std::fs::write(path, format!("{pid}\n")) {
+                alert(&format!("[haproxide.main()] Cannot create pidfile {path} : {e}"));
+                return 1;
+            }
+        }
+    }
+    if let Err(msg) = drop_privileges(&eng.config.global) {
+        alert(&msg);
+        return 1;
+    }
+    if std::env::var_os(DAEMON_CHILD_ENV).is_some() {
+        detach();
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(threads.max(1)).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            alert(&format!("cannot start the runtime: {e}"));
+            return 1;
+        }
+    };
+    rt.block_on(run::run(eng, listeners))
+}
+
+/// `chroot`, `group`/`gid`, `user`/`uid` from the global section, in HAProxy's order.
+fn drop_privileges(g: &crate::ir::types::Global) -> Result<(), String> {
+    use nix::unistd::{chdir, chroot, setgid, setgroups, setuid, Gid, Uid};
+    if let Some(dir) = &g.chroot {
+        chroot(dir.as_str())
+            .and_then(|_| chdir("/"))
+            .map_err(|e| format!("[haproxide.main()] Cannot chroot({dir}): {}.", e.desc()))?;
+    }
+    if let Some(gid) = g.gid {
+        let gid = Gid::from_raw(gid);
+        setgroups(&[gid])
+            .map_err(|e| format!("[haproxide.main()] Failed to drop supplementary groups: {}.", e.desc()))?;
+        setgid(gid).map_err(|e| format!("[haproxide.main()] Cannot set gid {gid}: {}.", e.desc()))?;
+    }
+    if let Some(uid) = g.uid {
+        setuid(Uid::from_raw(uid)).map_err(|e| format!("[haproxide.main()] Cannot set uid {uid}: {}.", e.desc()))?;
+    }
+    Ok(())
+}
+
+/// `-D`: start the same command in the background, wait until it listens, write its pid to the
+/// pidfile, and return so the foreground process exits, as HAProxy's parent does.
+fn spawn_background(opts: &RunOptions, cfg_pidfile: Option<&str>) -> i32 {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            alert(&format!("cannot find our own executable to go to background: {e}"));
+            return 1;
+        }
+    };
+    let mut child = match std::process::Command::new(exe)
+        .args(&opts.argv)
+        .env(DAEMON_CHILD_ENV, "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            alert(&format!("cannot go to background: {e}"));
+            return 1;
+        }
+    };
+    let ready = child
+        .stdout
+        .take()
+        .map(|out| std::io::BufReader::new(out).lines().next().and_then(|l| l.ok()).is_some_and(|l| l == READY))
+        .unwrap_or(false);
+    if !ready {
+        return child.wait().ok().and_then(|s| s.code()).unwrap_or(1);
+    }
+    if let Some(path) = opts.pidfile.as_deref().or(cfg_pidfile) {
+        if let Err(e) = std::fs::write(path, format!("{}\n", child.id())) {
+            alert(&format!("[haproxide.main()] Cannot create pidfile {path} : {e}"));
+            return 1;
+        }
+    }
+    0
+}
+
+/// In the background child: tell the parent we listen, leave its session, drop stdio.
+fn detach() {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{READY}");
+    let _ = out.flush();
+    drop(out);
+    let _ = nix::unistd::setsid();
+    if let Ok(null) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
+        use std::os::fd::AsRawFd;
+        let _ = nix::unistd::dup2(null.as_raw_fd(), 0);
+        let _ = nix::unistd::dup2(null.as_raw_fd(), 1);
+        let _ = nix::unistd::dup2(null.as_raw_fd(), 2);
+    }
+}

@@ -1,0 +1,178 @@
+//! Getting a server connection for a request: ask the balancer (queueing when every server is
+//! full), connect with `timeout connect`, retry `retries` times, and redispatch to another server
+//! as `option redispatch` says, counting wretr/wredis/econ as HAProxy does.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpStream;
+
+use crate::engine::backend::{Acquired, Backend, Server};
+use crate::engine::lb::PickRequest;
+
+/// Default `timeout connect` when none is set: HAProxy waits forever; we cap it so a missing
+/// timeout cannot pin a task for ever, at a value no real deployment relies on.
+const NO_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// Why no server connection could be made; each maps to a 503 and a termination state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectFailure {
+    /// No usable server (`SC` with `<NOSRV>` when none was ever assigned).
+    NoServer,
+    /// Waited in the queue until `timeout queue` (`sQ`).
+    QueueTimeout,
+    /// `maxqueue` reached.
+    QueueFull,
+    /// Every attempt failed (`SC`).
+    Refused,
+    /// The last attempt timed out (`sC`).
+    Timeout,
+}
+
+/// A server connection and what it took to get it.
+pub struct Connected {
+    pub stream: TcpStream,
+    pub server: Arc<Server>,
+    pub addr: SocketAddr,
+    pub retries: u32,
+    pub redispatched: bool,
+    pub t_queue: Duration,
+    pub t_connect: Duration,
+}
+
+/// What happened, for logs and counters, when connecting failed.
+pub struct Failed {
+    pub why: ConnectFailure,
+    /// The server last tried, if any (logged as the server name).
+    pub server: Option<Arc<Server>>,
+    pub retries: u32,
+    pub redispatched: bool,
+    pub t_queue: Duration,
+}
+
+fn ms(v: Option<u32>) -> Option<Duration> {
+    v.map(|m| Duration::from_millis(u64::from(m)))
+}
+
+/// Should the attempt numbered `retry` (1-based, counting retries already made) redispatch?
+/// HAProxy: a positive interval P redispatches every P-th retry; a negative N redispatches on
+/// the N-th retry before the last (-1, the default, = on the last retry).
+pub fn redispatch_now(interval: i32, retry: u32, retries: u32) -> bool {
+    if interval > 0 {
+        retry.is_multiple_of(interval as u32)
+    } else {
+        let back = interval.unsigned_abs();
+        retries >= back && retry == retries + 1 - back
+    }
+}
+
+pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Result<Connected, Failed> {
+    let p = &be.spec;
+    let t_connect_max = ms(p.timeouts.connect).unwrap_or(NO_TIMEOUT);
+    let queue_timeout = ms(p.timeouts.queue).or(ms(p.timeouts.connect)).unwrap_or(NO_TIMEOUT);
+    let retries = p.retries.unwrap_or(3).max(0) as u32;
+    let started = Instant::now();
+    let mut avoid: Option<usize> = None;
+    let mut attempt: u32 = 0;
+    let mut redispatched = false;
+    let mut t_queue = Duration::ZERO;
+    let mut server: Option<Arc<Server>> = None;
+    loop {
+        let srv = match server.take() {
+            Some(s) => s,
+            None => {
+                let req = PickRequest { hash_key, avoid };
+                let q0 = Instant::now();
+                let got = be.acquire(&req, queue_timeout, 0).await;
+                t_queue += q0.elapsed();
+                match got {
+                    Acquired::Server(s) => s,
+                    other => {
+                        let why = match other {
+                            Acquired::QueueTimeout => ConnectFailure::QueueTimeout,
+                            Acquired::QueueFull => ConnectFailure::QueueFull,
+                            _ => ConnectFailure::NoServer,
+                        };
+                        return Err(Failed { why, server: None, retries: attempt, redispatched, t_queue });
+                    }
+                }
+            }
+        };
+        let target = srv.addr.load().target(dst_port);
+        let c0 = Instant::now();
+        let result = match target {
+            Some(addr) => match tokio::time::timeout(t_connect_max, TcpStream::connect(addr)).await {
+                Ok(Ok(s)) => Ok((s, addr)),
+                Ok(Err(_)) => Err(ConnectFailure::Refused),
+                Err(_) => Err(ConnectFailure::Timeout),
+            },
+            None => Err(ConnectFailure::Refused),
+        };
+        match result {
+            Ok((stream, addr)) => {
+                let _ = stream.set_nodelay(true);
+                return Ok(Connected {
+                    stream,
+                    server: srv,
+                    addr,
+                    retries: attempt,
+                    redispatched,
+                    t_queue,
+                    t_connect: c0.elapsed(),
+                });
+            }
+            Err(why) => {
+                if attempt >= retries {
+                    srv.counters.conn_errors.inc();
+                    be.counters.conn_errors.inc();
+                    be.release(&srv);
+                    let _ = started;
+                    return Err(Failed { why, server: Some(srv), retries: attempt, redispatched, t_queue });
+                }
+                attempt += 1;
+                let redisp = p.redispatch.is_some_and(|r| redispatch_now(r.interval, attempt, retries));
+                if redisp && be.servers.len() > 1 {
+                    srv.counters.redispatches.inc();
+                    be.counters.redispatches.inc();
+                    avoid = Some(srv.idx);
+                    redispatched = true;
+                    be.release(&srv);
+                } else {
+                    srv.counters.retries.inc();
+                    be.counters.retries.inc();
+                    // A refused connection is retried after a turn-around delay; a timed out one
+                    // at once, since the timeout already spent the time.
+                    if why == ConnectFailure::Refused {
+                        let delay = t_connect_max.min(Duration::from_secs(1));
+                        let spent = c0.elapsed();
+                        if delay > spent {
+                            tokio::time::sleep(delay - spent).await;
+                        }
+                    }
+                    server = Some(srv);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redispatch_now;
+
+    #[test]
+    fn redispatch_schedule() {
+        // Default (-1): only the last of 3 retries redispatches.
+        let got: Vec<bool> = (1..=3).map(|r| redispatch_now(-1, r, 3)).collect();
+        assert_eq!(got, vec![false, false, true]);
+        // Every retry.
+        assert!((1..=3).all(|r| redispatch_now(1, r, 3)));
+        // Every second retry.
+        let got: Vec<bool> = (1..=4).map(|r| redispatch_now(2, r, 4)).collect();
+        assert_eq!(got, vec![false, true, false, true]);
+        // -2: the retry before the last.
+        let got: Vec<bool> = (1..=3).map(|r| redispatch_now(-2, r, 3)).collect();
+        assert_eq!(got, vec![false, true, false]);
+    }
+}

@@ -1,0 +1,103 @@
+//! The traffic path: listeners, the TCP relay, the HTTP/1 proxy, server connections with
+//! retries, and the session bookkeeping (counters, log line) they share.
+
+pub mod connect;
+pub mod http;
+pub mod listener;
+pub mod relay;
+pub mod tcp;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{Engine, Frontend};
+use crate::ir::types::{LogFormat as FormatKind, Mode};
+use crate::log::format::{LogFormat, HTTPLOG, HTTPLOG_CLF, TCPLOG};
+use crate::log::{LogRecord, Target};
+
+/// Logging settings of a frontend, compiled once at start.
+pub struct FrontendLog {
+    pub targets: Vec<Target>,
+    /// `None`: HAProxy's default "Connect from ..." line.
+    pub format: Option<LogFormat>,
+    pub dontlognull: bool,
+}
+
+impl FrontendLog {
+    pub fn build(eng_log: &crate::log::Logger, fe: &Frontend) -> Result<FrontendLog, String> {
+        let p = &fe.spec;
+        let targets = eng_log.targets_for(&p.log.targets, p.log.disabled);
+        let text = match &p.log.format {
+            FormatKind::Default => None,
+            FormatKind::Tcp => Some(TCPLOG.to_string()),
+            FormatKind::Http | FormatKind::Https => Some(HTTPLOG.to_string()),
+            FormatKind::HttpClf => Some(HTTPLOG_CLF.to_string()),
+            FormatKind::Custom(f) => Some(f.clone()),
+        };
+        let format = match text {
+            Some(t) => Some(LogFormat::compile(&t).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        Ok(FrontendLog { targets, format, dontlognull: p.options.is_on("dontlognull") })
+    }
+}
+
+/// One accepted client connection.
+pub struct Session {
+    pub eng: Arc<Engine>,
+    pub fe: Arc<Frontend>,
+    pub client: SocketAddr,
+    pub local: SocketAddr,
+    pub accepted: Instant,
+    pub accept_us: i64,
+}
+
+impl Session {
+    pub fn new(eng: Arc<Engine>, fe: Arc<Frontend>, client: SocketAddr, local: SocketAddr) -> Session {
+        let accept_us = chrono::Utc::now().timestamp_micros();
+        Session { eng, fe, client, local, accepted: Instant::now(), accept_us }
+    }
+
+    /// A record pre-filled with what every log line of this session shares.
+    pub fn record(&self) -> LogRecord {
+        LogRecord {
+            client: Some(self.client),
+            frontend_addr: Some(self.local),
+            accept_us: self.accept_us,
+            request_us: self.accept_us,
+            frontend: self.fe.name.clone(),
+            actconn: self.eng.active_conns.get(),
+            feconn: self.fe.counters.sessions.get(),
+            http: self.fe.spec.mode == Mode::Http,
+            ..Default::default()
+        }
+    }
+
+    /// Emit the traffic log line for a finished session or request (info level, or err for
+    /// errors when the proxy asks for it).
+    pub fn log(&self, rec: &LogRecord, null: bool) {
+        let Some(l) = self.fe.log.get() else { return };
+        if l.targets.is_empty() || (null && l.dontlognull) {
+            return;
+        }
+        let line = match &l.format {
+            Some(f) => f.render(rec, self.eng.log.hostname.as_deref().unwrap_or("")),
+            None => format!(
+                "Connect from {}:{} to {}:{} ({}/{})",
+                rec.client.map(|a| a.ip().to_string()).unwrap_or_default(),
+                rec.client.map(|a| a.port()).unwrap_or(0),
+                rec.frontend_addr.map(|a| a.ip().to_string()).unwrap_or_default(),
+                rec.frontend_addr.map(|a| a.port()).unwrap_or(0),
+                self.fe.name,
+                if rec.http { "HTTP" } else { "TCP" }
+            ),
+        };
+        self.eng.log.emit(&l.targets, 6, &line);
+    }
+}
+
+/// Milliseconds as HAProxy logs them.
+pub fn ms_since(t: Instant) -> i64 {
+    t.elapsed().as_millis() as i64
+}

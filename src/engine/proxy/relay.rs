@@ -1,0 +1,115 @@
+//! Bidirectional byte relay with HAProxy's inactivity timeouts: the client side expires after
+//! `timeout client` without data from the client, the server side after `timeout server`
+//! (`timeout tunnel` replaces both once set); half-closes are propagated and the `*-fin`
+//! timeouts apply to a side that has already closed. Buffers are reused, nothing allocates per
+//! read.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
+
+/// Which side ended the relay, for termination flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelayEnd {
+    /// Both sides closed normally.
+    Done,
+    ClientTimeout,
+    ServerTimeout,
+    ClientError,
+    ServerError,
+    /// The process is stopping hard.
+    Killed,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RelayTimeouts {
+    pub client: Option<Duration>,
+    pub server: Option<Duration>,
+    pub client_fin: Option<Duration>,
+    pub server_fin: Option<Duration>,
+}
+
+pub struct RelayStats {
+    /// Bytes from the client to the server.
+    pub up: u64,
+    /// Bytes from the server to the client.
+    pub down: u64,
+    pub end: RelayEnd,
+}
+
+const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// Relay until both directions are closed or a timeout fires. `initial_up` is data already read
+/// from the client that must be sent to the server first.
+pub async fn relay<C, S>(
+    client: &mut C,
+    server: &mut S,
+    t: RelayTimeouts,
+    mut kill: tokio::sync::watch::Receiver<crate::engine::RunState>,
+) -> RelayStats
+where
+    C: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut up_buf = vec![0u8; 16 * 1024];
+    let mut down_buf = vec![0u8; 16 * 1024];
+    let (mut up, mut down) = (0u64, 0u64);
+    let mut client_open = true;
+    let mut server_open = true;
+    let now = Instant::now();
+    let deadline = |d: Option<Duration>| now + d.unwrap_or(FAR);
+    let mut client_deadline = deadline(t.client);
+    let mut server_deadline = deadline(t.server);
+    let end = loop {
+        if !client_open && !server_open {
+            break RelayEnd::Done;
+        }
+        tokio::select! {
+            r = client.read(&mut up_buf), if client_open => match r {
+                Ok(0) => {
+                    client_open = false;
+                    let _ = server.shutdown().await;
+                    server_deadline = Instant::now() + t.server_fin.or(t.server).unwrap_or(FAR);
+                    client_deadline = Instant::now() + FAR;
+                }
+                Ok(n) => {
+                    if server.write_all(&up_buf[..n]).await.is_err() {
+                        break RelayEnd::ServerError;
+                    }
+                    up += n as u64;
+                    client_deadline = Instant::now() + t.client.unwrap_or(FAR);
+                }
+                Err(_) => break RelayEnd::ClientError,
+            },
+            r = server.read(&mut down_buf), if server_open => match r {
+                Ok(0) => {
+                    server_open = false;
+                    let _ = client.shutdown().await;
+                    client_deadline = Instant::now() + t.client_fin.or(t.client).unwrap_or(FAR);
+                    server_deadline = Instant::now() + FAR;
+                }
+                Ok(n) => {
+                    if client.write_all(&down_buf[..n]).await.is_err() {
+                        break RelayEnd::ClientError;
+                    }
+                    down += n as u64;
+                    server_deadline = Instant::now() + t.server.unwrap_or(FAR);
+                }
+                Err(_) => break RelayEnd::ServerError,
+            },
+            _ = tokio::time::sleep_until(client_deadline), if client_open || server_open => {
+                break RelayEnd::ClientTimeout;
+            }
+            _ = tokio::time::sleep_until(server_deadline), if client_open || server_open => {
+                break RelayEnd::ServerTimeout;
+            }
+            r = kill.changed() => {
+                if r.is_err() || *kill.borrow() == crate::engine::RunState::HardStop {
+                    break RelayEnd::Killed;
+                }
+            }
+        }
+    };
+    RelayStats { up, down, end }
+}

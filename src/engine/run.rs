@@ -1,0 +1,186 @@
+//! Running the engine: bind every listener, accept connections under the maxconn limits, hand
+//! them to the TCP or HTTP session code, and stop as HAProxy does (hard on SIGINT/SIGTERM, soft on
+//! SIGUSR1: stop listening, finish what is in flight, then exit).
+
+use std::sync::Arc;
+
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::proxy::listener::{self, Listener};
+use super::proxy::{self, FrontendLog, Session};
+use super::{Engine, EngineError, Frontend, RunState};
+use crate::ir::types::Mode;
+
+/// Bind all listeners (before dropping privileges, like HAProxy) and compile log settings.
+/// Each frontend with its bound listeners.
+pub type Bound = Vec<(Arc<Frontend>, Vec<Listener>)>;
+
+pub fn prepare(eng: &Arc<Engine>) -> Result<Bound, EngineError> {
+    let mut out = Vec::new();
+    for fe in &eng.frontends {
+        let log = FrontendLog::build(&eng.log, fe).map_err(EngineError::Other)?;
+        let _ = fe.log.set(log);
+        if fe.disabled.load(std::sync::atomic::Ordering::Relaxed) {
+            continue;
+        }
+        out.push((fe.clone(), listener::bind_frontend(fe)?));
+    }
+    Ok(out)
+}
+
+async fn permits(eng: &Engine, fe: &Frontend) -> Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)> {
+    let g = eng.global_conn_limit.clone().acquire_owned().await.ok()?;
+    let f = fe.conn_limit.clone().acquire_owned().await.ok()?;
+    Some((g, f))
+}
+
+enum AsyncListener {
+    Tcp(tokio::net::TcpListener),
+    Unix(tokio::net::UnixListener),
+}
+
+/// Accept on one listener until the process stops.
+async fn accept_loop(eng: Arc<Engine>, fe: Arc<Frontend>, l: Listener) {
+    let l = match l {
+        Listener::Tcp(t) => tokio::net::TcpListener::from_std(t).map(AsyncListener::Tcp),
+        Listener::Unix(u) => tokio::net::UnixListener::from_std(u).map(AsyncListener::Unix),
+    };
+    let l = match l {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(frontend = %fe.name, "cannot register listener: {e}");
+            return;
+        }
+    };
+    let mut state = eng.run_state.subscribe();
+    loop {
+        if eng.frontend_stopping(&fe) {
+            return;
+        }
+        // Wait for room under both maxconn limits before accepting anything.
+        let got = tokio::select! {
+            p = permits(&eng, &fe) => p,
+            _ = state.changed() => continue,
+        };
+        let Some(held) = got else { return };
+        let accepted = tokio::select! {
+            r = accept(&l) => r,
+            _ = state.changed() => continue,
+        };
+        match accepted {
+            Ok(conn) => {
+                let eng2 = eng.clone();
+                let fe2 = fe.clone();
+                tokio::spawn(async move {
+                    let _held = held;
+                    serve(eng2, fe2, conn).await;
+                });
+            }
+            Err(e) => {
+                // EMFILE and friends: back off briefly instead of spinning.
+                tracing::warn!(frontend = %fe.name, "accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+pub enum Accepted {
+    Tcp(tokio::net::TcpStream, std::net::SocketAddr, std::net::SocketAddr),
+    Unix(tokio::net::UnixStream),
+}
+
+async fn accept(l: &AsyncListener) -> std::io::Result<Accepted> {
+    match l {
+        AsyncListener::Tcp(t) => {
+            let (s, peer) = t.accept().await?;
+            let local = s.local_addr()?;
+            Ok(Accepted::Tcp(s, peer, local))
+        }
+        AsyncListener::Unix(u) => Ok(Accepted::Unix(u.accept().await?.0)),
+    }
+}
+
+async fn serve(eng: Arc<Engine>, fe: Arc<Frontend>, conn: Accepted) {
+    eng.active_conns.inc();
+    eng.total_conns.inc();
+    fe.counters.sessions.inc();
+    fe.counters.total.inc();
+    fe.counters.connections.inc();
+    match conn {
+        Accepted::Tcp(stream, peer, local) => {
+            let _ = stream.set_nodelay(true);
+            let s = Session::new(eng.clone(), fe.clone(), peer, local);
+            match fe.spec.mode {
+                Mode::Http => proxy::http::serve(s, stream).await,
+                _ => proxy::tcp::serve(s, stream).await,
+            }
+        }
+        Accepted::Unix(_stream) => {
+            // Unix-socket frontends carry traffic like TCP ones once supported end to end.
+            tracing::warn!(frontend = %fe.name, "connection on a unix socket frontend closed: not supported yet");
+        }
+    }
+    fe.counters.sessions.dec();
+    eng.active_conns.dec();
+}
+
+/// Run until stopped; returns the process exit code.
+pub async fn run(eng: Arc<Engine>, listeners: Bound) -> i32 {
+    let mut tasks = Vec::new();
+    for (fe, ls) in listeners {
+        for l in ls {
+            tasks.push(tokio::spawn(accept_loop(eng.clone(), fe.clone(), l)));
+        }
+    }
+    spawn_signal_handlers(eng.clone());
+    let mut state = eng.run_state.subscribe();
+    loop {
+        let s = *state.borrow_and_update();
+        match s {
+            RunState::Running => {
+                if state.changed().await.is_err() {
+                    return 0;
+                }
+            }
+            RunState::HardStop => return 0,
+            RunState::SoftStop => {
+                // Listeners close as their accept loops see the state; wait for the last session.
+                for t in &tasks {
+                    t.abort();
+                }
+                loop {
+                    if eng.active_conns.get() == 0 {
+                        return 0;
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
+                        r = state.changed() => {
+                            if r.is_err() || *state.borrow() == RunState::HardStop {
+                                return 0;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn spawn_signal_handlers(eng: Arc<Engine>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    for (kind, how) in [
+        (SignalKind::terminate(), RunState::HardStop),
+        (SignalKind::interrupt(), RunState::HardStop),
+        (SignalKind::user_defined1(), RunState::SoftStop),
+    ] {
+        let eng = eng.clone();
+        if let Ok(mut sig) = signal(kind) {
+            tokio::spawn(async move {
+                while sig.recv().await.is_some() {
+                    eng.stop(how);
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Log targets and the syslog framing HAProxy uses. Datagrams are sent with non-blocking
+//! sockets straight from the caller: one syscall per line, nothing buffered, and a line that
+//! cannot be sent at once is counted as dropped (HAProxy's DroppedLogs) rather than waited for.
+
+use std::io::Write as _;
+use std::net::{SocketAddr, UdpSocket};
+use std::os::unix::net::UnixDatagram;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::Local;
+
+use crate::ir::keywords::global::{FACILITIES, LEVELS};
+use crate::ir::types::LogTarget;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyslogFormat {
+    Rfc3164,
+    Rfc5424,
+    Short,
+    Raw,
+    Timed,
+    Iso,
+    Priority,
+    Local,
+}
+
+#[derive(Debug, Clone)]
+pub enum Sink {
+    Udp(SocketAddr),
+    Unix(String),
+    Stdout,
+    Stderr,
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub sink: Sink,
+    pub facility: u8,
+    /// Lines above this severity number (less severe) are not sent.
+    pub max_level: u8,
+    /// Lines are raised to at least this severity.
+    pub min_level: u8,
+    pub format: SyslogFormat,
+    pub maxlen: usize,
+}
+
+impl Target {
+    /// Build from a `log` line; `None` for targets we cannot send to (reported at config time).
+    pub fn from_ir(t: &LogTarget) -> Option<Target> {
+        let LogTarget::Target { addr, len, format, facility, level, minlevel, .. } = t else { return None };
+        let sink = match addr.as_str() {
+            "stdout" => Sink::Stdout,
+            "stderr" => Sink::Stderr,
+            a if a.starts_with('/') || a.starts_with("unix@") => Sink::Unix(a.trim_start_matches("unix@").to_string()),
+            a => {
+                let a = a.trim_start_matches("udp@").trim_start_matches("udp4@").trim_start_matches("ipv4@");
+                let with_port = if a.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+                    a.to_string()
+                } else {
+                    format!("{a}:514")
+                };
+                let addr = std::net::ToSocketAddrs::to_socket_addrs(&with_port).ok()?.next()?;
+                Sink::Udp(addr)
+            }
+        };
+        let lvl = |l: &Option<String>, default: u8| {
+            l.as_deref().and_then(|l| LEVELS.iter().position(|x| *x == l)).map(|p| p as u8).unwrap_or(default)
+        };
+        let format = match format.as_deref() {
+            Some("rfc5424") => SyslogFormat::Rfc5424,
+            Some("short") => SyslogFormat::Short,
+            Some("raw") => SyslogFormat::Raw,
+            Some("timed") => SyslogFormat::Timed,
+            Some("iso") => SyslogFormat::Iso,
+            Some("priority") => SyslogFormat::Priority,
+            Some("local") => SyslogFormat::Local,
+            _ => SyslogFormat::Rfc3164,
+        };
+        Some(Target {
+            sink,
+            facility: FACILITIES.iter().position(|f| f == facility).unwrap_or(16) as u8,
+            max_level: lvl(level, 7),
+            min_level: lvl(minlevel, 0),
+            format,
+            maxlen: len.map(|l| l as usize).unwrap_or(1024),
+        })
+    }
+}
+
+/// Sends log lines to targets. Cheap to share; sockets are created once.
+pub struct Logger {
+    udp4: Option<UdpSocket>,
+    udp6: Option<UdpSocket>,
+    unix: Option<UnixDatagram>,
+    pub tag: String,
+    pub hostname: Option<String>,
+    pub pid: u32,
+    pub dropped: AtomicU64,
+    pub global: Vec<Target>,
+}
+
+impl Logger {
+    pub fn new(tag: Option<&str>, hostname: Option<&str>, global: Vec<Target>) -> Logger {
+        let nb = |s: UdpSocket| {
+            let _ = s.set_nonblocking(true);
+            s
+        };
+        Logger {
+            udp4: UdpSocket::bind("0.0.0.0:0").ok().map(nb),
+            udp6: UdpSocket::bind("[::]:0").ok().map(nb),
+            unix: UnixDatagram::unbound().ok().inspect(|s| {
+                let _ = s.set_nonblocking(true);
+            }),
+            tag: tag.unwrap_or("haproxy").to_string(),
+            hostname: hostname.map(String::from),
+            pid: std::process::id(),
+            dropped: AtomicU64::new(0),
+            global,
+        }
+    }
+
+    /// The syslog frame for one line.
+    pub fn frame(&self, t: &Target, level: u8, msg: &str) -> Vec<u8> {
+        let level = level.max(t.min_level);
+        let pri = u32::from(t.facility) * 8 + u32::from(level);
+        let mut out = match t.format {
+            SyslogFormat::Raw => String::new(),
+            SyslogFormat::Priority => format!("<{pri}>"),
+            SyslogFormat::Short => format!("<{level}>"),
+            SyslogFormat::Timed => format!("<{level}>{} ", Local::now().format("%b %e %H:%M:%S")),
+            SyslogFormat::Iso => format!("{} ", Local::now().format("%Y-%m-%dT%H:%M:%S%.6f%:z")),
+            SyslogFormat::Rfc5424 => format!(
+                "<{pri}>1 {} {} {} {} - - ",
+                Local::now().format("%Y-%m-%dT%H:%M:%S%.6f%:z"),
+                self.hostname.as_deref().unwrap_or("-"),
+                self.tag,
+                self.pid
+            ),
+            SyslogFormat::Rfc3164 | SyslogFormat::Local => {
+                let host = match (&self.hostname, t.format) {
+                    (Some(h), SyslogFormat::Rfc3164) => format!("{h} "),
+                    _ => String::new(),
+                };
+                format!("<{pri}>{} {host}{}[{}]: ", Local::now().format("%b %e %H:%M:%S"), self.tag, self.pid)
+            }
+        };
+        out.push_str(msg);
+        let mut bytes = out.into_bytes();
+        bytes.truncate(t.maxlen.saturating_sub(1).max(1));
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// Send a line at `level` (0 = emerg .. 7 = debug) to every target that wants it.
+    pub fn emit(&self, targets: &[Target], level: u8, msg: &str) {
+        for t in targets {
+            if level > t.max_level {
+                continue;
+            }
+            let frame = self.frame(t, level, msg);
+            let ok = match &t.sink {
+                Sink::Udp(a) => {
+                    let sock = if a.is_ipv4() { &self.udp4 } else { &self.udp6 };
+                    sock.as_ref().is_some_and(|s| s.send_to(&frame, a).is_ok())
+                }
+                Sink::Unix(p) => self.unix.as_ref().is_some_and(|s| s.send_to(&frame, p).is_ok()),
+                Sink::Stdout => std::io::stdout().lock().write_all(&frame).is_ok(),
+                Sink::Stderr => std::io::stderr().lock().write_all(&frame).is_ok(),
+            };
+            if !ok {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Resolve a proxy's targets: its own lines, with `log global` meaning the global ones.
+    pub fn targets_for(&self, lines: &[LogTarget], disabled: bool) -> Vec<Target> {
+        if disabled {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for l in lines {
+            match l {
+                LogTarget::Global => out.extend(self.global.iter().cloned()),
+                t => out.extend(Target::from_ir(t)),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3164_header() {
+        let l = Logger::new(None, None, Vec::new());
+        let t = Target {
+            sink: Sink::Stderr,
+            facility: 16,
+            max_level: 7,
+            min_level: 0,
+            format: SyslogFormat::Rfc3164,
+            maxlen: 1024,
+        };
+        let f = String::from_utf8(l.frame(&t, 6, "hello")).unwrap();
+        assert!(f.starts_with("<134>"), "{f}");
+        assert!(f.ends_with(&format!(" haproxy[{}]: hello\n", std::process::id())), "{f}");
+    }
+}
