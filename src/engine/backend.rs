@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 
 use super::counters::Counters;
 use super::lb::{self, Balancer, ConnView, PickRequest};
-use super::state::{self, Cause, ServerOp, ServerState, Transition};
+use super::state::{self, ApplyCtx, Cause, ServerOp, ServerState, TrackRef, Transition};
 use crate::ir::addr::{Host, PortSpec};
 use crate::ir::types::{Proxy, Server as ServerSpec};
 
@@ -31,6 +31,11 @@ pub struct Server {
     /// Connections currently established or being established to this server.
     pub cur_conns: AtomicU32,
     pub counters: Counters,
+    /// Woken by `on-marked-down shutdown-sessions` (and `on-marked-up shutdown-backup-sessions`
+    /// on backups): sessions on this server end.
+    pub shutdown: tokio::sync::Notify,
+    /// Woken when an observed error asks for the next health check at `fastinter`.
+    pub check_wake: tokio::sync::Notify,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +93,10 @@ pub struct Backend {
     pub counters: Counters,
     /// Current and max queue length (qcur/qmax).
     pub queued: super::counters::Gauge,
+    /// Where state-change lines go, resolved on first use.
+    pub log_targets: std::sync::OnceLock<Vec<crate::log::Target>>,
+    /// For each server, the servers tracking it (most recently declared first), set at start.
+    trackers: Mutex<Vec<Vec<(usize, usize)>>>,
 }
 
 struct Conns<'a>(&'a [Arc<Server>], &'a [ServerState]);
@@ -123,7 +132,7 @@ impl Backend {
                 _ => None,
             };
             let weight = s.opts.weight.unwrap_or(1).max(0) as u32;
-            states.push(ServerState::new(weight, s.opts.maxconn.unwrap_or(0), s.opts.backup, s.opts.disabled, now));
+            states.push(state::from_spec(s, &spec, weight, now));
             servers.push(Arc::new(Server {
                 idx: i,
                 id,
@@ -132,10 +141,13 @@ impl Backend {
                 addr: ArcSwap::from_pointee(ServerAddr { ip, port: s.addr.port }),
                 cur_conns: AtomicU32::new(0),
                 counters: Counters::default(),
+                shutdown: tokio::sync::Notify::new(),
+                check_wake: tokio::sync::Notify::new(),
             }));
         }
         let lb_view: Vec<_> = states.iter().map(|s| s.lb()).collect();
         let balancer = lb::for_proxy(&spec, &lb_view);
+        let nb_servers = spec.servers.len();
         Backend {
             idx,
             id,
@@ -145,6 +157,8 @@ impl Backend {
             inner: Mutex::new(Inner { states, balancer, waiters: VecDeque::new() }),
             counters: Counters::default(),
             queued: Default::default(),
+            log_targets: std::sync::OnceLock::new(),
+            trackers: Mutex::new(vec![Vec::new(); nb_servers]),
         }
     }
 
@@ -212,14 +226,84 @@ impl Backend {
     }
 
     /// The single writer of server state: apply an op, tell the balancer, return what changed.
+    /// Callers that log or track use `engine::events::apply`, which also supplies the tracked
+    /// server's state.
     pub fn apply(&self, idx: usize, op: &ServerOp, cause: Cause, now: u64) -> Transition {
+        self.apply_ctx(idx, op, cause, now, None)
+    }
+
+    /// `apply` with the tracked server's operational state, read by the caller beforehand.
+    /// Under the lock: apply, update the balancer, hand queued requests to a server that came
+    /// up.
+    pub fn apply_ctx(
+        &self,
+        idx: usize,
+        op: &ServerOp,
+        cause: Cause,
+        now: u64,
+        track_op: Option<state::OpState>,
+    ) -> Transition {
         let mut inner = self.inner.lock();
-        let t = state::apply(&mut inner.states[idx], op, cause, now);
+        let servers = &self.servers;
+        let cur_sess = |i: usize| servers[i].cur_conns.load(Relaxed);
+        let ctx = ApplyCtx {
+            now,
+            log_health_checks: self.spec.options.is_on("log-health-checks"),
+            track_op,
+            cur_sess: &cur_sess,
+            queued: inner.waiters.len(),
+        };
+        let t = state::apply_in(&mut inner.states, idx, op, cause, &ctx);
         if t.lb_changed() {
             let lbs = inner.states[idx].lb();
             inner.balancer.update(idx, lbs);
         }
+        let mut n = t.grab_queue;
+        while n > 0 {
+            let Some(w) = inner.waiters.pop_front() else { break };
+            self.queued.dec();
+            let srv = self.servers[idx].clone();
+            srv.cur_conns.fetch_add(1, Relaxed);
+            inner.balancer.conn_taken(idx);
+            if w.tx.send(srv.clone()).is_err() {
+                srv.cur_conns.fetch_sub(1, Relaxed);
+                inner.balancer.conn_dropped(idx);
+                continue;
+            }
+            n -= 1;
+        }
         t
+    }
+
+    /// The server `idx` tracks, if any.
+    pub fn track_of(&self, idx: usize) -> Option<TrackRef> {
+        self.inner.lock().states[idx].track.clone()
+    }
+
+    /// The servers tracking server `idx`, in the order changes reach them.
+    pub fn trackers_of(&self, idx: usize) -> Vec<(usize, usize)> {
+        self.trackers.lock().get(idx).cloned().unwrap_or_default()
+    }
+
+    /// Startup only: server `idx` tracks `r`.
+    pub fn set_track(&self, idx: usize, r: TrackRef) {
+        self.inner.lock().states[idx].track = Some(r);
+    }
+
+    /// Startup only: `tracker` tracks server `idx`; the latest declared comes first.
+    pub fn add_tracker(&self, idx: usize, tracker: (usize, usize)) {
+        if let Some(v) = self.trackers.lock().get_mut(idx) {
+            v.insert(0, tracker);
+        }
+    }
+
+    /// Startup only: a tracking server inherits the maintenance or drain of the server at the
+    /// end of its tracking chain, silently.
+    pub fn inherit_at_start(&self, idx: usize, target: &ServerState) {
+        let mut inner = self.inner.lock();
+        state::inherit_at_start(&mut inner.states[idx], target);
+        let lbs = inner.states[idx].lb();
+        inner.balancer.update(idx, lbs);
     }
 
     pub fn state(&self, idx: usize) -> ServerState {

@@ -4,10 +4,13 @@
 
 pub mod backend;
 pub mod counters;
+pub mod events;
+pub mod health;
 pub mod lb;
 pub mod proxy;
 pub mod run;
 pub mod state;
+pub mod transitions;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -72,6 +75,8 @@ pub struct Engine {
     pub active_conns: counters::Gauge,
     pub total_conns: counters::Counter,
     pub total_requests: counters::Counter,
+    /// Called (backend, server) when a server enters slow start; the checks start its warmup.
+    pub on_starting: std::sync::OnceLock<Box<dyn Fn(usize, usize) + Send + Sync>>,
 }
 
 pub fn unix_now() -> u64 {
@@ -145,7 +150,7 @@ impl Engine {
             }));
         }
         let (run_state, _) = watch::channel(RunState::Running);
-        Arc::new(Engine {
+        let eng = Arc::new(Engine {
             config,
             frontends,
             backends,
@@ -159,7 +164,10 @@ impl Engine {
             active_conns: counters::Gauge::default(),
             total_conns: counters::Counter::default(),
             total_requests: counters::Counter::default(),
-        })
+            on_starting: std::sync::OnceLock::new(),
+        });
+        events::link_tracking(&eng);
+        eng
     }
 
     pub fn backend(&self, name: &str) -> Option<&Arc<Backend>> {
