@@ -2,6 +2,7 @@
 //! HAProxy's post-parse checks. Imports `config` only.
 
 pub mod addr;
+pub mod checks;
 pub mod keywords;
 pub mod lower;
 pub mod types;

@@ -345,23 +345,12 @@ pub struct ForwardFor {
     pub if_none: bool,
 }
 
-/// `option httpchk` in all its forms.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpChk {
-    pub method: String,
-    pub uri: String,
-    pub version: String,
-    /// Extra header lines from the legacy `HTTP/1.1\r\nHost:\ x` trick.
-    pub headers: Vec<(String, String)>,
-}
+/// `option httpchk` in all its forms: the request it describes (method, URI, version, and the
+/// headers/body of the legacy `HTTP/1.1\r\nHost:\ x` trick).
+pub type HttpChk = super::checks::HttpSend;
 
-/// A health-check rule from `http-check` / `tcp-check`: the words after the keyword.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckRule {
-    pub span: Span,
-    pub action: String,
-    pub args: Vec<String>,
-}
+/// A health-check rule from `http-check` / `tcp-check`.
+pub use super::checks::CheckRule;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum CheckKind {
@@ -389,6 +378,10 @@ pub struct CheckConfig {
     pub send_state: bool,
     /// Raw arguments of protocol checks (`option mysql-check user x`, `option smtpchk EHLO x`).
     pub proto_args: Vec<String>,
+    /// The section that declared `http_rules` / `tcp_rules`: a proxy's first own rule replaces
+    /// the rules inherited from its defaults section, as HAProxy starts a new rule set.
+    pub http_owner: Option<Span>,
+    pub tcp_owner: Option<Span>,
 }
 
 /// `cookie <name> ...`.

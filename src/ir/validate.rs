@@ -21,6 +21,7 @@ pub fn validate(cfg: &mut Config, diags: &mut Diags) {
         check_servers(&snapshot, p, diags);
         check_warnings(p, diags);
     }
+    crate::ir::checks::validate(cfg, diags);
 }
 
 fn alert(diags: &mut Diags, loc: Loc, msg: String) {

@@ -2,7 +2,7 @@
 //! with arguments (httpchk, forwardfor, httplog, redispatch, ...).
 
 use crate::config::ast::Directive;
-use crate::ir::types::{CheckKind, ForwardFor, HttpChk, LogFormat, Redispatch};
+use crate::ir::types::{CheckKind, ForwardFor, LogFormat, Redispatch};
 use crate::ir::values;
 
 use super::proxy::{Cx, Flow};
@@ -166,28 +166,74 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
         "tcpka" => cx.r.not_yet(d, "option tcpka"),
         "httpchk" => {
             cx.warn_if_not_cap(d, true, "");
+            if d.len() > 5 {
+                cx.r.alert_at(d, 5, format!("'option httpchk' cannot handle unexpected argument '{}'.", d.arg(5)));
+                return Flow::Continue;
+            }
             let args: Vec<&str> = d.args_from(2).collect();
-            let (method, uri, version) = match args.len() {
-                0 => ("OPTIONS", "/", "HTTP/1.0"),
-                1 => ("OPTIONS", args[0], "HTTP/1.0"),
-                2 => (args[0], args[1], "HTTP/1.0"),
-                _ => (args[0], args[1], args[2]),
-            };
-            // The legacy trick: headers smuggled into the version word after `\r\n`.
-            let mut parts = version.split("\r\n");
-            let ver = parts.next().unwrap_or("HTTP/1.0").to_string();
-            let headers = parts
-                .filter(|h| !h.is_empty())
-                .filter_map(|h| h.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
-                .collect();
+            let (req, legacy) = crate::ir::checks::parse_httpchk(&args);
+            if legacy {
+                cx.r.push(super::with_source(
+                    crate::config::diag::Diagnostic::new(
+                        crate::config::diag::Severity::Warning,
+                        crate::config::diag::Loc::ParsingTight { file: d.span.file.clone(), line: d.span.line },
+                        "'option httpchk' : hiding headers or body at the end of the version string is deprecated. Please, consider to use 'http-check send' directive instead.",
+                    ),
+                    d,
+                    4,
+                ));
+            }
             cx.p.checks.kind = CheckKind::Http;
-            cx.r.not_yet(d, "option httpchk");
-            cx.p.checks.httpchk =
-                Some(HttpChk { method: method.to_string(), uri: uri.to_string(), version: ver, headers });
+            cx.p.checks.proto_args.clear();
+            cx.p.checks.httpchk = Some(req);
         }
         "ssl-hello-chk" | "smtpchk" | "pgsql-check" | "redis-check" | "mysql-check" | "ldap-check" | "spop-check"
         | "tcp-check" | "external-check" => {
             cx.warn_if_not_cap(d, true, "");
+            let max = match name {
+                "smtpchk" | "pgsql-check" => 2,
+                "mysql-check" => 3,
+                "external-check" => usize::MAX,
+                _ => 0,
+            };
+            if d.len() > 2 + max {
+                let i = 2 + max;
+                cx.r.alert_at(d, i, format!("'option {name}' cannot handle unexpected argument '{}'.", d.arg(i)));
+                return Flow::Continue;
+            }
+            match name {
+                "pgsql-check" => {
+                    if !d.has_arg(2) || !d.has_arg(3) {
+                        cx.r.alert(d, "'option pgsql-check' expects 'user <username>' as argument.");
+                        return Flow::Continue;
+                    }
+                    if d.arg(2) != "user" {
+                        cx.r.alert(d, "'option pgsql-check' only supports optional values: 'user'.");
+                        return Flow::Continue;
+                    }
+                }
+                "mysql-check" if d.has_arg(2) => {
+                    if d.arg(2) != "user" {
+                        cx.r.alert(
+                            d,
+                            format!("'option mysql-check' only supports optional values: 'user' (got '{}').", d.arg(2)),
+                        );
+                        return Flow::Continue;
+                    }
+                    if !d.has_arg(3) {
+                        cx.r.alert(d, "'option mysql-check user' expects <username> as argument.");
+                        return Flow::Continue;
+                    }
+                    if d.has_arg(4) && d.arg(4) != "post-41" && d.arg(4) != "pre-41" {
+                        cx.r.alert(
+                            d,
+                            format!("keyword 'user' only supports 'post-41' and 'pre-41' (got '{}').", d.arg(4)),
+                        );
+                        return Flow::Continue;
+                    }
+                }
+                _ => {}
+            }
             cx.p.checks.kind = match name {
                 "ssl-hello-chk" => CheckKind::SslHello,
                 "smtpchk" => CheckKind::Smtp,
@@ -200,7 +246,9 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
                 _ => CheckKind::External,
             };
             cx.p.checks.proto_args = d.args_from(2).map(String::from).collect();
-            cx.r.not_yet(d, format!("option {name}"));
+            if matches!(name, "spop-check" | "external-check") {
+                cx.r.not_yet(d, format!("option {name}"));
+            }
         }
         "forwardfor" | "originalto" => {
             let mut ff = ForwardFor {

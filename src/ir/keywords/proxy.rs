@@ -69,6 +69,8 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("default-server", Supported, super::server::default_server),
     kw("server-template", Supported, super::server::server_template),
     kw("option", Supported, super::options::option),
+    kw("http-check", Supported, super::checks::http_check),
+    kw("tcp-check", Supported, super::checks::tcp_check),
     kw("timeout", Supported, timeout),
     kw("balance", Supported, balance),
     kw("hash-type", Supported, hash_type),
@@ -289,7 +291,7 @@ fn timeout(cx: &mut Cx, d: &Directive) -> Flow {
         _ => &mut t.tarpit,
     };
     *slot = Some(v);
-    if matches!(which, "check" | "tarpit") {
+    if which == "tarpit" {
         cx.r.not_yet(d, kwname);
     }
     Flow::Continue

@@ -131,8 +131,39 @@ const VALUED: &[&str] = &[
 
 /// Options whose effect the engine implements today; every other option is accepted like
 /// HAProxy accepts it and then refused at start with "not supported yet".
-const SUPPORTED: &[&str] =
-    &["weight", "maxconn", "id", "backup", "no-backup", "disabled", "enabled", "init-addr", "non-stick"];
+const SUPPORTED: &[&str] = &[
+    "weight",
+    "maxconn",
+    "id",
+    "backup",
+    "no-backup",
+    "disabled",
+    "enabled",
+    "init-addr",
+    "non-stick",
+    "check",
+    "no-check",
+    "agent-check",
+    "no-agent-check",
+    "inter",
+    "fastinter",
+    "downinter",
+    "rise",
+    "fall",
+    "port",
+    "addr",
+    "agent-inter",
+    "agent-addr",
+    "agent-port",
+    "agent-send",
+    "observe",
+    "error-limit",
+    "on-error",
+    "on-marked-down",
+    "on-marked-up",
+    "track",
+    "slowstart",
+];
 
 fn all_keywords() -> impl Iterator<Item = &'static str> {
     FLAGS.iter().chain(VALUED.iter()).copied()
@@ -379,11 +410,32 @@ fn apply_options(
                 }
             }
             "port" => o.check_port = Some(values::atoi(&val).clamp(0, 65535) as u16),
-            "addr" => o.check_addr = Some(val.clone()),
+            "addr" => {
+                if val.is_empty() {
+                    server_alert(cx, d, who, i, "'addr' expects <ipv4|ipv6> as argument..");
+                    return Err(());
+                }
+                o.check_addr = Some(val.clone());
+            }
             "agent-port" => o.agent_port = Some(values::atoi(&val).clamp(0, 65535) as u16),
-            "agent-addr" => o.agent_addr = Some(val.clone()),
+            "agent-addr" => {
+                if val.is_empty() {
+                    server_alert(cx, d, who, i, "'agent-addr' expects an address as argument..");
+                    return Err(());
+                }
+                if val.parse::<std::net::IpAddr>().is_err() {
+                    let msg = format!("parsing agent-addr failed. Check if '{val}' is correct address..");
+                    server_alert(cx, d, who, i, &msg);
+                    return Err(());
+                }
+                o.agent_addr = Some(val.clone());
+            }
             "agent-send" => o.agent_send = Some(val.clone()),
             "observe" => {
+                if val == "layer7" && cx.p.mode != crate::ir::types::Mode::Http {
+                    server_alert(cx, d, who, i, "'layer7' can only be used in http proxies..");
+                    return Err(());
+                }
                 o.observe = Some(match val.as_str() {
                     "none" => Observe::None,
                     "layer4" => Observe::Layer4,
@@ -400,7 +452,18 @@ fn apply_options(
                     }
                 })
             }
-            "error-limit" => o.error_limit = Some(values::atoi(&val) as i32),
+            "error-limit" => {
+                if val.is_empty() {
+                    server_alert(cx, d, who, i, "'error-limit' expects an integer argument..");
+                    return Err(());
+                }
+                let v = values::atoi(&val);
+                if v < 1 {
+                    server_alert(cx, d, who, i, "error-limit has to be > 0..");
+                    return Err(());
+                }
+                o.error_limit = Some(v as i32);
+            }
             "on-error" => {
                 o.on_error = Some(match val.as_str() {
                     "fastinter" => OnError::FastInter,
@@ -416,8 +479,22 @@ fn apply_options(
                     }
                 })
             }
-            "on-marked-down" => o.on_marked_down = Some(val.clone()),
-            "on-marked-up" => o.on_marked_up = Some(val.clone()),
+            "on-marked-down" => {
+                if val != "shutdown-sessions" {
+                    let msg = format!("'on-marked-down' expects 'shutdown-sessions' but got '{val}'.");
+                    server_alert(cx, d, who, i, &msg);
+                    return Err(());
+                }
+                o.on_marked_down = Some(val.clone());
+            }
+            "on-marked-up" => {
+                if val != "shutdown-backup-sessions" {
+                    let msg = format!("'on-marked-up' expects 'shutdown-backup-sessions' but got '{val}'.");
+                    server_alert(cx, d, who, i, &msg);
+                    return Err(());
+                }
+                o.on_marked_up = Some(val.clone());
+            }
             "track" => o.track = Some(val.clone()),
             "init-addr" => {
                 let mut methods = Vec::new();
