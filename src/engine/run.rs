@@ -134,6 +134,7 @@ pub async fn run(eng: Arc<Engine>, listeners: Bound) -> i32 {
         }
     }
     spawn_signal_handlers(eng.clone());
+    crate::checks::start(&eng);
     let mut state = eng.run_state.subscribe();
     loop {
         let s = *state.borrow_and_update();
