@@ -97,6 +97,8 @@ pub struct Backend {
     pub log_targets: std::sync::OnceLock<Vec<crate::log::Target>>,
     /// For each server, the servers tracking it (most recently declared first), set at start.
     trackers: Mutex<Vec<Vec<(usize, usize)>>>,
+    /// Where passive-check observations go (`engine::events` installs it at start).
+    pub observer: std::sync::OnceLock<Box<dyn Fn(usize, super::health::Hana) + Send + Sync>>,
 }
 
 struct Conns<'a>(&'a [Arc<Server>], &'a [ServerState]);
@@ -159,6 +161,7 @@ impl Backend {
             queued: Default::default(),
             log_targets: std::sync::OnceLock::new(),
             trackers: Mutex::new(vec![Vec::new(); nb_servers]),
+            observer: std::sync::OnceLock::new(),
         }
     }
 
@@ -273,6 +276,18 @@ impl Backend {
             n -= 1;
         }
         t
+    }
+
+    /// Passive checks: report what the traffic path saw on server `idx` (a connection that
+    /// failed or succeeded, a response status...). Free when the server does not `observe`.
+    pub fn observe(&self, idx: usize, what: super::health::Hana) {
+        use crate::ir::types::Observe;
+        if !matches!(self.servers[idx].spec.opts.observe, Some(Observe::Layer4 | Observe::Layer7)) {
+            return;
+        }
+        if let Some(hook) = self.observer.get() {
+            hook(idx, what);
+        }
     }
 
     /// The server `idx` tracks, if any.

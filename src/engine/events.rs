@@ -266,8 +266,22 @@ pub fn apply(eng: &Engine, be: usize, srv: usize, op: ServerOp, cause: Cause) ->
     t
 }
 
-/// Link tracking servers to the servers they track, once all backends exist (HAProxy's
-/// `srv_apply_track`), and give trackers the inherited maintenance/drain of their target.
+/// Once all backends exist: link tracking servers and install the passive-check hooks.
+pub fn init(eng: &Arc<Engine>) {
+    link_tracking(eng);
+    for b in &eng.backends {
+        let weak = Arc::downgrade(eng);
+        let be = b.idx;
+        let _ = b.observer.set(Box::new(move |srv, what| {
+            if let Some(eng) = weak.upgrade() {
+                apply(&eng, be, srv, ServerOp::Observe(what), Cause::Observe);
+            }
+        }));
+    }
+}
+
+/// Link tracking servers to the servers they track (HAProxy's `srv_apply_track`), and give
+/// trackers the inherited maintenance/drain of their target.
 pub fn link_tracking(eng: &Engine) {
     for (bi, b) in eng.backends.iter().enumerate() {
         for (si, s) in b.servers.iter().enumerate() {

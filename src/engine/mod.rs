@@ -166,7 +166,7 @@ impl Engine {
             total_requests: counters::Counter::default(),
             on_starting: std::sync::OnceLock::new(),
         });
-        events::link_tracking(&eng);
+        events::init(&eng);
         eng
     }
 
