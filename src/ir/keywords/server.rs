@@ -81,8 +81,6 @@ const VALUED: &[&str] = &[
     "observe",
     "error-limit",
     "on-error",
-    "on-marked-down",
-    "on-marked-up",
     "track",
     "slowstart",
     "init-addr",
@@ -159,8 +157,6 @@ const SUPPORTED: &[&str] = &[
     "observe",
     "error-limit",
     "on-error",
-    "on-marked-down",
-    "on-marked-up",
     "track",
     "slowstart",
 ];
