@@ -81,6 +81,8 @@ const VALUED: &[&str] = &[
     "observe",
     "error-limit",
     "on-error",
+    "on-marked-down",
+    "on-marked-up",
     "track",
     "slowstart",
     "init-addr",
@@ -157,6 +159,8 @@ const SUPPORTED: &[&str] = &[
     "observe",
     "error-limit",
     "on-error",
+    "on-marked-down",
+    "on-marked-up",
     "track",
     "slowstart",
 ];
@@ -524,6 +528,10 @@ fn apply_options(
         }
         if !SUPPORTED.contains(&kw) {
             cx.r.not_yet(d, format!("server option '{kw}'"));
+        }
+        if matches!(kw, "on-marked-down" | "on-marked-up") && cx.p.mode != crate::ir::types::Mode::Tcp {
+            // Sessions are shut down in the TCP relay only so far.
+            cx.r.not_yet(d, format!("server option '{kw}' outside mode tcp"));
         }
         i += 2;
     }
