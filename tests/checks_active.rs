@@ -188,3 +188,50 @@ fn tcp_check_rules_and_protocol_checks() {
         "{l:#?}"
     );
 }
+
+#[test]
+fn mysql_pgsql_ldap_ssl_hello_checks() {
+    let log = Syslog::start();
+    let mut hs = vec![0x0a];
+    hs.extend_from_slice(b"5.7.1-test\x00\x01\x00\x00\x00abcdefgh\x00\xff\xf7\x21\x02\x00");
+    hs.extend_from_slice(&[0; 13]);
+    let mut mysql_ok = vec![hs.len() as u8, 0, 0, 0];
+    mysql_ok.extend_from_slice(&hs);
+    let mut mysql_err = vec![9, 0, 0, 0, 0xff, 0x15, 0x04];
+    mysql_err.extend_from_slice(b"denied");
+    let m = |b: &[u8]| Mock::start(Mode::Reply(b.to_vec()));
+    let my = m(&mysql_ok);
+    let my2 = m(&mysql_err);
+    let pg = m(b"R\x00\x00\x00\x08\x00\x00\x00\x00");
+    let pg2 = m(b"E\x00\x00\x00\x20SFATAL\x00Mpassword required\x00\x00");
+    let ld = m(&[0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00]);
+    let ld2 = m(&[0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, 0x31, 0x04, 0x00, 0x04, 0x00]);
+    let ss = m(b"\x16\x03\x01\x00\x05abcde");
+    let ss2 = m(b"HTTP/1.0 400 x\r\n\r\n");
+    let srv = |n: &str, p: u16| format!("  server {n} 127.0.0.1:{p} check inter 400 rise 1 fall 1\n");
+    let cfg = format!(
+        "{}backend be\n  option log-health-checks\n  option mysql-check\n{}{}backend pg\n  option log-health-checks\n  option pgsql-check user bob\n{}{}backend ld\n  option log-health-checks\n  option ldap-check\n{}{}backend ss\n  option log-health-checks\n  option ssl-hello-chk\n{}{}",
+        head(log.port),
+        srv("my", my.port),
+        srv("my2", my2.port),
+        srv("pg", pg.port),
+        srv("pg2", pg2.port),
+        srv("ld", ld.port),
+        srv("ld2", ld2.port),
+        srv("ss", ss.port),
+        srv("ss2", ss2.port)
+    );
+    let _px = Proxy::start(&cfg);
+    let expect = [
+        "<133>Health check for server be/my succeeded, reason: Layer7 check passed, code: 0, info: \"5.7.1-test\", check duration: Nms, status: 1/1 UP.",
+        "<133>Health check for server be/my2 failed, reason: Layer7 wrong status, code: 1045, info: \"denied\", check duration: Nms, status: 0/1 DOWN.",
+        "<133>Health check for server pg/pg succeeded, reason: Layer7 check passed, code: 0, info: \"PostgreSQL server is ok\", check duration: Nms, status: 1/1 UP.",
+        "<133>Health check for server pg/pg2 failed, reason: Layer7 invalid response, info: \"FATAL\", check duration: Nms, status: 0/1 DOWN.",
+        "<133>Health check for server ld/ld succeeded, reason: Layer7 check passed, code: 0, info: \"Success\", check duration: Nms, status: 1/1 UP.",
+        "<133>Health check for server ld/ld2 failed, reason: Layer7 wrong status, code: 49, info: \"See RFC: http://tools.ietf.org/html/rfc4511#section-4.1.9\", check duration: Nms, status: 0/1 DOWN.",
+        "<133>Health check for server ss/ss succeeded, reason: Layer6 check passed, check duration: Nms, status: 1/1 UP.",
+        "<133>Health check for server ss/ss2 failed, reason: Layer6 invalid response, check duration: Nms, status: 0/1 DOWN.",
+        "<129>Server ss/ss2 is DOWN. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.",
+    ];
+    wait_until(15, "protocol check lines", || log.lines(), |l| expect.iter().all(|e| l.contains(&e.to_string())));
+}
