@@ -252,8 +252,10 @@ pub async fn run(p: Probe<'_>) -> Finish {
                 loop {
                     if must_read && !last_read {
                         let Some(c) = conn.as_mut() else { return conn_fail(CheckStatus::SockErr, None, cur) };
-                        let mut chunk = [0u8; 8192];
-                        match timeout_at(deadline, c.read(&mut chunk)).await {
+                        // Read straight into the heap buffer: a stack array would live in every
+                        // check task's future, idle or not.
+                        buf.reserve(4096);
+                        match timeout_at(deadline, c.read_buf(&mut buf)).await {
                             Err(_) => return timeout(connected, cur),
                             Ok(Ok(0)) => {
                                 last_read = true;
@@ -267,7 +269,7 @@ pub async fn run(p: Probe<'_>) -> Finish {
                                     }
                                 }
                             }
-                            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+                            Ok(Ok(_)) => {}
                             Ok(Err(err)) => {
                                 if buf.is_empty() {
                                     return conn_fail(CheckStatus::SockErr, Some(&err), cur);

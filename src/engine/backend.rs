@@ -36,6 +36,10 @@ pub struct Server {
     pub shutdown: tokio::sync::Notify,
     /// Woken when an observed error asks for the next health check at `fastinter`.
     pub check_wake: tokio::sync::Notify,
+    /// The server this one tracks, resolved at start (read without locking).
+    pub track: std::sync::OnceLock<TrackRef>,
+    /// The servers tracking this one, most recently declared first, fixed at start.
+    pub trackers: std::sync::OnceLock<Vec<(usize, usize)>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,8 +99,6 @@ pub struct Backend {
     pub queued: super::counters::Gauge,
     /// Where state-change lines go, resolved on first use.
     pub log_targets: std::sync::OnceLock<Vec<crate::log::Target>>,
-    /// For each server, the servers tracking it (most recently declared first), set at start.
-    trackers: Mutex<Vec<Vec<(usize, usize)>>>,
     /// Where passive-check observations go (`engine::events` installs it at start).
     pub observer: std::sync::OnceLock<Box<dyn Fn(usize, super::health::Hana) + Send + Sync>>,
 }
@@ -145,11 +147,12 @@ impl Backend {
                 counters: Counters::default(),
                 shutdown: tokio::sync::Notify::new(),
                 check_wake: tokio::sync::Notify::new(),
+                track: std::sync::OnceLock::new(),
+                trackers: std::sync::OnceLock::new(),
             }));
         }
         let lb_view: Vec<_> = states.iter().map(|s| s.lb()).collect();
         let balancer = lb::for_proxy(&spec, &lb_view);
-        let nb_servers = spec.servers.len();
         Backend {
             idx,
             id,
@@ -160,7 +163,6 @@ impl Backend {
             counters: Counters::default(),
             queued: Default::default(),
             log_targets: std::sync::OnceLock::new(),
-            trackers: Mutex::new(vec![Vec::new(); nb_servers]),
             observer: std::sync::OnceLock::new(),
         }
     }
@@ -290,26 +292,35 @@ impl Backend {
         }
     }
 
-    /// The server `idx` tracks, if any.
-    pub fn track_of(&self, idx: usize) -> Option<TrackRef> {
-        self.inner.lock().states[idx].track.clone()
+    /// The server `idx` tracks, if any (no lock).
+    pub fn track_of(&self, idx: usize) -> Option<&TrackRef> {
+        self.servers[idx].track.get()
     }
 
-    /// The servers tracking server `idx`, in the order changes reach them.
-    pub fn trackers_of(&self, idx: usize) -> Vec<(usize, usize)> {
-        self.trackers.lock().get(idx).cloned().unwrap_or_default()
+    /// The servers tracking server `idx`, in the order changes reach them (no lock).
+    pub fn trackers_of(&self, idx: usize) -> &[(usize, usize)] {
+        self.servers[idx].trackers.get().map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Startup only: server `idx` tracks `r`.
     pub fn set_track(&self, idx: usize, r: TrackRef) {
-        self.inner.lock().states[idx].track = Some(r);
+        self.inner.lock().states[idx].track = Some(r.clone());
+        let _ = self.servers[idx].track.set(r);
     }
 
-    /// Startup only: `tracker` tracks server `idx`; the latest declared comes first.
-    pub fn add_tracker(&self, idx: usize, tracker: (usize, usize)) {
-        if let Some(v) = self.trackers.lock().get_mut(idx) {
-            v.insert(0, tracker);
-        }
+    /// Read a server's state under the lock without copying it.
+    pub fn with_state<R>(&self, idx: usize, f: impl FnOnce(&ServerState) -> R) -> R {
+        f(&self.inner.lock().states[idx])
+    }
+
+    /// A check starts: mark it running and clear its last text (no transition, no log).
+    pub fn check_started(&self, idx: usize, agent: bool) {
+        let mut inner = self.inner.lock();
+        let s = &mut inner.states[idx];
+        let c = if agent { &mut s.agent } else { &mut s.check };
+        c.running = true;
+        c.result = state::CheckResult::Unknown;
+        c.desc.clear();
     }
 
     /// Startup only: a tracking server inherits the maintenance or drain of the server at the

@@ -228,7 +228,7 @@ pub fn emit(eng: &Engine, be: &Backend, lines: &[Line]) {
 /// HAProxy's order (the most recently declared tracker first, depth first).
 pub fn apply(eng: &Engine, be: usize, srv: usize, op: ServerOp, cause: Cause) -> Transition {
     let backend = &eng.backends[be];
-    let track_op = backend.track_of(srv).map(|t| eng.backends[t.backend].state(t.server).op);
+    let track_op = backend.track_of(srv).map(|t| eng.backends[t.backend].with_state(t.server, |s| s.op));
     let t = backend.apply_ctx(srv, &op, cause, unix_now(), track_op);
     let trackers = backend.trackers_of(srv);
     for ev in &t.events {
@@ -283,6 +283,7 @@ pub fn init(eng: &Arc<Engine>) {
 /// Link tracking servers to the servers they track (HAProxy's `srv_apply_track`), and give
 /// trackers the inherited maintenance/drain of their target.
 pub fn link_tracking(eng: &Engine) {
+    let mut trackers: std::collections::HashMap<(usize, usize), Vec<(usize, usize)>> = Default::default();
     for (bi, b) in eng.backends.iter().enumerate() {
         for (si, s) in b.servers.iter().enumerate() {
             let Some(track) = &s.spec.opts.track else { continue };
@@ -294,21 +295,21 @@ pub fn link_tracking(eng: &Engine) {
             let Some(ts) = tb.servers.iter().position(|x| x.name == sname) else { continue };
             let r = TrackRef { backend: tb.idx, server: ts, name: format!("{}/{}", tb.name, sname).into() };
             b.set_track(si, r);
-            tb.add_tracker(ts, (bi, si));
+            trackers.entry((tb.idx, ts)).or_default().insert(0, (bi, si));
         }
+    }
+    for ((tb, ts), list) in trackers {
+        let _ = eng.backends[tb].servers[ts].trackers.set(list);
     }
     // Inherited admin states at startup (no logs, as during HAProxy's startup).
     for b in &eng.backends {
         for si in 0..b.servers.len() {
             let Some(t) = b.track_of(si) else { continue };
-            if t.server == si && t.backend == b.idx {
-                continue;
-            }
             let mut cur = t.clone();
             // Follow the chain to its end: that server's admin state is what is inherited.
             for _ in 0..64 {
                 match eng.backends[cur.backend].track_of(cur.server) {
-                    Some(n) => cur = n,
+                    Some(n) => cur = n.clone(),
                     None => break,
                 }
             }
