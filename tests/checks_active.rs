@@ -235,3 +235,34 @@ fn mysql_pgsql_ldap_ssl_hello_checks() {
     ];
     wait_until(15, "protocol check lines", || log.lines(), |l| expect.iter().all(|e| l.contains(&e.to_string())));
 }
+
+#[test]
+fn soft_stop_says_goodbye_per_proxy() {
+    let log = Syslog::start();
+    let a = Mock::start(Mode::Http("200 OK".into()));
+    let fe = free_port();
+    let li = free_port();
+    let cfg = format!(
+        "global\n  log 127.0.0.1:{} local0\ndefaults\n  mode http\n  log global\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\nfrontend fe\n  bind 127.0.0.1:{fe}\n  default_backend be\nbackend be\n  server s 127.0.0.1:{} check inter 300\nlisten li\n  bind 127.0.0.1:{li}\n  server s 127.0.0.1:{}\n",
+        log.port, a.port, a.port
+    );
+    let px = Proxy::start(&cfg);
+    let mut c =
+        wait_until(10, "listener", || std::net::TcpStream::connect(("127.0.0.1", fe)).ok(), Option::is_some).unwrap();
+    use std::io::{Read, Write};
+    c.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    let mut buf = [0u8; 64];
+    let _ = c.read(&mut buf);
+    drop(c);
+    px.signal(nix::sys::signal::Signal::SIGUSR1);
+    let l = wait_until(10, "stop lines", || log.lines(), |l| l.len() >= 4);
+    assert_eq!(
+        l,
+        vec![
+            "<132>Proxy fe stopped (cumulated conns: FE: 1, BE: 0).",
+            "<132>Proxy li stopped (cumulated conns: FE: 0, BE: 0).",
+            "<132>Proxy be stopped (cumulated conns: FE: 0, BE: 1).",
+            "<132>Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0).",
+        ]
+    );
+}

@@ -217,6 +217,11 @@ impl Proxy {
         Proxy { child, stderr, _cfg: TempFile(path) }
     }
 
+    /// Send a signal to the process (SIGUSR1: soft stop).
+    pub fn signal(&self, sig: nix::sys::signal::Signal) {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), sig);
+    }
+
     /// Stderr lines with the pid and durations normalised.
     pub fn stderr_lines(&self) -> Vec<String> {
         self.stderr
