@@ -1,0 +1,1 @@
+//! One module per observable area; each test runs both implementations and compares.
