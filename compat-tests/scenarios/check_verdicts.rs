@@ -58,24 +58,35 @@ fn code(o: &Output) -> String {
     o.code.map_or_else(|| "killed (timeout or signal)".to_string(), |c| c.to_string())
 }
 
-fn loc(l: &Option<Location>) -> String {
-    l.as_ref().map_or_else(|| "none".to_string(), |l| l.to_string())
-}
-
-/// The message part of an alert line, after `[ALERT]    (PID) : config : `.
-fn alert_text(line: &str) -> String {
-    let t = line.splitn(3, " : ").nth(2).unwrap_or(line);
-    let t = t.strip_prefix("config : ").unwrap_or(t);
-    let mut t = t.to_string();
-    if t.len() > 110 {
-        let mut cut = 107;
-        while !t.is_char_boundary(cut) {
-            cut -= 1;
+/// The message of an alert line without its tag, pid, `config :` context and location prefix,
+/// shortened: what a reader of the mismatch list needs to recognise the problem.
+fn short_msg(line: &str) -> String {
+    let mut t = line.splitn(3, " : ").nth(2).unwrap_or(line);
+    t = t.strip_prefix("config : ").unwrap_or(t);
+    for prefix in ["parsing [", "Parsing [", "["] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            if let Some(i) = rest.find(']') {
+                t = rest[i + 1..].trim_start_matches([' ', ':']);
+            }
+            break;
         }
-        t.truncate(cut);
-        t.push_str("...");
+    }
+    let mut t = t.to_string();
+    if t.chars().count() > 72 {
+        t = t.chars().take(69).collect::<String>() + "...";
     }
     t
+}
+
+/// The first ALERT with a location, else the first ALERT, shortened.
+fn first_alert_msg(stderr: &str) -> Option<String> {
+    first_located_alert(stderr)
+        .or_else(|| stderr.lines().find(|l| l.starts_with("[ALERT]")).map(String::from))
+        .map(|l| short_msg(&l))
+}
+
+fn line_of(l: &Option<Location>) -> String {
+    l.as_ref().map_or_else(|| "none".to_string(), |l| format!("line {}", l.line))
 }
 
 impl Verdict {
@@ -89,7 +100,7 @@ impl Verdict {
             "ok" if !self.case.expect_exit2 && c != Some(0) => Some(format!(
                 "is in ok/ but haproxy exits {}{}",
                 code(&self.oracle),
-                first_located_alert(&self.oracle.stderr).map(|l| format!(": {}", alert_text(&l))).unwrap_or_default()
+                first_alert_msg(&self.oracle.stderr).map(|m| format!(": {m}")).unwrap_or_default()
             )),
             "err" if c == Some(0) || c == Some(2) => {
                 Some(format!("is in err/ but haproxy accepts it (exit {})", code(&self.oracle)))
@@ -101,33 +112,35 @@ impl Verdict {
     /// A parity mismatch, described with a short reason.
     fn mismatch(&self) -> Option<String> {
         let (h, o) = (&self.oracle, &self.ours);
+        let fails = |c: Option<i32>| c != Some(0) && c != Some(2);
+        let none = || "no ALERT".to_string();
         if h.code != o.code {
-            let why = match (h.code, o.code) {
-                (Some(0) | Some(2), _) => match first_located_alert(&o.stderr)
-                    .or_else(|| o.stderr.lines().find(|l| l.starts_with("[ALERT]")).map(String::from))
-                {
-                    Some(l) => format!("haproxide rejects: {}", alert_text(&l)),
-                    None => "haproxide fails without an ALERT".to_string(),
-                },
-                (Some(_), Some(0) | Some(2)) => match first_located_alert(&h.stderr)
-                    .or_else(|| h.stderr.lines().find(|l| l.starts_with("[ALERT]")).map(String::from))
-                {
-                    Some(l) => format!("haproxide accepts; haproxy: {}", alert_text(&l)),
-                    None => "haproxide accepts".to_string(),
-                },
-                _ => String::new(),
-            };
-            return Some(
-                format!("exit haproxy={} haproxide={}: {why}", code(h), code(o)).trim_end_matches(": ").into(),
-            );
+            return Some(match (fails(h.code), fails(o.code)) {
+                (false, true) => format!(
+                    "rejects a valid config (exit {}): {}",
+                    code(o),
+                    first_alert_msg(&o.stderr).unwrap_or_else(none)
+                ),
+                (true, false) => format!(
+                    "accepts an invalid config (exit {}); haproxy: {}",
+                    code(o),
+                    first_alert_msg(&h.stderr).unwrap_or_else(none)
+                ),
+                _ => format!("exit haproxy={} haproxide={}", code(h), code(o)),
+            });
         }
-        if h.code == Some(0) || h.code == Some(2) {
+        if !fails(h.code) {
             return None;
         }
         let (lh, lo) = (first_alert_location(&h.stderr), first_alert_location(&o.stderr));
         if lh != lo {
-            let hl = first_located_alert(&h.stderr).map(|l| alert_text(&l)).unwrap_or_default();
-            return Some(format!("first ALERT location haproxy={} haproxide={}: haproxy: {hl}", loc(&lh), loc(&lo)));
+            return Some(format!(
+                "first located ALERT: haproxide {} \"{}\" vs haproxy {} \"{}\"",
+                line_of(&lo),
+                first_alert_msg(&o.stderr).unwrap_or_else(none),
+                line_of(&lh),
+                first_alert_msg(&h.stderr).unwrap_or_else(none)
+            ));
         }
         None
     }
