@@ -1,11 +1,32 @@
 //! Shared machinery for the compat scenarios. Everything here is synchronous to call (mock servers
 //! run on one shared background tokio runtime), so scenarios can be plain `#[test]` functions or
 //! `#[tokio::test]` ones alike. Not every helper is used by every scenario yet.
+//!
+//! Map: [`proc`] (run `-c`, start instances, kill-on-drop guards), [`ports`] (fresh ports,
+//! `${PORT_n}` templates), [`mock_http`] / [`mock_tcp`] / [`agent`] (backends), [`syslog`]
+//! (UDP and Unix receivers), [`cli`] (runtime socket, one-shot and prompt), [`client`] (HTTP and
+//! raw TCP requests), [`normalize`] (pids, dates, banners, excerpts, alert locations),
+//! [`compare`] (run both, diff texts), [`wait`] (deadline polling), [`tempdir`].
+//!
+//! A scenario, in short:
+//! ```ignore
+//! crate::require_haproxy!();
+//! let [theirs, ours] = compare::both(|imp| {
+//!     let s1 = MockHttp::start("s1");
+//!     let mut t = Template::new();
+//!     t.set_port(1, s1.port());
+//!     let mut inst = proc::start(imp, &t.render(CFG), &[]);
+//!     inst.wait_ready(&[t.port(0)], &[]);
+//!     client::get(t.port(0), "/").unwrap().body_text()
+//! });
+//! compare::assert_same("body", &theirs, &ours);
+//! ```
 #![allow(dead_code)]
 
 pub mod agent;
 pub mod cli;
 pub mod client;
+pub mod compare;
 pub mod mock_http;
 pub mod mock_tcp;
 pub mod normalize;
