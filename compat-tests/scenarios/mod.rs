@@ -1,0 +1,2 @@
+//! One module per observable area; each test runs both implementations and compares.
+mod check_verdicts;
