@@ -30,6 +30,9 @@ pub mod map;
 pub mod random;
 pub mod roundrobin;
 
+#[cfg(test)]
+mod golden;
+
 use crate::ir::types::{Balance, HashMethod, Proxy};
 
 /// HAProxy's `BE_WEIGHT_SCALE`: effective weight per unit of user weight (dynamic algorithms).
