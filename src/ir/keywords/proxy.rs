@@ -403,7 +403,13 @@ fn balance(cx: &mut Cx, d: &Directive) -> Flow {
             return Flow::Continue;
         }
     };
-    if !matches!(b, Balance::RoundRobin | Balance::StaticRr) {
+    // The hash algorithms wait for: `hash-type consistent` alone to mean sdbm + avalanche (the
+    // hash_type handler does not record that yet), the HTTP path to hand uri / url_param / hdr()
+    // their input (engine::lb::hash::hash_input), and sample fetches for rdp-cookie and hash.
+    if !matches!(
+        b,
+        Balance::RoundRobin | Balance::StaticRr | Balance::LeastConn | Balance::First | Balance::Random { .. }
+    ) {
         cx.r.not_yet(d, format!("balance {algo}"));
     }
     cx.p.balance = b;
