@@ -71,12 +71,7 @@ fn build_backend(g: &Golden) -> Backend {
     let mut diags = Diags::default();
     let lowered = crate::ir::lower::lower(&ast, &mut diags);
     assert!(!diags.has_alerts(), "{}: {diags:?}", g.name);
-    let mut p = lowered.config.proxy("be").unwrap().clone();
-    // HAProxy's `hash-type consistent` without a function means sdbm *with* avalanche; the IR
-    // does not record that yet (see hash_type_consistent_defaults_to_avalanche below).
-    if g.backend.iter().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["hash-type", "consistent"]) {
-        p.hash_type.avalanche = true;
-    }
+    let p = lowered.config.proxy("be").unwrap().clone();
     Backend::new(0, 1, Arc::new(p), 0)
 }
 
@@ -333,9 +328,8 @@ fn every_file_belongs_to_a_group() {
 
 /// HAProxy reads `hash-type consistent` without a function as sdbm *with* avalanche
 /// (cfgparse-listen.c: "the default hash function is sdbm for map-based and sdbm+avalanche for
-/// consistent"); the replay above compensates for the IR, which does not do that yet.
+/// consistent").
 #[test]
-#[ignore = "IR gap: src/ir/keywords/proxy.rs hash_type must set avalanche for a bare `hash-type consistent`"]
 fn hash_type_consistent_defaults_to_avalanche() {
     let src = Source { name: "t.cfg".into(), text: b"backend be\n    hash-type consistent\n".to_vec() };
     let mut diags = Diags::default();
