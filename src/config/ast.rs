@@ -110,6 +110,11 @@ impl Directive {
     pub fn keyword(&self) -> &str {
         self.words.first().map(|w| w.as_str()).unwrap_or("")
     }
+    /// Exactly HAProxy's `args[i]`: word `i` of the line even past an empty word, `""` beyond
+    /// the last one. For code that indexes arguments the way HAProxy's parsers do.
+    pub fn haproxy_arg(&self, i: usize) -> &str {
+        self.all_words.get(i).map(|w| w.as_str()).unwrap_or("")
+    }
     pub fn arg(&self, i: usize) -> &str {
         self.words.get(i).map(|w| w.as_str()).unwrap_or("")
     }

@@ -46,6 +46,11 @@ fn bad_char_text(name: &str) -> Option<String> {
     Some(first_byte_text(c.encode_utf8(&mut b)))
 }
 
+/// HAProxy's `*args[i]` on a header line.
+fn has(h: &Directive, i: usize) -> bool {
+    !h.haproxy_arg(i).is_empty()
+}
+
 /// A named defaults section seen so far.
 struct NamedDefaults {
     name: String,
@@ -84,6 +89,8 @@ struct Lowerer<'a> {
     fatal: u32,
     fatal_hit: Option<u32>,
     file_name: Arc<str>,
+    /// A section other than `global` was seen (for the `-dD` note above).
+    non_global_seen: bool,
 }
 
 /// Lower every file. Pushes reader and keyword diagnostics in line order, plus
@@ -102,6 +109,7 @@ pub fn lower(ast: &ast::Config, diags: &mut Diags) -> Lowered {
         fatal: 0,
         fatal_hit: None,
         file_name: "".into(),
+        non_global_seen: false,
     };
     let mut files_with_errors: Vec<Arc<str>> = Vec::new();
     for file in &ast.files {
@@ -135,6 +143,7 @@ impl Lowerer<'_> {
                     stop_line = Some(l);
                     break 'sections;
                 }
+                self.section_position(sec);
                 self.end_section();
                 if self.aborted {
                     return;
@@ -189,6 +198,19 @@ impl Lowerer<'_> {
                     self.aborted = true;
                 }
             }
+        }
+    }
+
+    /// `-dD`: HAProxy notes a `global` section that comes after another kind of section.
+    fn section_position(&mut self, sec: &Section) {
+        if sec.kind != SectionKind::Global {
+            self.non_global_seen = true;
+        } else if self.non_global_seen {
+            self.diags.push(Diagnostic::new(
+                Severity::Diag,
+                sec.header.span.parsing(),
+                "global section detected after a non-global one, the prevalence of their statements is unspecified",
+            ));
         }
     }
 
@@ -329,8 +351,8 @@ impl Lowerer<'_> {
             SectionKind::Outside => {}
             SectionKind::Global => {
                 let h = &sec.header;
-                if h.has_arg(1) {
-                    let msg = format!("'global' cannot handle unexpected argument '{}'.", h.arg(1));
+                if has(h, 1) {
+                    let msg = format!("'global' cannot handle unexpected argument '{}'.", h.haproxy_arg(1));
                     self.reporter().alert(h, msg);
                 }
                 self.current = Current::Global;
@@ -361,12 +383,12 @@ impl Lowerer<'_> {
         let file = h.span.file.clone();
         let line = h.span.line;
         if !is_defaults {
-            if !h.has_arg(1) {
+            if !has(h, 1) {
                 self.alert(h.span.parsing(), format!("'{kw}' expects an <id> argument"));
                 self.aborted = true;
                 return;
             }
-            let name = h.arg(1);
+            let name = h.haproxy_arg(1);
             if let Some(c) = bad_char_text(name) {
                 self.alert(h.span.parsing(), format!("character '{c}' is not permitted in '{kw}' name '{name}'."));
             }
@@ -385,10 +407,13 @@ impl Lowerer<'_> {
                 self.alert(Loc::CapParsing { file: file.clone(), line }, msg);
             }
             self.check_log_forward_clash(name, caps, h);
-            let extra = h.has_arg(2) && (!h.has_arg(3) || h.arg(2) != "from");
-            let too_many = !extra && h.has_arg(4);
+            let extra = has(h, 2) && (!has(h, 3) || h.haproxy_arg(2) != "from");
+            let too_many = !extra && has(h, 4);
             if too_many {
-                self.alert(h.span.parsing(), format!("'{kw}' cannot handle unexpected argument '{}'.", h.arg(4)));
+                self.alert(
+                    h.span.parsing(),
+                    format!("'{kw}' cannot handle unexpected argument '{}'.", h.haproxy_arg(4)),
+                );
             }
             if extra || too_many {
                 if caps.frontend {
@@ -404,17 +429,17 @@ impl Lowerer<'_> {
                 return;
             }
         } else {
-            self.check_log_forward_clash(h.arg(1), caps, h);
+            self.check_log_forward_clash(h.haproxy_arg(1), caps, h);
         }
         // `defaults from <name>` is a nameless defaults section inheriting from <name>.
-        let (name, from_at) = if is_defaults && h.arg(1) == "from" && h.has_arg(2) && !h.has_arg(3) {
+        let (name, from_at) = if is_defaults && h.haproxy_arg(1) == "from" && has(h, 2) && !has(h, 3) {
             (String::new(), 1)
         } else {
-            (h.arg(1).to_string(), 2)
+            (h.haproxy_arg(1).to_string(), 2)
         };
         let mut base = if is_defaults { None } else { Some(self.last_defaults.clone()) };
-        if h.arg(from_at) == "from" {
-            let wanted = h.arg(from_at + 1).to_string();
+        if h.haproxy_arg(from_at) == "from" {
+            let wanted = h.haproxy_arg(from_at + 1).to_string();
             let mut found = self.defaults.iter().filter(|d| d.name == wanted);
             let first = found.next();
             let second = found.next();
@@ -481,20 +506,60 @@ impl Lowerer<'_> {
     fn aux_header(&mut self, sec: &Section) {
         let h = &sec.header;
         let kw = sec.kind.keyword();
-        let name = h.arg(1).to_string();
+        let name = h.haproxy_arg(1).to_string();
         let span = h.span.clone();
         let cap = Loc::CapParsing { file: span.file.clone(), line: span.line };
         let prev = self.aux_seen.get(kw).and_then(|v| v.iter().find(|(n, _)| *n == name)).map(|(_, s)| s.clone());
         let at = |s: &Span| format!("{}:{}", s.file, s.line);
         let bad = bad_char_text(&name);
         let aux = |name: String| AuxSection { kind: kw, name, span: span.clone(), entries: Vec::new() };
+        if sec.kind == SectionKind::Program && has(h, 2) {
+            self.alert(span.parsing(), format!("'program' cannot handle unexpected argument '{}'.", h.haproxy_arg(2)));
+            self.aborted = true;
+            return;
+        }
+        if name.is_empty() {
+            // Each section says it its own way, and some stop everything.
+            let (loc, msg, abort) = match sec.kind {
+                SectionKind::Userlist => (span.tight(), "'userlist' expects <name> as arguments.".to_string(), false),
+                SectionKind::LogForward => (span.parsing(), "missing name for ip-forward section.".into(), true),
+                SectionKind::Peers | SectionKind::Resolvers | SectionKind::Mailers | SectionKind::HttpErrors => {
+                    (span.parsing(), format!("missing name for {kw} section."), true)
+                }
+                SectionKind::Ring => (span.parsing(), "missing ring name.".into(), false),
+                SectionKind::Cache => (span.parsing(), "'cache' expects a <name> argument".into(), true),
+                SectionKind::Program => (span.parsing(), "'program' expects an <id> argument".into(), true),
+                _ => (span.tight(), "'fcgi-app' expects <name> as argument.".into(), false),
+            };
+            self.alert(loc, msg);
+            if abort {
+                self.aborted = true;
+            } else {
+                self.current = Current::Ignore;
+            }
+            return;
+        }
+        // These sections take exactly one argument; a second one is refused next.
+        let one_arg = matches!(
+            sec.kind,
+            SectionKind::Userlist
+                | SectionKind::Peers
+                | SectionKind::Cache
+                | SectionKind::Program
+                | SectionKind::FcgiApp
+                | SectionKind::LogForward
+        );
+        if one_arg && has(h, 2) {
+            self.alert(span.parsing(), format!("'{kw}' cannot handle unexpected argument '{}'.", h.haproxy_arg(2)));
+            if matches!(sec.kind, SectionKind::Cache | SectionKind::Program) {
+                self.aborted = true;
+            } else {
+                self.current = Current::Ignore;
+            }
+            return;
+        }
         match sec.kind {
             SectionKind::Userlist => {
-                if name.is_empty() {
-                    self.alert(span.tight(), "'userlist' expects <name> as arguments.".into());
-                    self.current = Current::Ignore;
-                    return;
-                }
                 if let Some(c) = bad {
                     self.alert(span.tight(), format!("character '{c}' is not permitted in 'userlist' name '{name}'."));
                     self.current = Current::Ignore;
@@ -511,12 +576,6 @@ impl Lowerer<'_> {
                 }
             }
             SectionKind::Peers | SectionKind::Resolvers | SectionKind::Mailers | SectionKind::LogForward => {
-                if name.is_empty() {
-                    let what = if sec.kind == SectionKind::LogForward { "ip-forward" } else { kw };
-                    self.alert(span.parsing(), format!("missing name for {what} section."));
-                    self.aborted = true;
-                    return;
-                }
                 if let Some(c) = bad {
                     self.alert(span.parsing(), format!("character '{c}' is not permitted in '{kw}' name '{name}'."));
                     self.aborted = true;
@@ -562,11 +621,6 @@ impl Lowerer<'_> {
                 }
             }
             SectionKind::HttpErrors => {
-                if name.is_empty() {
-                    self.alert(span.parsing(), "missing name for http-errors section.".into());
-                    self.aborted = true;
-                    return;
-                }
                 if let Some(c) = bad {
                     self.alert(span.parsing(), format!("character '{c}' is not permitted in '{kw}' name '{name}'."));
                 }
@@ -578,11 +632,6 @@ impl Lowerer<'_> {
                 }
             }
             SectionKind::Ring => {
-                if name.is_empty() {
-                    self.alert(span.parsing(), "missing ring name.".into());
-                    self.current = Current::Ignore;
-                    return;
-                }
                 if let Some(c) = bad {
                     self.alert(
                         span.parsing(),
@@ -598,11 +647,6 @@ impl Lowerer<'_> {
                 }
             }
             SectionKind::Cache => {
-                if name.is_empty() {
-                    self.alert(span.parsing(), "'cache' expects a <name> argument".into());
-                    self.aborted = true;
-                    return;
-                }
                 if prev.is_some() {
                     self.alert(span.tight(), format!("Duplicate cache name '{name}'."));
                     self.aborted = true;
@@ -612,24 +656,12 @@ impl Lowerer<'_> {
                 self.current = Current::Aux(aux(name));
                 return;
             }
-            SectionKind::Program => {
-                if name.is_empty() {
-                    self.alert(span.parsing(), "'program' expects an <id> argument".into());
-                    self.aborted = true;
-                    return;
-                }
-                if prev.is_some() {
-                    self.alert(span.tight(), format!("'{name}' program section already exists in the configuration."));
-                    self.aborted = true;
-                    return;
-                }
+            SectionKind::Program if prev.is_some() => {
+                self.alert(span.tight(), format!("'{name}' program section already exists in the configuration."));
+                self.aborted = true;
+                return;
             }
             SectionKind::FcgiApp => {
-                if name.is_empty() {
-                    self.alert(span.tight(), "'fcgi-app' expects <name> as argument.".into());
-                    self.current = Current::Ignore;
-                    return;
-                }
                 if let Some(c) = bad {
                     self.alert(span.tight(), format!("character '{c}' is not permitted in 'fcgi-app' name '{name}'."));
                 }
