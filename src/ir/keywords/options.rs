@@ -72,32 +72,31 @@ pub const FLAG_OPTIONS: &[FlagOption] = &[
     opt("forceclose", Both, true, Supported),
 ];
 
-/// Options that take arguments or select a check type.
-pub const ARG_OPTIONS: &[&str] = &[
-    "redispatch",
-    "httplog",
-    "tcplog",
-    "httpslog",
-    "tcpka",
-    "httpchk",
-    "ssl-hello-chk",
-    "smtpchk",
-    "pgsql-check",
-    "redis-check",
-    "mysql-check",
-    "ldap-check",
-    "spop-check",
-    "tcp-check",
-    "external-check",
-    "forwardfor",
-    "originalto",
-    "http-restrict-req-hdr-names",
-    "dontlog-normal",
-    "log-separate-errors",
+/// Options that take arguments or select a check type, with how far we run them.
+pub const ARG_OPTIONS: &[(&str, Status)] = &[
+    ("redispatch", Supported),
+    ("httplog", Supported),
+    ("tcplog", Supported),
+    ("httpslog", Supported),
+    ("tcpka", Rejected),
+    ("httpchk", Rejected),
+    ("ssl-hello-chk", Rejected),
+    ("smtpchk", Rejected),
+    ("pgsql-check", Rejected),
+    ("redis-check", Rejected),
+    ("mysql-check", Rejected),
+    ("ldap-check", Rejected),
+    ("spop-check", Rejected),
+    ("tcp-check", Rejected),
+    ("external-check", Rejected),
+    ("forwardfor", Supported),
+    ("originalto", Rejected),
+    ("http-restrict-req-hdr-names", Rejected),
+    ("dontlog-normal", Rejected),
 ];
 
 fn all_names() -> impl Iterator<Item = &'static str> {
-    FLAG_OPTIONS.iter().map(|o| o.name).chain(ARG_OPTIONS.iter().copied())
+    FLAG_OPTIONS.iter().map(|o| o.name).chain(ARG_OPTIONS.iter().map(|(n, _)| *n))
 }
 
 pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
@@ -261,7 +260,7 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
                 cx.r.not_yet(d, "option originalto");
             }
         }
-        "dontlog-normal" | "log-separate-errors" | "http-restrict-req-hdr-names" => {
+        "dontlog-normal" | "http-restrict-req-hdr-names" => {
             cx.r.not_yet(d, format!("option {name}"));
         }
         _ => {
