@@ -187,14 +187,11 @@ fn announce_stopped_proxies(eng: &Engine) {
 /// process at once, exactly as HAProxy 2.6 in the foreground ends (killed by the signal).
 fn spawn_signal_handlers(eng: Arc<Engine>) {
     use tokio::signal::unix::{signal, SignalKind};
-    for (kind, how) in [(SignalKind::user_defined1(), RunState::SoftStop)] {
-        let eng = eng.clone();
-        if let Ok(mut sig) = signal(kind) {
-            tokio::spawn(async move {
-                while sig.recv().await.is_some() {
-                    eng.stop(how);
-                }
-            });
-        }
+    if let Ok(mut sig) = signal(SignalKind::user_defined1()) {
+        tokio::spawn(async move {
+            while sig.recv().await.is_some() {
+                eng.stop(RunState::SoftStop);
+            }
+        });
     }
 }
