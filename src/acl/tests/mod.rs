@@ -1,0 +1,3 @@
+//! Tests of the ACL module against recorded HAProxy facts.
+
+mod tables;
