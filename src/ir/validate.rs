@@ -18,8 +18,119 @@ pub fn validate(cfg: &mut Config, diags: &mut Diags) {
         }
         check_default_backend(&snapshot, p, diags);
         check_use_backend(&snapshot, p, diags);
+        check_sample_args(&snapshot, p, diags);
         check_servers(&snapshot, p, diags);
         check_warnings(p, diags);
+    }
+}
+
+/// What the ACL module needs to resolve references against this configuration.
+struct Lookup<'a>(&'a Config);
+
+impl crate::acl::ConfigLookup for Lookup<'_> {
+    fn backend(&self, name: &str) -> bool {
+        self.0.backend(name).is_some()
+    }
+    fn frontend(&self, name: &str) -> bool {
+        self.0.proxies.iter().any(|p| p.name == name && p.caps.frontend)
+    }
+    fn server(&self, proxy: &str, server: &str) -> bool {
+        self.0.backend(proxy).is_some_and(|b| b.servers.iter().any(|s| s.name == server))
+    }
+    fn table(&self, name: &str) -> bool {
+        self.0.proxies.iter().any(|p| p.name == name && p.stick_table.is_some())
+            || self.0.peers.iter().any(|peers| {
+                peers.entries.iter().any(|(_, w)| {
+                    w.first().is_some_and(|k| k == "table")
+                        && w.get(1).is_some_and(|t| t == name || format!("{}/{t}", peers.name) == name)
+                })
+            })
+    }
+    fn userlist(&self, name: &str) -> bool {
+        self.0.userlists.iter().any(|u| u.name == name)
+    }
+}
+
+/// Conditions and sample-fetch arguments, in HAProxy's order: the L6 warning of use_backend
+/// conditions, use-server targets, then the references of ACLs and conditions (backends,
+/// servers, tables, userlists, regexes), checked in declaration order like HAProxy's
+/// `smp_resolve_args`, which reports all of a proxy's errors in one alert.
+fn check_sample_args(cfg: &Config, p: &Proxy, diags: &mut Diags) {
+    use crate::acl::Line;
+    use crate::ir::types::Rule;
+    let cond_words = |r: &Rule| {
+        r.cond.as_ref().map(|c| {
+            let mut w = vec![if c.negate { "unless" } else { "if" }.to_string()];
+            w.extend(c.terms.iter().cloned());
+            w
+        })
+    };
+    // (rule, condition words, checked for L6 fetches, is a use-server rule)
+    let mut conds: Vec<(&Rule, Vec<String>, bool, bool)> = Vec::new();
+    for r in &p.use_backend {
+        let dynamic = r.words.first().is_some_and(|w| w.contains("%["));
+        conds.extend(cond_words(r).map(|w| (r, w, !dynamic, false)));
+    }
+    for r in &p.use_server {
+        let dynamic = r.words.first().is_some_and(|w| w.contains("%["));
+        conds.extend(cond_words(r).map(|w| (r, w, !dynamic, true)));
+    }
+    for r in &p.monitor_fail {
+        conds.extend(cond_words(r).map(|w| (r, w, false, false)));
+    }
+    let mut lines: Vec<(u32, Option<usize>, Line<String>)> =
+        p.acls.iter().map(|a| (a.span.line, None, Line::Acl { name: &a.name, words: &a.words })).collect();
+    lines.extend(
+        conds.iter().enumerate().map(|(i, (r, w, _, _))| (r.span.line, Some(i), Line::Cond { words: w.as_slice() })),
+    );
+    if lines.is_empty() {
+        return;
+    }
+    lines.sort_by_key(|(l, _, _)| *l);
+    let px = crate::acl::ProxyCtx { name: &p.name, frontend: p.caps.frontend, backend: p.caps.backend };
+    let only: Vec<Line<String>> = lines.iter().map(|(_, _, l)| *l).collect();
+    let compiled = crate::acl::compile_proxy(&only, &px, &Lookup(cfg));
+    let mut built: Vec<Option<&crate::acl::Condition>> = vec![None; conds.len()];
+    let cond_ids = lines.iter().filter_map(|(_, id, _)| *id);
+    for (id, c) in cond_ids.zip(&compiled.conditions) {
+        built[id] = c.as_ref();
+    }
+    let l6 = |diags: &mut Diags, i: usize| {
+        let (r, _, checked, _) = &conds[i];
+        if *checked && p.mode == Mode::Http && built[i].is_some_and(|c| c.uses_l6()) {
+            let msg = format!(
+                "Proxy '{}': L6 sample fetches ignored on HTTP proxies (declared at {}:{}).",
+                p.name, r.span.file, r.span.line
+            );
+            diags.push(Diagnostic::new(Severity::Warning, Loc::None, msg));
+        }
+    };
+    for (i, c) in conds.iter().enumerate() {
+        if !c.3 {
+            l6(diags, i);
+        }
+    }
+    for (i, (r, _, checked, is_server)) in conds.iter().enumerate() {
+        if !*is_server {
+            continue;
+        }
+        l6(diags, i);
+        let name = r.words.first().map(String::as_str).unwrap_or("");
+        if *checked && !p.servers.iter().any(|s| s.name == name) {
+            let msg = format!(
+                "{} '{}' : unable to find server '{name}' referenced in a 'use-server' rule.",
+                p.caps.type_name(),
+                p.name
+            );
+            alert(diags, Loc::None, msg);
+        }
+    }
+    let errors: Vec<(String, u32, String)> =
+        compiled.errors.into_iter().map(|(i, m)| (p.span.file.to_string(), lines[i].0, m)).collect();
+    if let Some((headline, detail)) = crate::acl::format_errors(&errors) {
+        let mut d = Diagnostic::new(Severity::Alert, Loc::None, headline);
+        d.detail_raw = detail;
+        diags.push(d);
     }
 }
 
