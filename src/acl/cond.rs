@@ -290,6 +290,10 @@ impl AclTable {
     pub fn len(&self) -> usize {
         self.lines.len()
     }
+    /// The expressions of every line named `name`, in order.
+    pub fn named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s AclExpr> + 's {
+        self.lines.iter().filter(move |(n, _)| n == name).map(|(_, e)| e)
+    }
     /// The parsed expression of every line, in order, mutably (to resolve references).
     pub fn exprs_mut(&mut self) -> impl Iterator<Item = &mut AclExpr> {
         self.lines.iter_mut().map(|(_, e)| e)

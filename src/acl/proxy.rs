@@ -4,6 +4,7 @@
 //! `-c` check of references) and by the engine at start (typed, resolved conditions).
 
 use super::cond::{AclTable, Condition};
+use super::parse::AclExpr;
 use super::resolve::{resolve_expr, ArgCtx, ConfigLookup, ProxyCtx};
 
 /// A line of a proxy that carries sample expressions.
@@ -31,6 +32,9 @@ pub struct Compiled {
     /// Resolution errors are printed `parsing [file:line]: <msg>` (see
     /// [`super::resolve::format_errors`]).
     pub errors: Vec<(usize, String)>,
+    /// Problems found once references are resolved (HAProxy's `acl_find_targets`: groups of
+    /// `http_auth_group`), printed as alerts without location. Only checked without `errors`.
+    pub target_errors: Vec<String>,
 }
 
 /// Build and resolve every condition of a proxy. `lines` must be in configuration order.
@@ -82,5 +86,66 @@ pub fn compile_proxy<S: AsRef<str>>(lines: &[Line<'_, S>], px: &ProxyCtx, look: 
     }
     // HAProxy resolves arguments in the order they were declared.
     out.errors.sort_by_key(|(i, _)| *i);
+    if out.errors.is_empty() {
+        out.target_errors = auth_group_targets(lines, &table, &out.conditions, px, look);
+    }
+    out
+}
+
+/// `acl_find_targets`: every `http_auth_group` expression needs groups, and they must exist in
+/// its userlist. ACLs are visited in the order HAProxy created them.
+fn auth_group_targets<S: AsRef<str>>(
+    lines: &[Line<'_, S>],
+    table: &AclTable,
+    conds: &[Option<Condition>],
+    px: &ProxyCtx,
+    look: &dyn ConfigLookup,
+) -> Vec<String> {
+    use super::args::Arg;
+    use super::pattern::Pattern;
+    let mut out = Vec::new();
+    let mut check = |name: &str, e: &AclExpr| {
+        if e.kw != "http_auth_group" {
+            return;
+        }
+        let ul = e.smp.args.first().and_then(Arg::as_str).unwrap_or("");
+        for set in &e.matcher.sets {
+            if set.patterns.is_empty() {
+                out.push(format!("proxy {}: acl {name} {}(): no groups specified.", px.name, e.kw));
+                continue;
+            }
+            for p in &set.patterns {
+                if let Pattern::Bytes(g) = p {
+                    let g = String::from_utf8_lossy(g);
+                    if !look.userlist_group(ul, &g) {
+                        out.push(format!("proxy {}: acl {name} {}(): invalid group '{g}'.", px.name, e.kw));
+                    }
+                }
+            }
+        }
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut conds = conds.iter();
+    for l in lines {
+        match l {
+            Line::Acl { name, .. } => {
+                if !seen.contains(name) {
+                    seen.push(name);
+                    for e in table.named(name) {
+                        check(name, e);
+                    }
+                }
+            }
+            Line::Cond { .. } => {
+                if let Some(Some(c)) = conds.next() {
+                    for t in c.suites.iter().flatten().filter(|t| t.acl.name.is_empty()) {
+                        for e in &t.acl.exprs {
+                            check("", e);
+                        }
+                    }
+                }
+            }
+        }
+    }
     out
 }

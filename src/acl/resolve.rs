@@ -19,6 +19,10 @@ pub trait ConfigLookup {
     fn table(&self, name: &str) -> bool;
     /// A userlist of that name.
     fn userlist(&self, name: &str) -> bool;
+    /// A group declared in that userlist (for `http_auth_group` patterns).
+    fn userlist_group(&self, _userlist: &str, _group: &str) -> bool {
+        true
+    }
 }
 
 /// The proxy an expression belongs to.
@@ -108,6 +112,9 @@ fn resolve_args(
                 if !look.table(name) {
                     out.push(format!("unable to find table '{name}' referenced in {ctx}."));
                 }
+            }
+            Arg::Usr(name) if name.is_empty() => {
+                out.push(format!("missing userlist name in {ctx}."));
             }
             Arg::Usr(name) if !look.userlist(name) => {
                 out.push(format!("unable to find userlist '{name}' referenced in {ctx}."));

@@ -67,7 +67,21 @@ pub fn check_fetch_args(f: &FetchDef, args: &[Arg]) -> Result<(), String> {
             Some("true" | "1" | "false" | "0") => Ok(()),
             _ => Err("Expects 'true', 'false', '0' or '1'".into()),
         },
-        "bin" => parse_binary(str_arg(args, 0).unwrap_or("")).map(|_| ()),
+        "bin" => match str_arg(args, 0) {
+            // HAProxy's hex parser reports no message for an empty string.
+            Some("") => Err("(null)".into()),
+            s => parse_binary(s.unwrap_or("")).map(|_| ()),
+        },
+        "fc_rtt" | "fc_rttvar" => match str_arg(args, 0) {
+            Some("us" | "ms") | None => Ok(()),
+            Some(u) => Err(format!("expects 'us' or 'ms', got '{u}'")),
+        },
+        n if n.starts_with("internal.htx_blk.") => match str_arg(args, 0) {
+            Some("") => Err("a block position is expected (> 0) or a special block name (head, tail, first)".into()),
+            Some("head" | "tail" | "first") | None => Ok(()),
+            Some(p) if read_int64(p.as_bytes()).1 == p.len() => Ok(()),
+            Some(_) => Err("invalid block position".into()),
+        },
         "uuid" => match args.first() {
             Some(Arg::Sint(v)) if *v != 4 => Err(format!("Unsupported UUID version: '{v}'")),
             _ => Ok(()),
@@ -85,6 +99,11 @@ pub fn check_fetch_args(f: &FetchDef, args: &[Arg]) -> Result<(), String> {
         _ => Ok(()),
     }
 }
+
+/// JWT algorithms HAProxy knows.
+const JWT_ALGS: &[&str] = &[
+    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "none",
+];
 
 /// `check_operator`: an integer or a variable name.
 fn check_operator(args: &[Arg]) -> Result<(), String> {
@@ -140,7 +159,49 @@ pub fn check_conv_args(c: &ConvDef, args: &[Arg]) -> Result<(), String> {
         "http_date" => time_unit(args, 1),
         "set-var" | "unset-var" => check_var_name(str_arg(args, 0).unwrap_or("")),
         "concat" => registered_var(args, 1),
-        "strcmp" | "secure_memcmp" => registered_var(args, 0),
+        "strcmp" | "secure_memcmp" => match str_arg(args, 0) {
+            Some("") | None => Err("missing variable name".into()),
+            _ => registered_var(args, 0),
+        },
+        "be2dec" => match args.get(1).and_then(Arg::as_int).unwrap_or(0) {
+            1..=8 => Ok(()),
+            n => Err(format!("chunk_size out of [1..8] range ({n})")),
+        },
+        // Recorded: `be2hex()` passes, `be2hex(x)` does not.
+        "be2hex" if str_arg(args, 0).is_some_and(|s| !s.is_empty()) => {
+            match args.get(1).and_then(Arg::as_int).unwrap_or(0) {
+                n if n > 0 => Ok(()),
+                n => Err(format!("chunk_size needs to be positive ({n})")),
+            }
+        }
+        "aes_gcm_dec" => match args.first().and_then(Arg::as_int) {
+            Some(128 | 192 | 256) => Ok(()),
+            _ => Err("key size must be 128, 192 or 256 (bits).".into()),
+        },
+        // Digest names are OpenSSL's; only the empty name is refused here.
+        "digest" | "hmac" if str_arg(args, 0).is_some_and(str::is_empty) => {
+            Err("algorithm must be a valid OpenSSL message digest name.".into())
+        }
+        "fix_tag_value" if str_arg(args, 0).is_some_and(str::is_empty) => Err("Unknown FIX tag name ''".into()),
+        "json_query" => {
+            if str_arg(args, 0).is_some_and(str::is_empty) {
+                return Err("json_path must not be empty".into());
+            }
+            match str_arg(args, 1) {
+                Some(t) if !t.is_empty() && t != "int" => Err("output_type only supports \"int\" as argument".into()),
+                _ => Ok(()),
+            }
+        }
+        "jwt_verify" => match str_arg(args, 0) {
+            Some(a) if check_var_name(a).is_err() && !JWT_ALGS.contains(&a) => {
+                Err(format!("unknown JWT algorithm: {a}"))
+            }
+            _ => Ok(()),
+        },
+        "url_enc" => match str_arg(args, 0) {
+            Some("query" | "") | None => Ok(()),
+            Some(_) => Err("Unexpected encode type. Allowed value is 'query'".into()),
+        },
         n if n == "map" || n.starts_with("map_") => check_map(n, args),
         _ => Ok(()),
     }
@@ -179,6 +240,9 @@ fn check_map(name: &str, args: &[Arg]) -> Result<(), String> {
         let k_end = line.find([' ', '\t']).unwrap_or(line.len());
         let (k, rest) = line.split_at(k_end);
         let v = rest.trim_start_matches([' ', '\t']);
+        if out == "ip" && parse_ip(v, true).is_err() {
+            return Err(format!("unable to parse '{v}' at line {n} of file '{path}'"));
+        }
         let parse = method.parts().0;
         let capture = method == MatchMethod::Regm;
         let res = if capture {
@@ -188,9 +252,6 @@ fn check_map(name: &str, args: &[Arg]) -> Result<(), String> {
         };
         if let Err(e) = res {
             return Err(format!("{e} at line {n} of file '{path}'"));
-        }
-        if out == "ip" && parse_ip(v, true).is_err() {
-            return Err(format!("unable to parse '{v}' at line {n} of file '{path}'"));
         }
     }
     Ok(())

@@ -49,6 +49,13 @@ impl crate::acl::ConfigLookup for Lookup<'_> {
     fn userlist(&self, name: &str) -> bool {
         self.0.userlists.iter().any(|u| u.name == name)
     }
+    fn userlist_group(&self, userlist: &str, group: &str) -> bool {
+        self.0.userlists.iter().filter(|u| u.name == userlist).any(|u| {
+            u.entries
+                .iter()
+                .any(|(_, w)| w.first().is_some_and(|k| k == "group") && w.get(1).is_some_and(|g| g == group))
+        })
+    }
 }
 
 /// Conditions and sample-fetch arguments, in HAProxy's order: the L6 warning of use_backend
@@ -131,6 +138,9 @@ fn check_sample_args(cfg: &Config, p: &Proxy, diags: &mut Diags) {
         let mut d = Diagnostic::new(Severity::Alert, Loc::None, headline);
         d.detail_raw = detail;
         diags.push(d);
+    }
+    for m in compiled.target_errors {
+        alert(diags, Loc::None, m);
     }
 }
 

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Record HAProxy's `-c` output for every probe of acl_probes.in into acl_probes.golden.
-# Run from anywhere; needs `haproxy` (2.6). The template below is also built by the test
-# (src/acl/tests/probes.rs): keep them identical.
+# Record HAProxy's `-c` output for every probe of <name>.in into <name>.golden, for each
+# <name> given (default: acl_probes acl_sweep). Run from anywhere; needs `haproxy` (2.6).
+# The template below is also built by the test (src/acl/tests/probes.rs): keep them identical.
+# acl_sweep.in lists every fetch and converter of dK_smp.txt/dK_cnv.txt twice: with filler
+# arguments for their mandatory ones, and with empty parentheses.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 printf 'a\n#comment\n  b  \n\n' > "$work/pats.txt"
 printf '1.2.3.4\nfoo\n' > "$work/badip.txt"
-out="$here/acl_probes.golden"
+for name in "${@:-acl_probes acl_sweep}"; do
+for name in $name; do
+out="$here/$name.golden"
 {
-  echo "# HAProxy $(haproxy -v | head -1 | awk '{print $3}') -c output for acl_probes.in (recorded by record.sh)."
+  echo "# HAProxy $(haproxy -v | head -1 | awk '{print $3}') -c output for $name.in (recorded by record.sh)."
   echo "# Paths: /tmp/aclp/ in probes is the fixture directory; the configuration is probe.cfg."
 } > "$out"
-grep -v '^#' "$here/acl_probes.in" | while IFS= read -r probe; do
+grep -v '^#' "$here/$name.in" | while IFS= read -r probe; do
   [ -z "$probe" ] && continue
   lines="$probe"; bx=""
   case "$probe" in "@bx "*) bx="${probe#@bx }"; lines="" ;; esac
@@ -43,4 +47,6 @@ grep -v '^#' "$here/acl_probes.in" | while IFS= read -r probe; do
     | grep -a -v '^\[NOTICE\]' \
     | sed -E "s/^\[(ALERT|WARNING)\] +\(([0-9]+)\) : /[\1] /; s#$work/#/tmp/aclp/#g" \
     | LC_ALL=C sed 's/[^[:print:]\t]/?/g' >> "$out"
+done
+done
 done
