@@ -335,23 +335,63 @@ fn uri_query(uri: &[u8]) -> Option<&[u8]> {
     Some(&uri[q + 1..])
 }
 
-/// `url_param(name[,delim])`: values of the query parameters named `name`.
+fn is_param_delim(c: u8, delim: u8) -> bool {
+    c == b'&' || c == b';' || c == delim
+}
+
+/// `url_param(name[,delim])`, as HAProxy's `http_find_next_url_param`: the parameters start
+/// after the first `delim` (`?` by default) and are separated by `&`, `;` or `delim`; a name
+/// matches only when followed by `=`; an empty name takes the value after the first `=`.
+/// Every occurrence is given to `f` in order.
 fn for_each_url_param<'s>(uri: &'s [u8], name: &[u8], delim: u8, f: &mut dyn FnMut(&'s [u8]) -> bool) {
-    let Some(q) = uri_query(uri) else {
+    let Some(q) = uri.iter().position(|&c| c == delim) else {
         return;
     };
-    for p in q.split(|&c| c == delim) {
-        let (k, v) = match p.iter().position(|&c| c == b'=') {
-            Some(e) => (&p[..e], &p[e + 1..]),
-            None => (p, &p[p.len()..]),
+    let end = uri.len();
+    let mut pos = q + 1;
+    loop {
+        let value_start = if name.is_empty() {
+            match uri[pos.min(end)..].iter().position(|&c| c == b'=') {
+                Some(e) => pos + e + 1,
+                None => return,
+            }
+        } else {
+            let nl = name.len();
+            let found = loop {
+                if pos >= end || pos + nl >= end {
+                    return;
+                }
+                if uri[pos + nl] == b'=' {
+                    if &uri[pos..pos + nl] == name {
+                        break pos;
+                    }
+                    pos += nl + 1;
+                }
+                while pos < end && !is_param_delim(uri[pos], delim) {
+                    pos += 1;
+                }
+                if pos >= end {
+                    return;
+                }
+                pos += 1;
+            };
+            found + nl + 1
         };
-        if (name.is_empty() || k == name) && f(v) {
+        let mut value_end = value_start;
+        while value_end < end && !is_param_delim(uri[value_end], delim) {
+            value_end += 1;
+        }
+        if f(&uri[value_start..value_end]) {
             return;
         }
+        if value_end >= end {
+            return;
+        }
+        pos = value_end;
     }
 }
 
-/// Cookies named `name` (the first cookie when empty) of the Cookie headers.
+/// Cookies named `name` (every cookie when empty) of the Cookie headers, in order.
 fn for_each_cookie<'s>(src: &'s dyn SampleSource, name: &[u8], f: &mut dyn FnMut(&'s [u8]) -> bool) {
     for_each_hdr(src, b"cookie", true, &mut |line| {
         for part in line.split(|&c| c == b';') {
@@ -361,9 +401,6 @@ fn for_each_cookie<'s>(src: &'s dyn SampleSource, name: &[u8], f: &mut dyn FnMut
                 None => continue,
             };
             if (name.is_empty() || k == name) && f(v) {
-                return true;
-            }
-            if name.is_empty() {
                 return true;
             }
         }
@@ -444,7 +481,7 @@ pub fn fetch_each<'s>(
             let Some(uri) = src.uri() else {
                 return;
             };
-            let delim = arg_str(a, 1).bytes().next().unwrap_or(b'&');
+            let delim = arg_str(a, 1).bytes().next().unwrap_or(b'?');
             let mut stop = false;
             for_each_url_param(uri, arg_str(a, 0).as_bytes(), delim, &mut |v| {
                 stop = f(Sample::str(v));
@@ -478,11 +515,9 @@ pub fn fetch_each<'s>(
             f(Sample::Sint(count_hdr(src, arg_str(a, 0).as_bytes(), full)));
         }
         "cook" | "req.cook" => {
-            let mut stop = false;
-            for_each_cookie(src, arg_str(a, 0).as_bytes(), &mut |v| {
-                stop = f(Sample::str(v));
-                stop || !iterate
-            });
+            // Without a name, only the first cookie.
+            let first_only = arg_str(a, 0).is_empty() || !iterate;
+            for_each_cookie(src, arg_str(a, 0).as_bytes(), &mut |v| f(Sample::str(v)) || first_only);
         }
         "cook_val" | "req.cook_val" => {
             for_each_cookie(src, arg_str(a, 0).as_bytes(), &mut |v| f(Sample::Sint(atoi(v))) || !iterate);
@@ -679,7 +714,9 @@ pub fn apply_conv<'s>(c: &ConvExpr, smp: Sample<'s>) -> Option<Sample<'s>> {
                 Sample::Str(b) | Sample::Bin(b) => b,
                 _ => return None,
             };
-            Sample::Str(field_or_word(b, arg_int(a, 0), arg_str(a, 1).as_bytes(), arg_int(a, 2), name == "word")?)
+            // The count defaults to 1; 0 takes every remaining field.
+            let count = a.get(2).and_then(Arg::as_int).unwrap_or(1);
+            Sample::Str(field_or_word(b, arg_int(a, 0), arg_str(a, 1).as_bytes(), count, name == "word")?)
         }
         "regsub" => {
             let Some(Arg::Regex(re)) = a.first() else {

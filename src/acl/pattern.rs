@@ -410,8 +410,7 @@ fn find_sub(hay: &[u8], needle: &[u8], icase: bool) -> bool {
     hay.windows(needle.len()).any(|w| eq_bytes(w, needle, icase))
 }
 
-/// `match_word`: `pat` found in `smp` between delimiters (`dir`: `/`; `dom`: `/?.:`),
-/// including HAProxy's reading of the byte after the sample as a NUL.
+/// `match_word`: `pat` found in `smp` between delimiters (`dir`: `/`; `dom`: `/?.:`).
 pub fn match_word(smp: &[u8], pat: &[u8], icase: bool, delim: fn(u8) -> bool) -> bool {
     let mut ps = 0;
     let mut pl = pat.len();
@@ -422,7 +421,9 @@ pub fn match_word(smp: &[u8], pat: &[u8], icase: bool, delim: fn(u8) -> bool) ->
     while pl > 0 && delim(pat[ps + pl - 1]) {
         pl -= 1;
     }
-    if pl > smp.len() {
+    // A pattern made only of delimiters never matched in HAProxy's runs (its loop then reads
+    // past the sample).
+    if pl == 0 || pl > smp.len() {
         return false;
     }
     let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
@@ -457,13 +458,9 @@ pub fn is_dom_delim(c: u8) -> bool {
 }
 
 fn v4_matches(v4: u32, addr: u32, mask: u32) -> bool {
-    if mask.leading_ones() + mask.trailing_zeros() == 32 {
-        // Contiguous masks are indexed in a prefix tree: only the prefix bits count.
-        (v4 & mask) == (addr & mask)
-    } else {
-        // Other masks are kept in a list and compared as HAProxy does.
-        ((v4 & mask) ^ addr) == 0
-    }
+    // Recorded: `127.0.0.1/255.0.255.0` matches 127.0.0.1, so the pattern's own bits outside
+    // the mask do not count, whatever the mask.
+    (v4 & mask) == (addr & mask)
 }
 
 /// The IPv4 address carried by an IPv6 one: mapped (`::ffff:a.b.c.d`), compatible
@@ -639,9 +636,8 @@ mod tests {
         assert!(match_word(b"www.example.com", b"example", false, is_dom_delim));
         assert!(match_word(b"www.EXAMPLE.com", b"example.com", true, is_dom_delim));
         assert!(!match_word(b"www.example.com", b"exam", false, is_dom_delim));
-        // HAProxy quirk: a pattern made only of delimiters matches where the sample ends
-        // with one (or is empty), reading the byte past the sample as NUL.
-        assert!(match_word(b"/foo/", b"/", false, is_dir_delim));
-        assert!(!match_word(b"/foo", b"/", false, is_dir_delim));
+        // A pattern made only of delimiters never matches.
+        assert!(!match_word(b"/foo/", b"/", false, is_dir_delim));
+        assert!(!match_word(b"/", b"/", false, is_dir_delim));
     }
 }

@@ -1,4 +1,5 @@
 //! Tests of the ACL module against recorded HAProxy facts.
 
+mod eval_golden;
 mod probes;
 mod tables;
