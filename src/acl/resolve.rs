@@ -33,21 +33,35 @@ pub struct ProxyCtx<'a> {
     pub backend: bool,
 }
 
-/// Where an expression comes from, as HAProxy names it in resolution errors
-/// (`arg_context_names`): for ACLs, `ACL keyword`.
+/// Where an expression comes from, as HAProxy names it in resolution errors: the keyword's
+/// kind and the words before `proxy '<name>'` (`smp_resolve_args`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ArgCtx(pub &'static str);
+pub struct ArgCtx {
+    pub kind: &'static str,
+    pub place: &'static str,
+}
+
+const fn fetch_in(place: &'static str) -> ArgCtx {
+    ArgCtx { kind: "sample fetch keyword", place }
+}
 
 impl ArgCtx {
-    pub const ACL: ArgCtx = ArgCtx("ACL keyword");
-    pub const STICK: ArgCtx = ArgCtx("stick rule");
-    pub const TRACK: ArgCtx = ArgCtx("tracking rule");
-    pub const LOG: ArgCtx = ArgCtx("log-format string");
-    pub const HTTP_REQ: ArgCtx = ArgCtx("http-request header format string");
-    pub const HTTP_RES: ArgCtx = ArgCtx("http-response header format string");
-    pub const USE_BACKEND: ArgCtx = ArgCtx("use_backend expression");
-    pub const USE_SERVER: ArgCtx = ArgCtx("use-server expression");
-    pub const CAPTURE: ArgCtx = ArgCtx("capture rule");
+    pub const ACL: ArgCtx = ArgCtx { kind: "ACL keyword", place: "in" };
+    pub const STICK: ArgCtx = fetch_in("in stick rule in");
+    pub const TRACK: ArgCtx = fetch_in("in tracking rule in");
+    pub const LOG: ArgCtx = fetch_in("in log-format string in");
+    pub const LOG_SD: ArgCtx = fetch_in("in log-format-sd string in");
+    pub const HTTP_REQ: ArgCtx = fetch_in("in http-request expression in");
+    pub const HTTP_RES: ArgCtx = fetch_in("in http-response response in");
+    pub const UNIQUE_ID: ArgCtx = fetch_in("in unique-id-format string in");
+    pub const REDIRECT: ArgCtx = fetch_in("in redirect format string in");
+    pub const CAPTURE: ArgCtx = fetch_in("in capture rule in");
+    pub const SERVER: ArgCtx = fetch_in("in server directive in");
+    pub const USE_BACKEND: ArgCtx = fetch_in("in use_backend expression in");
+    pub const USE_SERVER: ArgCtx = fetch_in("in use-server or balance expression in");
+    pub const HTTP_ERROR: ArgCtx = fetch_in("in http-error directive in");
+    pub const TCP_CHECK: ArgCtx = fetch_in("in tcp-check option directive in");
+    pub const HTTP_CHECK: ArgCtx = fetch_in("in http-check directive in");
 }
 
 fn resolve_args(
@@ -60,7 +74,7 @@ fn resolve_args(
 ) {
     for (i, arg) in args.iter_mut().enumerate() {
         let n = i + 1;
-        let ctx = format!("arg {n} of {what} in proxy '{}'", px.name);
+        let ctx = format!("arg {n} of {what} proxy '{}'", px.name);
         match arg {
             Arg::Be(_) | Arg::Fe(_) => {
                 let is_be = matches!(arg, Arg::Be(_));
@@ -72,7 +86,7 @@ fn resolve_args(
                 if name.is_empty() {
                     if !has {
                         out.push(format!(
-                            "proxy '{}', referenced in arg {n} of {what} in proxy '{}', has not {cap} capability.",
+                            "proxy '{}', referenced in arg {n} of {what} proxy '{}', has not {cap} capability.",
                             px.name, px.name
                         ));
                     }
@@ -119,6 +133,7 @@ fn resolve_args(
             Arg::Usr(name) if !look.userlist(name) => {
                 out.push(format!("unable to find userlist '{name}' referenced in {ctx}."));
             }
+            Arg::Reg(src) if src.is_empty() => out.push(format!("missing regex in {ctx}.")),
             Arg::Reg(src) => {
                 let src = src.clone();
                 match Regex::new(&src, regex_icase, true) {
@@ -135,12 +150,12 @@ fn resolve_args(
 /// ACLs, the fetch keyword). Returns HAProxy's messages, without location.
 pub fn resolve_expr(e: &mut SampleExpr, kw: &str, ctx: ArgCtx, px: &ProxyCtx, look: &dyn ConfigLookup) -> Vec<String> {
     let mut out = Vec::new();
-    let what = format!("{} '{kw}'", ctx.0);
+    let what = format!("{} '{kw}' {}", ctx.kind, ctx.place);
     resolve_args(&mut e.args, &what, px, look, false, &mut out);
     let fetch_kw = e.fetch.name;
     for c in &mut e.convs {
         let icase = c.conv.name == "regsub" && c.args.get(2).and_then(Arg::as_str).is_some_and(|f| f.contains('i'));
-        let what = format!("conversion keyword '{}' for {} '{fetch_kw}'", c.conv.name, ctx.0);
+        let what = format!("conversion keyword '{}' for {} '{fetch_kw}' {}", c.conv.name, ctx.kind, ctx.place);
         resolve_args(&mut c.args, &what, px, look, icase, &mut out);
     }
     out

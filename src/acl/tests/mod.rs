@@ -1,5 +1,8 @@
 //! Tests of the ACL module against recorded HAProxy facts.
 
 mod eval_golden;
+mod eval_unit;
+mod messages;
 mod probes;
+mod props;
 mod tables;
