@@ -79,3 +79,31 @@ fn acl_keywords_match_haproxy() {
         assert!(crate::acl::fetch_table::find_fetch(k.fetch).is_some(), "{} relies on {}", k.name, k.fetch);
     }
 }
+
+#[test]
+fn fetch_sources_match_haproxy() {
+    let recorded: Vec<(String, String)> = include_str!("../../../testdata/golden/2.6/keywords/fetch_src.tsv")
+        .lines()
+        .map(|l| {
+            let (a, b) = l.split_once('\t').unwrap();
+            (a.to_string(), b.to_string())
+        })
+        .collect();
+    let ours: Vec<(String, String)> =
+        crate::acl::fetch_src::FETCH_SOURCES.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    assert_eq!(recorded, ours);
+    assert!(ours.windows(2).all(|w| w[0].0 < w[1].0));
+    // Every fetch unusable somewhere in a proxy has a recorded source.
+    for f in FETCHES {
+        let proxy_places = Ctx((1 << 20) - 1);
+        if f.val.0 & proxy_places.0 != proxy_places.0 {
+            assert!(crate::acl::fetch_source(f.name).is_some(), "{}", f.name);
+        }
+    }
+    let e = crate::acl::parse_sample_expr(&["path"], &mut 0).unwrap();
+    assert_eq!(
+        crate::acl::check_place(&e, Ctx::FE_CON_ACC, "set-var(sess.x)").unwrap_err(),
+        "fetch method 'set-var(sess.x)' extracts information from 'HTTP request headers', none of which is available here"
+    );
+    assert!(crate::acl::check_place(&e, Ctx::FE_HRQ_HDR, "x").is_ok());
+}
