@@ -268,6 +268,8 @@ impl Condition {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AclTable {
     lines: Vec<(String, AclExpr)>,
+    /// Line indexes of each name, in order.
+    by_name: std::collections::HashMap<String, Vec<usize>>,
 }
 
 impl AclTable {
@@ -284,7 +286,15 @@ impl AclTable {
             ids.extend(p.unique_id);
             lines.push((name.to_string(), p.expr));
         }
-        Ok(AclTable { lines })
+        let mut by_name: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        for (i, (n, _)) in lines.iter().enumerate() {
+            by_name.entry(n.clone()).or_default().push(i);
+        }
+        Ok(AclTable { lines, by_name })
+    }
+
+    fn indexes(&self, name: &str) -> &[usize] {
+        self.by_name.get(name).map(Vec::as_slice).unwrap_or(&[])
     }
 
     pub fn len(&self) -> usize {
@@ -292,7 +302,7 @@ impl AclTable {
     }
     /// The expressions of every line named `name`, in order.
     pub fn named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s AclExpr> + 's {
-        self.lines.iter().filter(move |(n, _)| n == name).map(|(_, e)| e)
+        self.indexes(name).iter().map(|&i| &self.lines[i].1)
     }
     /// The parsed expression of every line, in order, mutably (to resolve references).
     pub fn exprs_mut(&mut self) -> impl Iterator<Item = &mut AclExpr> {
@@ -309,16 +319,15 @@ impl AclTable {
     pub fn condition<S: AsRef<str>>(&self, known_before: usize, words: &[S]) -> Result<Condition, AclError> {
         let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
         let pol = polarity(words.first().copied())?;
-        let known = &self.lines[..known_before.min(self.lines.len())];
-        let all_named = |name: &str| -> Vec<AclExpr> {
-            self.lines.iter().filter(|(n, _)| n == name).map(|(_, e)| e.clone()).collect()
-        };
+        let known = known_before.min(self.lines.len());
         let mut named = |name: &str, w: usize| -> Result<Acl, AclError> {
-            if known.iter().any(|(n, _)| n == name) {
-                return Ok(Acl { name: name.to_string(), exprs: all_named(name) });
+            let idx = self.indexes(name);
+            let exprs = idx.iter().map(|&i| self.lines[i].1.clone());
+            if idx.first().is_some_and(|&i| i < known) {
+                return Ok(Acl { name: name.to_string(), exprs: exprs.collect() });
             }
             let mut acl = default_acl(name).ok_or_else(|| no_such_acl(name, w))?;
-            acl.exprs.extend(self.lines[known.len()..].iter().filter(|(n, _)| n == name).map(|(_, e)| e.clone()));
+            acl.exprs.extend(exprs);
             Ok(acl)
         };
         let mut anon = |ws: &[&str], at: usize| -> Result<Acl, AclError> {

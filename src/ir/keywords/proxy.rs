@@ -610,7 +610,8 @@ fn rule_condition(cx: &mut Cx, d: &Directive, at: usize, prefix: &str) -> Option
             Some(metas)
         }
     };
-    let ids = acl_unique_ids(cx.p);
+    // `-u` ids only matter to anonymous ACLs that claim one.
+    let ids = if words.contains(&"-u") { acl_unique_ids(cx.p) } else { Vec::new() };
     let mut warnings = Vec::new();
     let res = acl::check_condition(&words, &known, &ids, &mut warnings);
     acl_warnings(cx, d, at, warnings);
@@ -634,7 +635,7 @@ fn acl(cx: &mut Cx, d: &Directive) -> Flow {
         return Flow::Continue;
     }
     let words: Vec<&str> = d.args_from(2).collect();
-    let ids = acl_unique_ids(cx.p);
+    let ids = if words.contains(&"-u") { acl_unique_ids(cx.p) } else { Vec::new() };
     let mut warnings = Vec::new();
     let res = acl::parse_acl(name, &words, &ids, &mut warnings);
     acl_warnings(cx, d, 2, warnings);
