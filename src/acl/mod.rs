@@ -23,6 +23,7 @@
 
 pub mod args;
 pub mod cond;
+pub mod convert;
 pub mod eval;
 pub mod expr;
 pub mod fetch_src;
