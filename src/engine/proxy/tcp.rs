@@ -14,6 +14,7 @@ fn ms(v: Option<u32>) -> Option<Duration> {
 }
 
 pub async fn serve(s: Session, mut client: TcpStream) {
+    s.log_connect();
     let mut rec = s.record();
     let Some(be) = s.fe.default_backend.map(|i| s.eng.backends[i].clone()) else {
         // No backend: HAProxy closes the connection at once.
@@ -72,7 +73,7 @@ pub async fn serve(s: Session, mut client: TcpStream) {
                 client_fin: ms(fe_t.client_fin),
                 server_fin: ms(p.timeouts.server_fin),
             };
-            let stats = relay(&mut client, &mut c.stream, t, s.eng.run_state.subscribe()).await;
+            let stats = relay(&mut client, &mut c.stream, t, s.eng.run_state.subscribe(), &[], &[]).await;
             srv.counters.bytes_in.add(stats.up);
             srv.counters.bytes_out.add(stats.down);
             srv.counters.sessions.dec();
