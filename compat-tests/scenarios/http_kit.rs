@@ -91,6 +91,8 @@ pub struct Case {
     pub clients: Vec<Vec<C>>,
     /// Run the clients concurrently instead.
     pub concurrent: bool,
+    /// Servers in the backend (s1, s2, ...), each running the same scripts.
+    pub nsrv: usize,
 }
 
 impl Case {
@@ -104,7 +106,13 @@ impl Case {
             client: vec![tx(GET), C::Resp(1), C::Idle(150)],
             clients: Vec::new(),
             concurrent: false,
+            nsrv: 1,
         }
+    }
+    /// Put `n` servers in the backend.
+    pub fn nsrv(mut self, n: usize) -> Case {
+        self.nsrv = n;
+        self
     }
     pub fn fe(mut self, l: &str) -> Case {
         self.fe.push_str(&format!("  {l}\n"));
@@ -306,15 +314,16 @@ impl ScriptServer {
         ScriptServer { port, conns, stop }
     }
 
-    fn transcript(&self) -> String {
+    fn transcript(&self, label: &str) -> String {
         let conns = self.conns.lock().unwrap();
         let mut out = String::new();
         for (i, c) in conns.iter().enumerate() {
             let c = c.lock().unwrap();
-            let _ = write!(out, "--- server conn {i} ({}):\n{}\n", c.end.unwrap_or(End::Open).name(), esc(&c.rx));
+            let _ =
+                write!(out, "--- {label}server conn {i} ({}):\n{}\n", c.end.unwrap_or(End::Open).name(), esc(&c.rx));
         }
         if conns.is_empty() {
-            out.push_str("--- no server connection\n");
+            let _ = writeln!(out, "--- no {label}server connection");
         }
         out
     }
@@ -552,8 +561,9 @@ pub fn mask_log(line: &str) -> String {
 }
 
 /// Build the configuration for a batch: a global log target, `defaults` (mode http, the usual
-/// timeouts and `extra`), and a frontend/backend pair per case.
-fn config(defaults_extra: &str, cases: &[Case], ports: &[(u16, Option<u16>)], syslog: u16) -> String {
+/// timeouts and `extra`), and a frontend/backend pair per case. `${SYSLOG}` in case lines is
+/// the log receiver's port.
+fn config(defaults_extra: &str, cases: &[Case], ports: &[(u16, Vec<u16>)], syslog: u16) -> String {
     let mut cfg = format!(
         "global\n  log 127.0.0.1:{syslog} local0\ndefaults\n  mode http\n  log global\n  timeout connect 500ms\n  timeout client 2s\n  timeout server 2s\n{defaults_extra}"
     );
@@ -561,10 +571,11 @@ fn config(defaults_extra: &str, cases: &[Case], ports: &[(u16, Option<u16>)], sy
         let _ = write!(
             cfg,
             "frontend f{i}\n  bind 127.0.0.1:{fe_port}\n{}  default_backend b{i}\nbackend b{i}\n{}",
-            c.fe, c.be
+            c.fe.replace("${SYSLOG}", &syslog.to_string()),
+            c.be
         );
-        if let Some(p) = srv_port {
-            let _ = writeln!(cfg, "  server s1 127.0.0.1:{p}{}", c.srv);
+        for (k, p) in srv_port.iter().enumerate() {
+            let _ = writeln!(cfg, "  server s{} 127.0.0.1:{p}{}", k + 1, c.srv);
         }
     }
     cfg
@@ -573,11 +584,19 @@ fn config(defaults_extra: &str, cases: &[Case], ports: &[(u16, Option<u16>)], sy
 /// Run every case of a batch against one implementation; one transcript per case.
 pub fn run_batch(imp: Impl, defaults_extra: &str, cases: &[Case]) -> Vec<String> {
     let syslog = UdpSyslog::start();
-    let servers: Vec<Option<ScriptServer>> =
-        cases.iter().map(|c| (!c.server.is_empty()).then(|| ScriptServer::start(c.server.clone()))).collect();
+    let servers: Vec<Vec<ScriptServer>> = cases
+        .iter()
+        .map(|c| {
+            if c.server.is_empty() {
+                Vec::new()
+            } else {
+                (0..c.nsrv).map(|_| ScriptServer::start(c.server.clone())).collect()
+            }
+        })
+        .collect();
     let mut t = Template::new();
-    let ports: Vec<(u16, Option<u16>)> =
-        (0..cases.len()).map(|i| (t.port(i), servers[i].as_ref().map(|s| s.port))).collect();
+    let ports: Vec<(u16, Vec<u16>)> =
+        (0..cases.len()).map(|i| (t.port(i), servers[i].iter().map(|s| s.port).collect())).collect();
     let cfg = config(defaults_extra, cases, &ports, syslog.port());
     let mut h = proc::start(imp, &cfg, &[]);
     let fe_ports: Vec<u16> = ports.iter().map(|p| p.0).collect();
@@ -606,8 +625,9 @@ pub fn run_batch(imp: Impl, defaults_extra: &str, cases: &[Case]) -> Vec<String>
             }
         }
         std::thread::sleep(Duration::from_millis(100));
-        if let Some(s) = &servers[i] {
-            text.push_str(&s.transcript());
+        for (k, s) in servers[i].iter().enumerate() {
+            let label = if servers[i].len() > 1 { format!("s{} ", k + 1) } else { String::new() };
+            text.push_str(&s.transcript(&label));
         }
         out.push(text);
     }

@@ -80,7 +80,6 @@ fn header_rebuilding_and_framing() {
         ),
         Case::new("garbage").server(vec![S::Req, send(b"just some bytes\r\n")]),
         Case::new("garbage, partial line").server(vec![S::Req, send(b"just some")]),
-        Case::new("garbage, then close").server(vec![S::Req, send(b"just some bytes\r\n"), S::Close]),
         answer(
             "101 without upgrade",
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",

@@ -13,6 +13,26 @@ fn ms(v: Option<u32>) -> Option<Duration> {
     v.map(|m| Duration::from_millis(u64::from(m)))
 }
 
+/// Has the client sent anything (not read yet)?
+fn client_sent_something(client: &TcpStream) -> bool {
+    let mut b = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    matches!(socket2::SockRef::from(client).peek(&mut b), Ok(n) if n > 0)
+}
+
+/// Close the client side with a FIN, reading (and dropping) what it still sends for a moment so
+/// that unread input does not turn the close into an RST.
+async fn close_gracefully(client: &mut TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = client.shutdown().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+    let mut sink = [0u8; 4096];
+    while let Ok(Ok(n)) = tokio::time::timeout_at(deadline, client.read(&mut sink)).await {
+        if n == 0 {
+            break;
+        }
+    }
+}
+
 pub async fn serve(s: Session, mut client: TcpStream) {
     s.log_connect();
     let mut rec = s.record();
@@ -38,7 +58,7 @@ pub async fn serve(s: Session, mut client: TcpStream) {
             rec.server = f.server.as_ref().map(|s| s.name.clone()).unwrap_or_else(|| "<NOSRV>".into());
             rec.retries = f.retries;
             rec.redispatched = f.redispatched;
-            rec.t_queue = f.t_queue.as_millis() as i64;
+            rec.t_queue = if f.why == ConnectFailure::NoServer { -1 } else { f.t_queue.as_millis() as i64 };
             rec.term = match f.why {
                 ConnectFailure::QueueTimeout => *b"sQ--",
                 ConnectFailure::Timeout => *b"sC--",
@@ -46,7 +66,10 @@ pub async fn serve(s: Session, mut client: TcpStream) {
             };
             rec.t_total = ms_since(s.accepted);
             be.counters.sessions.dec();
-            s.log(&rec, false);
+            rec.beconn = be.counters.sessions.get();
+            // A session is null (`dontlognull`) when the client sent nothing.
+            s.log(&rec, !client_sent_something(&client));
+            close_gracefully(&mut client).await;
             return;
         }
         Ok(mut c) => {
@@ -62,8 +85,6 @@ pub async fn serve(s: Session, mut client: TcpStream) {
             rec.redispatched = c.redispatched;
             rec.t_queue = c.t_queue.as_millis() as i64;
             rec.t_connect = c.t_connect.as_millis() as i64;
-            rec.beconn = be.counters.sessions.get();
-            rec.srv_conn = srv.counters.sessions.get();
             let p = &be.spec;
             let fe_t = &s.fe.spec.timeouts;
             let tunnel = ms(p.timeouts.tunnel);
@@ -78,6 +99,7 @@ pub async fn serve(s: Session, mut client: TcpStream) {
             srv.counters.bytes_out.add(stats.down);
             srv.counters.sessions.dec();
             be.release(&srv);
+            rec.srv_conn = srv.counters.sessions.get();
             (stats.up, stats.down, stats.end)
         }
     };
@@ -86,6 +108,7 @@ pub async fn serve(s: Session, mut client: TcpStream) {
     s.fe.counters.bytes_in.add(up);
     s.fe.counters.bytes_out.add(down);
     be.counters.sessions.dec();
+    rec.beconn = be.counters.sessions.get();
     rec.bytes_out = down;
     rec.bytes_in = up;
     rec.term = match end {
@@ -98,5 +121,5 @@ pub async fn serve(s: Session, mut client: TcpStream) {
     };
     rec.t_total = ms_since(s.accepted);
     rec.t_active = rec.t_total;
-    s.log(&rec, up == 0 && down == 0);
+    s.log(&rec, up == 0);
 }

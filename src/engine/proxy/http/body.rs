@@ -231,6 +231,19 @@ pub fn chunked_prefix_ok(buf: &[u8]) -> bool {
     ChunkDecoder::default().decode(&mut copy, None).is_ok()
 }
 
+/// The size HAProxy accounts for the part of a body already in `buf`.
+pub fn buffered_size(framing: Framing, buf: &[u8]) -> u64 {
+    match framing {
+        Framing::None => 0,
+        Framing::Length(n) => n.min(buf.len() as u64),
+        Framing::UntilClose => buf.len() as u64,
+        Framing::Chunked => {
+            let mut copy = BytesMut::from(buf);
+            ChunkDecoder::default().decode(&mut copy, None).unwrap_or(0)
+        }
+    }
+}
+
 /// Timeouts and activity reporting for one body transfer.
 pub struct Pace<'a> {
     /// Inactivity timeout of the sending side.
@@ -293,8 +306,9 @@ where
                     fill(src, buf, pace.src).await?;
                 }
                 let n = (buf.len() as u64).min(left) as usize;
-                put(dst, &buf[..n], pace).await?;
+                // Counted once handed over, as HAProxy counts what it forwards.
                 *total += n as u64;
+                put(dst, &buf[..n], pace).await?;
                 buf.advance(n);
                 left -= n as u64;
             }
@@ -302,8 +316,8 @@ where
         }
         Framing::UntilClose => loop {
             if !buf.is_empty() {
-                put(dst, buf, pace).await?;
                 *total += buf.len() as u64;
+                put(dst, buf, pace).await?;
                 buf.clear();
             }
             match fill(src, buf, pace.src).await {
@@ -315,11 +329,10 @@ where
         Framing::Chunked => {
             let mut dec = ChunkDecoder::default();
             loop {
-                let n = dec.decode(buf, Some(out))?;
+                *total += dec.decode(buf, Some(out))?;
                 if !out.is_empty() {
                     put(dst, out, pace).await?;
                 }
-                *total += n;
                 if dec.done() {
                     return Ok(());
                 }

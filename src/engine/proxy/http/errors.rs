@@ -57,6 +57,17 @@ fn render(status: u16) -> Vec<u8> {
 
 static RENDERED: LazyLock<Vec<(u16, Vec<u8>)>> = LazyLock::new(|| PAGES.iter().map(|p| (p.0, render(p.0))).collect());
 
+/// The stream layer's built-in messages: the same pages without their `Connection` header.
+static STREAM: LazyLock<Vec<(u16, Vec<u8>)>> = LazyLock::new(|| {
+    RENDERED
+        .iter()
+        .map(|(c, b)| {
+            let text = String::from_utf8_lossy(b).replace("Connection: close\r\n", "");
+            (*c, text.into_bytes())
+        })
+        .collect()
+});
+
 /// HAProxy's built-in response for `status` (500's page for codes it has none for).
 pub fn builtin(status: u16) -> &'static [u8] {
     let find = |s: u16| RENDERED.iter().find(|(c, _)| *c == s).map(|(_, b)| b.as_slice());
@@ -68,13 +79,19 @@ pub fn mux_page(status: u16) -> &'static [u8] {
     builtin(status)
 }
 
+/// A proxy without errorfiles, for replies `errorfile` never replaces (monitor-uri).
+pub static NO_PROXY: LazyLock<Proxy> = LazyLock::new(|| {
+    Proxy::new("", crate::ir::types::Caps::DEFAULTS, crate::config::ast::Span { file: "".into(), line: 0 })
+});
+
 /// The message a stream-level reply starts from: the backend's `errorfile`, else the
 /// frontend's, else the built-in page.
 pub fn stream_page<'a>(fe: &'a Proxy, be: Option<&'a Proxy>, status: u16) -> Cow<'a, [u8]> {
     if let Some(f) = be.and_then(|b| b.errorfiles.get(&status)).or_else(|| fe.errorfiles.get(&status)) {
         return Cow::Borrowed(&f.body);
     }
-    Cow::Borrowed(builtin(status))
+    let find = |s: u16| STREAM.iter().find(|(c, _)| *c == s).map(|(_, b)| b.as_slice());
+    Cow::Borrowed(find(status).or_else(|| find(500)).unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -259,7 +259,13 @@ impl Conn {
             if empty && self.s.eng.is_stopping() {
                 return ReadHead::Stopping;
             }
-            let deadline = if empty { idle_until } else { head_until };
+            // A later request's head is timed from its first byte (the keep-alive timer stops
+            // there); the first request's from the accept.
+            let deadline = match (empty, *first_byte) {
+                (true, _) => idle_until,
+                (false, Some(fb)) if !self.first => fb + self.t_http_request,
+                (false, _) => head_until,
+            };
             if self.cbuf.capacity() - self.cbuf.len() < 2048 {
                 self.cbuf.reserve(8 * 1024);
             }
@@ -289,8 +295,9 @@ impl Conn {
             ReadHead::Stopping => return Next::Silent,
             // An idle keep-alive connection that ends is not a request: no log, no answer.
             ReadHead::ClosedEmpty | ReadHead::TimeoutEmpty if !self.first => return Next::Silent,
-            ReadHead::ClosedEmpty => Some((0, *b"CR--", true)),
-            ReadHead::Closed => Some((0, *b"CR--", false)),
+            // A client that closed its side can still read the 400.
+            ReadHead::ClosedEmpty => Some((400, *b"CR--", true)),
+            ReadHead::Closed => Some((400, *b"CR--", false)),
             ReadHead::TimeoutEmpty => Some((408, *b"cR--", true)),
             ReadHead::Timeout => Some((408, *b"cR--", false)),
             ReadHead::Invalid => Some((400, *b"PR--", false)),
@@ -319,13 +326,21 @@ impl Conn {
         let logging = self.s.logging().is_some_and(|l| l.format.is_some());
         if logging {
             self.req_line.clear();
+            // The request line as HAProxy stored it: the URI without a default port.
             let h = &self.head;
-            for (i, r) in [h.method.clone(), h.uri.clone(), h.version_text.clone()].into_iter().enumerate() {
-                if i > 0 {
-                    self.req_line.push(' ');
+            let b = &self.cbuf;
+            let lossy = |r: std::ops::Range<usize>| String::from_utf8_lossy(&b[r]);
+            self.req_line.push_str(&lossy(h.method.clone()));
+            self.req_line.push(' ');
+            match &info.uri_cut {
+                Some(cut) => {
+                    self.req_line.push_str(&lossy(h.uri.start..cut.start));
+                    self.req_line.push_str(&lossy(cut.end..h.uri.end));
                 }
-                self.req_line.push_str(&String::from_utf8_lossy(&self.cbuf[r]));
+                None => self.req_line.push_str(&lossy(h.uri.clone())),
             }
+            self.req_line.push(' ');
+            self.req_line.push_str(&lossy(h.version_text.clone()));
         }
         let next = txn::run(self, &info, &mut tx).await;
         if logging && !tx.no_log {
@@ -335,22 +350,20 @@ impl Conn {
         next
     }
 
-    /// The connection layer refuses a request: the raw page (none when `status` is 0), a log
-    /// line for `<BADREQ>`, and the connection closes.
+    /// The connection layer refuses a request: the raw page, a log line for `<BADREQ>`, and the
+    /// connection closes.
     async fn refuse(&mut self, status: u16, term: [u8; 4], null: bool, idle_from: Instant) {
         let fe = &self.s.fe;
         fe.counters.req_errors.inc();
         if term[0] == b'C' {
             fe.counters.cli_aborts.inc();
         }
-        if status != 0 {
-            let page = errors::mux_page(status);
-            let _ = tokio::time::timeout(self.t_client, self.client.write_all(page)).await;
-            fe.counters.http.record(status);
-        }
+        let page = errors::mux_page(status);
+        let _ = tokio::time::timeout(self.t_client, self.client.write_all(page)).await;
+        fe.counters.http.record(status);
         if self.s.logging().is_some() {
             let mut rec = self.s.record();
-            rec.status = if status == 0 { 400 } else { i32::from(status) };
+            rec.status = i32::from(status);
             rec.term = term;
             rec.backend = fe.name.clone();
             rec.server = "<NOSRV>".into();

@@ -43,7 +43,8 @@ async fn send_reply(c: &mut Conn, raw: &[u8], keep: bool, info: &ReqInfo) -> (u6
         return (raw.len() as u64, false);
     }
     let has_len = h.headers.iter().any(|x| x.kind == parse::Kind::ContentLength);
-    let keep = keep && has_len;
+    // A message without a length, or one that says `Connection: close`, ends the connection.
+    let keep = keep && has_len && !h.has_token(&buf, parse::Kind::Connection, b"close");
     let rinfo = RespInfo {
         framing: if has_len { Framing::None } else { Framing::UntilClose },
         interim: false,
@@ -54,7 +55,9 @@ async fn send_reply(c: &mut Conn, raw: &[u8], keep: bool, info: &ReqInfo) -> (u6
         client_close: false,
     };
     c.out.clear();
-    let size = msg::build_response(&mut c.out, &h, &buf, &rinfo, client_conn_value(keep, info.version, h.version));
+    msg::build_response(&mut c.out, &h, &buf, &rinfo, client_conn_value(keep, info.version, h.version));
+    // Counted as stored, its own Connection header included.
+    let size = h.htx_size(true);
     let body = if info.method_head { &[][..] } else { &buf[h.len..] };
     c.out.extend_from_slice(body);
     let ok = matches!(tokio::time::timeout(c.t_client, c.client.write_all(&c.out)).await, Ok(Ok(())));
@@ -242,7 +245,11 @@ where
     sbuf.advance(rhead.len);
     match tokio::time::timeout(d.t_client, cw.write_all(out)).await {
         Ok(Ok(())) => {}
-        Ok(Err(_)) => return DownEnd::Cut { term: *b"CD--" },
+        Ok(Err(_)) => {
+            // HAProxy already took in what the server sent with the head.
+            tx.bytes_out += body::buffered_size(rinfo.framing, sbuf);
+            return DownEnd::Cut { term: *b"CD--" };
+        }
         Err(_) => return DownEnd::Cut { term: *b"cD--" },
     }
     p.head_sent.store(true, Relaxed);
@@ -275,7 +282,8 @@ pub(crate) async fn run(c: &mut Conn, info: &ReqInfo, tx: &mut Txn) -> Next {
             tx.no_log = true;
             c.consume_head();
             let keep = info.keep_alive && conn_mode(&fe.spec) != ConnMode::Close;
-            let (_, keep) = send_reply(c, super::errors::builtin(200), keep, info).await;
+            let page = super::errors::stream_page(&super::errors::NO_PROXY, None, 200);
+            let (_, keep) = send_reply(c, &page, keep, info).await;
             fe.counters.http.record(200);
             return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
         }
@@ -530,7 +538,7 @@ async fn on_server(
         }
         DownEnd::UpFailed => match up_end {
             Some(Err(BodyError::Invalid)) => {
-                tx.term = *b"PR--";
+                tx.term = *b"PH--";
                 let _ = sc.stream.shutdown().await;
                 if !progress.head_sent.load(Relaxed) {
                     tx.status = 400;
