@@ -26,9 +26,13 @@ struct RawBackend {
 
 impl RawBackend {
     fn start(response: &'static [u8]) -> RawBackend {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        crate::harness::ports::reserve(port);
+        let (l, port) = loop {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = l.local_addr().unwrap().port();
+            if crate::harness::ports::reserve(port) {
+                break (l, port);
+            }
+        };
         let conns: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
         let c2 = conns.clone();
         std::thread::spawn(move || {

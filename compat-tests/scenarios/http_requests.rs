@@ -344,3 +344,39 @@ fn refused_before_the_head_ends() {
     }
     check("  option httplog\n", &cases);
 }
+
+/// At most 100 header lines; Connection tokens cut out in place; a response that comes before
+/// the end of the request body, with the rest of the body still forwarded.
+#[test]
+fn header_count_connection_tokens_and_early_response() {
+    crate::require_haproxy!();
+    let hdrs = |n: usize| {
+        let mut r = String::from("GET / HTTP/1.1\r\nHost: h\r\n");
+        for i in 1..n {
+            r.push_str(&format!("X-H{i}: v\r\n"));
+        }
+        r.push_str("\r\n");
+        r.into_bytes()
+    };
+    let cases = vec![
+        req("101 headers", &hdrs(101)),
+        req("102 headers", &hdrs(102)),
+        req(
+            "two connection headers",
+            b"GET / HTTP/1.1\r\nHost: h\r\nConnection: X-A\r\nConnection: close, X-B\r\n\r\n",
+        ),
+        req("abs port mismatch", b"GET http://example.com:8080/x HTTP/1.1\r\nHost: example.com\r\n\r\n"),
+        req("conn spaces", b"GET / HTTP/1.1\r\nHost: h\r\nConnection:  X-A ,  keep-alive ,X-B \r\n\r\n"),
+        Case::new("early response")
+            .server(vec![S::Head, send(b"HTTP/1.1 413 Too Big\r\nContent-Length: 2\r\n\r\nno"), S::Req])
+            .client(vec![
+                tx(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\nabc"),
+                C::Idle(200),
+                tx(b"def"),
+                C::Idle(200),
+                tx(GET),
+                C::Idle(200),
+            ]),
+    ];
+    check("  option httplog\n", &cases);
+}

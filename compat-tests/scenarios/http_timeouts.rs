@@ -30,10 +30,11 @@ fn idle_client_connections() {
             tx(b"GET / HTTP/1.1\r\n"),
             C::UntilClose(2500),
         ]),
+        // The head timer starts with the first byte: 900 ms after it, not 600 after the response.
         Case::new("second request partial, keep-alive timeout")
-            .fe("timeout http-keep-alive 200ms")
-            .fe("timeout http-request 600ms")
-            .client(vec![tx(GET), C::Resp(1), C::Sleep(100), tx(b"GET / HTTP/1.1\r\n"), C::UntilClose(2500)]),
+            .fe("timeout http-keep-alive 600ms")
+            .fe("timeout http-request 900ms")
+            .client(vec![tx(GET), C::Resp(1), C::Sleep(300), tx(b"GET / HTTP/1.1\r\n"), C::UntilClose(2500)]),
         Case::new("slow head is fine").fe("timeout http-request 600ms").client(vec![
             tx(b"GET / HTTP/1.1\r\n"),
             C::Sleep(200),

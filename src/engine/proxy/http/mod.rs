@@ -361,7 +361,7 @@ impl Conn {
         let page = errors::mux_page(status);
         let _ = tokio::time::timeout(self.t_client, self.client.write_all(page)).await;
         fe.counters.http.record(status);
-        if self.s.logging().is_some() {
+        if self.s.logging().is_some_and(|l| l.format.is_some()) {
             let mut rec = self.s.record();
             rec.status = i32::from(status);
             rec.term = term;

@@ -224,12 +224,14 @@ pub fn push_header(out: &mut Vec<u8>, name: &[u8], value: &[u8]) -> usize {
     name.len() + value.len()
 }
 
-/// A Connection header without its `close`/`keep-alive` tokens; nothing if none is left.
-/// Returns len(name) + len(value) of what was written.
+/// A Connection header without its `close`/`keep-alive` tokens; nothing if none is left. The
+/// other comma-separated parts stay as they were written (HAProxy cuts the removed ones out in
+/// place). Returns len(name) + len(value) of what was written.
 fn push_connection(out: &mut Vec<u8>, value: &[u8]) -> usize {
     let start = out.len();
     let mut first = true;
-    for t in tokens(value) {
+    for part in value.split(|&b| b == b',') {
+        let t = trim(part);
         if t.eq_ignore_ascii_case(b"close") || t.eq_ignore_ascii_case(b"keep-alive") {
             continue;
         }
@@ -237,16 +239,26 @@ fn push_connection(out: &mut Vec<u8>, value: &[u8]) -> usize {
             out.extend_from_slice(b"connection: ");
             first = false;
         } else {
-            out.extend_from_slice(b", ");
+            out.push(b',');
         }
-        out.extend_from_slice(t);
+        out.extend_from_slice(part);
     }
     if first {
-        0
-    } else {
-        out.extend_from_slice(b"\r\n");
-        out.len() - start - 4
+        return 0;
     }
+    // Trim what the removal left at the ends of the value.
+    let v = start + 12;
+    let lead = out[v..].iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    out.drain(v..v + lead);
+    while out.len() > v && matches!(out[out.len() - 1], b' ' | b'\t') {
+        out.pop();
+    }
+    if out.len() == v {
+        out.truncate(start);
+        return 0;
+    }
+    out.extend_from_slice(b"\r\n");
+    out.len() - start - 4
 }
 
 fn push_without(out: &mut Vec<u8>, v: &[u8], base: usize, cut: &Option<Range<usize>>) -> usize {

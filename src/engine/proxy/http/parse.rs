@@ -7,8 +7,9 @@
 
 use std::ops::Range;
 
-/// HAProxy refuses messages with more header lines than this (tune.http.maxhdr).
-pub const MAX_HEADERS: usize = 101;
+/// HAProxy refuses messages with more header lines than this (tune.http.maxhdr is 101, the
+/// start line included).
+pub const MAX_HEADERS: usize = 100;
 /// The input buffer (tune.bufsize): a head must end within it.
 pub const BUFSIZE: usize = 16384;
 /// The largest internal (HTX) size of a head: tune.bufsize less maxrewrite and HTX overhead.

@@ -38,17 +38,27 @@ pub struct IdlePool {
 impl IdlePool {
     /// Keep an idle connection (closing the oldest one when the pool is full).
     pub fn put(&self, c: Idle) {
-        let dropped = {
+        let mut dropped = Vec::new();
+        {
             let mut v = self.conns.lock();
+            // Connections the server closed while idle go when the pool grows past a few.
+            if v.len() >= 8 {
+                let mut i = 0;
+                while i < v.len().min(4) {
+                    if alive(&v[i].stream) {
+                        i += 1;
+                    } else {
+                        dropped.push(v.remove(i));
+                    }
+                }
+            }
             v.push(c);
             if v.len() > MAX_IDLE {
-                Some(v.remove(0))
-            } else {
-                None
+                dropped.push(v.remove(0));
             }
-        };
-        if let Some(old) = dropped {
-            close_rst(old.stream);
+        }
+        for old in dropped {
+            close_server(old.stream);
         }
     }
 

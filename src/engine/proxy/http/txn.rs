@@ -123,8 +123,6 @@ fn take_idle(own: &mut Vec<SrvConn>, srv: &Arc<Server>, be: &Arc<Backend>, first
 /// Shared between the two directions of an exchange.
 #[derive(Default)]
 struct Progress {
-    /// The whole request body went to the server.
-    up_done: AtomicBool,
     /// The final response head went to the client.
     head_sent: AtomicBool,
     /// `clock_ms()` of the last byte sent to or received from the server.
@@ -233,8 +231,8 @@ where
             sbuf.advance(rhead.len);
             continue;
         }
-        let keep =
-            d.client_keep && rinfo.framing != Framing::UntilClose && !rinfo.client_close && p.up_done.load(Relaxed);
+        // A response may come before the end of the request: the request goes on after it.
+        let keep = d.client_keep && rinfo.framing != Framing::UntilClose && !rinfo.client_close;
         break (rinfo, keep);
     };
     tx.t_response = t0.elapsed().as_millis() as i64;
@@ -463,7 +461,6 @@ async fn on_server(
     let framing = info.framing.unwrap_or(Framing::None);
     let progress = Progress::default();
     progress.activity.store(clock_ms(), Relaxed);
-    progress.up_done.store(framing == Framing::None, Relaxed);
     let ctx = DownCtx { t_server, t_client, info, client_keep, server_keep: server_ka, first: c.first };
     let Conn { client, cbuf, sbuf, rhead, out, out2, .. } = c;
     let head_ok = matches!(tokio::time::timeout(t_server, sc.stream.write_all(out)).await, Ok(Ok(())));
@@ -478,9 +475,6 @@ async fn on_server(
         let up = async {
             let mut n = 0;
             let r = body::forward(framing, &mut cr, cbuf, &mut sw, out, &pace, &mut n).await;
-            if r.is_ok() {
-                progress.up_done.store(true, Relaxed);
-            }
             r.map(|()| n)
         };
         let down = download(&mut sr, sbuf, rhead, &mut cw, out2, &progress, &ctx, tx);
