@@ -630,6 +630,10 @@ pub fn run_batch(imp: Impl, defaults_extra: &str, cases: &[Case]) -> Vec<String>
             }
         } else {
             for (k, steps) in c.clients.iter().enumerate() {
+                if k > 0 {
+                    // Let the proxy see the previous client leave (its counters show it).
+                    std::thread::sleep(Duration::from_millis(100));
+                }
                 let _ = write!(text, "client {k}: {}", run_client(port, steps));
             }
         }

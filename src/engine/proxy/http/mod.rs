@@ -115,7 +115,8 @@ impl SrvConn {
     fn into_pool(self) {
         let idle =
             pool::Idle { stream: self.stream, addr: self.addr, reused: self.requests > 1, since: Instant::now() };
-        self.srv.idle.put(idle);
+        let need = self.srv.counters.sessions.max() as usize;
+        self.srv.idle.put(idle, need);
     }
 
     /// The session is done with it: pooled, or closed under `http-reuse never`.

@@ -19,6 +19,8 @@ use crate::ir::types::HttpReuse;
 
 /// More idle connections than this per server are closed instead of kept.
 const MAX_IDLE: usize = 1024;
+/// HAProxy's default `pool-purge-delay`.
+const PURGE_DELAY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// An established server connection between two requests.
 pub struct Idle {
@@ -36,8 +38,11 @@ pub struct IdlePool {
 }
 
 impl IdlePool {
-    /// Keep an idle connection (closing the oldest one when the pool is full).
-    pub fn put(&self, c: Idle) {
+    /// Keep an idle connection. Like HAProxy, which every `pool-purge-delay` (5 s) closes idle
+    /// connections beyond what the server recently needed, connections idle for longer than that
+    /// go once the pool holds more than `need` (the most requests the server had at once).
+    pub fn put(&self, c: Idle, need: usize) {
+        let cap = need.clamp(1, MAX_IDLE);
         let mut dropped = Vec::new();
         {
             let mut v = self.conns.lock();
@@ -53,7 +58,7 @@ impl IdlePool {
                 }
             }
             v.push(c);
-            if v.len() > MAX_IDLE {
+            while v.len() > MAX_IDLE || (v.len() > cap && v[0].since.elapsed() > PURGE_DELAY) {
                 dropped.push(v.remove(0));
             }
         }

@@ -241,11 +241,21 @@ where
     let conn = if rinfo.tunnel { None } else { client_conn_value(keep, d.info.version, rhead.version) };
     tx.bytes_out += msg::build_response(out, rhead, sbuf, &rinfo, conn);
     sbuf.advance(rhead.len);
+    // A body that came whole with the head leaves with it, in one write.
+    let mut framing = rinfo.framing;
+    if let Framing::Length(n) = framing {
+        if sbuf.len() as u64 >= n && n <= 64 * 1024 {
+            out.extend_from_slice(&sbuf[..n as usize]);
+            sbuf.advance(n as usize);
+            tx.bytes_out += n;
+            framing = Framing::None;
+        }
+    }
     match tokio::time::timeout(d.t_client, cw.write_all(out)).await {
         Ok(Ok(())) => {}
         Ok(Err(_)) => {
             // HAProxy already took in what the server sent with the head.
-            tx.bytes_out += body::buffered_size(rinfo.framing, sbuf);
+            tx.bytes_out += body::buffered_size(framing, sbuf);
             return DownEnd::Cut { term: *b"CD--" };
         }
         Err(_) => return DownEnd::Cut { term: *b"cD--" },
@@ -255,7 +265,7 @@ where
         return DownEnd::Tunnel;
     }
     let pace = Pace { src: d.t_server, dst: d.t_client, activity: None, clock: clock_ms };
-    match body::forward(rinfo.framing, sr, sbuf, cw, out, &pace, &mut tx.bytes_out).await {
+    match body::forward(framing, sr, sbuf, cw, out, &pace, &mut tx.bytes_out).await {
         Ok(()) => {}
         Err(e) => {
             let term = match e {
@@ -379,7 +389,9 @@ async fn exchange(
     srv.counters.lb_total.inc();
     be.counters.lb_total.inc();
     tx.server_addr = Some(sc.addr);
-    tx.backend_src = sc.stream.local_addr().ok();
+    if c.s.logging().is_some_and(|l| l.format.is_some()) {
+        tx.backend_src = sc.stream.local_addr().ok();
+    }
     let (next, fate) = on_server(c, &mut sc, be, info, tx, client_keep, server_ka).await;
     match fate {
         Fate::Keep => {
@@ -458,7 +470,16 @@ async fn on_server(
         conn,
     );
     c.consume_head();
-    let framing = info.framing.unwrap_or(Framing::None);
+    let mut framing = info.framing.unwrap_or(Framing::None);
+    // A body that came whole with the head leaves with it, in one write.
+    if let Framing::Length(n) = framing {
+        if c.cbuf.len() as u64 >= n && n <= 64 * 1024 {
+            c.out.extend_from_slice(&c.cbuf[..n as usize]);
+            c.cbuf.advance(n as usize);
+            tx.bytes_in += n;
+            framing = Framing::None;
+        }
+    }
     let progress = Progress::default();
     progress.activity.store(clock_ms(), Relaxed);
     let ctx = DownCtx { t_server, t_client, info, client_keep, server_keep: server_ka, first: c.first };
