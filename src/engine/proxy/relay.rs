@@ -75,8 +75,6 @@ where
             break RelayEnd::Done;
         }
         tokio::select! {
-            // HAProxy reports the client side first when both sides expire together.
-            biased;
             r = client.read(&mut up_buf), if client_open => match r {
                 Ok(0) => {
                     client_open = false;
@@ -109,10 +107,12 @@ where
                 }
                 Err(_) => break RelayEnd::ServerError,
             },
-            _ = tokio::time::sleep_until(client_deadline), if client_open || server_open => {
-                break RelayEnd::ClientTimeout;
-            }
-            _ = tokio::time::sleep_until(server_deadline), if client_open || server_open => {
+            // One timer for both sides: HAProxy reports the client side first when both expire
+            // together.
+            _ = tokio::time::sleep_until(client_deadline.min(server_deadline)) => {
+                if client_deadline <= server_deadline {
+                    break RelayEnd::ClientTimeout;
+                }
                 break RelayEnd::ServerTimeout;
             }
             r = kill.changed() => {
