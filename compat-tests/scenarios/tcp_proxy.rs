@@ -31,7 +31,7 @@ fn cases() -> Vec<Case> {
             .be("timeout connect 100ms")
             .client(vec![C::UntilClose(3000)]),
         Case::new("no server").no_server().client(vec![C::UntilClose(2000)]),
-        Case::new("null connection").server(vec![S::Echo]).client(vec![C::ShutWr, C::UntilClose(1000)]),
+        Case::new("null connection").server(vec![S::Echo]).client(vec![C::Idle(100), C::ShutWr, C::UntilClose(1000)]),
         Case::new("null connection, server speaks").server(vec![send(b"banner\r\n"), S::Echo]).client(vec![
             C::Idle(100),
             C::ShutWr,

@@ -80,6 +80,12 @@ impl Session {
         self.fe.log.get().filter(|l| !l.targets.is_empty())
     }
 
+    /// Does the frontend write traffic log lines (it has targets and a log format)? Records are
+    /// only built when it does.
+    pub fn logs_lines(&self) -> bool {
+        self.logging().is_some_and(|l| l.format.is_some())
+    }
+
     /// Emit the traffic log line of a finished session or request, if the frontend has a log
     /// format (the default format only logs "Connect from" lines, see [`Session::log_connect`]).
     /// `null`: nothing was exchanged (`option dontlognull`). `error`: logged at `err` level

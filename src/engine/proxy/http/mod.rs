@@ -324,7 +324,7 @@ impl Conn {
         self.s.fe.counters.requests.inc();
         self.s.eng.total_requests.inc();
         self.s.log_connect();
-        let logging = self.s.logging().is_some_and(|l| l.format.is_some());
+        let logging = self.s.logs_lines();
         if logging {
             self.req_line.clear();
             // The request line as HAProxy stored it: the URI without a default port.
@@ -362,7 +362,7 @@ impl Conn {
         let page = errors::mux_page(status);
         let _ = tokio::time::timeout(self.t_client, self.client.write_all(page)).await;
         fe.counters.http.record(status);
-        if self.s.logging().is_some_and(|l| l.format.is_some()) {
+        if self.s.logs_lines() {
             let mut rec = self.s.record();
             rec.status = i32::from(status);
             rec.term = term;

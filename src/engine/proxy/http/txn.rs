@@ -389,7 +389,7 @@ async fn exchange(
     srv.counters.lb_total.inc();
     be.counters.lb_total.inc();
     tx.server_addr = Some(sc.addr);
-    if c.s.logging().is_some_and(|l| l.format.is_some()) {
+    if c.s.logs_lines() {
         tx.backend_src = sc.stream.local_addr().ok();
     }
     let (next, fate) = on_server(c, &mut sc, be, info, tx, client_keep, server_ka).await;
