@@ -73,7 +73,7 @@ async fn skip_body(c: &mut Conn, info: &ReqInfo) -> bool {
     let pace = Pace { src: c.t_client, dst: c.t_client, activity: None, clock: clock_ms };
     let mut sink = tokio::io::sink();
     let mut n = 0;
-    body::forward(framing, &mut c.client, &mut c.cbuf, &mut sink, &mut c.out, &pace, &mut n).await.is_ok()
+    body::forward(framing, &mut c.client, &mut c.cbuf, &mut sink, &mut c.up, &pace, &mut n).await.is_ok()
 }
 
 /// The X-Forwarded-For header to add, as HAProxy decides it from the frontend's and the
@@ -160,7 +160,7 @@ async fn download<R, W>(
     sbuf: &mut BytesMut,
     rhead: &mut Head,
     cw: &mut W,
-    out: &mut Vec<u8>,
+    scratch: &mut body::Scratch,
     p: &Progress,
     d: &DownCtx<'_>,
     tx: &mut Txn,
@@ -169,6 +169,7 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
+    let out = &mut scratch.out;
     let t0 = Instant::now();
     let mut got_any = false;
     let (rinfo, keep) = loop {
@@ -265,7 +266,7 @@ where
         return DownEnd::Tunnel;
     }
     let pace = Pace { src: d.t_server, dst: d.t_client, activity: None, clock: clock_ms };
-    match body::forward(framing, sr, sbuf, cw, out, &pace, &mut tx.bytes_out).await {
+    match body::forward(framing, sr, sbuf, cw, scratch, &pace, &mut tx.bytes_out).await {
         Ok(()) => {}
         Err(e) => {
             let term = match e {
@@ -483,7 +484,7 @@ async fn on_server(
     let progress = Progress::default();
     progress.activity.store(clock_ms(), Relaxed);
     let ctx = DownCtx { t_server, t_client, info, client_keep, server_keep: server_ka, first: c.first };
-    let Conn { client, cbuf, sbuf, rhead, out, out2, .. } = c;
+    let Conn { client, cbuf, sbuf, rhead, out, up: up_scratch, down: down_scratch, .. } = c;
     let head_ok = matches!(tokio::time::timeout(t_server, sc.stream.write_all(out)).await, Ok(Ok(())));
     let mut up_end: Option<Result<u64, BodyError>> = (framing == Framing::None).then_some(Ok(0));
     let down_end = if !head_ok {
@@ -495,10 +496,10 @@ async fn on_server(
         let pace = Pace { src: FAR, dst: t_server, activity: Some(&progress.activity), clock: clock_ms };
         let up = async {
             let mut n = 0;
-            let r = body::forward(framing, &mut cr, cbuf, &mut sw, out, &pace, &mut n).await;
+            let r = body::forward(framing, &mut cr, cbuf, &mut sw, up_scratch, &pace, &mut n).await;
             r.map(|()| n)
         };
-        let down = download(&mut sr, sbuf, rhead, &mut cw, out2, &progress, &ctx, tx);
+        let down = download(&mut sr, sbuf, rhead, &mut cw, down_scratch, &progress, &ctx, tx);
         tokio::pin!(up, down);
         let mut end = loop {
             tokio::select! {
