@@ -19,6 +19,8 @@ fn endings() -> Vec<Case> {
         Case::new("502").server(vec![S::Req, S::Close]),
         Case::new("504").be("timeout server 200ms").server(vec![S::Req]),
         Case::new("quote in uri").request(b"GET /a\"b?c=\"d\" HTTP/1.1\r\nHost: h\r\n\r\n"),
+        Case::new("long uri is cut")
+            .request(format!("GET /{} HTTP/1.1\r\nHost: h\r\n\r\n", "u".repeat(2000)).as_bytes()),
         Case::new("absolute uri normalised")
             .request(b"GET http://example.com:80/x HTTP/1.1\r\nHost: example.com\r\n\r\n"),
         Case::new("http/1.2 request").request(b"GET / HTTP/1.2\r\nHost: h\r\n\r\n"),
