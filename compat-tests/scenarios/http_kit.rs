@@ -351,6 +351,9 @@ impl Drop for ScriptServer {
 
 /// Read into `rec`; Err(()) once the connection ended (recorded).
 fn srv_read(s: &mut TcpStream, pending: &mut Vec<u8>, rec: &Mutex<ConnRec>) -> Result<bool, ()> {
+    if rec.lock().unwrap().end.is_some() {
+        return Err(());
+    }
     let mut buf = [0u8; 65536];
     match s.read(&mut buf) {
         Ok(0) => {
@@ -409,7 +412,24 @@ fn run_server_conn(mut s: TcpStream, script: Vec<S>, rec: Arc<Mutex<ConnRec>>, s
             S::Send(b) => {
                 let _ = s.write_all(&b);
             }
-            S::Sleep(ms) => std::thread::sleep(Duration::from_millis(ms)),
+            S::Sleep(ms) => {
+                // Keep watching the connection meanwhile (what arrives waits in `pending`), so
+                // that how the proxy ends it is seen when it happens.
+                let until = Instant::now() + Duration::from_millis(ms);
+                while Instant::now() < until {
+                    if rec.lock().unwrap().end.is_some() {
+                        std::thread::sleep(until.saturating_duration_since(Instant::now()));
+                        break;
+                    }
+                    let _ = s.set_read_timeout(Some(
+                        until.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)),
+                    ));
+                    if srv_read(&mut s, &mut pending, &rec).is_err() {
+                        continue;
+                    }
+                }
+                let _ = s.set_read_timeout(Some(Duration::from_millis(20)));
+            }
             S::Close => {
                 let _ = s.shutdown(Shutdown::Write);
                 break;
