@@ -427,8 +427,7 @@ fn balance(cx: &mut Cx, d: &Directive) -> Flow {
             return Flow::Continue;
         }
     };
-    // The remaining hash algorithms wait for the HTTP path to hand uri / url_param / hdr() their
-    // input (engine::lb::hash::hash_input), and for sample fetches (rdp-cookie, hash).
+    // rdp-cookie and `hash <expr>` wait for sample fetches in the balancer's input.
     if !matches!(
         b,
         Balance::RoundRobin
@@ -437,6 +436,9 @@ fn balance(cx: &mut Cx, d: &Directive) -> Flow {
             | Balance::First
             | Balance::Random { .. }
             | Balance::Source
+            | Balance::Uri { .. }
+            | Balance::UrlParam { .. }
+            | Balance::Hdr { .. }
     ) {
         cx.r.not_yet(d, format!("balance {algo}"));
     }

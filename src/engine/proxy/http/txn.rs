@@ -347,10 +347,15 @@ async fn exchange(
         std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
         std::net::IpAddr::V6(v6) => v6.octets(),
     };
-    let key: &[u8] = if c.s.client.is_ipv4() { &src_key[12..] } else { &src_key };
+    let addr_key: &[u8] = if c.s.client.is_ipv4() { &src_key[12..] } else { &src_key };
+    // What the backend's algorithm hashes: the client address, the request target, or a header.
+    let (cbuf, head) = (&c.cbuf, &c.head);
+    let target = &cbuf[head.uri.clone()];
+    let header = |name: &str| head.first(cbuf, name.as_bytes());
+    let key = crate::engine::lb::hash::hash_input(&be.spec.balance, addr_key, Some(target), &header);
     let first = c.first;
     let own = &mut c.own;
-    let got = connect::connect_or_reuse(be, Some(key), c.s.local.port(), |srv| take_idle(own, srv, be, first)).await;
+    let got = connect::connect_or_reuse(be, key, c.s.local.port(), |srv| take_idle(own, srv, be, first)).await;
     let mut sc = match got {
         Err(f) => {
             tx.server = f.server.clone();
