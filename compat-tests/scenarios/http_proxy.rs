@@ -264,9 +264,10 @@ fn server_failures_give_502() {
 #[test]
 fn roundrobin_and_backup_order() {
     crate::require_haproxy!();
-    // Weighted orders are held to HAProxy's golden sequences by the balancer's unit tests.
     for servers in [
         "  server s1 ${S1}\n  server s2 ${S2}\n  server s3 ${S3}\n",
+        "  server s1 ${S1} weight 1\n  server s2 ${S2} weight 2\n  server s3 ${S3} weight 3\n",
+        "  server s1 ${S1} weight 100\n  server s2 ${S2} weight 1\n  server s3 ${S3} weight 0\n",
         "  server s1 ${S1}\n  server s2 ${S2} backup\n  server s3 ${S3} backup\n",
     ] {
         let [o, h] = both(|imp| {
