@@ -333,8 +333,11 @@ impl ServerState {
     pub fn counts_as_up(&self) -> bool {
         self.usable() && !self.in_drain() && self.weight > 0
     }
+    /// What the balancer sees. It takes user weights and scales them itself, so a slow-start
+    /// ramp reaches it rounded up to whole user-weight steps.
     pub fn lb(&self) -> crate::engine::lb::LbServer {
-        crate::engine::lb::LbServer { eweight: self.eweight(), backup: self.backup, usable: self.usable() }
+        let eweight = self.eweight().div_ceil(WEIGHT_SCALE);
+        crate::engine::lb::LbServer { eweight, backup: self.backup, usable: self.usable() }
     }
 
     /// The `status` column of `show stat` for this server (`UP`, `DOWN 1/2`, `NOLB`, `MAINT`,

@@ -55,19 +55,47 @@ fn ms(v: Option<u32>) -> Option<Duration> {
     v.map(|m| Duration::from_millis(u64::from(m)))
 }
 
-/// Should the attempt numbered `retry` (1-based, counting retries already made) redispatch?
-/// HAProxy: a positive interval P redispatches every P-th retry; a negative N redispatches on
-/// the N-th retry before the last (-1, the default, = on the last retry).
+/// Does `option redispatch <interval>` ask for a redispatch after `retry` retries (1-based)?
+/// HAProxy: a positive interval P redispatches every P-th retry; a negative N redispatches when
+/// the number of retries made is a multiple of (retries + 1 + N) (-1, the default: the last retry).
 pub fn redispatch_now(interval: i32, retry: u32, retries: u32) -> bool {
     if interval > 0 {
         retry.is_multiple_of(interval as u32)
     } else {
-        let back = interval.unsigned_abs();
-        retries >= back && retry == retries + 1 - back
+        let modulus = i64::from(retries) + 1 + i64::from(interval);
+        modulus > 0 && i64::from(retry) % modulus == 0
     }
 }
 
+/// A server for a request: an idle connection the caller already had for the server the
+/// balancer picked, or a new connection.
+pub enum Got<R> {
+    Reused { conn: R, server: Arc<Server>, t_queue: Duration },
+    New(Connected),
+}
+
 pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Result<Connected, Failed> {
+    match connect_or_reuse(be, hash_key, dst_port, |_| None::<()>).await? {
+        Got::New(c) => Ok(c),
+        // Nothing is ever reused here.
+        Got::Reused { server, t_queue, .. } => Err(Failed {
+            why: ConnectFailure::NoServer,
+            server: Some(server),
+            retries: 0,
+            redispatched: false,
+            t_queue,
+        }),
+    }
+}
+
+/// Pick a server and get a connection to it. `reuse` is asked first, for the server the
+/// balancer picked, whether an idle connection to it can serve the request.
+pub async fn connect_or_reuse<R>(
+    be: &Backend,
+    hash_key: Option<&[u8]>,
+    dst_port: u16,
+    mut reuse: impl FnMut(&Arc<Server>) -> Option<R>,
+) -> Result<Got<R>, Failed> {
     let p = &be.spec;
     let t_connect_max = ms(p.timeouts.connect).unwrap_or(NO_TIMEOUT);
     let queue_timeout = ms(p.timeouts.queue).or(ms(p.timeouts.connect)).unwrap_or(NO_TIMEOUT);
@@ -78,6 +106,7 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
     let mut redispatched = false;
     let mut t_queue = Duration::ZERO;
     let mut server: Option<Arc<Server>> = None;
+    let mut previous: Option<usize> = None;
     loop {
         let srv = match server.take() {
             Some(s) => s,
@@ -87,7 +116,19 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
                 let got = be.acquire(&req, queue_timeout, 0).await;
                 t_queue += q0.elapsed();
                 match got {
-                    Acquired::Server(s) => s,
+                    Acquired::Server(s) => {
+                        if let Some(prev) = previous.take() {
+                            if prev != s.idx {
+                                s.counters.redispatches.inc();
+                                be.counters.redispatches.inc();
+                                redispatched = true;
+                            } else {
+                                s.counters.retries.inc();
+                                be.counters.retries.inc();
+                            }
+                        }
+                        s
+                    }
                     other => {
                         let why = match other {
                             Acquired::QueueTimeout => ConnectFailure::QueueTimeout,
@@ -99,6 +140,11 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
                 }
             }
         };
+        if attempt == 0 && previous.is_none() {
+            if let Some(conn) = reuse(&srv) {
+                return Ok(Got::Reused { conn, server: srv, t_queue });
+            }
+        }
         let target = srv.addr.load().target(dst_port);
         let c0 = Instant::now();
         let result = match target {
@@ -113,7 +159,7 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
             Ok((stream, addr)) => {
                 be.observe(srv.idx, crate::engine::health::Hana::L4Ok);
                 let _ = stream.set_nodelay(true);
-                return Ok(Connected {
+                return Ok(Got::New(Connected {
                     stream,
                     server: srv,
                     addr,
@@ -121,7 +167,7 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
                     redispatched,
                     t_queue,
                     t_connect: c0.elapsed(),
-                });
+                }));
             }
             Err(why) => {
                 be.observe(srv.idx, crate::engine::health::Hana::L4Err);
@@ -133,25 +179,35 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
                     return Err(Failed { why, server: Some(srv), retries: attempt, redispatched, t_queue });
                 }
                 attempt += 1;
-                let redisp = p.redispatch.is_some_and(|r| redispatch_now(r.interval, attempt, retries));
-                if redisp && be.servers.len() > 1 {
-                    srv.counters.redispatches.inc();
-                    be.counters.redispatches.inc();
+                // HAProxy redispatches when asked to, when the server is no longer running, and
+                // at once with a round-robin algorithm when another active server exists (the
+                // choice of server did not matter then).
+                let rr_kind =
+                    matches!(p.balance, crate::ir::types::Balance::RoundRobin | crate::ir::types::Balance::StaticRr);
+                let several_active = be.usable_counts().0 > 1;
+                let redisp = p.redispatch.is_some_and(|r| {
+                    !be.state(srv.idx).usable()
+                        || redispatch_now(r.interval, attempt, retries)
+                        || (several_active && rr_kind)
+                });
+                // A refused connection is retried after a turn-around delay of
+                // min(1s, timeout connect), unless a round-robin redispatch can go elsewhere at
+                // once; a timed out attempt is retried at once.
+                if why == ConnectFailure::Refused && (!redisp || !rr_kind || !several_active) {
+                    let delay = t_connect_max.min(Duration::from_secs(1));
+                    let spent = c0.elapsed();
+                    if delay > spent {
+                        tokio::time::sleep(delay - spent).await;
+                    }
+                }
+                if redisp {
+                    // Counted as a redispatch only if another server gets picked (below).
                     avoid = Some(srv.idx);
-                    redispatched = true;
                     be.release(&srv);
+                    previous = Some(srv.idx);
                 } else {
                     srv.counters.retries.inc();
                     be.counters.retries.inc();
-                    // A refused connection is retried after a turn-around delay; a timed out one
-                    // at once, since the timeout already spent the time.
-                    if why == ConnectFailure::Refused {
-                        let delay = t_connect_max.min(Duration::from_secs(1));
-                        let spent = c0.elapsed();
-                        if delay > spent {
-                            tokio::time::sleep(delay - spent).await;
-                        }
-                    }
                     server = Some(srv);
                 }
             }
@@ -173,8 +229,10 @@ mod tests {
         // Every second retry.
         let got: Vec<bool> = (1..=4).map(|r| redispatch_now(2, r, 4)).collect();
         assert_eq!(got, vec![false, true, false, true]);
-        // -2: the retry before the last.
+        // -2 with 3 retries: every second retry (modulus 3 + 1 - 2).
         let got: Vec<bool> = (1..=3).map(|r| redispatch_now(-2, r, 3)).collect();
         assert_eq!(got, vec![false, true, false]);
+        // No retries: nothing to redispatch.
+        assert!(!redispatch_now(-1, 0, 0));
     }
 }
