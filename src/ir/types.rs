@@ -150,6 +150,8 @@ pub struct Bind {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BindOpts {
+    /// The address argument as written (`bind <arg> ...`), for messages.
+    pub arg: String,
     pub name: Option<String>,
     pub id: Option<i32>,
     pub maxconn: Option<u32>,
@@ -327,7 +329,13 @@ pub struct LogSpec {
     /// `no log` in a proxy disables inherited targets.
     pub disabled: bool,
     pub format: LogFormat,
+    /// Where the format was set (`log-format` or an `option` line), for errors found when it
+    /// is compiled after parsing.
+    pub format_line: Option<Span>,
+    /// `log-format-sd`.
+    pub format_sd: Option<String>,
     pub tag: Option<String>,
+    /// `error-log-format`.
     pub error_format: Option<String>,
 }
 
@@ -429,6 +437,7 @@ pub struct StickTableSpec {
     pub nopurge: bool,
     pub peers: Option<String>,
     pub srvkey: Option<String>,
+    /// Data types stored, as written (`gpc0`, `http_req_rate(10s)` ...).
     pub store: Vec<String>,
 }
 
@@ -439,6 +448,28 @@ pub enum TableKey {
     Integer,
     String { len: u32 },
     Binary { len: u32 },
+}
+
+/// What a `stick` rule does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StickKind {
+    /// `stick on`: match, and store on the request.
+    On,
+    Match,
+    /// `stick store-request` (or `stick store`).
+    StoreRequest,
+    StoreResponse,
+}
+
+/// `stick on|match|store-request|store-response <pattern> [table <t>] [if|unless <cond>]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StickRule {
+    pub span: Span,
+    pub kind: StickKind,
+    /// The sample expression, as written.
+    pub expr: String,
+    pub table: Option<String>,
+    pub cond: Option<Condition>,
 }
 
 /// An `if`/`unless` condition, kept as its words; `acl` parses and checks them.
@@ -465,16 +496,6 @@ pub struct AclDef {
     pub words: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Capture {
-    pub span: Span,
-    pub request: bool,
-    /// `capture request header X len N`, or `capture cookie X len N` (cookie = true).
-    pub cookie: bool,
-    pub name: String,
-    pub len: u32,
-}
-
 /// `errorfile <code> <file>` after the file was read and checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorFile {
@@ -482,16 +503,104 @@ pub struct ErrorFile {
     pub body: Vec<u8>,
 }
 
-/// `stats ...` in a proxy.
+/// One `errorfile` / `errorloc*` / `http-error` / `errorfiles` line, in configuration order
+/// (HAProxy's `conf.errors`): later lines override earlier ones for the same status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorRule {
+    File(ErrorFile),
+    /// `errorloc` / `errorloc302` / `errorloc303`: a redirect with this code to a URL.
+    Location {
+        status: u16,
+        code: u16,
+        url: String,
+    },
+    /// `http-error status <code> ...`, kept as its words.
+    HttpError {
+        status: u16,
+        words: Vec<String>,
+    },
+    /// `errorfiles <name> [<code> ...]`: messages from an `http-errors` section.
+    Section {
+        name: NameRef,
+        codes: Vec<u16>,
+    },
+}
+
+/// `capture request|response header <name> len <n>` and `declare capture request|response len <n>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureSlot {
+    pub span: Span,
+    pub request: bool,
+    /// The header name; `None` for a `declare capture` slot.
+    pub header: Option<String>,
+    pub len: i64,
+}
+
+/// `http-reuse never|safe|aggressive|always`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpReuse {
+    Never,
+    #[default]
+    Safe,
+    Aggressive,
+    Always,
+}
+
+/// `load-server-state-from-file global|local|none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerStateFrom {
+    Global,
+    Local,
+    None,
+}
+
+/// `source <addr>[:<port>] [usesrc ...] [interface <name>]` in a proxy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSpec {
+    pub addr: String,
+    pub usesrc: Option<String>,
+    pub interface: Option<String>,
+}
+
+/// `compression algo|type|offload`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CompressionSpec {
+    pub algos: Vec<String>,
+    pub types: Vec<String>,
+    pub offload: bool,
+}
+
+/// `email-alert from|to|mailers|myhostname|level`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EmailAlert {
+    /// At least one `email-alert` line was given (HAProxy's `email_alert.set`).
+    pub set: bool,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub mailers: Option<NameRef>,
+    pub myhostname: Option<String>,
+    pub level: Option<String>,
+}
+
+/// TCP keep-alive tuning: `clitcpka-*` (frontend side) and `srvtcpka-*` (backend side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TcpKeepAlive {
+    pub cnt: Option<u32>,
+    pub idle: Option<u32>,
+    pub intvl: Option<u32>,
+}
+
+/// `stats ...` in a proxy (HAProxy's `uri_auth`): present as soon as any `stats` keyword is used.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StatsSpec {
     pub enabled: bool,
     pub uri: Option<String>,
     pub realm: Option<String>,
-    pub auth: Vec<(String, String)>,
+    pub auth: Vec<String>,
     pub refresh: Option<u32>,
     pub hide_version: bool,
     pub show_legends: bool,
+    pub show_modules: bool,
     pub show_node: Option<String>,
     pub show_desc: Option<String>,
     pub scope: Vec<String>,
@@ -516,12 +625,18 @@ pub struct Proxy {
     pub binds: Vec<Bind>,
     pub maxconn: Option<u32>,
     pub backlog: Option<u32>,
+    pub rate_limit_sessions: Option<u32>,
+    pub max_session_srv_conns: Option<i32>,
     pub default_backend: Option<NameRef>,
     pub use_backend: Vec<Rule>,
     pub use_server: Vec<Rule>,
     pub monitor_uri: Option<String>,
     pub monitor_fail: Vec<Rule>,
-    pub captures: Vec<Capture>,
+    /// `capture cookie <name> len <n>`.
+    pub capture_cookie: Option<(String, i64)>,
+    /// `capture request|response header` and `declare capture` slots.
+    pub captures: Vec<CaptureSlot>,
+    pub clitcpka: TcpKeepAlive,
 
     // Backend side.
     pub servers: Vec<Server>,
@@ -532,14 +647,32 @@ pub struct Proxy {
     pub hash_balance_factor: Option<u32>,
     pub fullconn: Option<u32>,
     pub retries: Option<i32>,
+    pub retry_on: Option<Vec<String>>,
     pub redispatch: Option<Redispatch>,
     pub cookie: Option<CookieSpec>,
     pub dynamic_cookie_key: Option<String>,
+    /// `persist rdp-cookie[(<name>)]`: the cookie name.
+    pub rdp_cookie: Option<String>,
+    pub persist_rules: Vec<Rule>,
     pub stick_table: Option<StickTableSpec>,
-    pub stick_rules: Vec<Rule>,
+    pub stick_rules: Vec<StickRule>,
     pub checks: CheckConfig,
     pub forwardfor: Option<ForwardFor>,
     pub originalto: Option<ForwardFor>,
+    pub http_reuse: Option<HttpReuse>,
+    /// `http-send-name-header <name>`.
+    pub send_name_header: Option<String>,
+    pub max_keep_alive_queue: Option<i64>,
+    pub dispatch: Option<NameRef>,
+    pub transparent: bool,
+    pub source: Option<SourceSpec>,
+    pub server_state_file_name: Option<String>,
+    pub load_server_state: Option<ServerStateFrom>,
+    pub srvtcpka: TcpKeepAlive,
+    pub external_check_command: Option<String>,
+    pub external_check_path: Option<String>,
+    /// `use-fcgi-app <name>`.
+    pub fcgi_app: Option<NameRef>,
 
     // Both sides.
     pub timeouts: Timeouts,
@@ -556,15 +689,20 @@ pub struct Proxy {
     pub tcp_response_content: Vec<Rule>,
     pub tcp_response_inspect_delay: Option<u32>,
     pub redirects: Vec<Rule>,
+    /// The `errorfile` pages the engine serves, by status (the last line for a status wins).
     pub errorfiles: BTreeMap<u16, ErrorFile>,
-    pub errorfiles_from: Vec<NameRef>,
+    /// Every error-page line in order, `errorfile` included.
+    pub error_rules: Vec<ErrorRule>,
     pub stats: StatsSpec,
     pub unique_id_format: Option<String>,
     pub unique_id_header: Option<String>,
     pub filters: Vec<Rule>,
+    pub compression: Option<CompressionSpec>,
+    pub email_alert: EmailAlert,
 }
 
 impl Proxy {
+    /// A proxy with nothing set, as HAProxy's `init_new_proxy` leaves it.
     pub fn new(name: &str, caps: Caps, span: Span) -> Self {
         Proxy {
             name: name.to_string(),
@@ -578,12 +716,16 @@ impl Proxy {
             binds: Vec::new(),
             maxconn: None,
             backlog: None,
+            rate_limit_sessions: None,
+            max_session_srv_conns: None,
             default_backend: None,
             use_backend: Vec::new(),
             use_server: Vec::new(),
             monitor_uri: None,
             monitor_fail: Vec::new(),
+            capture_cookie: None,
             captures: Vec::new(),
+            clitcpka: TcpKeepAlive::default(),
             servers: Vec::new(),
             default_server: ServerOpts::default(),
             balance: Balance::RoundRobin,
@@ -592,14 +734,29 @@ impl Proxy {
             hash_balance_factor: None,
             fullconn: None,
             retries: None,
+            retry_on: None,
             redispatch: None,
             cookie: None,
             dynamic_cookie_key: None,
+            rdp_cookie: None,
+            persist_rules: Vec::new(),
             stick_table: None,
             stick_rules: Vec::new(),
             checks: CheckConfig::default(),
             forwardfor: None,
             originalto: None,
+            http_reuse: None,
+            send_name_header: None,
+            max_keep_alive_queue: None,
+            dispatch: None,
+            transparent: false,
+            source: None,
+            server_state_file_name: None,
+            load_server_state: None,
+            srvtcpka: TcpKeepAlive::default(),
+            external_check_command: None,
+            external_check_path: None,
+            fcgi_app: None,
             timeouts: Timeouts::default(),
             options: OptionFlags::default(),
             log: LogSpec::default(),
@@ -615,38 +772,101 @@ impl Proxy {
             tcp_response_inspect_delay: None,
             redirects: Vec::new(),
             errorfiles: BTreeMap::new(),
-            errorfiles_from: Vec::new(),
+            error_rules: Vec::new(),
             stats: StatsSpec::default(),
             unique_id_format: None,
             unique_id_header: None,
             filters: Vec::new(),
+            compression: None,
+            email_alert: EmailAlert::default(),
         }
     }
 
-    /// A new proxy that takes its settings from a defaults section, as HAProxy copies its
-    /// defaults proxy: everything inheritable, but no listeners, servers, rules or ACLs.
-    pub fn from_defaults(defaults: &Proxy, name: &str, caps: Caps, span: Span) -> Self {
-        let mut p = defaults.clone();
-        p.name = name.to_string();
-        p.caps = caps;
-        p.span = span;
-        p.id = None;
-        p.disabled = false;
-        p.description = None;
-        p.binds.clear();
-        p.servers.clear();
-        p.acls.clear();
-        p.use_backend.clear();
-        p.use_server.clear();
-        p.monitor_fail.clear();
-        p.captures.clear();
-        p.stick_rules.clear();
-        p.stick_table = None;
-        p.redirects.clear();
-        p.filters.clear();
-        // http/tcp rules from a named defaults section are inherited in 2.6; anonymous defaults
-        // cannot hold them, so keeping them here is right for both cases.
-        p.stats = StatsSpec { ..defaults.stats.clone() };
+    /// A new proxy preset from a defaults section, exactly as HAProxy's `proxy_defproxy_cpy`:
+    /// some settings are copied into every proxy, others only when the new proxy has the
+    /// frontend or the backend capability; listeners, servers, ACLs, rules, stick tables,
+    /// header captures, `id` and `description` never are.
+    pub fn from_defaults(d: &Proxy, name: &str, caps: Caps, span: Span) -> Self {
+        let mut p = Proxy::new(name, caps, span);
+        // Every proxy.
+        p.default_server = d.default_server.clone();
+        p.disabled = d.disabled;
+        p.options = d.options.clone();
+        p.forwardfor = d.forwardfor.clone();
+        p.originalto = d.originalto.clone();
+        p.http_reuse = d.http_reuse;
+        p.transparent = d.transparent;
+        p.retry_on = d.retry_on.clone();
+        p.tcp_request_inspect_delay = d.tcp_request_inspect_delay;
+        p.tcp_response_inspect_delay = d.tcp_response_inspect_delay;
+        p.send_name_header = d.send_name_header.clone();
+        p.errorfiles = d.errorfiles.clone();
+        p.error_rules = d.error_rules.clone();
+        p.mode = d.mode;
+        p.stats = d.stats.clone();
+        p.log.targets = d.log.targets.clone();
+        p.log.disabled = d.log.disabled;
+        p.log.tag = d.log.tag.clone();
+        p.unique_id_format = d.unique_id_format.clone();
+        p.unique_id_header = d.unique_id_header.clone();
+        p.compression = d.compression.clone().map(|c| CompressionSpec { offload: false, ..c });
+        p.external_check_command = d.external_check_command.clone();
+        p.external_check_path = d.external_check_path.clone();
+        p.email_alert = d.email_alert.clone();
+        // The check type and its rules follow the options word (`option httpchk`...).
+        p.checks = d.checks.clone();
+        // The rules a named defaults section holds are used by reference.
+        p.http_request = d.http_request.clone();
+        p.http_response = d.http_response.clone();
+        p.http_after_response = d.http_after_response.clone();
+        p.tcp_request_connection = d.tcp_request_connection.clone();
+        p.tcp_request_session = d.tcp_request_session.clone();
+        p.tcp_request_content = d.tcp_request_content.clone();
+        p.tcp_response_content = d.tcp_response_content.clone();
+        if caps.frontend {
+            p.maxconn = d.maxconn;
+            p.backlog = d.backlog;
+            p.rate_limit_sessions = d.rate_limit_sessions;
+            p.max_session_srv_conns = d.max_session_srv_conns;
+            p.clitcpka = d.clitcpka;
+            p.capture_cookie = d.capture_cookie.clone();
+            p.timeouts.client = d.timeouts.client;
+            p.timeouts.client_fin = d.timeouts.client_fin;
+            p.timeouts.tarpit = d.timeouts.tarpit;
+            p.timeouts.http_request = d.timeouts.http_request;
+            p.timeouts.http_keep_alive = d.timeouts.http_keep_alive;
+            p.monitor_uri = d.monitor_uri.clone();
+            p.default_backend = d.default_backend.clone();
+            p.log.format = d.log.format.clone();
+            p.log.format_line = d.log.format_line.clone();
+            p.log.format_sd = d.log.format_sd.clone();
+            p.log.error_format = d.log.error_format.clone();
+        }
+        if caps.backend {
+            p.balance = d.balance.clone();
+            p.balance_set = d.balance_set;
+            p.hash_type = d.hash_type;
+            p.hash_balance_factor = d.hash_balance_factor;
+            p.fullconn = d.fullconn;
+            p.retries = d.retries;
+            p.redispatch = d.redispatch;
+            p.max_keep_alive_queue = d.max_keep_alive_queue;
+            p.cookie = d.cookie.clone();
+            p.dynamic_cookie_key = d.dynamic_cookie_key.clone();
+            p.rdp_cookie = d.rdp_cookie.clone();
+            p.source = d.source.clone();
+            p.load_server_state = d.load_server_state;
+            p.srvtcpka = d.srvtcpka;
+            p.timeouts.connect = d.timeouts.connect;
+            p.timeouts.server = d.timeouts.server;
+            p.timeouts.server_fin = d.timeouts.server_fin;
+            p.timeouts.check = d.timeouts.check;
+            p.timeouts.queue = d.timeouts.queue;
+            p.timeouts.tarpit = d.timeouts.tarpit;
+            p.timeouts.http_request = d.timeouts.http_request;
+            p.timeouts.http_keep_alive = d.timeouts.http_keep_alive;
+            p.timeouts.tunnel = d.timeouts.tunnel;
+        }
         p
     }
 

@@ -1,0 +1,283 @@
+//! Unit tests of the proxy keyword families, each against HAProxy 2.6.12's measured messages.
+
+use crate::config::diag::{Diags, Severity};
+use crate::config::parse::{self, Source};
+use crate::ir::types::Config;
+
+/// Lower (and validate when parsing found no error) a configuration; returns the diagnostics as
+/// `SEVERITY msg` lines (locations included, pids and extras left out) and the IR.
+pub fn run(text: &str) -> (Vec<String>, Config) {
+    let src = Source { name: "t.cfg".into(), text: text.as_bytes().to_vec() };
+    let mut diags = Diags::default();
+    let lowered = crate::ir::lower::lower(&parse::parse(&[src]), &mut diags);
+    let mut cfg = lowered.config;
+    if !diags.has_errors() {
+        crate::ir::validate::validate(&mut cfg, &mut diags);
+    }
+    let lines = diags
+        .list
+        .iter()
+        .filter(|d| matches!(d.severity, Severity::Alert | Severity::Warning))
+        .map(|d| format!("{} {}", if d.severity == Severity::Alert { "ALERT" } else { "WARNING" }, d.headline()))
+        .collect();
+    (lines, cfg)
+}
+
+const HEAD: &str = "defaults\n    mode http\n    timeout connect 5s\n    timeout client 5s\n    timeout server 5s\n";
+
+/// The configuration HEAD + a listen section with `body`, whose first line is line 9.
+fn listen(body: &str) -> (Vec<String>, Config) {
+    run(&format!("{HEAD}listen li\n    bind 127.0.0.1:2\n    server s2 127.0.0.1:80\n{body}\n"))
+}
+
+fn first_alert(lines: &[String]) -> Option<&str> {
+    lines.iter().find(|l| l.starts_with("ALERT")).map(String::as_str)
+}
+
+#[track_caller]
+fn alert_is(body: &str, want: &str) {
+    let (lines, _) = listen(body);
+    assert_eq!(first_alert(&lines), Some(format!("ALERT config : {want}").as_str()), "for {body:?}: {lines:?}");
+}
+
+#[track_caller]
+fn clean(body: &str) {
+    let (lines, _) = listen(body);
+    assert!(lines.is_empty(), "for {body:?}: {lines:?}");
+}
+
+#[test]
+fn core_keywords() {
+    alert_is("    id 0", "parsing [t.cfg:9]: custom id has to be > 0.");
+    alert_is("    id", "parsing [t.cfg:9]: 'id' expects an integer argument.");
+    alert_is(
+        "    mode health",
+        "parsing [t.cfg:9] : 'mode health' doesn't exist anymore. Please use 'http-request return status 200' instead.",
+    );
+    alert_is("    mode log", "parsing [t.cfg:9] : unknown proxy mode 'log'.");
+    alert_is("    disabled x", "parsing [t.cfg:9] : 'disabled' cannot handle unexpected argument 'x'.");
+    alert_is("    backlog", "parsing [t.cfg:9] : 'backlog' expects an integer argument.");
+    alert_is("    retries 3 4", "parsing [t.cfg:9] : 'retries' cannot handle unexpected argument '4'.");
+    alert_is("    bind-process abc", "parsing [t.cfg:9] : bind-process : 'abc' is not a valid number/range.");
+    clean("    backlog abc\n    maxconn 10\n    fullconn 5");
+    let (lines, _) = listen("    balancee roundrobin");
+    assert_eq!(
+        first_alert(&lines),
+        Some("ALERT config : parsing [t.cfg:9] : unknown keyword 'balancee' in 'listen' section; did you mean 'balance' maybe ?")
+    );
+}
+
+#[test]
+fn no_and_default_prefixes() {
+    // The keyword is still parsed after the negation error.
+    let (lines, _) = listen("    no maxconn");
+    assert_eq!(lines[0], "ALERT config : parsing [t.cfg:9]: negation/default currently supported only for options, log, busy-polling, set-dumpable, strict-limits, insecure-fork-wanted and numa-cpu-mapping.");
+    assert_eq!(lines[1], "ALERT config : parsing [t.cfg:9] : 'maxconn' expects an integer argument.");
+    // `default` repeats the last word.
+    alert_is(
+        "    default option httpclose",
+        "parsing [t.cfg:9] : 'option httpclose' cannot handle unexpected argument 'httpclose'.",
+    );
+    alert_is("    no option foo", "parsing [t.cfg:9]: negation/default is not supported for option 'foo'.");
+    alert_is("    no option httplog", "parsing [t.cfg:9]: negation/default is not supported for option 'httplog'.");
+    clean("    no option redispatch\n    default option redispatch\n    no option httpclose\n    no log");
+}
+
+#[test]
+fn options() {
+    alert_is("    option forceclose", "parsing [t.cfg:9]: option 'forceclose' is not supported any more since HAProxy 2.0, please just remove it, or use 'option httpclose' if absolutely needed.");
+    alert_is(
+        "    option dontlog-normal x",
+        "parsing [t.cfg:9] : 'option dontlog-normal' cannot handle unexpected argument 'x'.",
+    );
+    alert_is(
+        "    option forwardfor except",
+        "parsing [t.cfg:9] : 'option forwardfor except' expects <address>[/mask] as argument.",
+    );
+    alert_is(
+        "    option forwardfor bogus",
+        "parsing [t.cfg:9] : 'option forwardfor' only supports optional values: 'except', 'header' and 'if-none'.",
+    );
+    alert_is("    option http-restrict-req-hdr-names", "parsing [t.cfg:9] : missing parameter. option 'http-restrict-req-hdr-names' expects 'preserve', 'reject' or 'delete' option.");
+    alert_is("    option httplog x", "parsing [t.cfg:9] : keyword 'httplog' only supports option 'clf'.");
+    alert_is(
+        "    option http-drop-request-trailers",
+        "parsing [t.cfg:9] : unknown option 'http-drop-request-trailers'; did you mean 'http-buffer-request' maybe ?",
+    );
+    let (_, cfg) = listen("    option http-server-close\n    option http-keep-alive\n    no option http-server-close");
+    let li = cfg.proxy("li").unwrap();
+    assert!(li.options.is_on("http-keep-alive") && !li.options.is_on("http-server-close"));
+    // Capability warnings name the option alone.
+    let (lines, _) = run(&format!("{HEAD}frontend fe\n    bind :8080\n    option abortonclose\n"));
+    assert_eq!(lines, ["WARNING config : parsing [t.cfg:8] : 'abortonclose' ignored because frontend 'fe' has no backend capability."]);
+}
+
+#[test]
+fn timeouts_and_registered_keywords() {
+    alert_is(
+        "    timeout client 5s x",
+        "parsing [t.cfg:9] : 'timeout client' : unexpected extra argument 'x' after value '5s'.",
+    );
+    alert_is("    timeout client abc", "parsing [t.cfg:9] : unexpected character 'a' in 'timeout client'");
+    alert_is("    timeout clitimeout 5s", "parsing [t.cfg:9] : the 'clitimeout' directive is not supported anymore since HAProxy 2.1. Use 'timeout client'.");
+    alert_is("    srvtimeout 5s", "parsing [t.cfg:9] : the 'srvtimeout' directive is not supported anymore since HAProxy 2.1. Use 'timeout server'.");
+    alert_is(
+        "    rate-limit sessions abc",
+        "parsing [t.cfg:9] : 'rate-limit sessions' : unexpected character 'a' in integer value 'abc'",
+    );
+    alert_is(
+        "    max-keep-alive-queue",
+        "parsing [t.cfg:9] : 'max-keep-alive-queue' expects expects an integer value (or -1 to disable)",
+    );
+    alert_is("    retry-on bogus", "parsing [t.cfg:9] : 'retry-on': unknown keyword 'bogus'");
+    alert_is("    clitcpka-idle abc", "parsing [t.cfg:9] : unexpected character 'a' in argument to <clitcpka-idle>.");
+    let (lines, _) = listen("    timeout client 6s\n    timeout client 7s");
+    assert_eq!(
+        lines,
+        ["WARNING config : parsing [t.cfg:10] : overwriting 'timeout client' which was already specified"]
+    );
+    let (lines, _) = run(&format!("{HEAD}backend be\n    timeout client 3s\n"));
+    assert_eq!(lines, ["WARNING config : parsing [t.cfg:7] : 'timeout client' will be ignored because backend 'be' has no frontend capability"]);
+}
+
+#[test]
+fn balance() {
+    alert_is("    balance random(0)", "parsing [t.cfg:9] : balance random : number of draws must be at least 1.");
+    alert_is("    balance hdr()", "parsing [t.cfg:9] : balance hdr requires an http header field name.");
+    alert_is("    balance uri len", "parsing [t.cfg:9] : balance uri : 'len' expects a positive integer (got '').");
+    alert_is("    balance hash", "parsing [t.cfg:9] : balance hash requires a sample expression.");
+    alert_is("    hash-balance-factor 50", "parsing [t.cfg:9] : 'hash-balance-factor' must be 0 or greater than 100.");
+    clean("    balance random 3\n    balance randomness\n    balance roundrobin x");
+}
+
+#[test]
+fn persistence() {
+    alert_is("    cookie SRV bogus", "parsing [t.cfg:9] : 'cookie' supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'domain', 'maxidle', 'dynamic', 'maxlife' and 'attr' options.");
+    alert_is(
+        "    cookie SRV insert rewrite",
+        "parsing [t.cfg:9] : cookie 'rewrite', 'insert' and 'prefix' modes are incompatible.",
+    );
+    alert_is(
+        "    cookie SRV preserve",
+        "parsing [t.cfg:9] : cookie 'preserve' requires at least 'insert' or 'indirect'.",
+    );
+    alert_is("    stick-table type ip", "parsing [t.cfg:9] : stick-table: missing size.");
+    alert_is("    stick-table size 1k", "parsing [t.cfg:9] : stick-table: missing type.");
+    alert_is(
+        "    stick-table type ip size 1k store gpc0,bogus",
+        "parsing [t.cfg:9] : stick-table: unknown store option 'bogus'.",
+    );
+    alert_is(
+        "    stick-table type ip size 1k store http_req_rate",
+        "parsing [t.cfg:9] : stick-table: missing argument to store option 'http_req_rate'.",
+    );
+    alert_is("    stick bogus src", "parsing [t.cfg:9] : 'stick' expects 'on', 'match', or 'store'.");
+    alert_is("    stick on src table nosuch", "Proxy 'li': unable to find stick-table 'nosuch'.");
+    alert_is("    persist rdp-cookie(", "parsing [t.cfg:9] : persist rdp-cookie(name)' requires an rdp cookie name.");
+    alert_is(
+        "    force-persist",
+        "parsing [t.cfg:9] : 'force-persist' requires either 'if' or 'unless' followed by a condition.",
+    );
+    clean("    cookie SRV insert indirect nocache domain .example.com maxidle 30m\n    stick-table type string len 32 size 100k expire 30m store gpc0,http_req_rate(10s)\n    stick on src");
+    let (lines, _) =
+        run(&format!("{HEAD}backend be\n    stick-table type ip size 1\nbackend be2\n    stick match src table be\n"));
+    assert!(lines.is_empty(), "{lines:?}");
+}
+
+#[test]
+fn stats_capture_and_errors() {
+    alert_is("    stats", "parsing [t.cfg:9]: missing keyword in 'stats', expects 'admin', 'uri', 'realm', 'auth', 'scope', 'enable', 'hide-version', 'show-node', 'show-desc' or 'show-legends'.");
+    alert_is("    stats uri", "parsing [t.cfg:9] : 'uri' needs an URI prefix.");
+    alert_is(
+        "    stats refresh abc",
+        "parsing [t.cfg:9]: unexpected character 'a' in argument to stats refresh interval.",
+    );
+    alert_is("    capture cookie c", "parsing [t.cfg:9] : 'capture' expects 'cookie' <cookie_name> 'len' <len>.");
+    alert_is(
+        "    capture request header Host",
+        "parsing [t.cfg:9] : 'capture request' expects 'header' <header_name> 'len' <len>.",
+    );
+    alert_is(
+        "    declare capture request len abc",
+        "parsing [t.cfg:9] : 'declare capture': cannot parse the length 'len'.",
+    );
+    alert_is("    errorfile 999 /etc/hosts", "parsing [t.cfg:9] : errorfile : status code '999' not handled.");
+    alert_is("    errorfile 503 /nonexistent", "parsing [t.cfg:9] : errorfile : error opening file '/nonexistent'.");
+    alert_is("    errorloc 503", "parsing [t.cfg:9] : errorloc : expects <status_code> and <url> as arguments.");
+    alert_is("    http-error status 999", "parsing [t.cfg:9] : http-error : Unexpected status code '999'");
+    alert_is("    errorfiles nosuch", "proxy 'li': unknown http-errors section 'nosuch' (at t.cfg:9).");
+    clean("    stats enable\n    stats uri /\n    stats auth admin\n    capture cookie c len 10\n    errorloc302 503 http://x/");
+    let (lines, _) = run(&format!("{HEAD}defaults\n    stats show-desc\n"));
+    assert_eq!(lines, ["WARNING config : parsing [t.cfg:7]: 'show-desc' requires a parameter or 'desc' to be set in the global section."]);
+}
+
+#[test]
+fn logging() {
+    alert_is(
+        "    log 127.0.0.1:514",
+        "parsing [t.cfg:9] : log : expects <address> and <facility> or global as arguments",
+    );
+    alert_is(
+        "    log 127.0.0.1:514 len 0 local0",
+        "parsing [t.cfg:9] : log : invalid log length '0', must be between 80 and 65535",
+    );
+    alert_is(
+        "    log 127.0.0.1:514 sample 1:abc local0",
+        "parsing [t.cfg:9] : log : wrong sample size 'abc' for sample range '1'",
+    );
+    alert_is(
+        "    log-format a b",
+        "parsing [t.cfg:9] : log-format expects only one argument, don't forget to escape spaces!",
+    );
+    alert_is("    unique-id-header", "parsing [t.cfg:9] : unique-id-header expects an argument.");
+    alert_is("    log-format %zz", "Parsing [t.cfg:9]: failed to parse log-format : no such format variable 'zz'. If you wanted to emit the '%' character verbatim, you need to use '%%'..");
+    let (lines, _) = run("defaults\n    option httplog\n    option tcplog\n");
+    assert_eq!(lines, ["WARNING config : parsing [t.cfg:3]: 'option tcplog' overrides previous 'option httplog' in 'defaults' section."]);
+}
+
+#[test]
+fn removed_keywords() {
+    alert_is("    reqadd X-a:\\ b", "parsing [t.cfg:9] : The 'reqadd' directive is not supported anymore since HAProxy 2.1. Use 'http-request add-header' instead.");
+    alert_is("    rspdel x", "parsing [t.cfg:9] : The 'rspdel' directive is not supported anymore since HAProxy 2.1. Use 'http-response del-header' .");
+    alert_is(
+        "    reqdeny x",
+        "parsing [t.cfg:9] : The 'reqdeny' not supported anymore since HAProxy 2.1. Use 'http-request deny' instead.",
+    );
+    alert_is("    redispatch", "parsing [t.cfg:9] : keyword 'redispatch' directive is not supported anymore since HAProxy 2.1. Use 'option redispatch'.");
+    alert_is(
+        "    grace 1s",
+        "parsing [t.cfg:9]: the 'grace' keyword is not supported any more since HAProxy version 2.5.",
+    );
+    alert_is("    monitor-net 10.0.0.0/8", "parsing [t.cfg:9] : 'monitor-net' doesn't exist anymore. Please use 'http-request return status 200 if { src 10.0.0.0/8 }' instead.");
+    alert_is("    usesrc client", "parsing [t.cfg:9] : 'usesrc' only allowed after a 'source' statement.");
+}
+
+#[test]
+fn misc_keywords() {
+    alert_is("    compression algo bogus", "parsing [t.cfg:9] : 'compression' : 'bogus' is not a supported algorithm.");
+    alert_is("    compression algo", "parsing [t.cfg:9] : parsing [t.cfg:9] : 'compression' expects <algorithm>.");
+    alert_is("    email-alert level bogus", "parsing [t.cfg:9] : unknown log level 'level' after 'bogus'");
+    alert_is(
+        "    email-alert from a\n    email-alert to b\n    email-alert mailers m",
+        "Proxy 'li': unable to find mailers 'm'.",
+    );
+    alert_is(
+        "    external-check command foo",
+        "Proxy 'li': 'external-check command' does not have a leading '/' and 'external-check path' is not set.",
+    );
+    alert_is(
+        "    http-reuse bogus",
+        "parsing [t.cfg:9] : 'http-reuse' only supports 'never', 'safe', 'aggressive', 'always'.",
+    );
+    alert_is(
+        "    load-server-state-from-file x",
+        "parsing [t.cfg:9] : 'load-server-state-from-file' expects 'global', 'local' or 'none'. Got 'x'",
+    );
+    alert_is(
+        "    source 1.2.3.4 bogus",
+        "parsing [t.cfg:9] : 'source' only supports optional keywords 'interface' and 'usesrc'.",
+    );
+    alert_is("    dispatch 127.0.0.1", "parsing [t.cfg:9] : 'dispatch' : missing port specification in '127.0.0.1'");
+    alert_is("    transparent\n    balance roundrobin", "proxy 'li' cannot use both transparent and balance mode.");
+    clean("    compression algo gzip\n    compression type text/html\n    http-reuse always\n    server-state-file-name\n    source 0.0.0.0 usesrc clientip");
+}
