@@ -99,8 +99,9 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
     let mut resolve_diags = Diags::default();
     ir::validate::resolve_servers(&mut config, &mut resolve_diags);
     if resolve_diags.has_errors() && !opts.ignore_resolution_failures {
+        // HAProxy exits right after "Failed to initialize server(s) addr.".
         diags.extend(resolve_diags);
-        return fail(diags, true);
+        return fail(diags, false);
     }
     let notes = config
         .unsupported

@@ -96,14 +96,20 @@ pub enum AddrError {
     InvalidAddress { host: String, text: String },
     #[error("invalid port '{0}'")]
     InvalidPort(String),
+    #[error("invalid character '{0}' in port number '{1}' in '{2}'")]
+    PortChar(char, String, String),
     #[error("invalid port range '{0}'")]
     InvalidRange(String),
     #[error("missing port specification in '{0}'")]
     MissingPort(String),
-    #[error("port offsets are not allowed in '{0}'")]
+    #[error("port offset not permitted here in '{0}'")]
     OffsetNotAllowed(String),
-    #[error("port ranges are not allowed in '{0}'")]
+    #[error("port range not permitted here in '{0}'")]
     RangeNotAllowed(String),
+    #[error("dgram-type address not acceptable in '{0}'")]
+    DgramNotAcceptable(String),
+    #[error("a file descriptor is not acceptable here in '{0}'")]
+    FdNotAcceptable(String),
     #[error("unknown address family '{0}' in '{1}'")]
     UnknownFamily(String, String),
     #[error("could not resolve address '{0}'")]
@@ -122,6 +128,8 @@ pub struct AddrOpts {
     pub resolve: bool,
     /// Datagram context (log targets): `udp@` is the default meaning.
     pub dgram: bool,
+    /// Outgoing connections (servers, `source`, `dispatch`): no `fd@`.
+    pub connect: bool,
 }
 
 const PREFIXES: &[(&str, Family)] = &[
@@ -153,32 +161,48 @@ pub fn resolve(name: &str, family: Family) -> Option<IpAddr> {
         .map(|a| a.ip())
 }
 
+/// The port part, as `str2sa_range` reads it: `+N` / `-N` offsets, `N-M` ranges, plain ports
+/// (`atoi` after a first-character check), each refused where the caller does not take it.
 fn parse_port(text: &str, whole: &str, opts: AddrOpts) -> Result<PortSpec, AddrError> {
     if text.is_empty() {
         return if opts.port_required { Err(AddrError::MissingPort(whole.to_string())) } else { Ok(PortSpec::None) };
     }
-    if let Some(rest) = text.strip_prefix('+').or_else(|| text.strip_prefix('-')) {
+    let atoi = |s: &str| -> i64 {
+        let n = s.bytes().take_while(u8::is_ascii_digit).take(10).fold(0i64, |a, b| a * 10 + i64::from(b - b'0'));
+        n
+    };
+    if text.starts_with(['+', '-']) {
         if !opts.allow_offset {
-            return Err(AddrError::InvalidPort(text.to_string()));
+            return Err(AddrError::OffsetNotAllowed(whole.to_string()));
         }
-        let n: i32 = rest.parse().map_err(|_| AddrError::InvalidPort(text.to_string()))?;
+        let n = atoi(&text[1..]) as i32;
         return Ok(PortSpec::Offset(if text.starts_with('-') { -n } else { n }));
     }
-    if let Some((lo, hi)) = text.split_once('-') {
-        if !opts.allow_range {
-            return Err(AddrError::InvalidPort(text.to_string()));
-        }
-        let lo: u16 = lo.parse().ok().filter(|p| *p > 0).ok_or_else(|| AddrError::InvalidPort(text.to_string()))?;
-        let hi: u16 = hi.parse().ok().filter(|p| *p > 0).ok_or_else(|| AddrError::InvalidPort(text.to_string()))?;
-        if hi < lo {
-            return Err(AddrError::InvalidRange(text.to_string()));
-        }
-        return Ok(PortSpec::Range(lo, hi));
+    let (a, b) = match text.split_once('-') {
+        Some((a, b)) => (a, Some(b)),
+        None => (text, None),
+    };
+    if let Some(c) = a.chars().find(|c| !c.is_ascii_digit()) {
+        return Err(AddrError::PortChar(c, text.to_string(), whole.to_string()));
     }
-    match text.parse::<u32>() {
-        Ok(p) if p <= 65535 => Ok(PortSpec::Fixed(p as u16)),
-        _ => Err(AddrError::InvalidPort(text.to_string())),
+    if b.is_some() && !opts.allow_range {
+        return Err(AddrError::RangeNotAllowed(whole.to_string()));
     }
+    let lo = atoi(a);
+    if lo > 65535 || (lo == 0 && opts.port_required) {
+        return Err(AddrError::InvalidPort(a.to_string()));
+    }
+    let Some(b) = b else {
+        return Ok(PortSpec::Fixed(lo as u16));
+    };
+    let hi = atoi(b);
+    if !(1..=65535).contains(&hi) {
+        return Err(AddrError::InvalidPort(b.to_string()));
+    }
+    if hi < lo {
+        return Err(AddrError::InvalidRange(text.to_string()));
+    }
+    Ok(PortSpec::Range(lo as u16, hi as u16))
 }
 
 /// Parse one address (no commas: callers split comma lists first).
@@ -197,6 +221,12 @@ pub fn parse_address(text: &str, opts: AddrOpts) -> Result<Address, AddrError> {
             }
             None => {}
         }
+    }
+    if !opts.dgram && matches!(family, Family::Udp | Family::Udp4 | Family::Udp6) {
+        return Err(AddrError::DgramNotAcceptable(text.to_string()));
+    }
+    if opts.connect && family == Family::Fd {
+        return Err(AddrError::FdNotAcceptable(text.to_string()));
     }
     match family {
         Family::Unix | Family::Abns => {
@@ -324,6 +354,14 @@ mod tests {
             Err(AddrError::InvalidAddress { host: "1.2.3.4.5".into(), text: "1.2.3.4.5:80".into() })
         );
         assert_eq!(parse_address(":99999", bind_opts()), Err(AddrError::InvalidPort("99999".into())));
+        assert_eq!(
+            parse_address("1.2.3.4:abc", bind_opts()).unwrap_err().to_string(),
+            "invalid character 'a' in port number 'abc' in '1.2.3.4:abc'"
+        );
+        assert_eq!(parse_address(":80-abc", bind_opts()), Err(AddrError::InvalidPort("abc".into())));
+        assert_eq!(parse_address(":0-5", bind_opts()), Err(AddrError::InvalidPort("0".into())));
+        assert_eq!(parse_address(":+1", bind_opts()), Err(AddrError::OffsetNotAllowed(":+1".into())));
+        assert_eq!(parse_address("udp@:80", bind_opts()), Err(AddrError::DgramNotAcceptable("udp@:80".into())));
         assert_eq!(parse_address("127.0.0.1", bind_opts()), Err(AddrError::MissingPort("127.0.0.1".into())));
     }
 

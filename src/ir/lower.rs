@@ -537,7 +537,8 @@ impl Lowerer<'_> {
                 "defaults section '{}' (declared at {}:{}) is explicitly referenced by another proxy and implicitly used here. To avoid any ambiguity don't mix both usage. Add a last defaults section not explicitly used or always use explicit references.",
                 d.name, d.span.file, d.span.line
             );
-            self.diags.push(Diagnostic::new(Severity::Warning, h.span.parsing(), msg));
+            // An alert that only counts as a warning.
+            self.diags.push(Diagnostic::new(Severity::Alert, h.span.parsing(), msg).non_fatal());
         }
         let d = &mut self.defaults[i];
         let dp = &d.proxy;

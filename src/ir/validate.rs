@@ -22,7 +22,7 @@ mod ssl;
 /// Run the post-parse checks in HAProxy's order.
 pub fn validate(cfg: &mut Config, diags: &mut Diags) {
     let snapshot = cfg.clone();
-    let cx = Checks { cfg: &snapshot, unsupported: std::cell::RefCell::new(Vec::new()) };
+    let cx = Checks { cfg: &snapshot, unsupported: Default::default(), tracks: Default::default() };
     for p in snapshot.proxies.iter().filter(|p| !p.disabled) {
         cx.proxy(p, diags);
     }
@@ -55,6 +55,8 @@ struct Checks<'a> {
     cfg: &'a Config,
     /// Valid settings found while checking that haproxide cannot run yet.
     unsupported: std::cell::RefCell<Vec<Unsupported>>,
+    /// `track` links resolved so far, in HAProxy's order: (proxy, server) -> (proxy, server).
+    tracks: std::cell::RefCell<HashMap<(String, String), (String, String)>>,
 }
 
 /// The `%` variables of HAProxy 2.6 log formats.
@@ -504,13 +506,27 @@ impl Checks<'_> {
             alert(diags, s.span.bracket(), msg);
             return;
         }
-        if tracking_loops(self.cfg, p, px_name, srv_name, &s.name) {
+        // Only links already resolved count: a chain closes on its last server.
+        let me = (p.name.clone(), s.name.clone());
+        let target_key = (tp.name.clone(), target.name.clone());
+        let mut cur = self.tracks.borrow().get(&target_key).cloned();
+        let mut loops = target_key == me;
+        while let Some(next) = cur {
+            if next == me {
+                loops = true;
+                break;
+            }
+            cur = self.tracks.borrow().get(&next).cloned();
+        }
+        if loops {
             let msg = format!(
                 "{who} : unable to track {px_name}/{srv_name} as it belongs to a tracking chain looping back to {}/{}.",
                 p.name, s.name
             );
             alert(diags, s.span.bracket(), msg);
+            return;
         }
+        self.tracks.borrow_mut().insert(me, target_key);
     }
 
     /// Settings that need HTTP mode, in a proxy that is not in HTTP mode.
@@ -628,25 +644,6 @@ impl Checks<'_> {
             }
         }
     }
-}
-
-/// Follow `track` links from (px, srv); true if they come back to the starting server.
-fn tracking_loops(cfg: &Config, start: &Proxy, px: &str, srv: &str, start_srv: &str) -> bool {
-    let mut cur = (px.to_string(), srv.to_string());
-    for _ in 0..10_000 {
-        if cur.0 == start.name && cur.1 == start_srv {
-            return true;
-        }
-        let Some(s) = backend_by_name(cfg, &cur.0).and_then(|b| b.servers.iter().find(|s| s.name == cur.1)) else {
-            return false;
-        };
-        let Some(t) = &s.opts.track else { return false };
-        cur = match t.split_once('/') {
-            Some((a, b)) => (a.to_string(), b.to_string()),
-            None => (cur.0.clone(), t.clone()),
-        };
-    }
-    false
 }
 
 /// Resolve server names (HAProxy's `srv_init_addr`), run after all checks passed.

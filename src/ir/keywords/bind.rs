@@ -125,7 +125,11 @@ pub fn bind(cx: &mut Cx, d: &Directive) -> Flow {
         return Flow::Continue;
     }
     let mut addrs = Vec::new();
-    for part in d.arg(1).split(',').filter(|p| !p.is_empty()) {
+    for part in d.arg(1).split(',') {
+        if part.is_empty() {
+            cx.r.alert_at(d, 1, "'bind' : '' resolves to an empty address (environment variable missing?)");
+            return Flow::Continue;
+        }
         match parse_bind_addr(part) {
             Ok(a) => addrs.push(a),
             Err(msg) => {
@@ -453,11 +457,14 @@ pub fn bind_options(cx: &mut Cx, d: &Directive, from: usize, who: &str) -> Optio
             }
             "crt" => {
                 let path = with_base(cx.global.crt_base.as_ref(), &val);
-                if let Err(msg) = check_certificate(&path) {
-                    fail(cx, i + 1, msg);
-                    return None;
+                match check_certificate(&path) {
+                    Ok(0) => {}
+                    Ok(_) => o.crt.push(val.clone()),
+                    Err(msg) => {
+                        fail(cx, i + 1, msg);
+                        return None;
+                    }
                 }
-                o.crt.push(val.clone());
             }
             "crt-list" => {
                 if let Err(e) = std::fs::File::open(&val) {
@@ -515,19 +522,44 @@ pub fn bind_options(cx: &mut Cx, d: &Directive, from: usize, who: &str) -> Optio
     Some(o)
 }
 
-/// HAProxy loads certificates while parsing: the file (or each file of a directory) must exist and
-/// hold a PEM certificate. We check the same things without decoding the certificate.
-pub fn check_certificate(path: &str) -> Result<(), String> {
+/// HAProxy loads certificates while parsing: the file (or each file of a directory, in name
+/// order, skipping the `.key`, `.ocsp`, `.issuer` and `.sctl` companions) must hold a PEM
+/// certificate and its private key (or have it in `<file>.key`). We check the same things
+/// without decoding them. Returns how many certificates were found.
+pub fn check_certificate(path: &str) -> Result<usize, String> {
     let meta = std::fs::metadata(path).map_err(|e| {
         format!("unable to stat SSL certificate from file '{path}' : {}.", crate::config::parse::io_reason(&e))
     })?;
-    if meta.is_dir() {
-        return Ok(());
+    if !meta.is_dir() {
+        return check_cert_file(path).map(|()| 1);
     }
+    let mut names: Vec<String> = std::fs::read_dir(path)
+        .map_err(|_| format!("unable to scan directory '{path}'."))?
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.') && ![".key", ".ocsp", ".issuer", ".sctl"].iter().any(|x| n.ends_with(x)))
+        .collect();
+    names.sort();
+    for n in &names {
+        check_cert_file(&format!("{}/{n}", path.trim_end_matches('/')))?;
+    }
+    Ok(names.len())
+}
+
+fn check_cert_file(path: &str) -> Result<(), String> {
     let text = std::fs::read(path).map_err(|_| format!("unable to load certificate from file '{path}'."))?;
     let text = String::from_utf8_lossy(&text);
     if !text.contains("-----BEGIN CERTIFICATE-----") && !text.contains("-----BEGIN TRUSTED CERTIFICATE-----") {
         return Err(format!("unable to load certificate from file '{path}'."));
+    }
+    let has_key = |t: &str| t.contains("PRIVATE KEY-----");
+    if !has_key(&text) {
+        let key = format!("{path}.key");
+        let found = std::fs::read(&key).is_ok_and(|k| has_key(&String::from_utf8_lossy(&k)));
+        if !found {
+            return Err(format!("No Private Key found in '{key}'."));
+        }
     }
     Ok(())
 }

@@ -202,7 +202,7 @@ fn connect_addr(text: &str, port_required: bool) -> Result<(), String> {
     if text.is_empty() {
         return Err("'' resolves to an empty address (environment variable missing?)".into());
     }
-    let opts = AddrOpts { port_required, resolve: true, ..Default::default() };
+    let opts = AddrOpts { port_required, resolve: true, connect: true, ..Default::default() };
     addr::parse_address(text, opts).map(|_| ()).map_err(|e| e.to_string())
 }
 

@@ -281,3 +281,112 @@ fn misc_keywords() {
     alert_is("    transparent\n    balance roundrobin", "proxy 'li' cannot use both transparent and balance mode.");
     clean("    compression algo gzip\n    compression type text/html\n    http-reuse always\n    server-state-file-name\n    source 0.0.0.0 usesrc clientip");
 }
+
+#[test]
+fn tracking_chains_close_on_their_last_server() {
+    let (lines, _) = run(&format!(
+        "{HEAD}backend be\n    server s1 127.0.0.1:80 check\n    server s5 127.0.0.1:84 track s6\n    server s6 127.0.0.1:85 track s5\n    server s7 127.0.0.1:85 track s8\n    server s8 127.0.0.1:85\n"
+    ));
+    assert_eq!(
+        lines[..2],
+        [
+            "ALERT config : [t.cfg:9] : 'server be/s6' : unable to track be/s5 as it belongs to a tracking chain looping back to be/s6.",
+            "ALERT config : [t.cfg:10] : 'server be/s7' : unable to use be/s8 for tracking as it does not have any check nor agent enabled.",
+        ]
+    );
+}
+
+#[test]
+fn post_parse_order_and_warnings() {
+    // Missing timeouts only for frontends without `client` and backends with servers.
+    let (lines, _) = run(
+        "frontend fe\n    bind :8080\n    default_backend be\nbackend be\n    server s1 127.0.0.1:80\nbackend empty\n",
+    );
+    let missing: Vec<&String> = lines.iter().filter(|l| l.contains("missing timeouts")).collect();
+    assert_eq!(
+        missing,
+        ["WARNING config : missing timeouts for frontend 'fe'.", "WARNING config : missing timeouts for backend 'be'."]
+    );
+    // An HTTP frontend cannot switch to a TCP backend; the reverse is allowed.
+    let (lines, _) =
+        run(&format!("{HEAD}frontend fe\n    bind :8080\n    default_backend be\nbackend be\n    mode tcp\n"));
+    assert!(first_alert(&lines).unwrap().contains("tries to use incompatible tcp backend 'be'"), "{lines:?}");
+    let (lines, _) = run("defaults\n    timeout client 1s\nfrontend fe\n    bind :8080\n    default_backend be\nbackend be\n    mode http\n");
+    assert!(lines.is_empty(), "{lines:?}");
+    // Duplicate names are refused, except between servers with an explicit id.
+    let (lines, _) = run(&format!("{HEAD}backend be\n    server s1 127.0.0.1:80\n    server s1 127.0.0.1:81\n    server s2 127.0.0.1:82 id 5\n    server s2 127.0.0.1:83 id 6\n"));
+    assert_eq!(lines[0], "ALERT config : parsing [t.cfg:8] : backend 'be', another server named 's1' was already defined at line 7, please use distinct names.");
+    assert_eq!(lines.len(), 1);
+    // HTTP settings in a TCP proxy are ignored with warnings.
+    let (lines, _) = run(
+        "defaults\n    timeout client 1s\n    option httplog\n    cookie SRV insert\nfrontend fe\n    bind :8080\n",
+    );
+    assert_eq!(lines, [
+        "WARNING config : parsing [t.cfg:3] : 'option httplog' not usable with frontend 'fe' (needs 'mode http'). Falling back to 'option tcplog'.",
+        "WARNING config : log format ignored for frontend 'fe' since it has no log address.",
+    ]);
+}
+
+#[test]
+fn ssl_preparation() {
+    let (lines, _) = run(&format!(
+        "{HEAD}backend be\n    server s1 127.0.0.1:443 ssl\n    server s2 127.0.0.1:443 ssl verify none ciphers zzz\n"
+    ));
+    assert!(lines[0].starts_with(
+        "ALERT config : [t.cfg:7] : 'server be/s1' : verify is enabled by default but no CA file specified."
+    ));
+    assert_eq!(lines[1], "ALERT config : [t.cfg:8] : 'server be/s2' : unable to set SSL cipher list to 'zzz'.");
+    let (lines, _) = run(&format!("{HEAD}frontend fe\n    bind :443 ssl\n"));
+    assert_eq!(
+        lines,
+        ["ALERT config : Proxy 'fe': no SSL certificate specified for bind ':443' at [t.cfg:7] (use 'crt')."]
+    );
+}
+
+#[test]
+fn addresses() {
+    alert_is(
+        "    server s3 127.0.0.1:abc",
+        "[t.cfg:9] : 'server li/s3' : invalid character 'a' in port number 'abc' in '127.0.0.1:abc'",
+    );
+    alert_is(
+        "    server s3 udp@127.0.0.1:80",
+        "[t.cfg:9] : 'server li/s3' : dgram-type address not acceptable in 'udp@127.0.0.1:80'",
+    );
+    alert_is(
+        "    server s3 127.0.0.1:80-90",
+        "[t.cfg:9] : 'server li/s3' : port range not permitted here in '127.0.0.1:80-90'",
+    );
+    alert_is("    bind :80-abc", "parsing [t.cfg:9] : 'bind' : invalid port 'abc'");
+    alert_is(
+        "    bind :80,,:81",
+        "parsing [t.cfg:9] : 'bind' : '' resolves to an empty address (environment variable missing?)",
+    );
+    // Unknown prefixes and broken brackets are names for servers, resolved later.
+    let (_, cfg) = listen("    server s3 bogus@1.2.3.4:80");
+    assert!(
+        matches!(&cfg.proxy("li").unwrap().servers[1].addr.host, crate::ir::addr::Host::Unresolved(h) if h == "bogus@1.2.3.4")
+    );
+}
+
+#[test]
+fn defaults_inheritance() {
+    let (lines, cfg) = run(
+        "defaults base\n    mode http\n    timeout client 5s\n    timeout server 6s\n    maxconn 100\n    balance leastconn\n    cookie SRV insert\n\
+         frontend fe from base\n    bind :8080\nbackend be from base\nlisten li from base\n    bind :8081\n",
+    );
+    assert!(lines.iter().all(|l| l.starts_with("WARNING")), "{lines:?}");
+    let fe = cfg.proxy("fe").unwrap();
+    assert_eq!((fe.timeouts.client, fe.timeouts.server, fe.maxconn), (Some(5000), None, Some(100)));
+    assert!(fe.cookie.is_none() && fe.balance == crate::ir::types::Balance::RoundRobin);
+    let be = cfg.proxy("be").unwrap();
+    assert_eq!((be.timeouts.client, be.timeouts.server, be.maxconn), (None, Some(6000), None));
+    assert!(be.cookie.is_some() && be.balance == crate::ir::types::Balance::LeastConn);
+    let li = cfg.proxy("li").unwrap();
+    assert!(li.cookie.is_some() && li.maxconn == Some(100) && li.mode == crate::ir::types::Mode::Http);
+    // A defaults section used both ways is only reported (an alert that does not fail).
+    let (lines, _) = run(
+        "defaults base\n    timeout client 1s\nfrontend fe from base\n    bind :8080\nfrontend fe2\n    bind :8081\n",
+    );
+    assert!(lines[0].contains("is explicitly referenced by another proxy and implicitly used here"), "{lines:?}");
+}

@@ -258,15 +258,24 @@ fn finalize(cx: &mut Cx, d: &Directive, o: &ServerOpts, who: &str, name: &str) -
     true
 }
 
-/// Parse the address word of a server; names are resolved later (after parsing), as HAProxy does.
+/// Parse the address word of a server; names are resolved later (after parsing), as HAProxy
+/// does. Anything HAProxy cannot read as an address or a family prefix is a name to resolve.
 fn parse_server_addr(cx: &mut Cx, d: &Directive, i: usize, who: &str) -> Option<addr::Address> {
-    let text = d.arg(i);
-    let opts = AddrOpts { allow_offset: true, resolve: false, ..Default::default() };
-    match addr::parse_address(text, opts) {
+    let text = super::bind::expand_env(d.arg(i));
+    let opts = AddrOpts { allow_offset: true, resolve: false, connect: true, ..Default::default() };
+    match addr::parse_address(&text, opts) {
         Ok(a) => Some(a),
-        Err(AddrError::InvalidPort(p)) if p.contains('-') && !p.starts_with('-') => {
-            server_alert(cx, d, who, i, &format!("port range not permitted here in '{text}'"));
-            None
+        Err(AddrError::UnknownFamily(..) | AddrError::InvalidAddress { .. }) => {
+            let (host, port) = text.rsplit_once(':').unwrap_or((&text, ""));
+            let port = match addr::parse_address(&format!("0.0.0.0:{port}"), opts) {
+                Ok(a) => a.port,
+                Err(e) => {
+                    server_alert(cx, d, who, i, &e.to_string());
+                    return None;
+                }
+            };
+            let host = addr::Host::Unresolved(host.to_string());
+            Some(addr::Address { family: addr::Family::Inet, host, port, text })
         }
         Err(e) => {
             server_alert(cx, d, who, i, &e.to_string());
@@ -687,7 +696,7 @@ fn source(cx: &mut Cx, d: &Directive, at: usize, o: &mut ServerOpts, who: &str) 
         server_alert(cx, d, who, at, msg);
         return Err(());
     }
-    let opts = AddrOpts { allow_range: true, resolve: true, ..Default::default() };
+    let opts = AddrOpts { allow_range: true, resolve: true, connect: true, ..Default::default() };
     if let Err(e) = addr::parse_address(v, opts) {
         server_alert(cx, d, who, at + 1, &format!("'source {v}' : {e}."));
         return Err(());

@@ -581,7 +581,9 @@ pub fn server(p: &Proxy, s: &Server, cfg: &Config, diags: &mut Diags) {
     let versions = VersionOpts::from_words(opts_words(&words));
     let has_range = versions.min.is_some() || versions.max.is_some();
     if !versions.no.is_empty() && has_range {
-        let msg = format!("{who}{kind} '{}': no-sslv3/no-tlsv1x are ignored for server '{}'. Use only 'ssl-min-ver' and 'ssl-max-ver' to fix.", p.name, s.name);
+        let msg = format!(
+            "{who}no-sslv3/no-tlsv1x are ignored for this server. Use only 'ssl-min-ver' and 'ssl-max-ver' to fix."
+        );
         diags.push(Diagnostic::new(Severity::Warning, loc.clone(), msg));
     }
     let (on, hole) = versions.enabled(None, has_range);
@@ -601,7 +603,8 @@ pub fn server(p: &Proxy, s: &Server, cfg: &Config, diags: &mut Diags) {
         None => global_setting(cfg, "ssl-server-verify").and_then(|v| v.first()).is_some_and(|v| v == "none"),
     };
     if !verify_none && value(other, "ca-file").is_none() {
-        let msg = if s.opts.verify.is_none() {
+        let by_default = global_setting(cfg, "ssl-server-verify").and_then(|v| v.first()).is_none_or(|v| v != "none");
+        let msg = if by_default {
             format!("{who}verify is enabled by default but no CA file specified. If you're running on a LAN where you're certain to trust the server's certificate, please set an explicit 'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in the global section to disable server-side verifications by default.")
         } else {
             format!("{who}verify is enabled but no CA file specified.")
