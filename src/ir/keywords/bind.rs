@@ -414,7 +414,10 @@ pub fn bind_options(cx: &mut Cx, d: &Directive, from: usize, who: &str) -> Optio
                 }
             }
             "tcp-ut" => match values::parse_ms(&val) {
-                Ok(v) => o.tcp_ut = Some(v),
+                Ok(v) => {
+                    super::timeouts::trailing_warning(cx.r, &val);
+                    o.tcp_ut = Some(v)
+                }
                 Err(_) => {
                     fail(cx, i + 1, "'tcp-ut' : expects a positive delay in milliseconds".into());
                     return None;

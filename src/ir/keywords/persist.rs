@@ -17,7 +17,10 @@ fn invalid_domain_char(s: &str) -> Option<char> {
 fn seconds(cx: &mut Cx, d: &Directive, i: usize) -> Option<u32> {
     let (kw, arg) = (d.arg(i), d.arg(i + 1));
     match values::parse_time(arg, TimeUnit::S) {
-        Ok(v) => Some(v as u32),
+        Ok(v) => {
+            super::timeouts::trailing_warning(cx.r, arg);
+            Some(v as u32)
+        }
         Err(TimeError::Overflow) => {
             cx.alert_tight(
                 d,
@@ -452,6 +455,15 @@ pub fn stick_table(cx: &mut Cx, d: &Directive) -> Flow {
         );
         cx.r.alert(d, msg);
         return Flow::Continue;
+    }
+    // The timer parser warns about characters after the unit as soon as it reads `expire`.
+    let mut i = 1;
+    while d.has_arg(i + 1) {
+        if d.arg(i) == "expire" && values::parse_ms(d.arg(i + 1)).is_ok() {
+            super::timeouts::trailing_warning(cx.r, d.arg(i + 1));
+            break;
+        }
+        i += 1;
     }
     match parse_table(d, 1, false) {
         Ok((spec, warnings)) => {

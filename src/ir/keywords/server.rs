@@ -130,7 +130,7 @@ const PROXY_V2_OPTIONS: &[&str] =
 /// Options whose effect the engine implements today; every other option is accepted like
 /// HAProxy accepts it and then refused at start with "not supported yet".
 const SUPPORTED: &[&str] =
-    &["weight", "maxconn", "id", "backup", "no-backup", "disabled", "enabled", "init-addr", "non-stick"];
+    &["weight", "maxconn", "maxqueue", "id", "backup", "no-backup", "disabled", "enabled", "init-addr", "non-stick"];
 
 fn all_keywords() -> impl Iterator<Item = &'static str> {
     FLAGS.iter().chain(VALUED.iter()).copied()
@@ -295,7 +295,12 @@ fn time_arg(cx: &mut Cx, d: &Directive, i: usize, who: &str, kw: &str, zero_ok: 
         server_alert(cx, d, who, i, &format!("'{kw}' expects a delay as argument.."));
         return Err(());
     }
-    match values::parse_ms(v) {
+    let parsed = values::parse_ms(v);
+    if let (Ok(_), Some(w)) = (&parsed, values::time_trailing_warning(v)) {
+        let text = if who.is_empty() { w } else { format!("'{who}' : {w}") };
+        cx.r.push(with_source(Diagnostic::new(Severity::Warning, d.span.bracket(), text), d, i));
+    }
+    match parsed {
         Ok(0) if !zero_ok => {
             let name = who.rsplit('/').next().unwrap_or("");
             server_alert(cx, d, who, i, &format!("invalid value 0 for argument '{kw}' of server {name}.."));

@@ -60,6 +60,7 @@ pub fn stats(cx: &mut Cx, d: &Directive) -> Flow {
             let v = d.arg(2);
             match values::parse_time(v, TimeUnit::S) {
                 Ok(secs) => {
+                    super::timeouts::trailing_warning(cx.r, v);
                     s.enabled = true;
                     s.refresh = Some(secs as u32);
                 }

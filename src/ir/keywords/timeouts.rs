@@ -7,6 +7,16 @@ use crate::config::ast::Directive;
 use crate::ir::values::{self, TimeError, TimeUnit};
 
 use super::proxy::{Cx, Flow};
+use super::Reporter;
+use crate::config::diag::{Diagnostic, Loc, Severity};
+
+/// HAProxy's time parser accepts characters after a valid unit (`30sec`) and warns at once,
+/// without a location. Call after a successful parse.
+pub fn trailing_warning(r: &mut Reporter, text: &str) {
+    if let Some(msg) = values::time_trailing_warning(text) {
+        r.push(Diagnostic::new(Severity::Warning, Loc::None, msg));
+    }
+}
 
 /// The supported `timeout` kinds and the capability each one needs (`true` = backend).
 const KINDS: &[(&str, Option<bool>)] = &[
@@ -80,7 +90,10 @@ pub fn timeout(cx: &mut Cx, d: &Directive) -> Flow {
         return Flow::Continue;
     }
     let v = match values::parse_ms(value) {
-        Ok(v) => v,
+        Ok(v) => {
+            trailing_warning(cx.r, value);
+            v
+        }
         Err(e) => {
             cx.r.alert_at(d, base + 1, time_msg(&kwname, &e, value));
             return Flow::Continue;
@@ -273,7 +286,10 @@ pub fn tcpka_time(cx: &mut Cx, d: &Directive) -> Flow {
     }
     let arg = d.arg(1);
     let v = match values::parse_time(arg, TimeUnit::S) {
-        Ok(v) => v as u32,
+        Ok(v) => {
+            trailing_warning(cx.r, arg);
+            v as u32
+        }
         Err(TimeError::Overflow) => {
             let msg =
                 format!("timer overflow in argument '{arg}' to '{kw}' (maximum value is 2147483647 ms or ~24.8 days)");
