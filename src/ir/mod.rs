@@ -2,8 +2,10 @@
 //! HAProxy's post-parse checks. Imports `config` only.
 
 pub mod addr;
+mod inherit;
 pub mod keywords;
 pub mod lower;
+mod proxy_types;
 pub mod types;
 pub mod validate;
 pub mod values;

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use super::addr::Address;
 use crate::config::ast::Span;
 
+pub use super::proxy_types::*;
+
 /// Proxy capabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Caps {
@@ -503,93 +505,6 @@ pub struct ErrorFile {
     pub body: Vec<u8>,
 }
 
-/// One `errorfile` / `errorloc*` / `http-error` / `errorfiles` line, in configuration order
-/// (HAProxy's `conf.errors`): later lines override earlier ones for the same status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ErrorRule {
-    File(ErrorFile),
-    /// `errorloc` / `errorloc302` / `errorloc303`: a redirect with this code to a URL.
-    Location {
-        status: u16,
-        code: u16,
-        url: String,
-    },
-    /// `http-error status <code> ...`, kept as its words.
-    HttpError {
-        status: u16,
-        words: Vec<String>,
-    },
-    /// `errorfiles <name> [<code> ...]`: messages from an `http-errors` section.
-    Section {
-        name: NameRef,
-        codes: Vec<u16>,
-    },
-}
-
-/// `capture request|response header <name> len <n>` and `declare capture request|response len <n>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaptureSlot {
-    pub span: Span,
-    pub request: bool,
-    /// The header name; `None` for a `declare capture` slot.
-    pub header: Option<String>,
-    pub len: i64,
-}
-
-/// `http-reuse never|safe|aggressive|always`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HttpReuse {
-    Never,
-    #[default]
-    Safe,
-    Aggressive,
-    Always,
-}
-
-/// `load-server-state-from-file global|local|none`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ServerStateFrom {
-    Global,
-    Local,
-    None,
-}
-
-/// `source <addr>[:<port>] [usesrc ...] [interface <name>]` in a proxy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceSpec {
-    pub addr: String,
-    pub usesrc: Option<String>,
-    pub interface: Option<String>,
-}
-
-/// `compression algo|type|offload`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CompressionSpec {
-    pub algos: Vec<String>,
-    pub types: Vec<String>,
-    pub offload: bool,
-}
-
-/// `email-alert from|to|mailers|myhostname|level`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct EmailAlert {
-    /// At least one `email-alert` line was given (HAProxy's `email_alert.set`).
-    pub set: bool,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub mailers: Option<NameRef>,
-    pub myhostname: Option<String>,
-    pub level: Option<String>,
-}
-
-/// TCP keep-alive tuning: `clitcpka-*` (frontend side) and `srvtcpka-*` (backend side).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct TcpKeepAlive {
-    pub cnt: Option<u32>,
-    pub idle: Option<u32>,
-    pub intvl: Option<u32>,
-}
-
 /// `stats ...` in a proxy (HAProxy's `uri_auth`): present as soon as any `stats` keyword is used.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StatsSpec {
@@ -780,94 +695,6 @@ impl Proxy {
             compression: None,
             email_alert: EmailAlert::default(),
         }
-    }
-
-    /// A new proxy preset from a defaults section, exactly as HAProxy's `proxy_defproxy_cpy`:
-    /// some settings are copied into every proxy, others only when the new proxy has the
-    /// frontend or the backend capability; listeners, servers, ACLs, rules, stick tables,
-    /// header captures, `id` and `description` never are.
-    pub fn from_defaults(d: &Proxy, name: &str, caps: Caps, span: Span) -> Self {
-        let mut p = Proxy::new(name, caps, span);
-        // Every proxy.
-        p.default_server = d.default_server.clone();
-        p.disabled = d.disabled;
-        p.options = d.options.clone();
-        p.forwardfor = d.forwardfor.clone();
-        p.originalto = d.originalto.clone();
-        p.http_reuse = d.http_reuse;
-        p.transparent = d.transparent;
-        p.retry_on = d.retry_on.clone();
-        p.tcp_request_inspect_delay = d.tcp_request_inspect_delay;
-        p.tcp_response_inspect_delay = d.tcp_response_inspect_delay;
-        p.send_name_header = d.send_name_header.clone();
-        p.errorfiles = d.errorfiles.clone();
-        p.error_rules = d.error_rules.clone();
-        p.mode = d.mode;
-        p.stats = d.stats.clone();
-        p.log.targets = d.log.targets.clone();
-        p.log.disabled = d.log.disabled;
-        p.log.tag = d.log.tag.clone();
-        p.unique_id_format = d.unique_id_format.clone();
-        p.unique_id_header = d.unique_id_header.clone();
-        p.compression = d.compression.clone().map(|c| CompressionSpec { offload: false, ..c });
-        p.external_check_command = d.external_check_command.clone();
-        p.external_check_path = d.external_check_path.clone();
-        p.email_alert = d.email_alert.clone();
-        // The check type and its rules follow the options word (`option httpchk`...).
-        p.checks = d.checks.clone();
-        // The rules a named defaults section holds are used by reference.
-        p.http_request = d.http_request.clone();
-        p.http_response = d.http_response.clone();
-        p.http_after_response = d.http_after_response.clone();
-        p.tcp_request_connection = d.tcp_request_connection.clone();
-        p.tcp_request_session = d.tcp_request_session.clone();
-        p.tcp_request_content = d.tcp_request_content.clone();
-        p.tcp_response_content = d.tcp_response_content.clone();
-        if caps.frontend {
-            p.maxconn = d.maxconn;
-            p.backlog = d.backlog;
-            p.rate_limit_sessions = d.rate_limit_sessions;
-            p.max_session_srv_conns = d.max_session_srv_conns;
-            p.clitcpka = d.clitcpka;
-            p.capture_cookie = d.capture_cookie.clone();
-            p.timeouts.client = d.timeouts.client;
-            p.timeouts.client_fin = d.timeouts.client_fin;
-            p.timeouts.tarpit = d.timeouts.tarpit;
-            p.timeouts.http_request = d.timeouts.http_request;
-            p.timeouts.http_keep_alive = d.timeouts.http_keep_alive;
-            p.monitor_uri = d.monitor_uri.clone();
-            p.default_backend = d.default_backend.clone();
-            p.log.format = d.log.format.clone();
-            p.log.format_line = d.log.format_line.clone();
-            p.log.format_sd = d.log.format_sd.clone();
-            p.log.error_format = d.log.error_format.clone();
-        }
-        if caps.backend {
-            p.balance = d.balance.clone();
-            p.balance_set = d.balance_set;
-            p.hash_type = d.hash_type;
-            p.hash_balance_factor = d.hash_balance_factor;
-            p.fullconn = d.fullconn;
-            p.retries = d.retries;
-            p.redispatch = d.redispatch;
-            p.max_keep_alive_queue = d.max_keep_alive_queue;
-            p.cookie = d.cookie.clone();
-            p.dynamic_cookie_key = d.dynamic_cookie_key.clone();
-            p.rdp_cookie = d.rdp_cookie.clone();
-            p.source = d.source.clone();
-            p.load_server_state = d.load_server_state;
-            p.srvtcpka = d.srvtcpka;
-            p.timeouts.connect = d.timeouts.connect;
-            p.timeouts.server = d.timeouts.server;
-            p.timeouts.server_fin = d.timeouts.server_fin;
-            p.timeouts.check = d.timeouts.check;
-            p.timeouts.queue = d.timeouts.queue;
-            p.timeouts.tarpit = d.timeouts.tarpit;
-            p.timeouts.http_request = d.timeouts.http_request;
-            p.timeouts.http_keep_alive = d.timeouts.http_keep_alive;
-            p.timeouts.tunnel = d.timeouts.tunnel;
-        }
-        p
     }
 
     pub fn is_defaults(&self) -> bool {

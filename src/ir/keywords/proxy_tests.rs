@@ -390,3 +390,50 @@ fn defaults_inheritance() {
     );
     assert!(lines[0].contains("is explicitly referenced by another proxy and implicitly used here"), "{lines:?}");
 }
+
+#[test]
+fn server_and_bind_options() {
+    alert_is(
+        "    server s3 127.0.0.1:80 weight 300",
+        "[t.cfg:9] : 'server li/s3' : weight of server s3 is not within 0 and 256 (300)..",
+    );
+    alert_is("    server s3 127.0.0.1:80 nosuchopt", "[t.cfg:9] : 'server li/s3' : unknown keyword 'nosuchopt'.");
+    alert_is("    server s3 127.0.0.1:80 id 0", "[t.cfg:9] : 'server li/s3' : 'id' : custom id has to be > 0.");
+    alert_is(
+        "    default-server 127.0.0.1:80",
+        "[t.cfg:9] : unknown keyword '127.0.0.1:80'. Hint: no address was expected for this server.",
+    );
+    // atoi() bounds: a lone number n is 1..n, `x-3` is 0..3.
+    alert_is("    server-template w 0 127.0.0.1:80", "[t.cfg:9] : Wrong server-template number or range arg '0'.");
+    alert_is("    server-template w -2 127.0.0.1:80", "[t.cfg:9] : Wrong server-template number or range arg '-2'.");
+    alert_is("    server-template w 5- 127.0.0.1:80", "[t.cfg:9] : Wrong server-template number or range arg '5-'.");
+    let (_, cfg) = listen("    server-template w x-2 127.0.0.1:80");
+    let names: Vec<_> = cfg.proxies[0].servers.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["s2", "w0", "w1", "w2"]);
+    // Not checked by HAProxy: atol() of anything.
+    clean("    server s3 127.0.0.1:80 maxconn x");
+    alert_is("    bind :81 backlog", "parsing [t.cfg:9] : 'bind :81' in section 'listen' : 'backlog' : missing value");
+    alert_is(
+        "    bind :81 nosuchopt",
+        "parsing [t.cfg:9] : 'bind :81' in section 'listen': unknown keyword 'nosuchopt'.",
+    );
+    alert_is(
+        "    bind :81 mode 8x",
+        "parsing [t.cfg:9] : 'bind :81' in section 'listen' : 'mode' : missing or invalid mode '8x' (octal integer expected)",
+    );
+}
+
+#[test]
+fn timer_characters_after_the_unit_warn() {
+    let warn = "WARNING config : unexpected character 'e' after the timer value '30sec', only (us=microseconds,ms=milliseconds,s=seconds,m=minutes,h=hours,d=days) are supported. This will be reported as an error in next versions.";
+    let (lines, cfg) = listen("    timeout queue 30sec");
+    assert_eq!(lines, [warn]);
+    assert_eq!(cfg.proxies[0].timeouts.queue, Some(30_000));
+    let (lines, _) = listen("    server s3 127.0.0.1:80 slowstart 30sec");
+    assert_eq!(lines.len(), 1);
+    assert!(
+        lines[0].starts_with("WARNING config : [t.cfg:9] : 'server li/s3' : unexpected character 'e'"),
+        "{lines:?}"
+    );
+    alert_is("    timeout queue 10ux", "parsing [t.cfg:9] : unexpected character 'u' in 'timeout queue'");
+}

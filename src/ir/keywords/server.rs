@@ -213,12 +213,13 @@ pub fn server_template(cx: &mut Cx, d: &Directive) -> Flow {
         return Flow::Continue;
     }
     let range = d.arg(2);
+    // HAProxy reads both bounds with atoi(): `x-3` is 0..3, a lone number n is 1..n.
     let parsed = match range.split_once('-') {
-        Some((a, b)) => a.parse::<u32>().ok().zip(b.parse::<u32>().ok()),
-        None => range.parse::<u32>().ok().map(|n| (1, n)),
+        Some((_, b)) => (values::atoi(range), values::atoi(b)),
+        None => (1, values::atoi(range)),
     };
     let (low, high) = match parsed {
-        Some((lo, hi)) if lo >= 1 && hi >= lo => (lo, hi),
+        (lo, hi) if lo >= 0 && hi >= lo => (lo, hi),
         _ => {
             server_alert(cx, d, "", 2, &format!("Wrong server-template number or range arg '{range}'."));
             return Flow::Continue;
