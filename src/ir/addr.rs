@@ -205,6 +205,65 @@ fn parse_port(text: &str, whole: &str, opts: AddrOpts) -> Result<PortSpec, AddrE
     Ok(PortSpec::Range(lo as u16, hi as u16))
 }
 
+impl AddrError {
+    /// The error as HAProxy words it when the address was written `original` before its
+    /// environment variables were expanded: the whole-address quotes show what was written,
+    /// the port and host parts what was expanded.
+    pub fn quoting(self, original: &str) -> AddrError {
+        let o = original.to_string();
+        match self {
+            AddrError::InvalidAddress { host, .. } => AddrError::InvalidAddress { host, text: o },
+            AddrError::PortChar(c, port, _) => AddrError::PortChar(c, port, o),
+            AddrError::MissingPort(_) => AddrError::MissingPort(o),
+            AddrError::OffsetNotAllowed(_) => AddrError::OffsetNotAllowed(o),
+            AddrError::RangeNotAllowed(_) => AddrError::RangeNotAllowed(o),
+            AddrError::DgramNotAcceptable(_) => AddrError::DgramNotAcceptable(o),
+            AddrError::FdNotAcceptable(_) => AddrError::FdNotAcceptable(o),
+            AddrError::UnknownFamily(pfx, _) => AddrError::UnknownFamily(pfx, o),
+            e => e,
+        }
+    }
+}
+
+/// HAProxy's `env_expand`, which `str2sa_range` applies to every address even outside double
+/// quotes: `$NAME` (letters, digits, `_`) or `${NAME}` is replaced by the variable's value, or
+/// by nothing when it is not set (a lone `$` disappears).
+pub fn env_expand(text: &str) -> String {
+    if !text.contains('$') {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(dollar) = rest.find('$') {
+        out.push_str(&rest[..dollar]);
+        let after = &rest[dollar + 1..];
+        let braced = after.starts_with('{');
+        let name_start = usize::from(braced);
+        let name_len = after[name_start..].bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+        let name = &after[name_start..name_start + name_len];
+        if !name.is_empty() {
+            out.push_str(&std::env::var(name).unwrap_or_default());
+        }
+        let mut next = name_start + name_len;
+        if braced && after[next..].starts_with('}') {
+            next += 1;
+        }
+        rest = &after[next..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `str2sa_range` on a word as written: environment variables expanded first, then parsed;
+/// errors quote the word as written.
+pub fn parse_address_env(text: &str, opts: AddrOpts) -> Result<Address, AddrError> {
+    let expanded = env_expand(text);
+    if expanded.is_empty() {
+        return Err(AddrError::Other(format!("'{text}' resolves to an empty address (environment variable missing?)")));
+    }
+    parse_address(&expanded, opts).map_err(|e| e.quoting(text))
+}
+
 /// Parse one address (no commas: callers split comma lists first).
 pub fn parse_address(text: &str, opts: AddrOpts) -> Result<Address, AddrError> {
     let mut family = Family::Inet;
@@ -363,6 +422,27 @@ mod tests {
         assert_eq!(parse_address(":+1", bind_opts()), Err(AddrError::OffsetNotAllowed(":+1".into())));
         assert_eq!(parse_address("udp@:80", bind_opts()), Err(AddrError::DgramNotAcceptable("udp@:80".into())));
         assert_eq!(parse_address("127.0.0.1", bind_opts()), Err(AddrError::MissingPort("127.0.0.1".into())));
+    }
+
+    #[test]
+    fn environment_in_addresses() {
+        // Set by no test and by no sane environment.
+        assert_eq!(env_expand("0.0.0.0:${HAPROXIDE_UNSET_X}1"), "0.0.0.0:1");
+        assert_eq!(env_expand("0.0.0.0:80$"), "0.0.0.0:80");
+        assert_eq!(env_expand("0.0.0.0:$-80"), "0.0.0.0:-80");
+        assert_eq!(env_expand("a${HAPROXIDE_UNSET_X"), "a");
+        assert_eq!(
+            parse_address_env("0.0.0.0:$HAPROXIDE_UNSET_X", bind_opts()).unwrap_err().to_string(),
+            "missing port specification in '0.0.0.0:$HAPROXIDE_UNSET_X'"
+        );
+        assert_eq!(
+            parse_address_env("0.0.0.0:$-80", bind_opts()).unwrap_err().to_string(),
+            "port offset not permitted here in '0.0.0.0:$-80'"
+        );
+        assert_eq!(
+            parse_address_env("${HAPROXIDE_UNSET_X}", bind_opts()).unwrap_err().to_string(),
+            "'${HAPROXIDE_UNSET_X}' resolves to an empty address (environment variable missing?)"
+        );
     }
 
     #[test]

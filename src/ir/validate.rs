@@ -646,8 +646,9 @@ impl Checks<'_> {
     }
 }
 
-/// Resolve server names (HAProxy's `srv_init_addr`), run after all checks passed.
-pub fn resolve_servers(cfg: &mut Config, diags: &mut Diags) {
+/// Resolve server names (HAProxy's `srv_init_addr`), run after all checks passed. With
+/// `dont_fail` (`-dr`), a server whose methods all failed is disabled with a warning.
+pub fn resolve_servers(cfg: &mut Config, diags: &mut Diags, dont_fail: bool) {
     let mut failed = false;
     for p in cfg.proxies.iter_mut().filter(|p| !p.disabled) {
         for s in &mut p.servers {
@@ -662,7 +663,14 @@ pub fn resolve_servers(cfg: &mut Config, diags: &mut Diags) {
                 }
                 m
             });
+            let methods = if dont_fail { [methods, vec![InitAddr::None]].concat() } else { methods };
             let mut done = false;
+            // Once libc failed, the fallbacks say so (no state file makes `last` fail silently).
+            let mut libc_failed = false;
+            let fallback = |what: &str| {
+                let msg = format!("'server {}/{}' : could not resolve address '{}', {what}.", p.name, s.name, name);
+                Diagnostic::new(Severity::Warning, s.span.bracket(), msg)
+            };
             for m in &methods {
                 match m {
                     InitAddr::Last => {}
@@ -670,10 +678,20 @@ pub fn resolve_servers(cfg: &mut Config, diags: &mut Diags) {
                         if let Some(ip) = addr::resolve(&name, s.addr.family) {
                             s.addr.host = Host::Resolved { name: name.clone(), ip };
                             done = true;
+                        } else {
+                            libc_failed = true;
                         }
                     }
-                    InitAddr::None => done = true,
+                    InitAddr::None => {
+                        if libc_failed {
+                            diags.push(fallback("disabling server"));
+                        }
+                        done = true;
+                    }
                     InitAddr::Ip(ip) => {
+                        if libc_failed {
+                            diags.push(fallback("falling back to configured address"));
+                        }
                         s.addr.host = Host::Resolved { name: name.clone(), ip: *ip };
                         done = true;
                     }

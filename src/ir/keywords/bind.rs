@@ -151,9 +151,8 @@ pub fn bind(cx: &mut Cx, d: &Directive) -> Flow {
 
 /// Parse a listening address, with HAProxy's wording for errors.
 pub fn parse_bind_addr(text: &str) -> Result<addr::Address, String> {
-    let expanded = expand_env(text);
     let opts = AddrOpts { port_required: true, allow_range: true, resolve: true, ..Default::default() };
-    match addr::parse_address(&expanded, opts) {
+    match addr::parse_address_env(text, opts) {
         Ok(a) => {
             if let Host::Fd(fd) = &a.host {
                 if fd.parse::<i32>().is_err() {
@@ -170,28 +169,6 @@ pub fn parse_bind_addr(text: &str) -> Result<addr::Address, String> {
         Err(AddrError::UnknownFamily(pfx, whole)) => Err(format!("invalid address: '{pfx}' in '{whole}'")),
         Err(e) => Err(e.to_string()),
     }
-}
-
-/// HAProxy expands `${VAR}` inside addresses itself, even outside quotes.
-pub fn expand_env(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        match rest[start + 2..].find('}') {
-            Some(end) => {
-                let name = &rest[start + 2..start + 2 + end];
-                out.push_str(&std::env::var(name).unwrap_or_default());
-                rest = &rest[start + 3 + end..];
-            }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// A process or thread set (`all`, `odd`, `even`, `<n>`, `<n>-<m>`, `<n>-`), numbers from 1

@@ -72,14 +72,15 @@ pub fn parse_target(d: &Directive, in_global: bool) -> Result<LogTarget, String>
     if d.has_arg(i) {
         return Err(format!("cannot handle unexpected argument '{}'", d.arg(i)));
     }
-    let target = d.arg(1);
-    if !matches!(target, "stdout" | "stderr") && !target.starts_with("ring@") {
+    let mut target = d.arg(1).to_string();
+    if !matches!(target.as_str(), "stdout" | "stderr") && !target.starts_with("ring@") {
         let opts = AddrOpts { resolve: true, dgram: true, ..Default::default() };
-        addr::parse_address(target, opts).map_err(|e| e.to_string())?;
+        addr::parse_address_env(&target, opts).map_err(|e| e.to_string())?;
+        target = addr::env_expand(&target);
     }
     Ok(LogTarget::Target {
         span: d.span.clone(),
-        addr: target.to_string(),
+        addr: target,
         len,
         format,
         sample,
@@ -147,7 +148,10 @@ pub fn log(cx: &mut Cx, d: &Directive) -> Flow {
     }
     if d.arg(1) == "global" && !d.has_arg(2) {
         cx.p.log.disabled = false;
-        cx.p.log.targets.push(LogTarget::Global);
+        // HAProxy copies the global targets declared so far: none yet means none at all.
+        if !cx.global.log.is_empty() {
+            cx.p.log.targets.push(LogTarget::Global);
+        }
         return Flow::Continue;
     }
     match parse_target(d, false) {

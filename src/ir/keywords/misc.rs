@@ -199,11 +199,8 @@ pub fn load_server_state_from_file(cx: &mut Cx, d: &Directive) -> Flow {
 
 /// A connect-side address (`source`, `usesrc`, `dispatch`): `Err` is the address error text.
 fn connect_addr(text: &str, port_required: bool) -> Result<(), String> {
-    if text.is_empty() {
-        return Err("'' resolves to an empty address (environment variable missing?)".into());
-    }
     let opts = AddrOpts { port_required, resolve: true, connect: true, ..Default::default() };
-    addr::parse_address(text, opts).map(|_| ()).map_err(|e| e.to_string())
+    addr::parse_address_env(text, opts).map(|_| ()).map_err(|e| e.to_string())
 }
 
 /// `source <addr>[:<port>] [usesrc <addr>[:<port>]|client|clientip|hdr_ip(<hdr>[,<occ>])]

@@ -233,6 +233,12 @@ fn logging() {
     alert_is("    log-format %zz", "Parsing [t.cfg:9]: failed to parse log-format : no such format variable 'zz'. If you wanted to emit the '%' character verbatim, you need to use '%%'..");
     let (lines, _) = run("defaults\n    option httplog\n    option tcplog\n");
     assert_eq!(lines, ["WARNING config : parsing [t.cfg:3]: 'option tcplog' overrides previous 'option httplog' in 'defaults' section."]);
+    // `log global` copies the global targets declared so far: none here, so the format warns.
+    let cfg = "defaults\n    mode http\n    log global\n    option httplog\n    timeout connect 5s\n    timeout client 5s\n    timeout server 5s\nfrontend fe\n    bind :8080\nglobal\n    log 127.0.0.1 local0\n";
+    let (lines, _) = run(cfg);
+    assert_eq!(lines, ["WARNING config : log format ignored for frontend 'fe' since it has no log address."]);
+    let (lines, _) = run(&format!("global\n    log 127.0.0.1 local0\n{}", &cfg[..cfg.rfind("global").unwrap()]));
+    assert!(lines.is_empty(), "{lines:?}");
 }
 
 #[test]

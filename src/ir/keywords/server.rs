@@ -262,15 +262,21 @@ fn finalize(cx: &mut Cx, d: &Directive, o: &ServerOpts, who: &str, name: &str) -
 /// Parse the address word of a server; names are resolved later (after parsing), as HAProxy
 /// does. Anything HAProxy cannot read as an address or a family prefix is a name to resolve.
 fn parse_server_addr(cx: &mut Cx, d: &Directive, i: usize, who: &str) -> Option<addr::Address> {
-    let text = super::bind::expand_env(d.arg(i));
+    let text = addr::env_expand(d.arg(i));
+    if text.is_empty() {
+        let msg = format!("'{}' resolves to an empty address (environment variable missing?)", d.arg(i));
+        server_alert(cx, d, who, i, &msg);
+        return None;
+    }
     let opts = AddrOpts { allow_offset: true, resolve: false, connect: true, ..Default::default() };
-    match addr::parse_address(&text, opts) {
+    match addr::parse_address(&text, opts).map_err(|e| e.quoting(d.arg(i))) {
         Ok(a) => Some(a),
         Err(AddrError::UnknownFamily(..) | AddrError::InvalidAddress { .. }) => {
             let (host, port) = text.rsplit_once(':').unwrap_or((&text, ""));
             let port = match addr::parse_address(&format!("0.0.0.0:{port}"), opts) {
                 Ok(a) => a.port,
                 Err(e) => {
+                    let e = e.quoting(d.arg(i));
                     server_alert(cx, d, who, i, &e.to_string());
                     return None;
                 }
@@ -617,7 +623,7 @@ fn apply_options(
             }
             "socks4" => {
                 let opts = AddrOpts { port_required: true, resolve: true, ..Default::default() };
-                if let Err(e) = addr::parse_address(&val, opts) {
+                if let Err(e) = addr::parse_address_env(&val, opts) {
                     server_alert(cx, d, who, i, &format!("'socks4' : {e}."));
                     return Err(());
                 }
@@ -703,7 +709,7 @@ fn source(cx: &mut Cx, d: &Directive, at: usize, o: &mut ServerOpts, who: &str) 
         return Err(());
     }
     let opts = AddrOpts { allow_range: true, resolve: true, connect: true, ..Default::default() };
-    if let Err(e) = addr::parse_address(v, opts) {
+    if let Err(e) = addr::parse_address_env(v, opts) {
         server_alert(cx, d, who, at + 1, &format!("'source {v}' : {e}."));
         return Err(());
     }
@@ -721,7 +727,7 @@ fn source(cx: &mut Cx, d: &Directive, at: usize, o: &mut ServerOpts, who: &str) 
                 }
                 if !matches!(u, "client" | "clientip") && !u.starts_with("hdr_ip(") {
                     let opts = AddrOpts { resolve: true, ..Default::default() };
-                    if let Err(e) = addr::parse_address(u, opts) {
+                    if let Err(e) = addr::parse_address_env(u, opts) {
                         server_alert(cx, d, who, i + 1, &format!("'usesrc {u}' : {e}"));
                         return Err(());
                     }
