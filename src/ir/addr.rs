@@ -110,8 +110,6 @@ pub enum AddrError {
     DgramNotAcceptable(String),
     #[error("a file descriptor is not acceptable here in '{0}'")]
     FdNotAcceptable(String),
-    #[error("unknown address family '{0}' in '{1}'")]
-    UnknownFamily(String, String),
     #[error("could not resolve address '{0}'")]
     Unresolvable(String),
     #[error("{0}")]
@@ -219,7 +217,6 @@ impl AddrError {
             AddrError::RangeNotAllowed(_) => AddrError::RangeNotAllowed(o),
             AddrError::DgramNotAcceptable(_) => AddrError::DgramNotAcceptable(o),
             AddrError::FdNotAcceptable(_) => AddrError::FdNotAcceptable(o),
-            AddrError::UnknownFamily(pfx, _) => AddrError::UnknownFamily(pfx, o),
             e => e,
         }
     }
@@ -270,15 +267,10 @@ pub fn parse_address(text: &str, opts: AddrOpts) -> Result<Address, AddrError> {
     let mut rest = text;
     if let Some(at) = text.find('@') {
         let pfx = &text[..=at];
-        match PREFIXES.iter().find(|(p, _)| *p == pfx) {
-            Some((_, f)) => {
-                family = *f;
-                rest = &text[at + 1..];
-            }
-            None if !text.starts_with('/') => {
-                return Err(AddrError::UnknownFamily(pfx.to_string(), text.to_string()));
-            }
-            None => {}
+        // HAProxy knows no other prefix: the whole word is then a host and a port.
+        if let Some((_, f)) = PREFIXES.iter().find(|(p, _)| *p == pfx) {
+            family = *f;
+            rest = &text[at + 1..];
         }
     }
     if !opts.dgram && matches!(family, Family::Udp | Family::Udp4 | Family::Udp6) {

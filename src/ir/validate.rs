@@ -67,6 +67,11 @@ const LOG_VARS: &[&str] = &[
     "t", "tr", "trg", "trl", "ts", "tsc",
 ];
 
+/// Whether `%<name>` is one of HAProxy's log-format variables.
+pub fn is_log_var(name: &str) -> bool {
+    LOG_VARS.contains(&name)
+}
+
 /// The proxy a `default_backend` / `use_backend` name designates (HAProxy's `proxy_be_by_name`).
 fn backend_by_name<'a>(cfg: &'a Config, name: &str) -> Option<&'a Proxy> {
     cfg.proxies.iter().find(|p| p.name == name && p.caps.backend)
@@ -613,16 +618,30 @@ impl Checks<'_> {
         }
     }
 
-    /// `errorfiles <name>` must name an `http-errors` section (a post-proxy check).
+    /// `errorfiles <name>` must name an `http-errors` section, and the statuses it lists
+    /// should be declared there (HAProxy's `proxy_check_errors`).
     fn errorfiles(&self, p: &Proxy, diags: &mut Diags) {
         for r in &p.error_rules {
-            if let ErrorRule::Section { name, .. } = r {
-                if !self.cfg.http_errors.iter().any(|s| s.name == name.name) {
+            let ErrorRule::Section { name, codes } = r else { continue };
+            let Some(section) = self.cfg.http_errors.iter().find(|s| s.name == name.name) else {
+                let msg = format!(
+                    "proxy '{}': unknown http-errors section '{}' (at {}:{}).",
+                    p.name, name.name, name.span.file, name.span.line
+                );
+                alert(diags, Loc::None, msg);
+                continue;
+            };
+            for code in codes {
+                let declared = section.entries.iter().any(|(_, w)| {
+                    w.first().map(String::as_str) == Some("errorfile")
+                        && w.get(1).is_some_and(|c| crate::ir::values::atoi(c) == i64::from(*code))
+                });
+                if !declared {
                     let msg = format!(
-                        "proxy '{}': unknown http-errors section '{}' (at {}:{}).",
+                        "config: proxy '{}' : status '{code}' not declared in http-errors section '{}' (at {}:{}).",
                         p.name, name.name, name.span.file, name.span.line
                     );
-                    alert(diags, Loc::None, msg);
+                    warning(diags, Loc::None, msg);
                 }
             }
         }

@@ -6,7 +6,7 @@
 
 use crate::config::ast::Directive;
 use crate::config::diag::{Diagnostic, Loc, Severity};
-use crate::ir::addr::{self, AddrError, AddrOpts, Family, Host};
+use crate::ir::addr::{self, AddrOpts, Family, Host};
 use crate::ir::types::{Bind, BindOpts, CliLevel};
 use crate::ir::values;
 
@@ -166,7 +166,6 @@ pub fn parse_bind_addr(text: &str) -> Result<addr::Address, String> {
             }
             Ok(a)
         }
-        Err(AddrError::UnknownFamily(pfx, whole)) => Err(format!("invalid address: '{pfx}' in '{whole}'")),
         Err(e) => Err(e.to_string()),
     }
 }

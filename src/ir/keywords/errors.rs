@@ -170,55 +170,244 @@ pub fn errorfiles(cx: &mut Cx, d: &Directive) -> Flow {
     Flow::Continue
 }
 
-/// `http-error status <code> [content-type <type>] [errorfile|errorfiles|string|file ... <arg>]
-/// [hdr <name> <fmt>]*`.
-pub fn http_error(cx: &mut Cx, d: &Directive) -> Flow {
-    let mut status = None;
-    let mut i = 1;
+/// The payload of an HTTP reply (`http_parse_http_reply`'s reply types).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyBody {
+    Empty,
+    /// `errorfile <file>`, or `default-errorfiles` (no file).
+    ErrorFile(Option<String>),
+    /// `errorfiles <http-errors section>`.
+    ErrorFiles(String),
+    /// `file` / `string`: the payload's length.
+    Raw(usize),
+    /// `lf-file` / `lf-string`: a log-format payload.
+    LogFormat(String),
+}
+
+/// An HTTP reply as `http-error` (and the `return` actions) describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpReply {
+    pub status: i64,
+    pub content_type: Option<String>,
+    pub body: ReplyBody,
+    pub headers: Vec<(String, String)>,
+}
+
+/// HAProxy's buffer size and the part of it reserved to header rewrites (`tune.bufsize`,
+/// `tune.maxrewrite` defaults, as measured: a 15361-byte payload warns).
+const BUFSIZE: u64 = 16384;
+const MAXREWRITE: u64 = 1024;
+
+/// A log-format string checked as `parse_logformat_string` does at parsing time; `Err` is its
+/// message. Sample expressions are left to the sample engine.
+fn check_log_format(fmt: &str) -> Result<(), String> {
+    match crate::log::format::LogFormat::compile(fmt) {
+        Err(crate::log::format::FormatError::UnknownVar(v)) if !crate::ir::validate::is_log_var(&v) => {
+            let msg = crate::log::format::FormatError::UnknownVar(v).to_string();
+            Err(msg.strip_suffix('.').unwrap_or(&msg).to_string())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// HAProxy's `http_parse_http_reply` from word `start` of `d`: `status`, `content-type`,
+/// `errorfile(s)`, `default-errorfiles`, `file`, `lf-file`, `string`, `lf-string` and `hdr`, up
+/// to the first other word. Files are read now, as HAProxy does; warnings are reported at
+/// once. Returns the reply and the index of the first word not consumed, or HAProxy's message.
+pub fn parse_http_reply(
+    cx: &mut Cx,
+    d: &Directive,
+    start: usize,
+    default_status: i64,
+) -> Result<(HttpReply, usize), String> {
+    let mut reply =
+        HttpReply { status: default_status, content_type: None, body: ReplyBody::Empty, headers: Vec::new() };
+    let mut act: Option<&str> = None;
+    let mut i = start;
     while d.has_arg(i) {
         let w = d.arg(i);
+        let payload = matches!(
+            w,
+            "errorfiles" | "default-errorfiles" | "errorfile" | "file" | "string" | "lf-file" | "lf-string"
+        );
+        if payload {
+            if let Some(prev) = act {
+                return Err(format!("unexpected '{w}' argument, '{prev}' already defined"));
+            }
+            act = Some(w);
+        }
+        let arg = d.arg(i + 1);
+        let expects = |what: &str| format!("'{w}' expects {what} as argument");
         match w {
             "status" => {
-                let code = values::atoi(d.arg(i + 1));
-                if !(200..=599).contains(&code) {
-                    cx.r.alert_at(d, i + 1, format!("http-error : Unexpected status code '{code}'"));
-                    return Flow::Continue;
+                if !d.has_arg(i + 1) {
+                    return Err(expects("<status_code>"));
                 }
-                status = Some(code);
+                reply.status = values::atoi(arg) as i32 as i64;
+                if !(200..=599).contains(&reply.status) {
+                    return Err(format!("Unexpected status code '{}'", reply.status));
+                }
                 i += 2;
             }
-            "default-errorfiles" => i += 1,
-            "content-type" | "errorfile" | "errorfiles" | "file" | "lf-file" | "string" | "lf-string" => {
+            "content-type" => {
                 if !d.has_arg(i + 1) {
-                    cx.r.alert_at(d, i, format!("http-error : '{w}' expects an argument."));
-                    return Flow::Continue;
+                    return Err(expects("<ctype>"));
                 }
-                if matches!(w, "errorfile" | "file" | "lf-file") && std::fs::metadata(d.arg(i + 1)).is_err() {
-                    cx.r.alert_at(d, i + 1, format!("http-error : failed to open file '{}'.", d.arg(i + 1)));
-                    return Flow::Continue;
+                reply.content_type = Some(arg.to_string());
+                i += 2;
+            }
+            "errorfiles" => {
+                if !d.has_arg(i + 1) {
+                    return Err(expects("<name>"));
                 }
+                reply.body = ReplyBody::ErrorFiles(arg.to_string());
+                i += 2;
+            }
+            "default-errorfiles" => {
+                reply.body = ReplyBody::ErrorFile(None);
+                i += 1;
+            }
+            "errorfile" => {
+                if !d.has_arg(i + 1) {
+                    return Err(expects("<fmt>"));
+                }
+                load_error_file(arg)?;
+                reply.body = ReplyBody::ErrorFile(Some(arg.to_string()));
+                i += 2;
+            }
+            "file" | "lf-file" => {
+                if !d.has_arg(i + 1) {
+                    return Err(expects("<file>"));
+                }
+                let meta = std::fs::metadata(arg).map_err(|_| format!("error opening file '{arg}'"))?;
+                if meta.is_dir() {
+                    // open() succeeds on a directory, read() fails.
+                    if meta.len() > BUFSIZE {
+                        return Err(format!("file '{arg}' exceeds the buffer size ({} > {BUFSIZE})", meta.len()));
+                    }
+                    return Err(format!("error reading file '{arg}'"));
+                }
+                if meta.len() > BUFSIZE {
+                    return Err(format!("file '{arg}' exceeds the buffer size ({} > {BUFSIZE})", meta.len()));
+                }
+                let data = std::fs::read(arg).map_err(|_| format!("error opening file '{arg}'"))?;
+                reply.body = if w == "file" {
+                    ReplyBody::Raw(data.len())
+                } else {
+                    ReplyBody::LogFormat(String::from_utf8_lossy(&data).into_owned())
+                };
+                i += 2;
+            }
+            "string" | "lf-string" => {
+                if !d.has_arg(i + 1) {
+                    return Err(expects(if w == "string" { "<str>" } else { "<fmt>" }));
+                }
+                reply.body =
+                    if w == "string" { ReplyBody::Raw(arg.len()) } else { ReplyBody::LogFormat(arg.to_string()) };
                 i += 2;
             }
             "hdr" => {
                 if !d.has_arg(i + 1) || !d.has_arg(i + 2) {
-                    cx.r.alert_at(d, i, "http-error : 'hdr' expects <name> and <value> as arguments.");
-                    return Flow::Continue;
+                    return Err("'hdr' expects <name> and <value> as arguments".into());
                 }
+                let name = arg;
+                if ["content-length", "transfer-encoding", "content-type"].iter().any(|h| h.eq_ignore_ascii_case(name))
+                {
+                    cx.r.warning(d, format!("header '{name}' always ignored by the http reply."));
+                    i += 3;
+                    continue;
+                }
+                check_log_format(d.arg(i + 2))?;
+                reply.headers.push((name.to_string(), d.arg(i + 2).to_string()));
                 i += 3;
             }
             _ => break,
         }
     }
-    let Some(code) = status else {
+    match &reply.body {
+        ReplyBody::Empty => {
+            if let Some(ct) = reply.content_type.take() {
+                let msg = format!(
+                    "content-type '{ct}' ignored by the http reply because neither errorfile nor payload defined."
+                );
+                cx.r.warning(d, msg);
+            }
+        }
+        ReplyBody::ErrorFile(_) | ReplyBody::ErrorFiles(_) => {
+            if !matches!(reply.body, ReplyBody::ErrorFile(Some(_))) && handled(reply.status).is_none() {
+                return Err(format!(
+                    "status code '{}' not handled by default with '{}' argument.",
+                    reply.status,
+                    act.unwrap_or("")
+                ));
+            }
+            if let Some(ct) = reply.content_type.take() {
+                cx.r.warning(d, format!("content-type '{ct}' ignored by the http reply when used with an erorrfile."));
+            }
+            if !reply.headers.is_empty() {
+                cx.r.warning(d, "hdr parameters ignored by the http reply when used with an erorrfile.");
+                reply.headers.clear();
+            }
+        }
+        ReplyBody::Raw(len) => {
+            let len = *len;
+            if matches!(reply.status, 204 | 304) && len > 0 {
+                return Err(format!("No body expected for {} responses", reply.status));
+            }
+            if reply.content_type.is_none() && len > 0 {
+                return Err("a content type must be defined when non-empty payload is configured".into());
+            }
+            if len == 0 {
+                if let Some(ct) = reply.content_type.take() {
+                    cx.r.warning(
+                        d,
+                        format!("content-type '{ct}' ignored by the http reply when used with an empty payload."),
+                    );
+                }
+            }
+            if BUFSIZE.saturating_sub(len as u64) < MAXREWRITE {
+                cx.r.warning(d, "http reply payload runs over the buffer space reserved to headers rewriting. It may lead to internal errors if strict rewriting mode is enabled.");
+            }
+        }
+        ReplyBody::LogFormat(fmt) => {
+            if matches!(reply.status, 204 | 304) {
+                return Err(format!("No body expected for {} responses", reply.status));
+            }
+            if reply.content_type.is_none() {
+                return Err("a content type must be defined with a log-format payload".into());
+            }
+            check_log_format(fmt)?;
+        }
+    }
+    Ok((reply, i))
+}
+
+/// `http-error status <code> [content-type <type>] [errorfile|errorfiles|string|file ... <arg>]
+/// [hdr <name> <fmt>]*`.
+pub fn http_error(cx: &mut Cx, d: &Directive) -> Flow {
+    let (reply, next) = match parse_http_reply(cx, d, 1, 0) {
+        Ok(r) => r,
+        Err(e) => {
+            cx.r.alert(d, format!("http-error : {e}"));
+            return Flow::Continue;
+        }
+    };
+    if reply.status == 0 {
         cx.r.alert(d, "http-error : expects at least a <status> as arguments.");
         return Flow::Continue;
-    };
-    let Some(status) = handled(code) else {
-        cx.r.alert(d, format!("http-error: status code '{code}' not handled."));
+    }
+    let Some(status) = handled(reply.status) else {
+        cx.r.alert(d, format!("http-error: status code '{}' not handled.", reply.status));
         return Flow::Continue;
     };
-    if d.has_arg(i) {
-        cx.r.alert_at(d, i, format!("http-error : unknown keyword '{}'.", d.arg(i)));
+    if d.has_arg(next) {
+        cx.r.alert_at(d, next, format!("http-error : unknown keyword '{}'.", d.arg(next)));
+        return Flow::Continue;
+    }
+    if let ReplyBody::ErrorFiles(name) = reply.body {
+        // Resolved after parsing, like `errorfiles <name> <status>`.
+        let name = NameRef { name, span: d.span.clone() };
+        cx.p.error_rules.push(ErrorRule::Section { name, codes: vec![status] });
         return Flow::Continue;
     }
     cx.p.errorfiles.remove(&status);

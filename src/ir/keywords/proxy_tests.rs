@@ -443,3 +443,36 @@ fn timer_characters_after_the_unit_warn() {
     );
     alert_is("    timeout queue 10ux", "parsing [t.cfg:9] : unexpected character 'u' in 'timeout queue'");
 }
+
+#[test]
+fn http_error_replies() {
+    alert_is(
+        "    http-error status 429 content-type text/plain file /nonexistent",
+        "parsing [t.cfg:9] : http-error : error opening file '/nonexistent'",
+    );
+    alert_is(
+        "    http-error status 503 string x",
+        "parsing [t.cfg:9] : http-error : a content type must be defined when non-empty payload is configured",
+    );
+    alert_is(
+        "    http-error status 503 string x content-type text/plain string y",
+        "parsing [t.cfg:9] : http-error : unexpected 'string' argument, 'string' already defined",
+    );
+    alert_is("    http-error status 302", "parsing [t.cfg:9] : http-error: status code '302' not handled.");
+    alert_is(
+        "    http-error status 503 content-type text/plain lf-string %zz",
+        "parsing [t.cfg:9] : http-error : no such format variable 'zz'. If you wanted to emit the '%' character verbatim, you need to use '%%'",
+    );
+    let (lines, _) = listen("    http-error status 503 content-type text/plain");
+    assert_eq!(
+        lines,
+        ["WARNING config : parsing [t.cfg:9] : content-type 'text/plain' ignored by the http reply because neither errorfile nor payload defined."]
+    );
+    let (lines, _) = run(&format!(
+        "http-errors e\n    errorfile 503 /dev/null\n{HEAD}listen li\n    bind :8080\n    http-error status 504 errorfiles e\n"
+    ));
+    assert_eq!(
+        lines,
+        ["WARNING config : config: proxy 'li' : status '504' not declared in http-errors section 'e' (at t.cfg:10)."]
+    );
+}

@@ -271,7 +271,7 @@ fn parse_server_addr(cx: &mut Cx, d: &Directive, i: usize, who: &str) -> Option<
     let opts = AddrOpts { allow_offset: true, resolve: false, connect: true, ..Default::default() };
     match addr::parse_address(&text, opts).map_err(|e| e.quoting(d.arg(i))) {
         Ok(a) => Some(a),
-        Err(AddrError::UnknownFamily(..) | AddrError::InvalidAddress { .. }) => {
+        Err(AddrError::InvalidAddress { .. }) => {
             let (host, port) = text.rsplit_once(':').unwrap_or((&text, ""));
             let port = match addr::parse_address(&format!("0.0.0.0:{port}"), opts) {
                 Ok(a) => a.port,
