@@ -476,3 +476,19 @@ fn http_error_replies() {
         ["WARNING config : config: proxy 'li' : status '504' not declared in http-errors section 'e' (at t.cfg:10)."]
     );
 }
+
+#[test]
+fn server_ssl_messages_prefix_only_the_first() {
+    let (lines, _) = run(&format!(
+        "{HEAD}backend be\n    server a 127.0.0.1:443 ssl crt /nonexistent.pem no-tlsv11 tfo\n    server b 127.0.0.1:443 crt /nonexistent.pem\n"
+    ));
+    assert_eq!(
+        lines,
+        [
+            "ALERT config : [t.cfg:7] : 'server be/a' : unable to stat SSL certificate from file '/nonexistent.pem' : No such file or directory.",
+            "WARNING config : backend 'be': SSL/TLS versions range not contiguous for server 'a'. Hole find for TLSv1.1. Use only 'ssl-min-ver' and 'ssl-max-ver' to fix.",
+            "ALERT config : verify is enabled by default but no CA file specified. If you're running on a LAN where you're certain to trust the server's certificate, please set an explicit 'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in the global section to disable server-side verifications by default.",
+            "WARNING config : server has tfo activated, the backend should be configured with at least 'conn-failure', 'empty-response' and 'response-timeout' or we wouldn't be able to retry the connection on failure.",
+        ]
+    );
+}

@@ -652,11 +652,8 @@ fn apply_options(
                     Some(b) if !val.starts_with('/') => format!("{}/{val}", b.trim_end_matches('/')),
                     _ => val.clone(),
                 };
-                if let Err(msg) = super::bind::check_certificate(&path) {
-                    server_alert(cx, d, who, i + 1, &msg);
-                    return Err(());
-                }
-                o.other.push((kw.to_string(), vec![val.clone()]));
+                // Loaded when the server's SSL context is prepared, after parsing.
+                o.other.push((kw.to_string(), vec![path]));
             }
             _ => o.other.push((kw.to_string(), vec![val.clone()])),
         }

@@ -556,12 +556,32 @@ fn bind(p: &Proxy, b: &Bind, cfg: &Config, diags: &mut Diags) {
     }
 }
 
-/// The SSL preparation of a server that uses SSL (for traffic or checks), with HAProxy's
-/// `[file:line] : 'server be/s' : ` prefix.
+/// Messages of one server's initialisation: HAProxy prefixes only the first one it prints with
+/// `[file:line] : 'server <proxy>/<name>' : ` (its user-message context), later ones go bare.
+struct ServerMsgs<'a> {
+    prefix: Option<(Loc, String)>,
+    diags: &'a mut Diags,
+}
+
+impl ServerMsgs<'_> {
+    fn push(&mut self, severity: Severity, msg: String) {
+        let d = match self.prefix.take() {
+            Some((loc, who)) => Diagnostic::new(severity, loc, format!("{who}{msg}")),
+            None => Diagnostic::new(severity, Loc::None, msg),
+        };
+        self.diags.push(d);
+    }
+}
+
+/// A server's SSL context as `ssl_sock_prepare_srv_ctx` builds it (client certificate, TLS
+/// versions, CA for verification, cipher lists), then the TCP Fast Open warning of `srv_init`.
 pub fn server(p: &Proxy, s: &Server, cfg: &Config, diags: &mut Diags) {
     let who = format!("'server {}/{}' : ", p.name, s.name);
-    let loc = s.span.bracket();
+    let mut out = ServerMsgs { prefix: Some((s.span.bracket(), who)), diags };
     let other = &s.opts.other;
+    if s.opts.ssl || s.opts.check_ssl {
+        prepare_ssl(p, s, cfg, &mut out);
+    }
     let has = |k: &str| other.iter().any(|(x, _)| x == k);
     if has("tfo")
         && !p.retry_on.as_ref().is_some_and(|r| {
@@ -569,11 +589,17 @@ pub fn server(p: &Proxy, s: &Server, cfg: &Config, diags: &mut Diags) {
             any("empty-response") && any("response-timeout")
         })
     {
-        let msg = format!("{who}server has tfo activated, the backend should be configured with at least 'conn-failure', 'empty-response' and 'response-timeout' or we wouldn't be able to retry the connection on failure.");
-        diags.push(Diagnostic::new(Severity::Warning, loc.clone(), msg));
+        let msg = "server has tfo activated, the backend should be configured with at least 'conn-failure', 'empty-response' and 'response-timeout' or we wouldn't be able to retry the connection on failure.";
+        out.push(Severity::Warning, msg.to_string());
     }
-    if !(s.opts.ssl || s.opts.check_ssl) {
-        return;
+}
+
+fn prepare_ssl(p: &Proxy, s: &Server, cfg: &Config, out: &mut ServerMsgs) {
+    let other = &s.opts.other;
+    if let Some(path) = value(other, "crt") {
+        if let Err(msg) = crate::ir::keywords::bind::check_certificate(path) {
+            out.push(Severity::Alert, msg);
+        }
     }
     let kind = p.caps.type_name();
     let mut words = global_words(cfg, "ssl-default-server-options");
@@ -581,22 +607,22 @@ pub fn server(p: &Proxy, s: &Server, cfg: &Config, diags: &mut Diags) {
     let versions = VersionOpts::from_words(opts_words(&words));
     let has_range = versions.min.is_some() || versions.max.is_some();
     if !versions.no.is_empty() && has_range {
-        let msg = format!(
-            "{who}no-sslv3/no-tlsv1x are ignored for this server. Use only 'ssl-min-ver' and 'ssl-max-ver' to fix."
-        );
-        diags.push(Diagnostic::new(Severity::Warning, loc.clone(), msg));
+        let msg = "no-sslv3/no-tlsv1x are ignored for this server. Use only 'ssl-min-ver' and 'ssl-max-ver' to fix.";
+        out.push(Severity::Warning, msg.to_string());
     }
     let (on, hole) = versions.enabled(None, has_range);
     if let Some(h) = hole {
         let msg = format!(
-            "{who}{kind} '{}': SSL/TLS versions range not contiguous for server '{}'. Hole find for {}. Use only 'ssl-min-ver' and 'ssl-max-ver' to fix.",
+            "{kind} '{}': SSL/TLS versions range not contiguous for server '{}'. Hole find for {}. Use only 'ssl-min-ver' and 'ssl-max-ver' to fix.",
             p.name, s.name, VERSIONS[h].0
         );
-        diags.push(Diagnostic::new(Severity::Warning, loc.clone(), msg));
+        out.push(Severity::Warning, msg);
     }
     if on.is_empty() {
-        let msg = format!("{who}{kind} '{}': all SSL/TLS versions are disabled for server '{}'.", p.name, s.name);
-        diags.push(Diagnostic::new(Severity::Alert, loc.clone(), msg));
+        out.push(
+            Severity::Alert,
+            format!("{kind} '{}': all SSL/TLS versions are disabled for server '{}'.", p.name, s.name),
+        );
     }
     let verify_none = match s.opts.verify.as_deref() {
         Some(v) => v == "none",
@@ -605,26 +631,21 @@ pub fn server(p: &Proxy, s: &Server, cfg: &Config, diags: &mut Diags) {
     if !verify_none && value(other, "ca-file").is_none() {
         let by_default = global_setting(cfg, "ssl-server-verify").and_then(|v| v.first()).is_none_or(|v| v != "none");
         let msg = if by_default {
-            format!("{who}verify is enabled by default but no CA file specified. If you're running on a LAN where you're certain to trust the server's certificate, please set an explicit 'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in the global section to disable server-side verifications by default.")
+            "verify is enabled by default but no CA file specified. If you're running on a LAN where you're certain to trust the server's certificate, please set an explicit 'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in the global section to disable server-side verifications by default."
         } else {
-            format!("{who}verify is enabled but no CA file specified.")
+            "verify is enabled but no CA file specified."
         };
-        diags.push(Diagnostic::new(Severity::Alert, loc.clone(), msg));
+        out.push(Severity::Alert, msg.to_string());
     }
     let global = |k: &str| global_setting(cfg, k).and_then(|v| v.first()).map(String::as_str);
     if let Some(c) = value(other, "ciphers").or(global("ssl-default-server-ciphers")) {
         if !cipher_list_ok(c) {
-            diags.push(Diagnostic::new(
-                Severity::Alert,
-                loc.clone(),
-                format!("{who}unable to set SSL cipher list to '{c}'."),
-            ));
+            out.push(Severity::Alert, format!("unable to set SSL cipher list to '{c}'."));
         }
     }
     if let Some(c) = value(other, "ciphersuites").or(global("ssl-default-server-ciphersuites")) {
         if !suites_ok(c) {
-            let msg = format!("{who}unable to set TLS 1.3 cipher suites to '{c}'.");
-            diags.push(Diagnostic::new(Severity::Alert, loc, msg));
+            out.push(Severity::Alert, format!("unable to set TLS 1.3 cipher suites to '{c}'."));
         }
     }
 }
