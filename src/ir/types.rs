@@ -177,6 +177,10 @@ pub struct BindOpts {
     pub severity_output: Option<String>,
     pub process: Option<String>,
     pub thread: Option<String>,
+    /// `thread [<group>/]<set>`: the group given (only 1 exists) and the union of the sets
+    /// (bit 0 is thread 1), resolved against `nbthread` after parsing.
+    pub thread_group: Option<i64>,
+    pub thread_mask: u64,
     pub nice: Option<i32>,
     pub tcp_ut: Option<u32>,
     pub mss: Option<String>,

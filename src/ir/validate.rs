@@ -99,10 +99,56 @@ fn incompatible(p: &Proxy, b: &Proxy, what: &str) -> String {
     )
 }
 
+/// The number of threads HAProxy starts: `nbthread`, else the CPUs this process may run on
+/// (its affinity), at most 64.
+fn nbthread(cfg: &Config) -> u32 {
+    if let Some(n) = cfg.global.nbthread {
+        return n;
+    }
+    let from_affinity = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
+        let list = s.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:"))?.trim().to_string();
+        let mut n = 0u32;
+        for part in list.split(',').filter(|p| !p.is_empty()) {
+            let (a, b) = part.split_once('-').unwrap_or((part, part));
+            n += b.parse::<u32>().ok()?.checked_sub(a.parse::<u32>().ok()?)? + 1;
+        }
+        Some(n)
+    });
+    let n = from_affinity.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
+    n.clamp(1, 64)
+}
+
 impl Checks<'_> {
+    /// `thread` sets on bind lines must name threads that exist (`thread_resolve_group_mask`).
+    fn bind_threads(&self, p: &Proxy, diags: &mut Diags) {
+        let all = match nbthread(self.cfg) {
+            64 => u64::MAX,
+            n => (1u64 << n) - 1,
+        };
+        let mut seen = Vec::new();
+        for b in p.binds.iter().filter(|b| b.opts.thread.is_some()) {
+            if seen.contains(&(&b.span, &b.opts.arg)) {
+                continue;
+            }
+            seen.push((&b.span, &b.opts.arg));
+            if b.opts.thread_mask & all != 0 {
+                continue;
+            }
+            let what = if b.opts.thread_group.is_some() {
+                "'thread' directive only references threads not belonging to the group"
+            } else {
+                "'thread' directive contains threads that belong to no group"
+            };
+            let msg =
+                format!("Proxy '{}': {what} in 'bind {}' at [{}:{}].", p.name, b.opts.arg, b.span.file, b.span.line);
+            alert(diags, Loc::None, msg);
+        }
+    }
+
     fn proxy(&self, p: &Proxy, diags: &mut Diags) {
         let kind = p.caps.type_name();
         let http = p.mode == Mode::Http;
+        self.bind_threads(p, diags);
         if !http {
             self.ensure_no_http(p, diags);
         }

@@ -171,10 +171,14 @@ pub fn parse_bind_addr(text: &str) -> Result<addr::Address, String> {
 }
 
 /// A process or thread set (`all`, `odd`, `even`, `<n>`, `<n>-<m>`, `<n>-`), numbers from 1
-/// to `max`, as `parse_process_number` reads it; `Err` is HAProxy's message.
-pub fn parse_process_set(w: &str, max: i64) -> Result<(), String> {
-    if matches!(w, "all" | "odd" | "even") {
-        return Ok(());
+/// to `max`, as `parse_process_number` reads it: the set as a mask (bit 0 is number 1), or
+/// HAProxy's message.
+pub fn parse_process_set(w: &str, max: i64) -> Result<u64, String> {
+    match w {
+        "all" => return Ok(u64::MAX),
+        "odd" => return Ok(0x5555_5555_5555_5555),
+        "even" => return Ok(0xAAAA_AAAA_AAAA_AAAA),
+        _ => {}
     }
     let dash = w.find('-');
     if w.char_indices().any(|(i, c)| !(c.is_ascii_digit() || (c == '-' && Some(i) == dash))) {
@@ -191,7 +195,26 @@ pub fn parse_process_set(w: &str, max: i64) -> Result<(), String> {
     if low < 1 || low > max || high > max {
         return Err(format!("'{w}' is not a valid number/range. It supports numbers from 1 to {max}."));
     }
-    Ok(())
+    Ok((low..=high).fold(0u64, |m, n| m | 1u64 << (n - 1)))
+}
+
+/// `thread [<group>/]<set>`: the group HAProxy reads with strtol() when a `/` follows it, and
+/// the set. Only one thread group exists in this build.
+fn parse_thread_arg(val: &str) -> Result<(Option<i64>, u64), String> {
+    let t = val.trim_start();
+    let sign = usize::from(t.starts_with(['+', '-']));
+    let digits = t[sign..].bytes().take_while(u8::is_ascii_digit).count();
+    let (group, set) = match t[sign + digits..].strip_prefix('/') {
+        Some(set) => (Some(values::atoi(&t[..sign + digits])), set),
+        None => (None, val),
+    };
+    if let Some(g) = group {
+        if g != 1 {
+            return Err(format!("'{val}' thread-group number must be between 1 and 1 (was {g})"));
+        }
+    }
+    let mask = parse_process_set(set, 64).map_err(|e| format!("'{set}' : {e}"))?;
+    Ok((group, mask))
 }
 
 /// `0`..`n` comma-separated error IDs, or `all`.
@@ -367,11 +390,19 @@ pub fn bind_options(cx: &mut Cx, d: &Directive, from: usize, who: &str) -> Optio
                 o.process = Some(val.clone());
             }
             "thread" => {
-                let set = val.rsplit('/').next().unwrap_or("");
-                if let Err(e) = parse_process_set(set, 64) {
-                    fail(cx, i + 1, format!("'{val}' : {e}"));
+                let (group, mask) = match parse_thread_arg(&val) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        fail(cx, i + 1, e);
+                        return None;
+                    }
+                };
+                if o.thread.is_some() && o.thread_group != group {
+                    fail(cx, i + 1, format!("'{val}' multiple thread-groups are not supported"));
                     return None;
                 }
+                o.thread_group = group;
+                o.thread_mask |= mask;
                 o.thread = Some(val.clone());
             }
             "nice" => {

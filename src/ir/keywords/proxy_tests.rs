@@ -492,3 +492,32 @@ fn server_ssl_messages_prefix_only_the_first() {
         ]
     );
 }
+
+#[test]
+fn bind_threads_resolved_against_nbthread() {
+    let fe = |threads: &str| {
+        let (lines, _) = run(&format!("global\n    nbthread 2\n{HEAD}frontend fe\n    bind :8080 thread {threads}\n"));
+        lines.into_iter().next().unwrap_or_default()
+    };
+    assert_eq!(fe("1-3"), "");
+    assert_eq!(
+        fe("3-4"),
+        "ALERT config : Proxy 'fe': 'thread' directive contains threads that belong to no group in 'bind :8080' at [t.cfg:9]."
+    );
+    assert_eq!(
+        fe("1/3 thread 1/4"),
+        "ALERT config : Proxy 'fe': 'thread' directive only references threads not belonging to the group in 'bind :8080' at [t.cfg:9]."
+    );
+    assert_eq!(
+        fe("a/1"),
+        "ALERT config : parsing [t.cfg:9] : 'bind :8080' in section 'frontend' : 'a/1' : 'a/1' is not a valid number/range."
+    );
+    assert_eq!(
+        fe("/1"),
+        "ALERT config : parsing [t.cfg:9] : 'bind :8080' in section 'frontend' : '/1' thread-group number must be between 1 and 1 (was 0)"
+    );
+    assert_eq!(
+        fe("2 thread 1/1"),
+        "ALERT config : parsing [t.cfg:9] : 'bind :8080' in section 'frontend' : '1/1' multiple thread-groups are not supported"
+    );
+}
