@@ -159,51 +159,64 @@ pub fn resolve(name: &str, family: Family) -> Option<IpAddr> {
         .map(|a| a.ip())
 }
 
-/// The port part, as `str2sa_range` reads it: `+N` / `-N` offsets, `N-M` ranges, plain ports
-/// (`atoi` after a first-character check), each refused where the caller does not take it.
+/// The port part, as `str2sa_range` reads it: after a digit, `atoi` of each side of an optional
+/// `-` (so `80x` is port 80); `+N` / `-N` offsets; anything else is an invalid character.
+/// Port 0 is refused only where a port is mandatory.
 fn parse_port(text: &str, whole: &str, opts: AddrOpts) -> Result<PortSpec, AddrError> {
-    if text.is_empty() {
-        return if opts.port_required { Err(AddrError::MissingPort(whole.to_string())) } else { Ok(PortSpec::None) };
-    }
     let atoi = |s: &str| -> i64 {
-        let n = s.bytes().take_while(u8::is_ascii_digit).take(10).fold(0i64, |a, b| a * 10 + i64::from(b - b'0'));
-        n
+        s.bytes().take_while(u8::is_ascii_digit).take(10).fold(0, |a, b| a * 10 + i64::from(b - b'0'))
     };
-    if text.starts_with(['+', '-']) {
-        if !opts.allow_offset {
-            return Err(AddrError::OffsetNotAllowed(whole.to_string()));
+    let min = i64::from(opts.port_required);
+    match text.chars().next() {
+        None if opts.port_required => Err(AddrError::MissingPort(whole.to_string())),
+        None => Ok(PortSpec::None),
+        Some('+' | '-') => {
+            if !opts.allow_offset {
+                return Err(AddrError::OffsetNotAllowed(whole.to_string()));
+            }
+            let n = atoi(&text[1..]) as i32;
+            Ok(PortSpec::Offset(if text.starts_with('-') { -n } else { n }))
         }
-        let n = atoi(&text[1..]) as i32;
-        return Ok(PortSpec::Offset(if text.starts_with('-') { -n } else { n }));
+        Some(c) if c.is_ascii_digit() => {
+            let (p1, p2) = match text.split_once('-') {
+                Some(_) if !opts.allow_range => return Err(AddrError::RangeNotAllowed(whole.to_string())),
+                Some((a, b)) => (a, Some(b)),
+                None => (text, None),
+            };
+            let lo = atoi(p1);
+            if lo < min || lo > 65535 {
+                return Err(AddrError::InvalidPort(p1.to_string()));
+            }
+            let Some(p2) = p2 else {
+                return Ok(PortSpec::Fixed(lo as u16));
+            };
+            let hi = atoi(p2);
+            if hi < min || hi > 65535 {
+                return Err(AddrError::InvalidPort(p2.to_string()));
+            }
+            if lo > hi {
+                return Err(AddrError::InvalidRange(format!("{lo}-{hi}")));
+            }
+            Ok(PortSpec::Range(lo as u16, hi as u16))
+        }
+        Some(c) => Err(AddrError::PortChar(c, text.to_string(), whole.to_string())),
     }
-    let (a, b) = match text.split_once('-') {
-        Some((a, b)) => (a, Some(b)),
-        None => (text, None),
-    };
-    if let Some(c) = a.chars().find(|c| !c.is_ascii_digit()) {
-        return Err(AddrError::PortChar(c, text.to_string(), whole.to_string()));
-    }
-    if b.is_some() && !opts.allow_range {
-        return Err(AddrError::RangeNotAllowed(whole.to_string()));
-    }
-    let lo = atoi(a);
-    if lo > 65535 || (lo == 0 && opts.port_required) {
-        return Err(AddrError::InvalidPort(a.to_string()));
-    }
-    let Some(b) = b else {
-        return Ok(PortSpec::Fixed(lo as u16));
-    };
-    let hi = atoi(b);
-    if !(1..=65535).contains(&hi) {
-        return Err(AddrError::InvalidPort(b.to_string()));
-    }
-    if hi < lo {
-        return Err(AddrError::InvalidRange(text.to_string()));
-    }
-    Ok(PortSpec::Range(lo as u16, hi as u16))
 }
 
 impl AddrError {
+    /// The line feed some of `str2sa_range`'s messages end with (`"...in '%s'\n"`), which shows
+    /// when a caller embeds the message in another one.
+    pub fn trailing_lf(&self) -> &'static str {
+        match self {
+            AddrError::PortChar(..)
+            | AddrError::InvalidAddress { .. }
+            | AddrError::DgramNotAcceptable(_)
+            | AddrError::FdNotAcceptable(_) => "\n",
+            AddrError::Other(m) if m.ends_with("(environment variable missing?)") => "\n",
+            _ => "",
+        }
+    }
+
     /// The error as HAProxy words it when the address was written `original` before its
     /// environment variables were expanded: the whole-address quotes show what was written,
     /// the port and host parts what was expanded.

@@ -521,3 +521,30 @@ fn bind_threads_resolved_against_nbthread() {
         "ALERT config : parsing [t.cfg:9] : 'bind :8080' in section 'frontend' : '1/1' multiple thread-groups are not supported"
     );
 }
+
+#[test]
+fn server_source_and_ports_as_str2sa_range() {
+    // atoi() after a first digit: `80x` is port 80.
+    clean("    server s3 127.0.0.1:80x");
+    alert_is(
+        "    server s3 127.0.0.1:80 source 1.2.3.4:1-x",
+        "[t.cfg:9] : 'server li/s3' : 'source 1.2.3.4:1-x' : invalid port range '1-0'.",
+    );
+    // A message ending in a line feed is indented on lines of its own.
+    alert_is(
+        "    server s3 127.0.0.1:80 source 1.2.3.4:x",
+        "[t.cfg:9] : 'server li/s3' : \n  'source 1.2.3.4:x' : invalid character 'x' in port number 'x' in '1.2.3.4:x'\n  \n.",
+    );
+    let (lines, _) = listen("    server s3 127.0.0.1:80 source 1.2.3.4 usesrc");
+    assert_eq!(
+        &lines[..2],
+        [
+            "ALERT config : [t.cfg:9] : 'server li/s3' : 'usesrc' expects <addr>[:<port>], 'client', 'clientip', or 'hdr_ip(name,#)' as argument.",
+            "ALERT config : error encountered while processing 'usesrc'.",
+        ]
+    );
+    alert_is(
+        "    default-server weight 300",
+        "[t.cfg:9] : weight of server default-server is not within 0 and 256 (300)..",
+    );
+}

@@ -4,7 +4,7 @@
 //! defaults section), then apply their own options left to right, as HAProxy does.
 
 use crate::config::ast::Directive;
-use crate::config::diag::{Diagnostic, Severity};
+use crate::config::diag::{Diagnostic, Loc, Severity};
 use crate::ir::addr::{self, AddrError, AddrOpts, PortSpec};
 use crate::ir::types::{InitAddr, Observe, OnError, Server, ServerOpts};
 use crate::ir::values::{self, TimeError};
@@ -309,13 +309,13 @@ fn time_arg(cx: &mut Cx, d: &Directive, i: usize, who: &str, kw: &str, zero_ok: 
     }
     match parsed {
         Ok(0) if !zero_ok => {
-            let name = who.rsplit('/').next().unwrap_or("");
+            let name = server_name(who);
             server_alert(cx, d, who, i, &format!("invalid value 0 for argument '{kw}' of server {name}.."));
             Err(())
         }
         Ok(ms) => Ok(ms),
         Err(TimeError::Unexpected(c)) => {
-            let name = who.rsplit('/').next().unwrap_or("");
+            let name = server_name(who);
             server_alert(cx, d, who, i, &format!("unexpected character '{c}' in '{kw}' argument of server {name}.."));
             Err(())
         }
@@ -323,6 +323,15 @@ fn time_arg(cx: &mut Cx, d: &Directive, i: usize, who: &str, kw: &str, zero_ok: 
             server_alert(cx, d, who, i, &format!("timer overflow in argument '{v}' to '{kw}' of server."));
             Err(())
         }
+    }
+}
+
+/// The server's name in messages: a `default-server` line is the server named `default-server`.
+fn server_name(who: &str) -> &str {
+    if who.is_empty() {
+        "default-server"
+    } else {
+        who.rsplit('/').next().unwrap_or("")
     }
 }
 
@@ -339,7 +348,7 @@ fn apply_options(
     while d.has_arg(i) {
         let kw = d.arg(i);
         let val = d.arg(i + 1).to_string();
-        let name = who.rsplit('/').next().unwrap_or("").to_string();
+        let name = server_name(who).to_string();
         let known = FLAGS.contains(&kw) || VALUED.contains(&kw) || kw == "source";
         if !known {
             let base = match suggestion(kw) {
@@ -561,7 +570,7 @@ fn apply_options(
             "sni" => o.sni = Some(val.clone()),
             "proto" => {
                 if !super::bind::MUX_PROTOS.iter().any(|(p, _)| *p == val) {
-                    server_alert(cx, d, who, i, &format!("'proto' : unknown MUX protocol '{val}'."));
+                    server_alert(cx, d, who, i, &format!("'proto' :  unknown MUX protocol '{val}'."));
                     return Err(());
                 }
                 o.proto = Some(val.clone());
@@ -624,7 +633,8 @@ fn apply_options(
             "socks4" => {
                 let opts = AddrOpts { port_required: true, resolve: true, ..Default::default() };
                 if let Err(e) = addr::parse_address_env(&val, opts) {
-                    server_alert(cx, d, who, i, &format!("'socks4' : {e}."));
+                    let msg = indent_msg(&format!("'socks4 {val}' : {e}{}\n", e.trailing_lf()));
+                    server_alert(cx, d, who, i, &format!("{msg}."));
                     return Err(());
                 }
                 o.other.push((kw.to_string(), vec![val.clone()]));
@@ -696,6 +706,30 @@ fn missing_value(kw: &str, val: &str) -> Option<String> {
     })
 }
 
+/// HAProxy's `indent_msg(msg, 2)`, applied to a server option's error before it is printed with
+/// a final `.`: a single line loses its trailing line feed, several lines are each put on a new
+/// line indented by two spaces.
+fn indent_msg(msg: &str) -> String {
+    let lf = msg.matches('\n').count();
+    if lf == 0 {
+        return msg.to_string();
+    }
+    if lf == 1 && msg.ends_with('\n') {
+        return msg[..msg.len() - 1].to_string();
+    }
+    let mut out = String::new();
+    let mut rest = msg.trim_start_matches('\n');
+    while !rest.is_empty() {
+        out.push_str("\n  ");
+        // At least one character is copied, even the line feed of an empty line.
+        let first = rest.chars().next().map_or(0, char::len_utf8);
+        let end = rest[first..].find('\n').map_or(rest.len(), |p| p + first);
+        out.push_str(&rest[..end]);
+        rest = rest[end..].strip_prefix('\n').unwrap_or(&rest[end..]);
+    }
+    out
+}
+
 /// `source <addr>[:<port>[-<port>]] [usesrc <addr>|client|clientip|hdr_ip(<h>[,<occ>])]
 /// [interface <name>]` on a server line; returns the index of the next option.
 fn source(cx: &mut Cx, d: &Directive, at: usize, o: &mut ServerOpts, who: &str) -> Result<usize, ()> {
@@ -707,7 +741,8 @@ fn source(cx: &mut Cx, d: &Directive, at: usize, o: &mut ServerOpts, who: &str) 
     }
     let opts = AddrOpts { allow_range: true, resolve: true, connect: true, ..Default::default() };
     if let Err(e) = addr::parse_address_env(v, opts) {
-        server_alert(cx, d, who, at + 1, &format!("'source {v}' : {e}."));
+        let msg = indent_msg(&format!("'source {v}' : {e}{}\n", e.trailing_lf()));
+        server_alert(cx, d, who, at + 1, &format!("{msg}."));
         return Err(());
     }
     o.source = Some(v.to_string());
@@ -716,17 +751,35 @@ fn source(cx: &mut Cx, d: &Directive, at: usize, o: &mut ServerOpts, who: &str) 
         match d.arg(i) {
             "usesrc" => {
                 let u = d.arg(i + 1);
+                // These errors are printed at once, then the option fails without a message.
+                let failed = |cx: &mut Cx, at: usize, msg: String| {
+                    server_alert(cx, d, who, at, &msg);
+                    let msg = format!("error encountered while processing '{}'.", d.arg(i));
+                    cx.r.push(Diagnostic::new(Severity::Alert, Loc::None, msg));
+                    Err(())
+                };
                 if u.is_empty() {
                     let msg =
                         "'usesrc' expects <addr>[:<port>], 'client', 'clientip', or 'hdr_ip(name,#)' as argument.";
-                    server_alert(cx, d, who, i, msg);
-                    return Err(());
+                    return failed(cx, i, msg.to_string());
                 }
-                if !matches!(u, "client" | "clientip") && !u.starts_with("hdr_ip(") {
-                    let opts = AddrOpts { resolve: true, ..Default::default() };
+                if let Some(hdr) = u.strip_prefix("hdr_ip(") {
+                    let name = hdr.trim_start();
+                    let end = name.find(|c: char| c.is_whitespace() || c == ',' || c == ')').unwrap_or(name.len());
+                    let after = name[end..].trim_start();
+                    if let Some(occ) = after.strip_prefix(',') {
+                        let len = usize::from(occ.starts_with('-'))
+                            + occ.trim_start_matches('-').bytes().take_while(u8::is_ascii_digit).count();
+                        if values::atoi(&occ[..len.min(occ.len())]) < -10 {
+                            let msg =
+                                "usesrc hdr_ip(name,num) does not support negative occurrences values smaller than 10.";
+                            return failed(cx, i + 1, msg.to_string());
+                        }
+                    }
+                } else if !matches!(u, "client" | "clientip") {
+                    let opts = AddrOpts { resolve: true, connect: true, ..Default::default() };
                     if let Err(e) = addr::parse_address_env(u, opts) {
-                        server_alert(cx, d, who, i + 1, &format!("'usesrc {u}' : {e}"));
-                        return Err(());
+                        return failed(cx, i + 1, format!("'usesrc {u}' : {e}{}", e.trailing_lf()));
                     }
                 }
                 i += 2;
@@ -735,6 +788,8 @@ fn source(cx: &mut Cx, d: &Directive, at: usize, o: &mut ServerOpts, who: &str) 
                 if !d.has_arg(i + 1) {
                     let msg = format!("'{}' : missing interface name.", d.keyword());
                     server_alert(cx, d, who, i, &msg);
+                    let msg = "error encountered while processing 'interface'.";
+                    cx.r.push(Diagnostic::new(Severity::Alert, Loc::None, msg));
                     return Err(());
                 }
                 i += 2;
