@@ -427,10 +427,8 @@ fn apply_options(
                 o.cookie = Some(val.clone());
             }
             "id" => {
-                let Ok(v) = val.parse::<i64>() else {
-                    server_alert(cx, d, who, i, "'id' : expects an integer argument.");
-                    return Err(());
-                };
+                // atol(): `abc` is 0, `12abc` is 12.
+                let v = values::atoi(&val);
                 if v <= 0 {
                     server_alert(cx, d, who, i, "'id' : custom id has to be > 0.");
                     return Err(());
@@ -449,6 +447,12 @@ fn apply_options(
             "fastinter" => o.fastinter = Some(time_arg(cx, d, i, who, "fastinter", false)?),
             "downinter" => o.downinter = Some(time_arg(cx, d, i, who, "downinter", false)?),
             "agent-inter" => o.agent_inter = Some(time_arg(cx, d, i, who, "agent-inter", false)?),
+            "slowstart" if val.is_empty() => {
+                // HAProxy reports the string's terminating NUL, which ends the message it
+                // formats; its own final dot follows.
+                server_alert(cx, d, who, i, "unexpected character '.");
+                return Err(());
+            }
             "slowstart" => o.slowstart = Some(time_arg(cx, d, i, who, "slowstart", true)?),
             "rise" | "fall" => {
                 if val.is_empty() {
