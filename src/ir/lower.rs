@@ -89,6 +89,8 @@ struct Lowerer<'a> {
     last_idx: Option<usize>,
     /// Stick tables declared so far: (owner's type, owner's name, where).
     tables: Vec<(String, String, Span)>,
+    /// Custom proxy ids given so far: (id, owner's type, owner's name, where it was declared).
+    proxy_ids: Vec<(i64, String, String, Span)>,
     /// Proxies seen so far, for duplicate-name checks: name -> (caps, span).
     seen: Vec<(String, Caps, Span)>,
     /// Auxiliary sections seen so far (name and header location), per kind.
@@ -114,6 +116,7 @@ pub fn lower(ast: &ast::Config, diags: &mut Diags) -> Lowered {
         defaults: Vec::new(),
         last_idx: None,
         tables: Vec::new(),
+        proxy_ids: Vec::new(),
         seen: Vec::new(),
         aux_seen: HashMap::new(),
         current: Current::None,
@@ -305,6 +308,7 @@ impl Lowerer<'_> {
         match std::mem::replace(&mut self.current, Current::None) {
             Current::Proxy(p, st) => {
                 self.tables = st.tables;
+                self.proxy_ids = st.proxy_ids;
                 if p.caps.defaults {
                     let p = *p;
                     self.defaults.push(NamedDefaults {
@@ -517,6 +521,7 @@ impl Lowerer<'_> {
             default_timeouts: default_proxy.timeouts,
             default_rate_limit: default_proxy.rate_limit_sessions,
             tables: self.tables.clone(),
+            proxy_ids: self.proxy_ids.clone(),
             ..Default::default()
         };
         self.current = Current::Proxy(Box::new(p), st);

@@ -32,6 +32,9 @@ pub struct SectionState {
     /// Stick tables declared so far in the configuration: (owner's type, owner's name, where),
     /// for HAProxy's name-conflict check.
     pub tables: Vec<(String, String, crate::config::ast::Span)>,
+    /// Custom proxy ids given so far (HAProxy's `used_proxy_id` tree): (id, owner's type,
+    /// owner's name, where the owner was declared).
+    pub proxy_ids: Vec<(i64, String, String, crate::config::ast::Span)>,
 }
 
 pub struct Cx<'r, 'a> {
@@ -436,6 +439,25 @@ fn id(cx: &mut Cx, d: &Directive) -> Flow {
         cx.alert_tight(d, "custom id has to be > 0.");
         return Flow::Continue;
     }
+    // HAProxy changes the key of the proxy's node already in its id tree before looking the
+    // new id up: a second `id` line finds the proxy itself, its first id is freed.
+    let (name, span) = (cx.p.name.clone(), cx.p.span.clone());
+    if let Some(own) = cx.st.proxy_ids.iter_mut().find(|e| e.2 == name && e.3 == span) {
+        own.0 = v;
+    }
+    if let Some((_, kind, name, at)) = cx.st.proxy_ids.iter().find(|(id, ..)| *id == v) {
+        let msg = format!(
+            "{} {} reuses same custom id as {kind} {name} (declared at {}:{}).",
+            cx.p.caps.type_name(),
+            cx.p.name,
+            at.file,
+            at.line
+        );
+        cx.alert_tight(d, msg);
+        return Flow::Continue;
+    }
+    let owner = (v, cx.p.caps.type_name().to_string(), cx.p.name.clone(), cx.p.span.clone());
+    cx.st.proxy_ids.push(owner);
     cx.p.id = Some(v as i32);
     Flow::Continue
 }

@@ -548,3 +548,18 @@ fn server_source_and_ports_as_str2sa_range() {
         "[t.cfg:9] : weight of server default-server is not within 0 and 256 (300)..",
     );
 }
+
+#[test]
+fn proxy_ids_are_unique() {
+    let (lines, _) = run(&format!(
+        "{HEAD}frontend fe\n    bind :8080\n    id 5\nbackend be\n    id 5\nlisten li\n    id 6\n    id 8\nbackend b3\n    id 6\n"
+    ));
+    assert_eq!(
+        &lines[..2],
+        [
+            "ALERT config : parsing [t.cfg:10]: backend be reuses same custom id as frontend fe (declared at t.cfg:6).",
+            "ALERT config : parsing [t.cfg:13]: proxy li reuses same custom id as proxy li (declared at t.cfg:11).",
+        ]
+    );
+    assert_eq!(lines.len(), 3, "{lines:?}");
+}
