@@ -114,6 +114,9 @@ pub enum AddrError {
     Unresolvable(String),
     #[error("{0}")]
     Other(String),
+    /// A message HAProxy ends with a line feed (`"...\\n"`), shown without it.
+    #[error("{0}")]
+    OtherLf(String),
 }
 
 /// What the caller accepts.
@@ -128,24 +131,41 @@ pub struct AddrOpts {
     pub dgram: bool,
     /// Outgoing connections (servers, `source`, `dispatch`): no `fd@`.
     pub connect: bool,
+    /// Listeners: an `fd@` must be an open socket of the right type.
+    pub socket_fd: bool,
 }
 
-const PREFIXES: &[(&str, Family)] = &[
-    ("ipv4@", Family::Ipv4),
-    ("ipv6@", Family::Ipv6),
-    ("tcp4@", Family::Ipv4),
-    ("tcp6@", Family::Ipv6),
-    ("tcp@", Family::Inet),
-    ("unix@", Family::Unix),
-    ("uxst@", Family::Unix),
-    ("uxdg@", Family::Unix),
-    ("abns@", Family::Abns),
-    ("fd@", Family::Fd),
-    ("sockpair@", Family::SockPair),
-    ("udp4@", Family::Udp4),
-    ("udp6@", Family::Udp6),
-    ("udp@", Family::Udp),
+/// Family prefixes of 2.6 and the socket type they force (`Some(true)` = datagram).
+const PREFIXES: &[(&str, Family, Option<bool>)] = &[
+    ("ipv4@", Family::Ipv4, None),
+    ("ipv6@", Family::Ipv6, None),
+    ("tcp4@", Family::Ipv4, Some(false)),
+    ("tcp6@", Family::Ipv6, Some(false)),
+    ("tcp@", Family::Inet, Some(false)),
+    ("unix@", Family::Unix, None),
+    ("uxst@", Family::Unix, Some(false)),
+    ("uxdg@", Family::Unix, Some(true)),
+    ("abns@", Family::Abns, None),
+    ("fd@", Family::Fd, None),
+    ("sockpair@", Family::SockPair, None),
+    ("udp4@", Family::Udp4, Some(true)),
+    ("udp6@", Family::Udp6, Some(true)),
+    ("udp@", Family::Udp, Some(true)),
 ];
+
+/// `sun_path` of `struct sockaddr_un`, less its final NUL.
+const UNIX_PATH_MAX: usize = 107;
+
+/// `getsockname()` on an inherited descriptor: the error text of `strerror()` when it is not a
+/// socket. (HAProxy also checks the socket's type; that needs `SO_TYPE` on a raw descriptor,
+/// which this crate does not do.)
+fn check_socket(fd: i32) -> Result<(), String> {
+    use nix::sys::socket::{getsockname, SockaddrStorage};
+    getsockname::<SockaddrStorage>(fd).map(|_| ()).map_err(|e| {
+        let text = std::io::Error::from_raw_os_error(e as i32).to_string();
+        text.split(" (os error").next().unwrap_or_default().to_string()
+    })
+}
 
 /// Resolve a host name with the system resolver, preferring IPv4 like HAProxy's default
 /// `init-addr libc` lookup does when both families answer.
@@ -211,7 +231,8 @@ impl AddrError {
             AddrError::PortChar(..)
             | AddrError::InvalidAddress { .. }
             | AddrError::DgramNotAcceptable(_)
-            | AddrError::FdNotAcceptable(_) => "\n",
+            | AddrError::FdNotAcceptable(_)
+            | AddrError::OtherLf(_) => "\n",
             AddrError::Other(m) if m.ends_with("(environment variable missing?)") => "\n",
             _ => "",
         }
@@ -274,50 +295,76 @@ pub fn parse_address_env(text: &str, opts: AddrOpts) -> Result<Address, AddrErro
     parse_address(&expanded, opts).map_err(|e| e.quoting(text))
 }
 
-/// Parse one address (no commas: callers split comma lists first).
+/// Parse one address (no commas: callers split comma lists first), in `str2sa_range`'s order:
+/// `stream+`/`dgram+`, the family prefix, file descriptors and socket paths, then the port and
+/// the host, then whether the socket type suits the caller.
 pub fn parse_address(text: &str, opts: AddrOpts) -> Result<Address, AddrError> {
-    let mut family = Family::Inet;
     let mut rest = text;
-    if let Some(at) = text.find('@') {
-        let pfx = &text[..=at];
+    let mut dgram: Option<bool> = None;
+    if let Some(r) = rest.strip_prefix("stream+") {
+        (rest, dgram) = (r, Some(false));
+    } else if let Some(r) = rest.strip_prefix("dgram+") {
+        (rest, dgram) = (r, Some(true));
+    }
+    let mut family = Family::Inet;
+    // QUIC: a datagram socket with a stream control layer, `Some(AF_INET / AF_INET6)`.
+    let mut quic = None;
+    if let Some(at) = rest.find('@') {
+        let pfx = &rest[..=at];
         // HAProxy knows no other prefix: the whole word is then a host and a port.
-        if let Some((_, f)) = PREFIXES.iter().find(|(p, _)| *p == pfx) {
+        if let Some((_, f, d)) = PREFIXES.iter().find(|(p, ..)| *p == pfx) {
             family = *f;
-            rest = &text[at + 1..];
+            dgram = d.or(dgram);
+            rest = &rest[at + 1..];
+        } else if let Some(af) = [("quic4@", 2), ("quic6@", 10)].iter().find(|(p, _)| *p == pfx).map(|p| p.1) {
+            family = if af == 2 { Family::Ipv4 } else { Family::Ipv6 };
+            quic = Some(af);
+            rest = &rest[at + 1..];
         }
-    }
-    if !opts.dgram && matches!(family, Family::Udp | Family::Udp4 | Family::Udp6) {
-        return Err(AddrError::DgramNotAcceptable(text.to_string()));
-    }
-    if opts.connect && family == Family::Fd {
-        return Err(AddrError::FdNotAcceptable(text.to_string()));
-    }
-    match family {
-        Family::Unix | Family::Abns => {
-            return Ok(Address {
-                family,
-                host: Host::Path(rest.to_string()),
-                port: PortSpec::None,
-                text: text.to_string(),
-            })
-        }
-        Family::Fd | Family::SockPair => {
-            return Ok(Address {
-                family,
-                host: Host::Fd(rest.to_string()),
-                port: PortSpec::None,
-                text: text.to_string(),
-            })
-        }
-        _ => {}
     }
     if family == Family::Inet && rest.starts_with('/') {
-        return Ok(Address {
-            family: Family::Unix,
-            host: Host::Path(rest.to_string()),
-            port: PortSpec::None,
-            text: text.to_string(),
-        });
+        family = Family::Unix;
+    }
+    let is_dgram = quic.is_none() && dgram.unwrap_or(opts.dgram);
+    let stream_ok = |a: Address| -> Result<Address, AddrError> {
+        if is_dgram && !opts.dgram {
+            return Err(AddrError::DgramNotAcceptable(text.to_string()));
+        }
+        if let Some(af) = quic.filter(|_| !opts.dgram) {
+            return Err(AddrError::Other(format!(
+                "unsupported stream protocol for datagram family {af} address '{text}'; QUIC is not compiled in if this is what you were looking for."
+            )));
+        }
+        Ok(a)
+    };
+    match family {
+        Family::Fd | Family::SockPair => {
+            let fd = match rest.parse::<i64>() {
+                Ok(n) if n >= 0 && !rest.starts_with('+') => n as i32,
+                _ => {
+                    let msg = format!("file descriptor '{rest}' is not a valid integer in '{text}'");
+                    return Err(AddrError::OtherLf(msg));
+                }
+            };
+            if family == Family::SockPair || opts.socket_fd {
+                check_socket(fd)
+                    .map_err(|e| AddrError::OtherLf(format!("cannot use file descriptor '{fd}' : {e}.")))?;
+            } else if opts.connect {
+                return Err(AddrError::FdNotAcceptable(text.to_string()));
+            }
+            let a = Address { family, host: Host::Fd(rest.to_string()), port: PortSpec::None, text: text.to_string() };
+            return stream_ok(a);
+        }
+        Family::Unix | Family::Abns => {
+            let max = if family == Family::Abns { UNIX_PATH_MAX } else { UNIX_PATH_MAX - 10 };
+            if rest.len() > max {
+                return Err(AddrError::OtherLf(format!("socket path '{text}' too long (max {max})")));
+            }
+            let a =
+                Address { family, host: Host::Path(rest.to_string()), port: PortSpec::None, text: text.to_string() };
+            return stream_ok(a);
+        }
+        _ => {}
     }
     // Split host and port: `[v6]:port`, or the last colon.
     let (host_txt, port_txt) = if let Some(inner) = rest.strip_prefix('[') {
@@ -353,7 +400,7 @@ pub fn parse_address(text: &str, opts: AddrOpts) -> Result<Address, AddrError> {
             None => return Err(AddrError::InvalidAddress { host: host_txt.to_string(), text: text.to_string() }),
         }
     };
-    Ok(Address { family, host, port, text: text.to_string() })
+    stream_ok(Address { family, host, port, text: text.to_string() })
 }
 
 /// Does `net` (`a.b.c.d`, `a.b.c.d/len`, `a.b.c.d/mask`, or an IPv6 form) contain `ip`?
@@ -407,8 +454,8 @@ mod tests {
         assert_eq!(a.host, Host::Ip("::1".parse().unwrap()));
         let a = parse_address("/run/x.sock", bind_opts()).unwrap();
         assert_eq!(a.family, Family::Unix);
-        let a = parse_address("fd@${FD}", bind_opts()).unwrap();
-        assert_eq!(a.host, Host::Fd("${FD}".into()));
+        let a = parse_address("fd@3", bind_opts()).unwrap();
+        assert_eq!(a.host, Host::Fd("3".into()));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use crate::config::ast::Directive;
 use crate::config::diag::{Diagnostic, Loc, Severity};
-use crate::ir::addr::{self, AddrOpts, Family, Host};
+use crate::ir::addr::{self, AddrOpts, Family};
 use crate::ir::types::{Bind, BindOpts, CliLevel};
 use crate::ir::values;
 
@@ -139,7 +139,14 @@ pub fn bind(cx: &mut Cx, d: &Directive) -> Flow {
         }
     }
     let who = format!("'bind {}' in section '{}'", d.arg(1), super::proxy::section_word(cx.p));
-    let Some(mut opts) = bind_options(cx, d, 2, &who) else {
+    let listeners = addrs
+        .iter()
+        .map(|a| match a.port {
+            addr::PortSpec::Range(lo, hi) => usize::from(hi - lo) + 1,
+            _ => 1,
+        })
+        .sum();
+    let Some(mut opts) = bind_options(cx, d, 2, &who, listeners) else {
         return Flow::Continue;
     };
     opts.arg = d.arg(1).to_string();
@@ -151,14 +158,10 @@ pub fn bind(cx: &mut Cx, d: &Directive) -> Flow {
 
 /// Parse a listening address, with HAProxy's wording for errors.
 pub fn parse_bind_addr(text: &str) -> Result<addr::Address, String> {
-    let opts = AddrOpts { port_required: true, allow_range: true, resolve: true, ..Default::default() };
+    let opts =
+        AddrOpts { port_required: true, allow_range: true, resolve: true, socket_fd: true, ..Default::default() };
     match addr::parse_address_env(text, opts) {
         Ok(a) => {
-            if let Host::Fd(fd) = &a.host {
-                if fd.parse::<i32>().is_err() {
-                    return Err(format!("file descriptor '{fd}' is not a valid integer in '{text}'"));
-                }
-            }
             if matches!(a.port, addr::PortSpec::Fixed(0))
                 && matches!(a.family, Family::Inet | Family::Ipv4 | Family::Ipv6)
             {
@@ -250,7 +253,7 @@ pub fn check_ca_file(path: &str) -> Result<(), String> {
 }
 
 /// Parse bind options from word `from`. `who` is HAProxy's `'bind :80' in section 'frontend'`.
-pub fn bind_options(cx: &mut Cx, d: &Directive, from: usize, who: &str) -> Option<BindOpts> {
+pub fn bind_options(cx: &mut Cx, d: &Directive, from: usize, who: &str, listeners: usize) -> Option<BindOpts> {
     let mut o = BindOpts::default();
     let mut i = from;
     while d.has_arg(i) {
@@ -285,6 +288,10 @@ pub fn bind_options(cx: &mut Cx, d: &Directive, from: usize, who: &str) -> Optio
         let fail = |cx: &mut Cx, at: usize, msg: String| {
             cx.r.alert_at(d, at, format!("{who} : {msg}"));
         };
+        if kw == "id" && listeners > 1 {
+            fail(cx, i, "'id' can only be used with a single socket".into());
+            return None;
+        }
         if val.is_empty() && !missing.is_empty() {
             fail(cx, i, format!("'{kw}' : {missing}"));
             return None;
@@ -300,6 +307,19 @@ pub fn bind_options(cx: &mut Cx, d: &Directive, from: usize, who: &str) -> Optio
                     fail(cx, i + 1, "'id' : custom id has to be > 0".into());
                     return None;
                 }
+                // Listener ids are unique in the proxy. A second `id` on the line changes the
+                // key of the listener already in HAProxy's tree, which then finds itself.
+                if o.id.is_some() {
+                    if let Some(own) = cx.st.listener_ids.iter_mut().find(|e| e.1 == d.span) {
+                        own.0 = v;
+                    }
+                }
+                if let Some((_, at, arg)) = cx.st.listener_ids.iter().find(|e| e.0 == v) {
+                    let msg = format!("'id' : custom id {v} already used at {}:{} ('bind {arg}')", at.file, at.line);
+                    fail(cx, i + 1, msg);
+                    return None;
+                }
+                cx.st.listener_ids.push((v, d.span.clone(), d.arg(1).to_string()));
                 o.id = Some(v as i32);
             }
             "maxconn" => o.maxconn = Some(values::atoi(&val).max(0) as u32),

@@ -35,6 +35,9 @@ pub struct SectionState {
     /// Custom proxy ids given so far (HAProxy's `used_proxy_id` tree): (id, owner's type,
     /// owner's name, where the owner was declared).
     pub proxy_ids: Vec<(i64, String, String, crate::config::ast::Span)>,
+    /// This proxy's custom listener ids (`used_listener_id`): (id, bind line, its address),
+    /// kept even for lines that failed, as HAProxy's tree does.
+    pub listener_ids: Vec<(i64, crate::config::ast::Span, String)>,
 }
 
 pub struct Cx<'r, 'a> {

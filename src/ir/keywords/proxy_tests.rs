@@ -353,11 +353,11 @@ fn ssl_preparation() {
 fn addresses() {
     alert_is(
         "    server s3 127.0.0.1:abc",
-        "[t.cfg:9] : 'server li/s3' : invalid character 'a' in port number 'abc' in '127.0.0.1:abc'",
+        "[t.cfg:9] : 'server li/s3' : invalid character 'a' in port number 'abc' in '127.0.0.1:abc'\n",
     );
     alert_is(
         "    server s3 udp@127.0.0.1:80",
-        "[t.cfg:9] : 'server li/s3' : dgram-type address not acceptable in 'udp@127.0.0.1:80'",
+        "[t.cfg:9] : 'server li/s3' : dgram-type address not acceptable in 'udp@127.0.0.1:80'\n",
     );
     alert_is(
         "    server s3 127.0.0.1:80-90",
@@ -562,4 +562,36 @@ fn proxy_ids_are_unique() {
         ]
     );
     assert_eq!(lines.len(), 3, "{lines:?}");
+}
+
+#[test]
+fn listener_ids_and_address_families() {
+    let (lines, _) = run(&format!(
+        "{HEAD}frontend fe\n    bind :8080 id 2 id 3\n    bind :8081 id 3\n    bind :8082 id 2\n    bind :8083,:8084 id 4\n"
+    ));
+    assert_eq!(
+        &lines[..3],
+        [
+            "ALERT config : parsing [t.cfg:7] : 'bind :8080' in section 'frontend' : 'id' : custom id 3 already used at t.cfg:7 ('bind :8080')",
+            "ALERT config : parsing [t.cfg:8] : 'bind :8081' in section 'frontend' : 'id' : custom id 3 already used at t.cfg:7 ('bind :8080')",
+            "ALERT config : parsing [t.cfg:10] : 'bind :8083,:8084' in section 'frontend' : 'id' can only be used with a single socket",
+        ]
+    );
+    alert_is("    bind udp@:x", "parsing [t.cfg:9] : 'bind' : invalid character 'x' in port number 'x' in 'udp@:x'");
+    alert_is(
+        "    bind uxdg@/tmp/x.sock",
+        "parsing [t.cfg:9] : 'bind' : dgram-type address not acceptable in 'uxdg@/tmp/x.sock'",
+    );
+    alert_is(
+        "    bind dgram+ipv4@:80",
+        "parsing [t.cfg:9] : 'bind' : dgram-type address not acceptable in 'dgram+ipv4@:80'",
+    );
+    alert_is(
+        "    bind quic4@:8443",
+        "parsing [t.cfg:9] : 'bind' : unsupported stream protocol for datagram family 2 address 'quic4@:8443'; QUIC is not compiled in if this is what you were looking for.",
+    );
+    alert_is("    bind fd@x", "parsing [t.cfg:9] : 'bind' : file descriptor 'x' is not a valid integer in 'fd@x'");
+    // Server address messages ending in a line feed leave an empty line.
+    alert_is("    server s3 fd@3", "[t.cfg:9] : 'server li/s3' : a file descriptor is not acceptable here in 'fd@3'\n");
+    clean("    bind tcp@:8082");
 }

@@ -264,7 +264,7 @@ fn finalize(cx: &mut Cx, d: &Directive, o: &ServerOpts, who: &str, name: &str) -
 fn parse_server_addr(cx: &mut Cx, d: &Directive, i: usize, who: &str) -> Option<addr::Address> {
     let text = addr::env_expand(d.arg(i));
     if text.is_empty() {
-        let msg = format!("'{}' resolves to an empty address (environment variable missing?)", d.arg(i));
+        let msg = format!("'{}' resolves to an empty address (environment variable missing?)\n", d.arg(i));
         server_alert(cx, d, who, i, &msg);
         return None;
     }
@@ -277,7 +277,7 @@ fn parse_server_addr(cx: &mut Cx, d: &Directive, i: usize, who: &str) -> Option<
                 Ok(a) => a.port,
                 Err(e) => {
                     let e = e.quoting(d.arg(i));
-                    server_alert(cx, d, who, i, &e.to_string());
+                    server_alert(cx, d, who, i, &format!("{e}{}", e.trailing_lf()));
                     return None;
                 }
             };
@@ -285,7 +285,8 @@ fn parse_server_addr(cx: &mut Cx, d: &Directive, i: usize, who: &str) -> Option<
             Some(addr::Address { family: addr::Family::Inet, host, port, text })
         }
         Err(e) => {
-            server_alert(cx, d, who, i, &e.to_string());
+            // Messages ending in a line feed show an empty line after them.
+            server_alert(cx, d, who, i, &format!("{e}{}", e.trailing_lf()));
             None
         }
     }
