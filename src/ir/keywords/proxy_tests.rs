@@ -595,3 +595,20 @@ fn listener_ids_and_address_families() {
     alert_is("    server s3 fd@3", "[t.cfg:9] : 'server li/s3' : a file descriptor is not acceptable here in 'fd@3'\n");
     clean("    bind tcp@:8082");
 }
+
+#[test]
+fn server_names_resolution_and_templates() {
+    alert_is(
+        "    server s3 ..:80 init-addr none",
+        "[t.cfg:9] : 'server li/s3' : Can't create DNS resolution for server 's3'",
+    );
+    alert_is(
+        "    server s3 _a..b init-addr none",
+        "[t.cfg:9] : 'server li/s3' : proxy 'li', server 's3': failed to parse FQDN '_a..b'",
+    );
+    // Template servers are named after their line is read.
+    alert_is(
+        "    server-template u 2 1.2.3.4:80 weight 999",
+        "[t.cfg:9] : 'server li/(null)' : weight of server (null) is not within 0 and 256 (999)..",
+    );
+}

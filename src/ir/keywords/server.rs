@@ -225,12 +225,13 @@ pub fn server_template(cx: &mut Cx, d: &Directive) -> Flow {
             return Flow::Continue;
         }
     };
-    let who = format!("server {}/{}{}", cx.p.name, prefix, low);
+    // The servers get their names after the line is read: messages say `(null)`.
+    let who = format!("server {}/(null)", cx.p.name);
     let Some(address) = parse_server_addr(cx, d, 3, &who) else {
         return Flow::Continue;
     };
     let mut opts = cx.p.default_server.clone();
-    if apply_options(cx, d, 4, &mut opts, &who, false).is_err() || !finalize(cx, d, &opts, &who, &prefix) {
+    if apply_options(cx, d, 4, &mut opts, &who, false).is_err() || !finalize(cx, d, &opts, &who, "(null)") {
         return Flow::Continue;
     }
     for n in low..=high {
@@ -269,6 +270,33 @@ fn parse_server_addr(cx: &mut Cx, d: &Directive, i: usize, who: &str) -> Option<
         return None;
     }
     let opts = AddrOpts { allow_offset: true, resolve: false, connect: true, ..Default::default() };
+    let parsed = parse_server_addr_text(cx, d, i, who, &text, opts)?;
+    if let addr::Host::Unresolved(fqdn) = &parsed.host {
+        // HAProxy prepares the name's DNS resolution now: an empty label fails.
+        let empty_label = fqdn.starts_with('.') || fqdn.contains("..");
+        if empty_label {
+            let name = server_name(who);
+            let msg = if fqdn.starts_with('_') {
+                format!("{} '{}', server '{name}': failed to parse FQDN '{fqdn}'", cx.p.caps.type_name(), cx.p.name)
+            } else {
+                format!("Can't create DNS resolution for server '{name}'")
+            };
+            server_alert(cx, d, who, i, &msg);
+            return None;
+        }
+    }
+    Some(parsed)
+}
+
+fn parse_server_addr_text(
+    cx: &mut Cx,
+    d: &Directive,
+    i: usize,
+    who: &str,
+    text: &str,
+    opts: AddrOpts,
+) -> Option<addr::Address> {
+    let text = text.to_string();
     match addr::parse_address(&text, opts).map_err(|e| e.quoting(d.arg(i))) {
         Ok(a) => Some(a),
         Err(AddrError::InvalidAddress { .. }) => {
