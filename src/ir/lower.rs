@@ -97,6 +97,8 @@ struct Lowerer<'a> {
     aux_seen: HashMap<&'static str, Vec<(String, Span)>>,
     current: Current,
     aborted: bool,
+    /// A keyword parser failed the way a file read fails (no "Error(s) found" line).
+    read_failed: bool,
     /// Fatal errors counted in the current file, and the line where the limit was reached.
     fatal: u32,
     fatal_hit: Option<u32>,
@@ -121,6 +123,7 @@ pub fn lower(ast: &ast::Config, diags: &mut Diags) -> Lowered {
         aux_seen: HashMap::new(),
         current: Current::None,
         aborted: false,
+        read_failed: false,
         fatal: 0,
         fatal_hit: None,
         file_name: "".into(),
@@ -130,7 +133,7 @@ pub fn lower(ast: &ast::Config, diags: &mut Diags) -> Lowered {
     for file in &ast.files {
         let errors_before = l.diags.errors();
         l.file(file);
-        if l.aborted || l.diags.errors() > errors_before {
+        if (l.aborted || l.diags.errors() > errors_before) && !l.read_failed {
             l.diags.push(Diagnostic::new(
                 Severity::Alert,
                 Loc::None,
@@ -289,8 +292,13 @@ impl Lowerer<'_> {
             }
             Current::Proxy(p, st) => {
                 let mut r = Reporter { diags: self.diags, unsupported: &mut self.cfg.unsupported };
-                if proxy::handle(&mut r, p, st, &self.cfg.global, d) == proxy::Flow::Abort {
-                    self.aborted = true;
+                match proxy::handle(&mut r, p, st, &self.cfg.global, d) {
+                    proxy::Flow::Continue => {}
+                    proxy::Flow::Abort => self.aborted = true,
+                    proxy::Flow::ReadFailure => {
+                        self.aborted = true;
+                        self.read_failed = true;
+                    }
                 }
             }
             Current::NoProxy => {

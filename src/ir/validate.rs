@@ -18,6 +18,7 @@ use crate::ir::types::{
 };
 
 mod ssl;
+mod state;
 
 /// Run the post-parse checks in HAProxy's order.
 pub fn validate(cfg: &mut Config, diags: &mut Diags) {
@@ -35,6 +36,9 @@ pub fn validate(cfg: &mut Config, diags: &mut Diags) {
     }
     for p in snapshot.proxies.iter().filter(|p| !p.disabled) {
         cx.resolvers(p, diags);
+    }
+    if !diags.has_errors() {
+        state::apply(&snapshot, diags);
     }
 }
 

@@ -17,6 +17,9 @@ pub enum Flow {
     Continue,
     /// HAProxy's ERR_ABORT: stop reading the configuration.
     Abort,
+    /// A parser returned -1, which HAProxy's reader takes for a failure to read the file: it
+    /// stops there, without its "Error(s) found" line.
+    ReadFailure,
 }
 
 /// Per-section parsing state that is not part of the IR.
@@ -475,7 +478,7 @@ fn description(cx: &mut Cx, d: &Directive) -> Flow {
         cx.alert_tight(d, "'description' expects a string argument.");
         let msg = format!("Could not open configuration file {} : Success", d.span.file);
         cx.r.push(Diagnostic::new(Severity::Alert, Loc::None, msg));
-        return Flow::Abort;
+        return Flow::ReadFailure;
     }
     cx.p.description = Some(d.args_from(1).collect::<Vec<_>>().join(" "));
     Flow::Continue

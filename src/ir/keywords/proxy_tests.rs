@@ -612,3 +612,22 @@ fn server_names_resolution_and_templates() {
         "[t.cfg:9] : 'server li/(null)' : weight of server (null) is not within 0 and 256 (999)..",
     );
 }
+
+#[test]
+fn state_files_and_stats_rules() {
+    let (lines, _) = run(&format!(
+        "global\n    server-state-file /nonexistent/state\n{HEAD}    load-server-state-from-file global\nbackend be\n    server s 1.2.3.4:80\nbackend be2\n    load-server-state-from-file local\n    server-state-file-name /nonexistent/be2\n    server s 1.2.3.4:80\n"
+    ));
+    assert_eq!(
+        lines,
+        [
+            "WARNING config : config: Can't open global server state file '/nonexistent/state': No such file or directory",
+            "WARNING config : Proxy 'be2': Can't open server state file '/nonexistent/be2': No such file or directory.",
+        ]
+    );
+    let (lines, _) = listen("    stats http-request allow\n    stats http-request deny");
+    assert_eq!(
+        lines,
+        ["WARNING config : parsing [t.cfg:10]: previous 'stats' action has no condition attached, further entries are NOOP."]
+    );
+}

@@ -86,6 +86,9 @@ pub fn stats(cx: &mut Cx, d: &Directive) -> Flow {
                 return Flow::Continue;
             }
             cx.p.stats.enabled = true;
+            if cx.p.stats.http_request.last().is_some_and(|r| r.cond.is_none()) {
+                cx.warning_tight(d, "previous 'stats' action has no condition attached, further entries are NOOP.");
+            }
             let (words, cond) = split_condition(d, 2);
             cx.p.stats.http_request.push(Rule { span: d.span.clone(), words, cond });
         }
