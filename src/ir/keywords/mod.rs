@@ -17,6 +17,7 @@ pub mod options;
 pub mod persist;
 pub mod proxy;
 pub mod server;
+mod server_addr;
 pub mod stats;
 pub mod timeouts;
 
