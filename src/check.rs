@@ -77,6 +77,7 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
         ));
     }
     ir::validate::validate(&mut config, &mut diags);
+    ir::keywords::global::post::check(&config, &mut diags);
     for p in &config.programs {
         if !p.entries.iter().any(|(_, w)| w.first().is_some_and(|k| k == "command")) {
             diags.push(Diagnostic::new(
@@ -102,7 +103,8 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
         diags.extend(resolve_diags);
         return fail(diags, true);
     }
-    let notes = config
+    ir::keywords::global::post::state_file(&config, &mut diags);
+    let mut notes: Vec<String> = config
         .unsupported
         .iter()
         .map(|u| {
@@ -112,6 +114,13 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
             )
         })
         .collect();
+    notes.extend(
+        config
+            .global
+            .ignored
+            .iter()
+            .map(|u| format!("ignored: {} at {}:{} has no effect in haproxide", u.what, u.span.file, u.span.line)),
+    );
     let zero_warning = opts.zero_warning || config.global.zero_warning;
     if zero_warning && diags.warnings() > 0 {
         diags.push(Diagnostic::new(

@@ -700,6 +700,32 @@ pub struct Global {
     pub tune: BTreeMap<String, String>,
     /// Settings accepted for syntax whose effect haproxide does not implement yet.
     pub other: Vec<(String, Vec<String>)>,
+    /// Settings accepted that have no observable effect in haproxide (performance tuning):
+    /// `-c` notes them under HAProxy's output, a start goes ahead.
+    pub ignored: Vec<Unsupported>,
+    /// Numeric settings as HAProxy stores them, by keyword: its "already specified" checks
+    /// compare the stored value with zero.
+    pub numeric: BTreeMap<String, i64>,
+    /// `expose-experimental-directives` was seen.
+    pub expose_experimental: bool,
+    /// `localpeer <name>`.
+    pub localpeer: Option<String>,
+    /// A `peers` section was seen (a later `localpeer` is ignored).
+    pub peers_seen: bool,
+    pub cluster_secret: bool,
+    pub external_check: bool,
+    /// `unix-bind prefix <path>`.
+    pub unix_bind_prefix: Option<String>,
+    /// `httpclient.resolvers.id`, checked once every resolvers section is known.
+    pub httpclient_resolvers: Option<String>,
+    /// `httpclient.ssl.ca-file`, opened after parsing.
+    pub httpclient_ca_file: Option<String>,
+    /// `h1-case-adjust-file`, read after parsing.
+    pub h1_case_adjust_file: Option<String>,
+    /// `tune.ssl.capture-buffer-size` (or its deprecated name) was set.
+    pub ssl_capture_set: bool,
+    /// `ssl-propquery`, applied when the HTTP client's SSL context is made.
+    pub ssl_propquery: Option<String>,
 }
 
 /// Sections other than global and proxies, kept as their checked directives until an issue
