@@ -69,6 +69,9 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
         return fail(diags, true);
     }
     let mut config = lowered.config;
+    if ir::keywords::sections::check_first(&config, &mut diags) {
+        return fail(diags, true);
+    }
     if opts.master_cli && !opts.master_worker {
         diags.push(Diagnostic::new(
             Severity::Warning,
@@ -78,22 +81,7 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
     }
     ir::validate::validate(&mut config, &mut diags);
     ir::keywords::global::post::check(&config, &mut diags);
-    for p in &config.programs {
-        if !p.entries.iter().any(|(_, w)| w.first().is_some_and(|k| k == "command")) {
-            diags.push(Diagnostic::new(
-                Severity::Alert,
-                Loc::None,
-                format!("The program section '{}' lacks a command to launch.", p.name),
-            ));
-        }
-    }
-    if !config.programs.is_empty() && !opts.master_worker {
-        diags.push(Diagnostic::new(
-            Severity::Alert,
-            Loc::None,
-            "Can't use a 'program' section without master worker mode.",
-        ));
-    }
+    ir::keywords::sections::check_last(&config, &mut diags, opts.master_worker);
     if diags.has_errors() {
         return fail(diags, true);
     }

@@ -41,16 +41,24 @@ fn cases() -> Vec<Case> {
         .collect()
 }
 
-/// `[ALERT]    (1234) : ...` becomes `[ALERT]    (PID) : ...`.
+/// `[ALERT]    (1234) : ...` becomes `[ALERT]    (PID) : ...`, wherever a tag and a pid meet (a
+/// message cut by a NUL runs into the next one on the same line).
 fn hide_pid(line: &str) -> String {
-    let Some(open) = line.find('(') else { return line.to_string() };
-    let Some(close) = line[open..].find(')') else { return line.to_string() };
-    let inner = &line[open + 1..open + close];
-    if line.starts_with('[') && !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{}(PID){}", &line[..open], &line[open + close + 1..])
-    } else {
-        line.to_string()
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(open) = rest.find("  (") {
+        let (head, tail) = rest.split_at(open + 3);
+        out.push_str(head);
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && tail[digits..].starts_with(')') && head.trim_end_matches([' ', '(']).ends_with(']') {
+            out.push_str("PID");
+            rest = &tail[digits..];
+        } else {
+            rest = tail;
+        }
     }
+    out.push_str(rest);
+    out
 }
 
 /// `file:line` of the first `[f:l]` in a message.

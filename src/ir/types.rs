@@ -728,14 +728,134 @@ pub struct Global {
     pub ssl_propquery: Option<String>,
 }
 
-/// Sections other than global and proxies, kept as their checked directives until an issue
-/// gives them behaviour.
+/// Sections other than global and proxies: their accepted directives (words as written), and
+/// what their checks needed in typed form. None of them is run yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuxSection {
     pub kind: &'static str,
     pub name: String,
     pub span: Span,
     pub entries: Vec<(Span, Vec<String>)>,
+    pub detail: AuxDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AuxDetail {
+    #[default]
+    None,
+    Userlist(UserlistSpec),
+    Peers(PeersSpec),
+    Resolvers(ResolversSpec),
+    Mailers(MailersSpec),
+    HttpErrors(HttpErrorsSpec),
+    Ring(RingSpec),
+    Cache(CacheSpec),
+    Program(ProgramSpec),
+    FcgiApp(FcgiAppSpec),
+    LogForward(LogForwardSpec),
+}
+
+/// A `userlist` user: name, password (hashed or not), and the groups it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSpec {
+    pub name: String,
+    pub password: Option<String>,
+    pub insecure: bool,
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSpec {
+    pub name: String,
+    pub users: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserlistSpec {
+    pub users: Vec<UserSpec>,
+    pub groups: Vec<GroupSpec>,
+}
+
+/// A `peer` (or `server`) line of a `peers` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerSpec {
+    pub name: String,
+    pub addr: Option<String>,
+    pub local: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PeersSpec {
+    pub peers: Vec<PeerSpec>,
+    /// `table <name>` lines.
+    pub tables: Vec<String>,
+    pub disabled: bool,
+    /// The local peer is declared (by name: `localpeer` or the host name).
+    pub has_local: bool,
+    /// The local peer name in force when the section was read.
+    pub local_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResolversSpec {
+    /// Nameservers: name and address (`parse-resolv-conf` adds those of /etc/resolv.conf).
+    pub nameservers: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MailersSpec {
+    pub mailers: Vec<(String, String)>,
+    pub timeout_mail: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpErrorsSpec {
+    /// Status code and file of each `errorfile` line.
+    pub errorfiles: Vec<(u16, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RingSpec {
+    pub size: u64,
+    pub maxlen: u64,
+    pub format: Option<String>,
+    pub backing_file: Option<String>,
+    pub servers: usize,
+    pub timeout_connect: Option<u32>,
+    pub timeout_server: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CacheSpec {
+    /// `total-max-size`, in megabytes.
+    pub total_max_size: u64,
+    pub max_object_size: Option<u64>,
+    pub max_age: Option<u32>,
+    pub process_vary: bool,
+    pub max_secondary_entries: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProgramSpec {
+    pub command: Option<Vec<String>>,
+    pub user: Option<String>,
+    pub group: Option<String>,
+    pub start_on_reload: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FcgiAppSpec {
+    pub docroot: Option<String>,
+    pub index: Option<String>,
+    pub max_reqs: Option<u32>,
+    pub mpxs_conns: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogForwardSpec {
+    pub binds: usize,
+    pub dgram_binds: usize,
 }
 
 /// Something valid for HAProxy that haproxide cannot run yet: refused at start with

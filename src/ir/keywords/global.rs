@@ -19,7 +19,7 @@ use crate::config::suggest;
 use crate::ir::types::{Global, Unsupported};
 use crate::ir::values::TimeError;
 
-pub use logstats::{parse_log, FACILITIES, LEVELS};
+pub use logstats::{parse_log, parse_target, FACILITIES, LEVELS};
 
 use super::{with_source, Modifier, Reporter, Status};
 
