@@ -80,6 +80,9 @@ pub struct Diagnostic {
     pub source_line: Option<String>,
     /// haproxide's addition: an explanation printed after HAProxy's text (`   = <note>`).
     pub note: Option<String>,
+    /// Not a message: the place where a global `quiet` took effect. Nothing is printed from
+    /// there on (HAProxy sets its quiet mode while parsing that line).
+    pub quiet_from_here: bool,
 }
 
 impl Diagnostic {
@@ -95,7 +98,12 @@ impl Diagnostic {
             col: None,
             source_line: None,
             note: None,
+            quiet_from_here: false,
         }
+    }
+    /// The marker for a global `quiet` line (see [`Diagnostic::quiet_from_here`]).
+    pub fn quiet_marker() -> Self {
+        Diagnostic { quiet_from_here: true, ..Diagnostic::new(Severity::Diag, Loc::None, "") }
     }
     pub fn with_col(mut self, col: u32) -> Self {
         self.col = Some(col);
@@ -277,6 +285,10 @@ impl<W: std::io::Write> Printer<W> {
     /// Print one diagnostic (or nothing, as `-q`/`-dD` decide). Before the first warning or
     /// alert, HAProxy prints its version and executable path once.
     pub fn print(&mut self, d: &Diagnostic) {
+        if d.quiet_from_here {
+            self.quiet = true;
+            return;
+        }
         let shown = match d.severity {
             Severity::Diag => self.diag_mode,
             _ => !self.quiet,

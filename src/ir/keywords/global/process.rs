@@ -24,6 +24,7 @@ pub fn daemon(cx: &mut Cx, d: &Directive) {
 pub fn quiet(cx: &mut Cx, d: &Directive) {
     if !cx.too_many(d, 0) {
         cx.g.quiet = true;
+        cx.r.push(crate::config::diag::Diagnostic::quiet_marker());
     }
 }
 

@@ -22,7 +22,7 @@ fn run(lines: &[&str]) -> (Config, Vec<(Severity, String)>) {
     let out = diags
         .list
         .iter()
-        .filter(|d| !d.msg.starts_with("Error(s) found"))
+        .filter(|d| !d.msg.starts_with("Error(s) found") && !d.quiet_from_here)
         .map(|d| (d.severity, d.headline()))
         .collect();
     (lowered.config, out)
@@ -57,6 +57,17 @@ fn flags_refuse_arguments() {
     assert!(alerts(&["numa-cpu-mapping x", "ssl-mode-async x", "expose-experimental-directives x"]).is_empty());
     let (cfg, d) = run(&["daemon", "quiet", "zero-warning"]);
     assert!(d.is_empty() && cfg.global.daemon && cfg.global.quiet && cfg.global.zero_warning);
+    // `quiet` silences what comes after it, as HAProxy sets its mode while parsing the line.
+    let text = "global\n    foo\n    quiet\n    bar\n";
+    let ast = parse::parse(&[Source { name: "t.cfg".into(), text: text.as_bytes().to_vec() }]);
+    let mut diags = Diags::default();
+    lower::lower(&ast, &mut diags);
+    let mut out = Vec::new();
+    let mut printer = crate::config::diag::Printer::new(&mut out, 1, "v", "e");
+    printer.extras = false;
+    printer.print_all(&diags.list);
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("'foo'") && !out.contains("'bar'"), "{out}");
 }
 
 #[test]
