@@ -26,7 +26,10 @@ pub fn parse_log(r: &mut Reporter, d: &Directive) -> Option<LogTarget> {
     match parse_target(d, false) {
         Ok(t) => Some(t),
         Err(e) => {
-            r.alert(d, format!("log : {e}"));
+            r.alert(d, format!("log : {}", e.trim_end()));
+            if e.ends_with('\n') {
+                r.diags.list.last_mut().expect("just pushed").detail_raw.push(String::new());
+            }
             None
         }
     }
@@ -87,7 +90,8 @@ pub fn parse_target(d: &Directive, in_global: bool) -> Result<LogTarget, String>
     let target = d.arg(1);
     if !matches!(target, "stdout" | "stderr") && !target.starts_with("ring@") {
         let opts = AddrOpts { resolve: true, dgram: true, ..Default::default() };
-        addr::parse_address(target, opts).map_err(|e| e.to_string())?;
+        // HAProxy's address errors end with a line feed.
+        addr::parse_address(target, opts).map_err(|e| format!("{e}\n"))?;
     }
     Ok(LogTarget::Target {
         span: d.span.clone(),
@@ -165,6 +169,7 @@ pub fn log(cx: &mut Cx, d: &Directive) {
             }
             cx.g.log.push(t);
         }
+        Err(e) if e.ends_with('\n') => cx.alert_nl(d, format!("log : {}", e.trim_end())),
         Err(e) => cx.alert(d, format!("log : {e}")),
     }
 }
@@ -251,6 +256,59 @@ pub fn stats(cx: &mut Cx, d: &Directive) {
     }
 }
 
+/// Bind options a stats socket also accepts, without and with a value.
+const SOCKET_FLAGS: &[&str] = &[
+    "ssl",
+    "transparent",
+    "v4v6",
+    "v6only",
+    "defer-accept",
+    "tfo",
+    "strict-sni",
+    "prefer-client-ciphers",
+    "no-sslv3",
+    "no-tlsv10",
+    "no-tlsv11",
+    "no-tlsv12",
+    "no-tlsv13",
+    "force-sslv3",
+    "force-tlsv10",
+    "force-tlsv11",
+    "force-tlsv12",
+    "force-tlsv13",
+    "no-tls-tickets",
+    "generate-certificates",
+    "allow-0rtt",
+    "no-ca-names",
+];
+const SOCKET_VALUED: &[&str] = &[
+    "verify",
+    "alpn",
+    "npn",
+    "ciphers",
+    "ciphersuites",
+    "curves",
+    "ecdhe",
+    "crl-file",
+    "ssl-min-ver",
+    "ssl-max-ver",
+    "interface",
+    "namespace",
+    "nice",
+    "id",
+    "tcp-ut",
+    "mss",
+    "proto",
+    "accept-netscaler-cip",
+    "crt-list",
+    "ca-sign-file",
+    "ca-sign-pass",
+    "ca-verify-file",
+    "tls-ticket-keys",
+    "crt-ignore-err",
+    "ca-ignore-err",
+];
+
 fn stats_socket(cx: &mut Cx, d: &Directive) {
     if !d.has_arg(2) {
         cx.alert(d, "'stats socket' in global section expects an address or a path to a UNIX socket");
@@ -272,12 +330,20 @@ fn stats_socket(cx: &mut Cx, d: &Directive) {
         let val = d.arg(i + 1);
         let has_val = d.has_arg(i + 1);
         let missing = |what: &str| format!("'stats socket' : ''{opt}' : missing {what}'");
+        let needs = match opt {
+            "maxconn" | "backlog" | "name" | "severity-output" | "mode" | "uid" | "gid" | "thread" => Some("value"),
+            "user" => Some("user name"),
+            "group" => Some("group name"),
+            "expose-fd" => Some("fd type"),
+            "level" => Some("level"),
+            _ => None,
+        };
+        if let Some(what) = needs.filter(|_| !has_val) {
+            cx.alert(d, missing(what));
+            return;
+        }
         match opt {
             "level" => {
-                if !has_val {
-                    cx.alert(d, missing("level"));
-                    return;
-                }
                 bopts.level = Some(match val {
                     "user" => CliLevel::User,
                     "operator" => CliLevel::Operator,
@@ -361,6 +427,45 @@ fn stats_socket(cx: &mut Cx, d: &Directive) {
             "accept-proxy" => {
                 bopts.accept_proxy = true;
                 i += 1;
+            }
+            "crt" => {
+                if !has_val {
+                    cx.alert(d, missing("certificate location"));
+                    return;
+                }
+                if let Err(e) = crate::ir::keywords::bind::check_certificate(val) {
+                    // HAProxy's message ends with a line feed inside the quotes.
+                    cx.alert(d, format!("'stats socket' : '{e}"));
+                    cx.r.diags.list.last_mut().expect("just pushed").detail_raw.push("'".into());
+                    return;
+                }
+                bopts.crt.push(val.to_string());
+                i += 2;
+            }
+            "ca-file" => {
+                if !has_val {
+                    cx.alert(d, missing("CAfile path"));
+                    return;
+                }
+                if let Err(e) = std::fs::File::open(val) {
+                    let why = crate::config::parse::io_reason(&e);
+                    cx.alert_bare(d, format!("Couldn't open the ca-file '{val}' ({why})."));
+                    cx.alert(d, format!("'stats socket' : ''ca-file' : unable to load {val}'"));
+                    return;
+                }
+                i += 2;
+            }
+            _ if SOCKET_FLAGS.contains(&opt) => {
+                bopts.other.push((opt.to_string(), Vec::new()));
+                i += 1;
+            }
+            _ if SOCKET_VALUED.contains(&opt) => {
+                if !has_val {
+                    cx.alert(d, missing("value"));
+                    return;
+                }
+                bopts.other.push((opt.to_string(), vec![val.to_string()]));
+                i += 2;
             }
             _ => {
                 cx.alert(d, format!("'stats socket' : unknown keyword '{opt}'."));

@@ -111,15 +111,14 @@ pub fn thread_group(cx: &mut Cx, d: &Directive) {
     }
 }
 
-/// HAProxy's `parse_process_number` for `all`, `odd`, `even`, `<n>` or `<n>-<m>` within 1..=64.
-fn process_set(s: &str) -> Result<(), String> {
+/// HAProxy's `parse_process_number`: `all`, `odd`, `even`, `<n>` or `<n>-<m>` (either order)
+/// within 1..=64. The error comes with a line feed when the syntax is right but the range
+/// is not.
+fn process_set(s: &str) -> Result<(), (String, bool)> {
     if matches!(s, "all" | "odd" | "even") {
         return Ok(());
     }
-    let (lo, hi) = match s.split_once('-') {
-        Some((a, b)) => (a, b),
-        None => (s, s),
-    };
+    let (lo, hi) = s.split_once('-').unwrap_or((s, s));
     let num = |x: &str, dflt: i64| -> Option<i64> {
         if x.is_empty() {
             return Some(dflt);
@@ -127,21 +126,29 @@ fn process_set(s: &str) -> Result<(), String> {
         x.bytes().all(|b| b.is_ascii_digit()).then(|| atol(x))
     };
     match (num(lo, 1), num(hi, 64)) {
-        (Some(a), Some(b)) if (1..=64).contains(&a) && (1..=64).contains(&b) && a <= b => Ok(()),
-        _ => Err(format!("'{s}' is not a valid number/range.")),
+        (Some(a), Some(b)) if (1..=64).contains(&a) && (1..=64).contains(&b) => Ok(()),
+        (Some(_), Some(_)) => {
+            Err((format!("'{s}' is not a valid number/range. It supports numbers from 1 to 64."), true))
+        }
+        _ => Err((format!("'{s}' is not a valid number/range."), false)),
     }
 }
 
-/// HAProxy's `parse_cpu_set`: comma or word separated CPU numbers and ranges within 0..=63.
+/// HAProxy's `parse_cpu_set`: each word starts with a CPU number, optionally `-<number>`
+/// (a missing end means the last CPU); CPUs go from 0 to 1023.
 fn cpu_set(words: &[&str]) -> Result<(), String> {
     for w in words {
-        for part in w.split(',') {
-            let (lo, hi) = part.split_once('-').unwrap_or((part, part));
-            let ok = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()) && atol(x) < 64;
-            let hi_ok = hi.is_empty() || ok(hi);
-            if !ok(lo) || !hi_ok {
-                return Err(format!("'{part}' is not a CPU range."));
-            }
+        if !w.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+            return Err(format!("'{w}' is not a CPU range."));
+        }
+        let low = atol(w);
+        let high = match w.split_once('-') {
+            Some((_, "")) => 1023,
+            Some((_, h)) => atol(h),
+            None => low,
+        };
+        if low.max(high) > 1023 {
+            return Err("supports CPU numbers from 0 to 1023.".to_string());
         }
     }
     Ok(())
@@ -159,9 +166,10 @@ pub fn cpu_map(cx: &mut Cx, d: &Directive) {
         None => (spec, None),
     };
     for part in std::iter::once(group).chain(thread) {
-        if let Err(e) = process_set(part) {
-            cx.alert(d, format!("cpu-map : {e}"));
-            return;
+        match process_set(part) {
+            Ok(()) => {}
+            Err((e, true)) => return cx.alert_nl(d, format!("cpu-map : {e}")),
+            Err((e, false)) => return cx.alert(d, format!("cpu-map : {e}")),
         }
     }
     let cpus: Vec<&str> = d.args_from(2).collect();

@@ -165,19 +165,11 @@ pub fn fd_ratio(cx: &mut Cx, d: &Directive) {
     }
 }
 
-/// `tune.vars.*-max-size`: `strtoul` then an optional k/m/g, nothing else.
+/// `tune.vars.*-max-size`: `strtol` over the whole word (no unit suffix).
 pub fn vars_size(cx: &mut Cx, d: &Directive) {
-    let arg = d.arg(1);
-    let t = arg.trim_start_matches([' ', '\t']);
-    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
-    let rest = if digits == 0 { arg } else { &body[digits..] };
-    let ok = match rest.as_bytes() {
-        [] => true,
-        [c, tail @ ..] => matches!(c, b'k' | b'K' | b'm' | b'M' | b'g' | b'G') && tail.is_empty(),
-    };
-    if !ok {
-        cx.alert(d, format!("{}: '{arg}' is an invalid size", d.keyword()));
+    let (_, rest) = strtol(d.arg(1));
+    if !rest.is_empty() {
+        cx.alert(d, format!("{}: '{}' is an invalid size", d.keyword(), d.arg(1)));
     }
 }
 

@@ -91,7 +91,7 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
             if d.arg(1) != "global" {
                 match crate::ir::keywords::global::parse_target(d, false) {
                     Ok(_) => {}
-                    Err(e) => cx.alert(d, format!("log-stderr : {e}")),
+                    Err(e) => cx.log_error(d, "log-stderr", &e),
                 }
             }
         }

@@ -64,7 +64,7 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
         "log" => {
             if d.arg(1) != "global" || d.has_arg(2) {
                 if let Err(e) = crate::ir::keywords::global::parse_target(d, false) {
-                    cx.alert(d, format!("log : {e}"));
+                    cx.log_error(d, "log", &e);
                 }
             }
         }

@@ -193,6 +193,14 @@ impl Cx<'_, '_> {
     pub fn too_many(&mut self, d: &Directive, max: usize) -> bool {
         super::global::too_many(self.r, d, max)
     }
+    /// A `log`-style target error (`<prefix> : <error>`); address errors end with a line feed
+    /// in HAProxy, which prints an empty line after them.
+    pub fn log_error(&mut self, d: &Directive, prefix: &str, e: &str) {
+        let diag = self.push(Severity::Alert, d.span.parsing(), d, format!("{prefix} : {}", e.trim_end()));
+        if e.ends_with('\n') {
+            diag.detail_raw.push(String::new());
+        }
+    }
     /// `unknown keyword '<kw>' in '<section>' section`.
     pub fn unknown(&mut self, d: &Directive) {
         let msg = format!("unknown keyword '{}' in '{}' section", d.keyword(), self.aux.kind);
