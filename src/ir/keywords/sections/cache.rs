@@ -57,7 +57,7 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
         }
         "max-object-size" => {
             if !d.has_arg(1) {
-                return abort(cx, d, "'max-object-size' expects a maximum file size parameter in bytes.".into());
+                cx.warning_tight(d, "'max-object-size' expects a maximum file size parameter in bytes.");
             }
             let Some(v) = whole_ulong(d.arg(1)) else {
                 return abort(cx, d, format!("max-object-size wrong value '{}'", d.arg(1)));
@@ -66,7 +66,7 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
         }
         "max-secondary-entries" => {
             if !d.has_arg(1) {
-                return abort(cx, d, "'max-secondary-entries' expects a strictly positive number.".into());
+                cx.warning_tight(d, "'max-secondary-entries' expects a strictly positive number.");
             }
             match whole_ulong(d.arg(1)) {
                 Some(v) if v != 0 => spec(cx).max_secondary_entries = Some(v),

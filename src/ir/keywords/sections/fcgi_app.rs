@@ -99,6 +99,12 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
             if !d.has_arg(1) {
                 // HAProxy formats the empty name's NUL with `%c`: the message ends there.
                 cx.alert(d, "character '\0' is not permitted in acl name ''.");
+            } else if !d.has_arg(2) {
+                let msg = format!(
+                    "error detected while parsing ACL '{}' : missing fetch method in ACL expression ''.",
+                    d.arg(1)
+                );
+                cx.alert(d, msg);
             }
         }
         "option" => option(cx, d),

@@ -31,15 +31,19 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
             if !d.has_arg(1) {
                 return Flow::Continue;
             }
-            if let Err(e) = check_addr(d.arg(1), true) {
-                // HAProxy reports it but does not count it as an error.
-                let msg = format!("'bind {}' : {e}", d.arg(1));
-                cx.alert(d, msg);
-                cx.r.diags.list.last_mut().expect("just pushed").fatal = false;
-                return Flow::Continue;
-            }
+            let addr_ok = match check_addr(d.arg(1), true) {
+                Ok(()) => true,
+                Err(e) => {
+                    // HAProxy reports it but does not count it as an error, and goes on with
+                    // the options.
+                    let msg = format!("'bind {}' : {e}", d.arg(1));
+                    cx.alert(d, msg);
+                    cx.r.diags.list.last_mut().expect("just pushed").fatal = false;
+                    false
+                }
+            };
             let who = format!("'bind {}' in section 'log-forward'", d.arg(1));
-            if bind_options(cx, d, 2, &who) {
+            if bind_options(cx, d, 2, &who) && addr_ok {
                 count(cx, false);
             }
         }
@@ -99,10 +103,7 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
                 }
             }
         }
-        "timeout" => {
-            cx.alert(d, format!("unknown keyword 'timeout {}' in log-forward section.", d.arg(1)));
-            return Flow::Abort;
-        }
+        "timeout" => cx.alert(d, format!("unknown keyword 'timeout {}' in log-forward section.", d.arg(1))),
         kw => {
             cx.alert(d, format!("unknown keyword '{kw}' in log-forward section."));
             return Flow::Abort;

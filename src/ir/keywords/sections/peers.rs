@@ -134,11 +134,11 @@ fn bind(cx: &mut Cx, d: &Directive) {
     if !d.has_arg(1) {
         return;
     }
-    cx.st.listener = Some((d.span.clone(), false));
     if let Err(e) = check_addr(d.arg(1), true) {
         cx.alert(d, format!("'bind {}' : {e}", d.arg(1)));
         return;
     }
+    cx.st.listener = Some((d.span.clone(), false));
     let who = format!("'bind {}' in section 'peers'", d.arg(1));
     bind_options(cx, d, 2, &who);
 }

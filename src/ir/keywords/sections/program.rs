@@ -48,6 +48,7 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
             }
         }
         "option" => match d.arg(1) {
+            "" => cx.alert_tight(d, "'option' expects an option name."),
             "start-on-reload" => {
                 if d.has_arg(2) {
                     cx.alert(d, format!("'option start-on-reload' cannot handle unexpected argument '{}'.", d.arg(2)));

@@ -45,20 +45,26 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
             spec_mut(cx).format = Some(d.arg(1).to_string());
         }
         "maxlen" => {
-            let v = atol(d.arg(1));
-            if v <= 0 {
+            // An unsigned int: -1 is 4294967295.
+            let v = atol(d.arg(1)) as u32;
+            if v == 0 {
                 cx.alert(d, format!("invalid size '{}' for new sink buffer.", d.arg(1)));
                 return Flow::Continue;
             }
-            spec_mut(cx).maxlen = v as u64;
+            spec_mut(cx).maxlen = u64::from(v);
         }
         "size" => {
             let v = atol(d.arg(1));
-            if v <= 0 {
+            if v == 0 {
                 cx.alert(d, format!("invalid size '{}' for new sink buffer.", d.arg(1)));
                 return Flow::Continue;
             }
             let cur = spec_mut(cx).size;
+            // A size_t: HAProxy cannot allocate a negative or enormous buffer.
+            if !(0..1 << 32).contains(&v) {
+                cx.alert(d, format!("fail to set sink buffer size '{cur}' for ring '{ring}'."));
+                return Flow::Continue;
+            }
             if (v as u64) < cur {
                 let msg =
                     format!("ignoring new size '{v}' that is smaller than current size '{cur}' for ring '{ring}'.");
@@ -69,6 +75,10 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
         }
         "backing-file" => {
             let path = d.arg(1);
+            if let Some(was) = spec_mut(cx).backing_file.clone() {
+                cx.alert(d, format!("'backing-file' already specified for ring '{ring}' (was '{was}')."));
+                return Flow::Continue;
+            }
             let parent = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty());
             let err = match parent {
                 _ if path.is_empty() => Some("No such file or directory".to_string()),
@@ -140,13 +150,11 @@ pub fn post_parse(cfg: &Config, diags: &mut Diags) {
                     ]);
             diags.push(w);
         }
-        if s.backing_file.is_some() && s.maxlen > s.size.saturating_sub(72) {
-            let msg = format!(
-                "ring '{}' event max length '{}' exceeds size, forced to size '{}'.",
-                r.name,
-                s.maxlen,
-                s.size.saturating_sub(72)
-            );
+        // A backing file holds the ring's header too.
+        let room = if s.backing_file.is_some() { s.size.saturating_sub(72) } else { s.size };
+        if s.maxlen > room {
+            let msg =
+                format!("ring '{}' event max length '{}' exceeds size, forced to size '{room}'.", r.name, s.maxlen);
             super::warning(diags, msg);
         }
     }
