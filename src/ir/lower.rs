@@ -330,9 +330,10 @@ impl Lowerer<'_> {
         if aux.kind == "namespace_list" {
             return;
         }
-        self.cfg
-            .unsupported
-            .push(super::types::Unsupported { span: aux.span.clone(), what: format!("'{}' section", aux.kind) });
+        if !self.cfg.unsupported.iter().any(|u| u.span == aux.span) {
+            let what = format!("'{}' section", aux.kind);
+            self.cfg.unsupported.push(super::types::Unsupported { span: aux.span.clone(), what });
+        }
         let list = match aux.kind {
             "userlist" => &mut self.cfg.userlists,
             "peers" => &mut self.cfg.peers,
@@ -585,7 +586,11 @@ impl Lowerer<'_> {
                         span.tight(),
                         format!("ignoring duplicated userlist '{name}'."),
                     ));
-                    self.current = Current::Ignore;
+                    // HAProxy keeps adding the lines to the userlist it created last.
+                    self.current = match self.cfg.userlists.pop() {
+                        Some(last) => Current::Aux(Box::new(last), sections::State::default()),
+                        None => Current::Ignore,
+                    };
                     return;
                 }
             }
