@@ -98,35 +98,6 @@ pub const ARG_OPTIONS: &[(&str, Status)] = &[
     ("http-restrict-req-hdr-names", Rejected),
 ];
 
-/// HAProxy's extra candidates for "did you mean" after the flag options.
-const COMMON_OPTIONS: &[&str] = &[
-    "httpclose",
-    "forceclose",
-    "http-server-close",
-    "http-keep-alive",
-    "http-tunnel",
-    "redispatch",
-    "httplog",
-    "tcplog",
-    "tcpka",
-    "httpchk",
-    "ssl-hello-chk",
-    "smtpchk",
-    "pgsql-check",
-    "redis-check",
-    "mysql-check",
-    "ldap-check",
-    "spop-check",
-    "tcp-check",
-    "external-check",
-    "forwardfor",
-    "original-to",
-];
-
-fn all_names() -> impl Iterator<Item = &'static str> {
-    FLAG_OPTIONS.iter().map(|o| o.name).chain(COMMON_OPTIONS.iter().copied())
-}
-
 pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
     let name = d.arg(1);
     if name.is_empty() {
@@ -399,7 +370,7 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
             }
         }
         _ => {
-            let msg = match crate::config::diag::haproxy_suggest(name, all_names()) {
+            let msg = match crate::config::suggest::OPTION.suggest(name) {
                 Some(s) => format!("unknown option '{name}'; did you mean '{s}' maybe ?"),
                 None => format!("unknown option '{name}'."),
             };
