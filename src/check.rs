@@ -105,11 +105,19 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
             )
         })
         .collect();
+    // Options of a defaults section reach every proxy that inherits them: note each line once.
+    let mut seen = std::collections::HashSet::new();
+    let proxy_ignored = config
+        .proxies
+        .iter()
+        .flat_map(|p| p.ignored.iter())
+        .filter(|u| seen.insert((u.span.file.clone(), u.span.line)));
     notes.extend(
         config
             .global
             .ignored
             .iter()
+            .chain(proxy_ignored)
             .map(|u| format!("ignored: {} at {}:{} has no effect in haproxide", u.what, u.span.file, u.span.line)),
     );
     let zero_warning = opts.zero_warning || config.global.zero_warning;

@@ -609,6 +609,9 @@ pub struct Proxy {
     pub unique_id_format: Option<String>,
     pub unique_id_header: Option<String>,
     pub filters: Vec<Rule>,
+    /// Settings accepted for syntax that have no observable effect in haproxide (performance
+    /// knobs); `-c` notes them.
+    pub ignored: Vec<Unsupported>,
     pub compression: Option<CompressionSpec>,
     pub email_alert: EmailAlert,
 }
@@ -689,6 +692,7 @@ impl Proxy {
             unique_id_format: None,
             unique_id_header: None,
             filters: Vec::new(),
+            ignored: Vec::new(),
             compression: None,
             email_alert: EmailAlert::default(),
         }
