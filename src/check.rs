@@ -1,91 +1,117 @@
-//! The configuration pipeline shared by `-c` and by a real start: read the files, parse, lower,
-//! validate, resolve; then the verdict HAProxy would give, with its trailer lines and exit code.
+//! The configuration pipeline shared by `-c` and by a real start: find and read the files, parse,
+//! lower, validate, resolve; then the verdict HAProxy would give, with its trailer lines and exit
+//! code.
 
 use crate::config::diag::{Diagnostic, Diags, Loc, Severity};
-use crate::config::parse;
+use crate::config::parse::{self, LoadError};
 use crate::ir::{self, types::Config};
 
 /// What checking a configuration concluded.
 #[derive(Debug)]
 pub struct Outcome {
     pub config: Option<Config>,
+    /// Every diagnostic, in the order HAProxy prints them.
     pub diags: Diags,
     /// Exit code HAProxy's `-c` would give: 0 valid, 1 errors, 2 valid but nothing to run.
     pub exit_code: i32,
-    /// The line HAProxy prints on stdout (`Configuration file is valid` ...), if any.
+    /// The lines HAProxy prints on stdout (`Configuration file is valid` ...).
     pub stdout: Vec<String>,
+    /// No configuration file at all: HAProxy prints its usage (and exits 1).
+    pub usage: bool,
+    /// haproxide's own notes (things a real start would refuse), printed as `   = ...` lines so
+    /// they never change HAProxy's lines, its warning count or `-dW`.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
     pub zero_warning: bool,
     pub ignore_resolution_failures: bool,
+    /// `-W`/`-Ws`.
+    pub master_worker: bool,
+    /// `-S` was given.
+    pub master_cli: bool,
+}
+
+fn fail(mut diags: Diags, fatal_line: bool) -> Outcome {
+    if fatal_line {
+        diags.push(Diagnostic::new(Severity::Alert, Loc::None, "Fatal errors found in configuration."));
+    }
+    Outcome { config: None, diags, exit_code: 1, stdout: Vec::new(), usage: false, notes: Vec::new() }
 }
 
 /// Run the whole pipeline on the given `-f` arguments.
 pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
     let mut diags = Diags::default();
-    if paths.is_empty() {
-        diags.push(Diagnostic::new(Severity::Alert, Loc::None, "No configuration file specified.").without_context());
-        return Outcome { config: None, diags, exit_code: 1, stdout: Vec::new() };
-    }
-    for p in paths {
-        if std::fs::metadata(p).is_err() {
-            let e = std::fs::metadata(p).err().map(|e| parse::io_reason(&e)).unwrap_or_default();
-            diags.push(Diagnostic::new(
-                Severity::Alert,
-                Loc::None,
-                format!("Cannot open configuration file/directory {p} : {e}"),
-            ));
-            return Outcome { config: None, diags, exit_code: 1, stdout: Vec::new() };
+    let files = match parse::list_files(paths) {
+        Ok(f) => f,
+        Err(LoadError::NoFiles) => {
+            return Outcome { config: None, diags, exit_code: 1, stdout: Vec::new(), usage: true, notes: Vec::new() };
         }
-    }
-    let sources = parse::load_sources(paths, &mut diags);
-    if diags.has_alerts() {
-        return Outcome { config: None, diags, exit_code: 1, stdout: Vec::new() };
-    }
-    let ast = parse::parse(&sources);
-    let lowered = ir::lower::lower(&ast, &mut diags);
-    let fail = |diags: &mut Diags, files: &[std::sync::Arc<str>], fatal_line: bool| {
-        for f in files {
-            diags.push(Diagnostic::new(
-                Severity::Alert,
-                Loc::None,
-                format!("Error(s) found in configuration file : {f}"),
-            ));
-        }
-        if fatal_line {
-            diags.push(Diagnostic::new(Severity::Alert, Loc::None, "Fatal errors found in configuration."));
+        Err(LoadError::Alert(d)) => {
+            diags.push(*d);
+            return fail(diags, false);
         }
     };
-    if lowered.aborted || diags.has_alerts() {
-        let mut files = lowered.files_with_errors.clone();
-        if files.is_empty() {
-            files = ast.files.clone();
+    let sources = match parse::read_sources(&files) {
+        Ok(s) => s,
+        Err(d) => {
+            diags.push(*d);
+            return fail(diags, false);
         }
-        fail(&mut diags, &files, !lowered.aborted);
-        return Outcome { config: None, diags, exit_code: 1, stdout: Vec::new() };
+    };
+    let ast = parse::parse(&sources);
+    let lowered = ir::lower::lower(&ast, &mut diags);
+    if lowered.aborted {
+        return fail(diags, false);
+    }
+    if diags.has_errors() {
+        return fail(diags, true);
     }
     let mut config = lowered.config;
+    if opts.master_cli && !opts.master_worker {
+        diags.push(Diagnostic::new(
+            Severity::Warning,
+            Loc::None,
+            "a master CLI socket was defined, but master-worker mode (-W) is not enabled.",
+        ));
+    }
     ir::validate::validate(&mut config, &mut diags);
-    if diags.has_alerts() {
-        fail(&mut diags, &[], true);
-        return Outcome { config: None, diags, exit_code: 1, stdout: Vec::new() };
+    for p in &config.programs {
+        if !p.entries.iter().any(|(_, w)| w.first().is_some_and(|k| k == "command")) {
+            diags.push(Diagnostic::new(
+                Severity::Alert,
+                Loc::None,
+                format!("The program section '{}' lacks a command to launch.", p.name),
+            ));
+        }
+    }
+    if !config.programs.is_empty() && !opts.master_worker {
+        diags.push(Diagnostic::new(
+            Severity::Alert,
+            Loc::None,
+            "Can't use a 'program' section without master worker mode.",
+        ));
+    }
+    if diags.has_errors() {
+        return fail(diags, true);
     }
     let mut resolve_diags = Diags::default();
     ir::validate::resolve_servers(&mut config, &mut resolve_diags);
-    if resolve_diags.has_alerts() && !opts.ignore_resolution_failures {
+    if resolve_diags.has_errors() && !opts.ignore_resolution_failures {
         diags.extend(resolve_diags);
-        fail(&mut diags, &[], true);
-        return Outcome { config: None, diags, exit_code: 1, stdout: Vec::new() };
+        return fail(diags, true);
     }
-    for u in &config.unsupported {
-        diags.push(Diagnostic::new(
-            Severity::Warning,
-            u.span.parsing(),
-            format!("not supported yet: {} (haproxide will refuse to start with this configuration)", u.what),
-        ));
-    }
+    let notes = config
+        .unsupported
+        .iter()
+        .map(|u| {
+            format!(
+                "not supported yet: {} at {}:{} (haproxide will refuse to start with this configuration)",
+                u.what, u.span.file, u.span.line
+            )
+        })
+        .collect();
     let zero_warning = opts.zero_warning || config.global.zero_warning;
     if zero_warning && diags.warnings() > 0 {
         diags.push(Diagnostic::new(
@@ -93,18 +119,18 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
             Loc::None,
             "Some warnings were found and 'zero-warning' is set. Aborting.",
         ));
-        return Outcome { config: Some(config), diags, exit_code: 1, stdout: Vec::new() };
-    }
-    let listeners: usize =
-        config.proxies.iter().filter(|p| p.caps.frontend && !p.disabled).map(|p| p.binds.len()).sum();
-    if listeners == 0 && config.global.stats_sockets.is_empty() {
-        let stdout = vec!["Configuration file has no error but will not start (no listener) => exit(2).".to_string()];
-        return Outcome { config: Some(config), diags, exit_code: 2, stdout };
+        return Outcome { config: Some(config), diags, exit_code: 1, stdout: Vec::new(), usage: false, notes };
     }
     let mut stdout = Vec::new();
     if diags.warnings() > 0 {
         stdout.push("Warnings were found.".to_string());
     }
+    let listeners: usize =
+        config.proxies.iter().filter(|p| p.caps.frontend && !p.disabled).map(|p| p.binds.len()).sum();
+    if listeners == 0 && config.global.stats_sockets.is_empty() {
+        stdout.push("Configuration file has no error but will not start (no listener) => exit(2).".to_string());
+        return Outcome { config: Some(config), diags, exit_code: 2, stdout, usage: false, notes };
+    }
     stdout.push("Configuration file is valid".to_string());
-    Outcome { config: Some(config), diags, exit_code: 0, stdout }
+    Outcome { config: Some(config), diags, exit_code: 0, stdout, usage: false, notes }
 }

@@ -1,100 +1,161 @@
 //! haproxide's entry point: HAProxy's command line, then the library.
 
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
 
 use haproxide::check::{self, CheckOptions};
-use haproxide::cli::{self, ArgError};
-use haproxide::config::{cond, lex};
+use haproxide::cli::{self, Action, ArgError};
+use haproxide::config::diag::{Diagnostic, Loc, Printer, Severity};
+use haproxide::config::lex::{self, CondArgError, ProcessEnv};
+use haproxide::config::{cond, parse};
 
-fn usage() -> String {
+/// The four lines `-v` prints (and the usage text is preceded by).
+fn version_banner() -> String {
+    let read = |p: &str| std::fs::read_to_string(p).map(|s| s.trim_end().to_string()).unwrap_or_default();
     format!(
-        "HAProxy version {} - https://github.com/haproxide\n\
-Usage : haproxide [-f <cfgfile|cfgdir>]* [ -vdVD ] [ -n <maxconn> ] [ -N <maxpconn> ]\n\
-        [ -p <pidfile> ] [ -m <max megs> ] [ -C <dir> ] [-- <cfgfile>*]\n\
-        -v displays version ; -vv shows known build options.\n\
-        -d enters debug mode ; -db only disables background mode.\n\
-        -V enters verbose mode (disables quiet mode)\n\
-        -D goes daemon ; -C changes to <dir> before loading files.\n\
-        -W master-worker mode.\n\
-        -Ws master-worker mode with systemd notify support.\n\
-        -q quiet mode : don't display messages\n\
-        -c check mode : only check config files and exit\n\
-        -cc check condition : evaluate a condition and exit\n\
-        -n sets the maximum total # of connections (uses ulimit -n)\n\
-        -m limits the usable amount of memory (in MB)\n\
-        -N sets the default, per-proxy maximum # of connections (0)\n\
-        -L set local peer name (default to hostname)\n\
-        -p writes pids of all children to this file\n\
-        -dr ignores server address resolution failures\n\
-        -dW fails if any warning is emitted\n\
-        -dD diagnostic mode : warn about suspicious configuration statements\n\
-        -sf/-st [pid ]* finishes/terminates old pids.\n\
-        -x <unix_socket> get listening sockets from a unix socket\n\
-        -S <bind>[,<bind options>...] new master CLI\n",
-        haproxide::VERSION
+        "HAProxy version {} 2023/03/28 - https://github.com/haproxide\n\
+         Status: long-term supported branch - will stop receiving fixes around Q2 2027.\n\
+         Known bugs: http://www.haproxy.org/bugs/bugs-2.6.12.html\n\
+         Running on: {} {} {} {}\n",
+        haproxide::VERSION,
+        read("/proc/sys/kernel/ostype"),
+        read("/proc/sys/kernel/osrelease"),
+        read("/proc/sys/kernel/version"),
+        std::env::consts::ARCH
     )
 }
 
+fn build_options() -> String {
+    format!(
+        "Build options :\n  TARGET  = linux (haproxide, written in Rust)\n\n\
+         Feature list : {}\n\n\
+         Default settings :\n  bufsize = 16384, maxrewrite = 1024, maxpollevents = 200\n\n\
+         Built with multi-threading support.\n\n\
+         Available polling systems :\n      epoll : pref=300,  test result OK\n\
+         Total: 1 (1 usable), will use epoll.\n\n",
+        cond::feature_string()
+    )
+}
+
+fn out(s: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(&lex::text_to_bytes(s));
+    let _ = o.flush();
+}
+
+fn alert(msg: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(Severity::Alert, Loc::None, msg).without_context()
+}
+
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    let args = match cli::parse(&argv) {
-        Ok(a) => a,
-        Err(ArgError::Usage) => {
-            eprint!("{}", usage());
-            return ExitCode::from(1);
+    let pid = std::process::id();
+    let argv: Vec<Vec<u8>> = std::env::args_os().map(|a| a.as_bytes().to_vec()).collect();
+    let argv0 = argv.first().cloned().unwrap_or_default();
+    let progname = lex::bytes_to_text(argv0.rsplit(|&b| b == b'/').next().unwrap_or(&argv0));
+    let exe = if argv0.contains(&b'/') {
+        lex::bytes_to_text(&argv0)
+    } else {
+        std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| lex::bytes_to_text(&argv0))
+    };
+    let mut err = Printer::new(std::io::stderr(), pid, haproxide::VERSION, &exe);
+    let usage = |err: &mut Printer<std::io::Stderr>| {
+        out(&version_banner());
+        err.write_raw(&cli::usage_text(&progname));
+        ExitCode::from(1)
+    };
+    let args = match cli::parse(argv.get(1..).unwrap_or(&[])) {
+        Ok(Action::Run(a)) => a,
+        Ok(Action::Version(n)) => {
+            out(&version_banner());
+            if n > 1 {
+                out(&build_options());
+            }
+            return ExitCode::SUCCESS;
         }
-        Err(e) => {
-            eprintln!("[ALERT]    ({}) : {e}", std::process::id());
+        Ok(Action::PoolHelp) => {
+            out(cli::POOL_HELP);
+            out("\n");
+            out(&version_banner());
+            return ExitCode::SUCCESS;
+        }
+        Err(ArgError::Usage) => return usage(&mut err),
+        Err(ArgError::AlertThenUsage(m)) => {
+            err.print(&alert(m));
+            return usage(&mut err);
+        }
+        Err(ArgError::Alert(m)) => {
+            err.print(&alert(m));
             return ExitCode::from(1);
         }
     };
-    if args.help {
-        eprint!("{}", usage());
-        return ExitCode::from(1);
+    err.quiet = args.quiet_effective();
+    err.diag_mode = args.diag;
+
+    // Variables HAProxy sets before reading its configuration.
+    let local_peer = args
+        .local_peer
+        .clone()
+        .unwrap_or_else(|| nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default());
+    std::env::set_var("HAPROXY_LOCALPEER", local_peer);
+    if std::env::var_os("HAPROXY_STARTUP_VERSION").is_none() {
+        std::env::set_var("HAPROXY_STARTUP_VERSION", haproxide::VERSION);
     }
-    if args.version > 0 {
-        println!("HAProxy version {} - https://github.com/haproxide", haproxide::VERSION);
-        if args.version > 1 {
-            println!("Feature list : {}", cond::FEATURES.iter().map(|f| format!("+{f}")).collect::<Vec<_>>().join(" "));
-        }
-        return ExitCode::SUCCESS;
-    }
-    if let Some(c) = &args.check_condition {
-        let env = lex::ProcessEnv { file: "", line: 0, section: "" };
-        return match cond::eval(c, &env) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::from(1),
-            Err(e) => {
-                eprintln!("[ALERT]    ({}) : config : Failed to evaluate condition: {e}", std::process::id());
-                ExitCode::from(2)
-            }
-        };
-    }
+
     if let Some(dir) = &args.chdir {
         if let Err(e) = std::env::set_current_dir(dir) {
-            eprintln!("[ALERT]    ({}) : config : Could not change to directory {dir} : {e}", std::process::id());
+            err.print(&alert(format!("Could not change to directory {dir} : {}", parse::io_reason(&e))));
             return ExitCode::from(1);
         }
     }
-    let opts =
-        CheckOptions { zero_warning: args.zero_warning, ignore_resolution_failures: args.ignore_resolution_failures };
-    let outcome = check::check_files(&args.config_files, &opts);
-    let pid = std::process::id();
-    let quiet = args.quiet && !args.verbose;
-    if !quiet || outcome.exit_code != 0 {
-        let mut err = std::io::stderr().lock();
-        for d in &outcome.diags.list {
-            if d.severity == haproxide::config::diag::Severity::Diag && !args.diag {
-                continue;
+
+    if let Some(c) = &args.check_condition {
+        let env = ProcessEnv { file: None, line: 0, section: None };
+        let fail = |err: &mut Printer<std::io::Stderr>, m: String| {
+            err.print(&Diagnostic::new(Severity::Alert, Loc::None, m));
+            ExitCode::from(2)
+        };
+        let text = match lex::tokenize_condition_arg(c, &env) {
+            Ok(t) => t,
+            Err(CondArgError::UnmatchedQuote) => {
+                return fail(&mut err, "Syntax Error in condition: Unmatched quote.".into());
             }
-            let _ = err.write_all(d.render(pid, true).as_bytes());
+            Err(CondArgError::BadHex) => {
+                return fail(&mut err, "Syntax Error in condition: Truncated or invalid hexadecimal sequence.".into());
+            }
+            Err(CondArgError::TooLong) => return fail(&mut err, "Error in condition: Line too long.".into()),
+            Err(CondArgError::TooMany) => return fail(&mut err, "Error in condition: Too many words.".into()),
+            Err(CondArgError::Other) => {
+                return fail(&mut err, "Unhandled error in condition, please report this to the developers.".into());
+            }
+        };
+        return match cond::eval(&text, &env) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => fail(&mut err, format!("Failed to evaluate condition: {}", e.msg)),
+        };
+    }
+
+    let opts = CheckOptions {
+        zero_warning: args.zero_warning,
+        ignore_resolution_failures: args.ignore_resolution_failures,
+        master_worker: args.master_worker,
+        master_cli: !args.master_cli.is_empty(),
+    };
+    let outcome = check::check_files(&args.config_files, &opts);
+    if outcome.usage {
+        return usage(&mut err);
+    }
+    err.print_all(&outcome.diags.list);
+    if !err.quiet {
+        for n in &outcome.notes {
+            err.write_raw(&format!("   = {n}\n"));
         }
     }
     if args.check_only {
-        if !quiet {
+        if !err.quiet {
             for line in &outcome.stdout {
-                println!("{line}");
+                out(&format!("{line}\n"));
             }
         }
         return ExitCode::from(outcome.exit_code as u8);
@@ -107,7 +168,7 @@ fn main() -> ExitCode {
         pidfile: args.pidfile.clone(),
         daemon: args.daemon,
         foreground: args.foreground,
-        argv: argv.clone(),
+        argv: argv.iter().skip(1).map(|a| lex::bytes_to_text(a)).collect(),
     };
     ExitCode::from(haproxide::app::start(config, &run) as u8)
 }

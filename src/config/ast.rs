@@ -1,5 +1,9 @@
-//! The syntax tree: sections of directives, each directive a list of words with its location.
-//! No meaning is attached here; `ir` gives the words their meaning.
+//! The syntax tree: files, each a list of sections of directives, each directive a list of words
+//! with its location. No meaning is attached here; `ir` gives the words their meaning.
+//!
+//! The tree also keeps what HAProxy's reader decided while reading (errors found in place, where
+//! a file stopped, how deep `.if` blocks were), because lowering must report those in line order
+//! and stop exactly where HAProxy stops.
 
 use std::sync::Arc;
 
@@ -9,7 +13,7 @@ use super::lex::Word;
 /// The section kinds HAProxy 2.6 knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SectionKind {
-    /// Lines before the first section header.
+    /// Lines before the first section header of a file.
     Outside,
     Global,
     Defaults,
@@ -26,9 +30,11 @@ pub enum SectionKind {
     Program,
     FcgiApp,
     LogForward,
+    NamespaceList,
 }
 
 impl SectionKind {
+    /// Every section keyword of HAProxy 2.6 (matching is case-sensitive).
     pub const HEADERS: &'static [(&'static str, SectionKind)] = &[
         ("global", SectionKind::Global),
         ("defaults", SectionKind::Defaults),
@@ -45,6 +51,7 @@ impl SectionKind {
         ("program", SectionKind::Program),
         ("fcgi-app", SectionKind::FcgiApp),
         ("log-forward", SectionKind::LogForward),
+        ("namespace_list", SectionKind::NamespaceList),
     ];
 
     pub fn from_keyword(word: &str) -> Option<SectionKind> {
@@ -72,6 +79,9 @@ impl Span {
     pub fn parsing(&self) -> Loc {
         Loc::Parsing { file: self.file.clone(), line: self.line }
     }
+    pub fn tight(&self) -> Loc {
+        Loc::ParsingTight { file: self.file.clone(), line: self.line }
+    }
     pub fn bracket(&self) -> Loc {
         Loc::Bracket { file: self.file.clone(), line: self.line }
     }
@@ -81,14 +91,29 @@ impl Span {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
     pub span: Span,
+    /// The words a keyword handler sees. HAProxy's argument list ends at the first empty word
+    /// (`""`, or the empty word left by trailing blanks), so that word and all after it are
+    /// left out here; they stay in [`Directive::all_words`].
     pub words: Vec<Word>,
+    /// Every word of the line, empty ones included.
+    pub all_words: Vec<Word>,
     /// The raw line, for excerpts under diagnostics.
     pub raw: Arc<str>,
 }
 
 impl Directive {
+    /// Build from all the words of a line; the handler view is cut at the first empty word.
+    pub fn new(span: Span, all_words: Vec<Word>, raw: Arc<str>) -> Self {
+        let n = all_words.iter().position(|w| w.text.is_empty()).unwrap_or(all_words.len());
+        Directive { span, words: all_words[..n].to_vec(), all_words, raw }
+    }
     pub fn keyword(&self) -> &str {
         self.words.first().map(|w| w.as_str()).unwrap_or("")
+    }
+    /// Exactly HAProxy's `args[i]`: word `i` of the line even past an empty word, `""` beyond
+    /// the last one. For code that indexes arguments the way HAProxy's parsers do.
+    pub fn haproxy_arg(&self, i: usize) -> &str {
+        self.all_words.get(i).map(|w| w.as_str()).unwrap_or("")
     }
     pub fn arg(&self, i: usize) -> &str {
         self.words.get(i).map(|w| w.as_str()).unwrap_or("")
@@ -103,11 +128,27 @@ impl Directive {
         self.words.is_empty()
     }
     pub fn col(&self, i: usize) -> u32 {
-        self.words.get(i).map(|w| w.col).unwrap_or(1)
+        self.words.get(i).or(self.all_words.get(i)).map(|w| w.col).unwrap_or(1)
     }
     pub fn args_from(&self, i: usize) -> impl Iterator<Item = &str> {
         self.words.iter().skip(i).map(|w| w.as_str())
     }
+}
+
+/// What a problem found by the reader does to the rest of the parsing (HAProxy's error flags
+/// and control flow after it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Nothing more (a notice, a warning, an error that does not count toward the limit).
+    None,
+    /// Counts toward HAProxy's limit of 50 fatal errors per file.
+    CountFatal,
+    /// The rest of this file is skipped; its end-of-file checks still run.
+    StopFile,
+    /// The rest of this file is skipped, its end-of-file checks run, then everything stops.
+    StopFileThenAbort,
+    /// Everything stops at once.
+    Abort,
 }
 
 /// Something found while reading a section, in line order.
@@ -115,17 +156,27 @@ impl Directive {
 pub enum Item {
     Directive(Directive),
     /// A problem found by the reader (tokenizer, `.if` blocks, `.alert` ...), kept in place so that
-    /// diagnostics come out in line order like HAProxy's. `abort` stops all further parsing.
+    /// diagnostics come out in line order like HAProxy's.
     Diag {
         diag: Diagnostic,
-        abort: bool,
+        effect: Effect,
     },
+}
+
+impl Item {
+    pub fn line(&self) -> u32 {
+        match self {
+            Item::Directive(d) => d.span.line,
+            Item::Diag { diag, .. } => diag.loc.file_line().map(|(_, l)| l).unwrap_or(0),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
     pub kind: SectionKind,
-    /// The header line (`backend be`); for `Outside` a synthetic empty directive.
+    /// The header line (`backend be`), after a `no`/`default` prefix was shifted away; for
+    /// `Outside` a synthetic empty directive.
     pub header: Directive,
     pub items: Vec<Item>,
 }
@@ -142,9 +193,40 @@ impl Section {
     }
 }
 
+/// One configuration file, as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    pub name: Arc<str>,
+    /// Sections in order; the first is `Outside` when lines came before any header.
+    pub sections: Vec<Section>,
+    /// How many lines were read.
+    pub lines: u32,
+    /// `.if` nesting depth after each line (index = line number).
+    pub depth_after: Vec<u16>,
+    /// `Missing LF on last line ...`, reported after the last line.
+    pub missing_lf: Option<Diagnostic>,
+    /// `non-terminated '.if' block.`, reported after the last section was closed.
+    pub unterminated_if: Option<Diagnostic>,
+    /// Reading stopped everything (HAProxy's ERR_ABORT): no further file was read.
+    pub aborted: bool,
+}
+
+impl File {
+    /// `.if` depth after line `line`.
+    pub fn depth_at(&self, line: u32) -> u16 {
+        self.depth_after.get(line as usize).copied().unwrap_or(0)
+    }
+}
+
 /// A whole configuration (all files), as read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
-    pub files: Vec<Arc<str>>,
-    pub sections: Vec<Section>,
+    pub files: Vec<File>,
+}
+
+impl Config {
+    /// All sections of all files, in order.
+    pub fn sections(&self) -> impl Iterator<Item = &Section> {
+        self.files.iter().flat_map(|f| f.sections.iter())
+    }
 }

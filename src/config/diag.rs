@@ -1,8 +1,13 @@
 //! Diagnostics: every problem found in a configuration, collected (never thrown) and printed the
 //! way `haproxy -c` prints them, with a column and a source excerpt added where we know them.
+//!
+//! [`Printer`] writes them like HAProxy's logger: the tag, the pid, the two `[NOTICE]` lines
+//! naming the version and executable before the first warning or alert, `-q` and `-dD`.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
+
+use super::lex::text_to_bytes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -59,6 +64,9 @@ impl Loc {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
+    /// Whether this makes the configuration invalid (HAProxy's ERR_FATAL). Alerts are fatal
+    /// unless built with [`Diagnostic::non_fatal`]; a few HAProxy alerts are not.
+    pub fatal: bool,
     /// The `<context> :` part, `config` for almost everything.
     pub context: Option<&'static str>,
     pub loc: Loc,
@@ -78,6 +86,7 @@ impl Diagnostic {
     pub fn new(severity: Severity, loc: Loc, msg: impl Into<String>) -> Self {
         Diagnostic {
             severity,
+            fatal: severity == Severity::Alert,
             context: Some("config"),
             loc,
             msg: msg.into(),
@@ -102,6 +111,21 @@ impl Diagnostic {
     }
     pub fn without_context(mut self) -> Self {
         self.context = None;
+        self
+    }
+    /// An alert that does not make the configuration invalid (HAProxy prints some).
+    pub fn non_fatal(mut self) -> Self {
+        self.fatal = false;
+        self
+    }
+    /// A warning, notice or alert that nonetheless marks the configuration as failed.
+    pub fn fatal(mut self) -> Self {
+        self.fatal = true;
+        self
+    }
+    /// HAProxy's own excerpt lines under the message (source line, caret), printed verbatim.
+    pub fn with_raw_detail(mut self, lines: impl IntoIterator<Item = String>) -> Self {
+        self.detail_raw = lines.into_iter().collect();
         self
     }
 
@@ -134,9 +158,21 @@ impl Diagnostic {
         s
     }
 
+    /// The rendering as the bytes to write (raw configuration bytes restored).
+    pub fn render_bytes(&self, pid: u32, extras: bool) -> Vec<u8> {
+        text_to_bytes(&self.render(pid, extras))
+    }
+
     /// Render for stderr: `[ALERT]    (pid) : config : parsing [f:l] : msg` plus our extras.
+    ///
+    /// HAProxy formats messages as C strings: a NUL in the text (a `%c` of an empty name) ends
+    /// the output there, without a newline. That is reproduced.
     pub fn render(&self, pid: u32, extras: bool) -> String {
-        let mut out = format!("{}({}) : {}\n", self.severity.tag(), pid, self.headline());
+        let head = format!("{}({}) : {}", self.severity.tag(), pid, self.headline());
+        if let Some(cut) = head.find('\0') {
+            return head[..cut].to_string();
+        }
+        let mut out = format!("{head}\n");
         for d in &self.detail_raw {
             let _ = writeln!(out, "{d}");
         }
@@ -193,12 +229,86 @@ impl Diags {
     pub fn has_alerts(&self) -> bool {
         self.alerts() > 0
     }
+    /// Diagnostics that make the configuration invalid.
+    pub fn errors(&self) -> usize {
+        self.list.iter().filter(|d| d.fatal).count()
+    }
+    pub fn has_errors(&self) -> bool {
+        self.list.iter().any(|d| d.fatal)
+    }
     pub fn extend(&mut self, other: Diags) {
         self.list.extend(other.list);
     }
     /// The first alert, which the compat harness compares with HAProxy's.
     pub fn first_alert(&self) -> Option<&Diagnostic> {
         self.list.iter().find(|d| d.severity == Severity::Alert)
+    }
+}
+
+/// Writes diagnostics to stderr the way HAProxy's logger does.
+pub struct Printer<W: std::io::Write> {
+    out: W,
+    pid: u32,
+    /// `-q` without `-V`: nothing but `[DIAG]` lines.
+    pub quiet: bool,
+    /// `-dD`: `[DIAG]` lines are shown.
+    pub diag_mode: bool,
+    /// haproxide's column and excerpt lines under messages.
+    pub extras: bool,
+    version: String,
+    exe: String,
+    banner_done: bool,
+}
+
+impl<W: std::io::Write> Printer<W> {
+    pub fn new(out: W, pid: u32, version: &str, exe: &str) -> Self {
+        Printer {
+            out,
+            pid,
+            quiet: false,
+            diag_mode: false,
+            extras: true,
+            version: version.to_string(),
+            exe: exe.to_string(),
+            banner_done: false,
+        }
+    }
+
+    /// Print one diagnostic (or nothing, as `-q`/`-dD` decide). Before the first warning or
+    /// alert, HAProxy prints its version and executable path once.
+    pub fn print(&mut self, d: &Diagnostic) {
+        let shown = match d.severity {
+            Severity::Diag => self.diag_mode,
+            _ => !self.quiet,
+        };
+        if !shown {
+            return;
+        }
+        if matches!(d.severity, Severity::Warning | Severity::Alert) && !self.banner_done {
+            self.banner_done = true;
+            let banner = format!(
+                "{tag}({pid}) : haproxy version is {v}\n{tag}({pid}) : path to executable is {e}\n",
+                tag = Severity::Notice.tag(),
+                pid = self.pid,
+                v = self.version,
+                e = self.exe
+            );
+            let _ = self.out.write_all(&text_to_bytes(&banner));
+        }
+        let _ = self.out.write_all(&d.render_bytes(self.pid, self.extras));
+        let _ = self.out.flush();
+    }
+
+    pub fn print_all<'a>(&mut self, ds: impl IntoIterator<Item = &'a Diagnostic>) {
+        for d in ds {
+            self.print(d);
+        }
+    }
+
+    /// Raw text on the same stream (usage text).
+    pub fn write_raw(&mut self, s: &str) {
+        let _ = self.out.write_all(&text_to_bytes(s));
+        let _ = self.out.flush();
     }
 }
 

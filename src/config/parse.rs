@@ -1,19 +1,24 @@
-//! The reader: configuration files into sections of tokenized directives.
+//! The reader: configuration files into sections of tokenized directives, the way HAProxy 2.6's
+//! `readcfgfile()` reads them.
 //!
-//! Owns file loading (`-f` files and directories), line splitting, the `.if` preprocessor and the
-//! `.diag/.notice/.warning/.alert` directives, and section boundaries. Problems are recorded in
-//! place (as [`Item::Diag`]) so they come out in line order together with later keyword errors.
+//! Owns file loading (`-f` files and directories), line reading (including HAProxy's growing line
+//! buffer, `Stray NUL` and `Missing LF`), the `.if` preprocessor, the `.diag/.notice/.warning/
+//! .alert` directives, the `no`/`default` prefixes and section boundaries. Problems are recorded
+//! in place (as [`Item::Diag`]) so they come out in line order together with later keyword errors.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use super::ast::{Config, Directive, Item, Section, SectionKind, Span};
-use super::cond::{self, CondError};
-use super::diag::{Diagnostic, Diags, Loc, Severity};
-use super::lex::{self, LexError, ProcessEnv, Word};
+use super::ast::{Config, Directive, Effect, File, Item, Section, SectionKind, Span};
+use super::cond;
+use super::diag::{Diagnostic, Loc, Severity};
+use super::lex::{self, bytes_to_text, caret_excerpt, text_to_bytes, LexError, ProcessEnv, Tokenizer};
 
-/// HAProxy refuses to nest `.if` deeper than this.
-pub const MAX_COND_DEPTH: usize = 256;
+/// HAProxy refuses to nest `.if` this deep (MAXNESTEDCONDS): 99 levels work.
+pub const MAX_COND_DEPTH: usize = 100;
+
+/// HAProxy's initial line buffer (LINESIZE); it doubles for longer lines.
+const LINESIZE: usize = 2048;
 
 /// One configuration source: a name (as given on the command line) and its bytes.
 #[derive(Debug, Clone)]
@@ -22,53 +27,13 @@ pub struct Source {
     pub text: Vec<u8>,
 }
 
-/// Expand the `-f` arguments: files as given, directories as their `*.cfg` files in lexical order.
-pub fn load_sources(paths: &[String], diags: &mut Diags) -> Vec<Source> {
-    let mut out = Vec::new();
-    for p in paths {
-        let path = Path::new(p);
-        if path.is_dir() {
-            let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
-                Ok(rd) => rd
-                    .filter_map(|e| e.ok())
-                    .map(|e| e.path())
-                    .filter(|e| {
-                        let name = e.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                        !name.starts_with('.') && name.ends_with(".cfg") && e.is_file()
-                    })
-                    .collect(),
-                Err(e) => {
-                    diags.push(
-                        Diagnostic::new(
-                            Severity::Alert,
-                            Loc::None,
-                            format!("Cannot open directory '{p}' : {}", io_reason(&e)),
-                        )
-                        .without_context(),
-                    );
-                    continue;
-                }
-            };
-            entries.sort();
-            for e in entries {
-                read_one(&e.to_string_lossy(), &mut out, diags);
-            }
-        } else {
-            read_one(p, &mut out, diags);
-        }
-    }
-    out
-}
-
-fn read_one(name: &str, out: &mut Vec<Source>, diags: &mut Diags) {
-    match std::fs::read(name) {
-        Ok(text) => out.push(Source { name: name.into(), text }),
-        Err(e) => diags.push(Diagnostic::new(
-            Severity::Alert,
-            Loc::None,
-            format!("Could not open configuration file {name} : {}", io_reason(&e)),
-        )),
-    }
+/// Why the `-f` arguments could not be turned into files to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    /// A diagnostic to print, then exit 1.
+    Alert(Box<Diagnostic>),
+    /// No configuration file at all: HAProxy prints its usage.
+    NoFiles,
 }
 
 /// The libc-style reason text HAProxy prints (`No such file or directory`).
@@ -80,318 +45,506 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// Expand the `-f` arguments like HAProxy: each must exist; a directory stands for its
+/// non-hidden regular `*.cfg` files in byte order (named `<dir>/<entry>`).
+pub fn list_files(paths: &[String]) -> Result<Vec<String>, LoadError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = match std::fs::metadata(p) {
+            Ok(m) => m,
+            Err(e) => {
+                return Err(LoadError::Alert(Box::new(Diagnostic::new(
+                    Severity::Alert,
+                    Loc::None,
+                    format!("Cannot open configuration file/directory {p} : {}", io_reason(&e)),
+                ))));
+            }
+        };
+        if !meta.is_dir() {
+            out.push(p.clone());
+            continue;
+        }
+        let rd = match std::fs::read_dir(p) {
+            Ok(rd) => rd,
+            Err(e) => {
+                return Err(LoadError::Alert(Box::new(Diagnostic::new(
+                    Severity::Alert,
+                    Loc::None,
+                    format!("Cannot open configuration directory {p} : {}", io_reason(&e)),
+                ))));
+            }
+        };
+        let mut names: Vec<Vec<u8>> = rd
+            .filter_map(|e| e.ok())
+            .map(|e| std::os::unix::ffi::OsStrExt::as_bytes(e.file_name().as_os_str()).to_vec())
+            .filter(|n| !n.starts_with(b".") && n.ends_with(b".cfg"))
+            .collect();
+        names.sort();
+        for n in names {
+            let name = format!("{p}/{}", String::from_utf8_lossy(&n));
+            match std::fs::metadata(&name) {
+                Ok(m) if m.is_file() => out.push(name),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(LoadError::Alert(Box::new(Diagnostic::new(
+                        Severity::Alert,
+                        Loc::None,
+                        format!("Cannot open configuration file {p} : {}", io_reason(&e)),
+                    ))));
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(LoadError::NoFiles);
+    }
+    Ok(out)
+}
+
+/// Read the listed files.
+pub fn read_sources(files: &[String]) -> Result<Vec<Source>, Box<Diagnostic>> {
+    files
+        .iter()
+        .map(|f| match std::fs::read(Path::new(f)) {
+            Ok(text) => Ok(Source { name: f.as_str().into(), text }),
+            Err(e) => Err(Box::new(Diagnostic::new(
+                Severity::Alert,
+                Loc::None,
+                format!("Could not open configuration file {f} : {}", io_reason(&e)),
+            ))),
+        })
+        .collect()
+}
+
+/// Expand the `-f` arguments and read every file (tests and tools; `check` does it in steps).
+pub fn load_sources(paths: &[String]) -> Result<Vec<Source>, LoadError> {
+    let files = list_files(paths)?;
+    read_sources(&files).map_err(LoadError::Alert)
+}
+
+/// HAProxy's states of one `.if` level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CondBranch {
-    /// Inside a branch that is being used.
-    Taking,
-    /// Skipping: an earlier branch of this block was taken, or the parent is skipped.
-    Done,
-    /// Skipping, but a later `.elif`/`.else` may still be taken.
-    Waiting,
+enum Cond {
+    IfTake,
+    IfDrop,
+    IfSkip,
+    ElifTake,
+    ElifDrop,
+    ElifSkip,
+    ElseTake,
+    ElseDrop,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct CondLevel {
-    branch: CondBranch,
-    else_seen: bool,
-}
-
-/// Render the HAProxy excerpt that follows some errors: the line, then a caret under `pos`.
-pub fn caret_excerpt(shown: &str, pos: usize) -> Vec<String> {
-    let line = format!("  {shown}");
-    let caret = format!("{}^", " ".repeat(pos + 2));
-    vec![line, caret]
+impl Cond {
+    /// Lines under this state are not used.
+    fn masked(self) -> bool {
+        matches!(self, Cond::IfDrop | Cond::IfSkip | Cond::ElifDrop | Cond::ElifSkip | Cond::ElseDrop)
+    }
+    /// An earlier branch of this block was used or the block is inside an unused one.
+    fn done(self) -> bool {
+        matches!(self, Cond::IfTake | Cond::IfSkip | Cond::ElifTake | Cond::ElifSkip)
+    }
+    fn is_else(self) -> bool {
+        matches!(self, Cond::ElseTake | Cond::ElseDrop)
+    }
 }
 
 /// Read all sources into one syntax tree. Section headers are recognised here; what the
-/// directives mean is decided later.
+/// directives mean is decided later. Reading stops after a file that aborted.
 pub fn parse(sources: &[Source]) -> Config {
     let mut cfg = Config::default();
     for src in sources {
-        cfg.files.push(src.name.clone());
-        parse_one(src, &mut cfg);
+        let f = read_file(src);
+        let stop = f.aborted;
+        cfg.files.push(f);
+        if stop {
+            break;
+        }
     }
     cfg
 }
 
-fn directive(span: Span, words: Vec<Word>, raw: &str) -> Directive {
-    Directive { span, words, raw: raw.into() }
+/// The line reader of one file: HAProxy reads with `fgets()` into a buffer that starts at
+/// LINESIZE bytes and doubles when a line does not fit, so long lines and NUL bytes behave in
+/// ways users can observe (a final line of exactly 2047 bytes without LF is never seen).
+struct Lines<'a> {
+    text: &'a [u8],
+    pos: usize,
+    linesize: usize,
 }
 
-fn parse_one(src: &Source, cfg: &mut Config) {
-    let file = src.name.clone();
-    let mut conds: Vec<CondLevel> = Vec::new();
-    let mut current: Option<Section> = None;
-    let mut section_name = String::new();
-    let mut lines = src.text.split(|&b| b == b'\n').peekable();
-    let mut lineno: u32 = 0;
-    let mut abort = false;
-    let mut last_line = 0;
-    while let Some(raw) = lines.next() {
-        lineno += 1;
-        if raw.is_empty() && lines.peek().is_none() {
-            break; // the final newline does not start a line
+enum Fetch {
+    /// A chunk was read into the buffer.
+    Chunk,
+    Eof,
+}
+
+impl Lines<'_> {
+    /// `fgets(buf + readbytes, linesize - readbytes)`.
+    fn fgets(&mut self, buf: &mut Vec<u8>, readbytes: usize) -> Fetch {
+        buf.truncate(readbytes);
+        if self.pos >= self.text.len() {
+            return Fetch::Eof;
         }
-        last_line = lineno;
-        let span = Span { file: file.clone(), line: lineno };
-        let raw_str = String::from_utf8_lossy(raw).into_owned();
-        let env = ProcessEnv { file: &file, line: lineno, section: &section_name };
-        let push_item = |cur: &mut Option<Section>, _cfg: &mut Config, item: Item| {
-            cur.get_or_insert_with(|| outside_section(&file)).items.push(item);
-        };
-        let words = match lex::tokenize(raw, &env) {
-            Ok(l) => l.words,
-            Err(e) => {
-                let taking = conds.last().is_none_or(|c| c.branch == CondBranch::Taking);
-                if taking {
-                    push_item(&mut current, cfg, Item::Diag { diag: lex_diag(&e, &span, &raw_str), abort: false });
-                }
-                continue;
-            }
-        };
-        if words.is_empty() {
-            continue;
+        let room = self.linesize - readbytes - 1;
+        let rest = &self.text[self.pos..];
+        let mut n = rest.len().min(room);
+        if let Some(lf) = rest[..n].iter().position(|&b| b == b'\n') {
+            n = lf + 1;
         }
-        let kw = words[0].as_str();
-        let taking = conds.last().is_none_or(|c| c.branch == CondBranch::Taking);
-        match kw {
-            ".if" | ".elif" => {
-                let text = words[1..].iter().map(|w| w.as_str()).collect::<Vec<_>>().join(" ");
-                let is_if = kw == ".if";
-                if !is_if {
-                    match conds.last() {
-                        None => {
-                            push_item(&mut current, cfg, alert_tight(&span, "lone '.elif' with no matching '.if'."));
-                            abort = true;
-                            break;
-                        }
-                        Some(c) if c.else_seen => {
-                            push_item(&mut current, cfg, alert_tight(&span, "'.elif' after '.else' is not permitted."));
-                            abort = true;
-                            break;
-                        }
-                        _ => {}
-                    }
-                }
-                if is_if && conds.len() >= MAX_COND_DEPTH {
-                    push_item(
-                        &mut current,
-                        cfg,
-                        alert_tight(&span, &format!("too many nested '.if', max level is {MAX_COND_DEPTH}.")),
-                    );
-                    abort = true;
-                    break;
-                }
-                let must_eval =
-                    if is_if { taking } else { conds.last().map(|c| c.branch) == Some(CondBranch::Waiting) };
-                let mut result = false;
-                if must_eval {
-                    match cond::eval(&text, &env) {
-                        Ok(v) => result = v,
-                        Err(e) => {
-                            let (msg, pos) = cond_error_text(&e, &text);
-                            let mut d = Diagnostic::new(
-                                Severity::Alert,
-                                Loc::ParsingTight { file: file.clone(), line: lineno },
-                                format!("{msg} in '{kw}' at position {}:", pos + 1),
-                            );
-                            d.detail_raw = caret_excerpt(&format!("{kw} {text}"), kw.len() + 1 + pos);
-                            push_item(&mut current, cfg, Item::Diag { diag: d, abort: true });
-                            abort = true;
-                            break;
-                        }
-                    }
-                }
-                if is_if {
-                    let branch = if !taking {
-                        CondBranch::Done
-                    } else if result {
-                        CondBranch::Taking
-                    } else {
-                        CondBranch::Waiting
-                    };
-                    conds.push(CondLevel { branch, else_seen: false });
-                } else if let Some(c) = conds.last_mut() {
-                    c.branch = match c.branch {
-                        CondBranch::Waiting if result => CondBranch::Taking,
-                        CondBranch::Waiting => CondBranch::Waiting,
-                        _ => CondBranch::Done,
-                    };
-                }
-            }
-            ".else" => match conds.last_mut() {
-                None => {
-                    push_item(&mut current, cfg, alert_tight(&span, "lone '.else' with no matching '.if'."));
-                    abort = true;
-                    break;
-                }
-                Some(c) if c.else_seen => {
-                    push_item(&mut current, cfg, alert_tight(&span, "'.else' after '.else' is not permitted."));
-                    abort = true;
-                    break;
-                }
-                Some(c) => {
-                    c.else_seen = true;
-                    c.branch = if c.branch == CondBranch::Waiting { CondBranch::Taking } else { CondBranch::Done };
-                }
-            },
-            ".endif" => {
-                if conds.pop().is_none() {
-                    push_item(&mut current, cfg, alert_tight(&span, "lone '.endif' with no matching '.if'."));
-                    abort = true;
-                    break;
-                }
-            }
-            _ if !taking => {}
-            ".diag" | ".notice" | ".warning" | ".alert" => {
-                let sev = match kw {
-                    ".diag" => Severity::Diag,
-                    ".notice" => Severity::Notice,
-                    ".warning" => Severity::Warning,
-                    _ => Severity::Alert,
-                };
-                if words.len() > 2 {
-                    let extra = words[2..].iter().map(|w| w.as_str()).collect::<Vec<_>>().join(" ");
-                    let msg = format!(
-                        "Unexpected argument '{extra}' for '{kw}'. Use quotes if the message should contain spaces."
-                    );
-                    push_item(
-                        &mut current,
-                        cfg,
-                        Item::Diag { diag: Diagnostic::new(Severity::Alert, span.parsing(), msg), abort: false },
-                    );
-                } else {
-                    let msg = format!("'{}'.", words.get(1).map(|w| w.as_str()).unwrap_or(""));
-                    let d = Diagnostic::new(sev, Loc::ParsingTight { file: file.clone(), line: lineno }, msg);
-                    push_item(&mut current, cfg, Item::Diag { diag: d, abort: false });
-                }
-            }
-            _ => {
-                if let Some(kind) = SectionKind::from_keyword(kw) {
-                    if let Some(done) = current.take() {
-                        cfg.sections.push(done);
-                    }
-                    section_name = words.get(1).map(|w| w.text.clone()).unwrap_or_else(|| kw.to_string());
-                    current = Some(Section { kind, header: directive(span, words, &raw_str), items: Vec::new() });
-                } else {
-                    push_item(&mut current, cfg, Item::Directive(directive(span, words, &raw_str)));
-                }
-            }
-        }
+        buf.extend_from_slice(&rest[..n]);
+        self.pos += n;
+        Fetch::Chunk
     }
-    if !abort && !conds.is_empty() {
-        let span = Span { file: file.clone(), line: last_line + 1 };
-        let sec = current.get_or_insert_with(|| outside_section(&file));
-        sec.items.push(alert_tight(&span, "non-terminated '.if' block."));
-    }
-    if let Some(done) = current.take() {
-        cfg.sections.push(done);
-    }
+}
+
+struct Reader {
+    file: Arc<str>,
+    sections: Vec<Section>,
+    current: Section,
+    section_name: Option<String>,
+    conds: Vec<Cond>,
+    tokenizer: Tokenizer,
+    depth_after: Vec<u16>,
+}
+
+/// What processing one line asks the read loop to do.
+enum Flow {
+    Next,
+    /// `break`: leave the loop, run the end-of-file checks.
+    Break,
+    /// `break` with ERR_ABORT set: end-of-file checks, then everything stops.
+    BreakAbort,
+    /// `goto err`: stop at once.
+    Abort,
 }
 
 fn outside_section(file: &Arc<str>) -> Section {
     Section {
         kind: SectionKind::Outside,
-        header: Directive { span: Span { file: file.clone(), line: 0 }, words: Vec::new(), raw: "".into() },
+        header: Directive::new(Span { file: file.clone(), line: 0 }, Vec::new(), "".into()),
         items: Vec::new(),
     }
 }
 
-/// A reader alert that stops parsing (HAProxy treats `.if` block errors as fatal at once).
-fn alert_tight(span: &Span, msg: &str) -> Item {
-    let diag = Diagnostic::new(
-        Severity::Alert,
-        Loc::ParsingTight { file: span.file.clone(), line: span.line },
-        msg.to_string(),
-    );
-    Item::Diag { diag, abort: true }
-}
-
-fn cond_error_text(e: &CondError, text: &str) -> (String, usize) {
-    match e {
-        CondError::UnknownPredicate(_) => (format!("unparsable conditional expression '{text}'"), 0),
-        CondError::Trailing { ch, expr } => {
-            let pos = text.rfind(*ch).unwrap_or(0);
-            (format!("unexpected character '{ch}' at the end of conditional expression '{expr}'"), pos)
+/// Read one file.
+pub fn read_file(src: &Source) -> File {
+    let file = src.name.clone();
+    let mut r = Reader {
+        file: file.clone(),
+        sections: Vec::new(),
+        current: outside_section(&file),
+        section_name: None,
+        conds: Vec::new(),
+        tokenizer: Tokenizer::new(),
+        depth_after: vec![0],
+    };
+    let mut lines = Lines { text: &src.text, pos: 0, linesize: LINESIZE };
+    let mut buf: Vec<u8> = Vec::with_capacity(LINESIZE);
+    let mut linenum: u32 = 0;
+    let mut readbytes = 0usize;
+    let mut missing_lf: Option<usize> = None;
+    let mut aborted = false;
+    let mut stop_then_abort = false;
+    loop {
+        if let Fetch::Eof = lines.fgets(&mut buf, readbytes) {
+            break;
         }
-        CondError::Syntax(msg) => (msg.clone(), 0),
+        if let Some(at) = missing_lf.take() {
+            r.push_diag(r.tight(linenum, format!("Stray NUL character at position {}.", at + 1)), Effect::StopFile);
+            break;
+        }
+        linenum += 1;
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        if end == lines.linesize - 1 && buf.get(end.wrapping_sub(1)) != Some(&b'\n') {
+            readbytes = lines.linesize - 1;
+            lines.linesize *= 2;
+            linenum -= 1;
+            continue;
+        }
+        readbytes = 0;
+        let content_end = if end > 0 && buf[end - 1] == b'\n' {
+            end - 1
+        } else {
+            missing_lf = Some(end);
+            end
+        };
+        let content = buf[..content_end].to_vec();
+        let flow = r.line(linenum, &content);
+        r.record_depth(linenum);
+        match flow {
+            Flow::Next => {}
+            Flow::Break => break,
+            Flow::BreakAbort => {
+                stop_then_abort = true;
+                break;
+            }
+            Flow::Abort => {
+                aborted = true;
+                break;
+            }
+        }
+    }
+    let mut missing = None;
+    let mut unterminated: Option<Diagnostic> = None;
+    if !aborted {
+        if let Some(at) = missing_lf {
+            missing = Some(r.tight(
+                linenum,
+                format!("Missing LF on last line, file might have been truncated at position {}.", at + 1),
+            ));
+        }
+        if !r.conds.is_empty() {
+            unterminated = Some(r.tight(linenum, "non-terminated '.if' block.".to_string()));
+        }
+    }
+    let last = std::mem::replace(&mut r.current, outside_section(&file));
+    if last.kind != SectionKind::Outside || !last.items.is_empty() {
+        r.sections.push(last);
+    }
+    let has_unterminated = unterminated.is_some();
+    File {
+        name: file,
+        sections: r.sections,
+        lines: linenum,
+        depth_after: r.depth_after,
+        missing_lf: missing,
+        unterminated_if: unterminated,
+        aborted: aborted || stop_then_abort || has_unterminated,
     }
 }
 
-fn lex_diag(e: &LexError, span: &Span, raw: &str) -> Diagnostic {
-    let pos = e.pos();
-    // HAProxy reports 1-based positions.
-    let msg = match e {
-        LexError::UnmatchedQuote { .. } => format!("unmatched quote at position {}:", pos + 1),
-        LexError::TooManyWords { max, .. } => {
-            format!("too many words, truncating after word {max}, position {}:", pos + 1)
+impl Reader {
+    fn tight(&self, line: u32, msg: String) -> Diagnostic {
+        Diagnostic::new(Severity::Alert, Loc::ParsingTight { file: self.file.clone(), line }, msg)
+    }
+
+    fn push_diag(&mut self, diag: Diagnostic, effect: Effect) {
+        self.current.items.push(Item::Diag { diag, effect });
+    }
+
+    fn record_depth(&mut self, line: u32) {
+        let l = line as usize;
+        if self.depth_after.len() <= l {
+            self.depth_after.resize(l + 1, 0);
         }
-        other => format!("{other}:"),
-    };
-    let mut d = Diagnostic::new(Severity::Alert, Loc::ParsingTight { file: span.file.clone(), line: span.line }, msg);
-    d.detail_raw = caret_excerpt(raw.trim_start(), pos.saturating_sub(raw.len() - raw.trim_start().len()));
-    d
+        self.depth_after[l] = self.conds.len() as u16;
+    }
+
+    fn masked(&self) -> bool {
+        self.conds.last().is_some_and(|c| c.masked())
+    }
+
+    /// One line, without its LF (and cut at its first NUL).
+    fn line(&mut self, linenum: u32, content: &[u8]) -> Flow {
+        let file = self.file.clone();
+        let section = self.section_name.clone();
+        let env = ProcessEnv { file: Some(&file), line: linenum, section: section.as_deref() };
+        let line = match self.tokenizer.tokenize(content, &env) {
+            Ok(l) => l,
+            Err(e) => {
+                let mut d = self.tight(linenum, e.message());
+                if let LexError::Syntax { excerpt, .. } = &e {
+                    d.detail_raw = excerpt.to_vec();
+                }
+                self.push_diag(d, Effect::CountFatal);
+                return Flow::Next;
+            }
+        };
+        if line.is_blank() {
+            return Flow::Next;
+        }
+        let span = Span { file: file.clone(), line: linenum };
+        let raw: Arc<str> = bytes_to_text(content).into();
+        let words = line.words;
+        let kw = words[0].text.clone();
+        let arg = |i: usize| words.get(i).map(|w| w.text.as_str()).unwrap_or("");
+        if kw.starts_with('.') {
+            match kw.as_str() {
+                ".if" => return self.cond_if(linenum, &line.rest_joined, &env),
+                ".elif" => return self.cond_elif(linenum, &line.rest_joined, &env),
+                ".else" | ".endif" => {
+                    if !arg(1).is_empty() {
+                        let d = self.tight(linenum, format!("Unexpected argument '{}' for '{kw}'.", arg(1)));
+                        self.push_diag(d, Effect::StopFileThenAbort);
+                        return Flow::BreakAbort;
+                    }
+                    let Some(top) = self.conds.last().copied() else {
+                        let d = self.tight(linenum, format!("lone '{kw}' with no matching '.if'."));
+                        if kw == ".endif" {
+                            self.push_diag(d, Effect::StopFileThenAbort);
+                            return Flow::BreakAbort;
+                        }
+                        self.push_diag(d, Effect::Abort);
+                        return Flow::Abort;
+                    };
+                    if kw == ".endif" {
+                        self.conds.pop();
+                        return Flow::Next;
+                    }
+                    if top.is_else() {
+                        let d = self.tight(linenum, "'.else' after '.else' is not permitted.".into());
+                        self.push_diag(d, Effect::Abort);
+                        return Flow::Abort;
+                    }
+                    if let Some(c) = self.conds.last_mut() {
+                        *c = if top.done() { Cond::ElseDrop } else { Cond::ElseTake };
+                    }
+                    return Flow::Next;
+                }
+                _ => {}
+            }
+        }
+        if self.masked() {
+            return Flow::Next;
+        }
+        if kw.starts_with('.') {
+            let sev = match kw.as_str() {
+                ".alert" => Severity::Alert,
+                ".warning" => Severity::Warning,
+                ".notice" => Severity::Notice,
+                ".diag" => Severity::Diag,
+                _ => {
+                    let d = self.tight(linenum, format!("unknown directive '{kw}'."));
+                    self.push_diag(d, Effect::StopFile);
+                    return Flow::Break;
+                }
+            };
+            if !arg(2).is_empty() {
+                let msg = format!(
+                    "Unexpected argument '{}' for '{kw}'. Use quotes if the message should contain spaces.",
+                    arg(2)
+                );
+                let d = self.tight(linenum, msg);
+                self.push_diag(d, Effect::None);
+                return Flow::Next;
+            }
+            let d = Diagnostic::new(sev, span.tight(), format!("'{}'.", arg(1)));
+            if sev == Severity::Alert {
+                self.push_diag(d, Effect::Abort);
+                return Flow::Abort;
+            }
+            self.push_diag(d, Effect::None);
+            return Flow::Next;
+        }
+
+        // `no` and `default` prefixes: HAProxy shifts the words left before looking at them.
+        let visible: Vec<lex::Word> = {
+            let n = words.iter().position(|w| w.text.is_empty()).unwrap_or(words.len());
+            words[..n].to_vec()
+        };
+        let shifted: Option<Vec<lex::Word>> = match kw.as_str() {
+            "no" => Some(visible[1..].to_vec()),
+            "default" => {
+                let mut v = visible[1..].to_vec();
+                if let Some(last) = v.last().cloned() {
+                    v.push(last);
+                } else {
+                    v.push(visible[0].clone());
+                }
+                Some(v)
+            }
+            _ => None,
+        };
+        let lead =
+            shifted.as_ref().map(|v| v.first().map(|w| w.text.clone()).unwrap_or_default()).unwrap_or(kw.clone());
+        if shifted.is_some()
+            && !matches!(
+                lead.as_str(),
+                "option"
+                    | "log"
+                    | "busy-polling"
+                    | "set-dumpable"
+                    | "strict-limits"
+                    | "insecure-fork-wanted"
+                    | "numa-cpu-mapping"
+            )
+        {
+            let d = self.tight(
+                linenum,
+                "negation/default currently supported only for options, log, busy-polling, set-dumpable, \
+                 strict-limits, insecure-fork-wanted and numa-cpu-mapping."
+                    .into(),
+            );
+            self.push_diag(d, Effect::CountFatal);
+        }
+
+        if let Some(kind) = SectionKind::from_keyword(&lead) {
+            let header_words = shifted.unwrap_or_else(|| words.clone());
+            let name = header_words.get(1).map(|w| w.text.clone()).filter(|n| !n.is_empty());
+            self.section_name = Some(name.unwrap_or_else(|| lead.clone()));
+            let header = Directive::new(span, header_words, raw);
+            let done = std::mem::replace(&mut self.current, Section { kind, header, items: Vec::new() });
+            if done.kind != SectionKind::Outside || !done.items.is_empty() {
+                self.sections.push(done);
+            }
+            return Flow::Next;
+        }
+        if self.current.kind == SectionKind::Outside {
+            let d = self.tight(linenum, format!("unknown keyword '{lead}' out of section."));
+            self.push_diag(d, Effect::CountFatal);
+            return Flow::Next;
+        }
+        self.current.items.push(Item::Directive(Directive::new(span, words, raw)));
+        Flow::Next
+    }
+
+    fn cond_error(&mut self, linenum: u32, kw: &str, expr: &str, e: &cond::CondError) -> Flow {
+        let width = if kw == ".if" { 76 } else { 74 };
+        let excerpt = caret_excerpt(&text_to_bytes(expr), e.pos, width, &format!("{kw} "));
+        let d = self.tight(linenum, format!("{} in '{kw}' at position {}:", e.msg, e.pos + 1)).with_raw_detail(excerpt);
+        self.push_diag(d, Effect::Abort);
+        Flow::Abort
+    }
+
+    fn cond_if(&mut self, linenum: u32, expr: &str, env: &ProcessEnv) -> Flow {
+        if self.conds.len() + 1 >= MAX_COND_DEPTH {
+            let d = self.tight(linenum, format!("too many nested '.if', max is {MAX_COND_DEPTH}."));
+            self.push_diag(d, Effect::Abort);
+            return Flow::Abort;
+        }
+        if self.masked() {
+            self.conds.push(Cond::IfSkip);
+            return Flow::Next;
+        }
+        match cond::eval(expr, env) {
+            Ok(v) => {
+                self.conds.push(if v { Cond::IfTake } else { Cond::IfDrop });
+                Flow::Next
+            }
+            Err(e) => self.cond_error(linenum, ".if", expr, &e),
+        }
+    }
+
+    fn cond_elif(&mut self, linenum: u32, expr: &str, env: &ProcessEnv) -> Flow {
+        let Some(top) = self.conds.last().copied() else {
+            let d = self.tight(linenum, "lone '.elif' with no matching '.if'.".into());
+            self.push_diag(d, Effect::Abort);
+            return Flow::Abort;
+        };
+        if top.is_else() {
+            let d = self.tight(linenum, "'.elif' after '.else' is not permitted.".into());
+            self.push_diag(d, Effect::Abort);
+            return Flow::Abort;
+        }
+        if top.done() {
+            if let Some(c) = self.conds.last_mut() {
+                *c = Cond::ElifSkip;
+            }
+            return Flow::Next;
+        }
+        match cond::eval(expr, env) {
+            Ok(v) => {
+                if let Some(c) = self.conds.last_mut() {
+                    *c = if v { Cond::ElifTake } else { Cond::ElifDrop };
+                }
+                Flow::Next
+            }
+            Err(e) => self.cond_error(linenum, ".elif", expr, &e),
+        }
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn read(text: &str) -> (Config, Diags) {
-        let diags = Diags::default();
-        let src = Source { name: "t.cfg".into(), text: text.as_bytes().to_vec() };
-        let cfg = parse(&[src]);
-        (cfg, diags)
-    }
-
-    fn kinds(cfg: &Config) -> Vec<SectionKind> {
-        cfg.sections.iter().map(|s| s.kind).collect()
-    }
-
-    #[test]
-    fn sections_and_directives() {
-        let (cfg, _) = read("global\n  maxconn 10\n\nbackend be\n  server s1 127.0.0.1:80\n");
-        assert_eq!(kinds(&cfg), vec![SectionKind::Global, SectionKind::Backend]);
-        assert_eq!(cfg.sections[1].name(), Some("be"));
-        let d: Vec<_> = cfg.sections[1].directives().collect();
-        assert_eq!(d[0].keyword(), "server");
-        assert_eq!(d[0].span.line, 5);
-    }
-
-    #[test]
-    fn conditional_blocks() {
-        let (cfg, _) = read("global\n.if 0\n  maxconn 1\n.elif 1\n  maxconn 2\n.else\n  maxconn 3\n.endif\n");
-        let d: Vec<_> = cfg.sections[0].directives().collect();
-        assert_eq!(d.len(), 1);
-        assert_eq!(d[0].arg(1), "2");
-    }
-
-    #[test]
-    fn nested_false_parent_skips_everything() {
-        let (cfg, _) = read("global\n.if 0\n.if 1\n  maxconn 1\n.endif\n.else\n  maxconn 2\n.endif\n");
-        let d: Vec<_> = cfg.sections[0].directives().collect();
-        assert_eq!(d.len(), 1);
-        assert_eq!(d[0].arg(1), "2");
-    }
-
-    #[test]
-    fn cond_errors_abort() {
-        let (cfg, _) = read("global\n.endif\n  maxconn 1\n");
-        let items = &cfg.sections[0].items;
-        assert_eq!(items.len(), 1);
-        assert!(matches!(&items[0], Item::Diag { diag: d, .. } if d.msg.contains("lone '.endif'")));
-        let (cfg, _) = read("global\n.if 1\n");
-        assert!(
-            matches!(cfg.sections[0].items.last(), Some(Item::Diag { diag: d, .. }) if d.msg.contains("non-terminated"))
-        );
-    }
-
-    #[test]
-    fn deep_nesting_is_refused_not_a_crash() {
-        let text = format!("global\n{}", ".if 1\n".repeat(10_000));
-        let (cfg, _) = read(&text);
-        assert!(
-            matches!(cfg.sections[0].items.last(), Some(Item::Diag { diag: d, .. }) if d.msg.contains("too many nested"))
-        );
-    }
-}
+#[path = "parse_tests.rs"]
+mod tests;

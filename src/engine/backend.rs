@@ -108,6 +108,9 @@ impl ConnView for Conns<'_> {
     fn maxconn(&self, idx: usize) -> u32 {
         self.1[idx].maxconn
     }
+    fn maxqueue(&self, idx: usize) -> u32 {
+        self.0[idx].spec.opts.maxqueue.unwrap_or(0)
+    }
 }
 
 impl Backend {
@@ -146,7 +149,8 @@ impl Backend {
             }));
         }
         let lb_view: Vec<_> = states.iter().map(|s| s.lb()).collect();
-        let balancer = lb::for_proxy(&spec, &lb_view);
+        let ids: Vec<u32> = servers.iter().map(|s| s.id).collect();
+        let balancer = lb::for_proxy(&spec, &lb_view, &ids);
         let nb_servers = spec.servers.len();
         Backend {
             idx,
@@ -168,20 +172,28 @@ impl Backend {
         let rx = {
             let mut inner = self.inner.lock();
             let Inner { states, balancer, waiters } = &mut *inner;
-            if let Some(idx) = balancer.pick(req, &Conns(&self.servers, states)) {
-                balancer.conn_taken(idx);
-                let srv = self.servers[idx].clone();
-                srv.cur_conns.fetch_add(1, Relaxed);
-                return Acquired::Server(srv);
+            let conns = Conns(&self.servers, states);
+            // The algorithm may insist on a full server (hashing, the first backup): then the
+            // request waits for a slot on that one, as HAProxy queues it on the server.
+            let mut only = None;
+            if let Some(idx) = balancer.pick(req, &conns) {
+                if !conns.is_full(idx) {
+                    balancer.conn_taken(idx);
+                    let srv = self.servers[idx].clone();
+                    srv.cur_conns.fetch_add(1, Relaxed);
+                    return Acquired::Server(srv);
+                }
+                only = Some(idx);
             }
-            if !states.iter().any(|s| s.usable()) {
+            // HAProxy answers at once when no server has weight left (tot_weight == 0).
+            if !states.iter().any(|s| s.lb().eligible()) {
                 return Acquired::NoServer;
             }
             if maxqueue > 0 && waiters.len() >= maxqueue as usize {
                 return Acquired::QueueFull;
             }
             let (tx, rx) = oneshot::channel();
-            waiters.push_back(Waiter { tx, only: None });
+            waiters.push_back(Waiter { tx, only });
             self.queued.inc();
             rx
         };

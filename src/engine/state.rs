@@ -334,7 +334,9 @@ impl ServerState {
         self.usable() && !self.in_drain() && self.weight > 0
     }
     pub fn lb(&self) -> crate::engine::lb::LbServer {
-        crate::engine::lb::LbServer { eweight: self.eweight(), backup: self.backup, usable: self.usable() }
+        // The balancers take user-scale weights and apply BE_WEIGHT_SCALE themselves.
+        let eweight = self.eweight().div_ceil(WEIGHT_SCALE);
+        crate::engine::lb::LbServer { eweight, backup: self.backup, usable: self.usable() }
     }
 
     /// The `status` column of `show stat` for this server (`UP`, `DOWN 1/2`, `NOLB`, `MAINT`,

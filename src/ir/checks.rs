@@ -880,7 +880,10 @@ pub fn validate(cfg: &crate::ir::types::Config, diags: &mut crate::config::diag:
                     .and_then(|(_, p)| p.parse::<u16>().ok());
                 let rule_port = p.checks.kind == CheckKind::TcpCheck
                     && p.checks.tcp_rules.iter().any(|r| matches!(&r.kind, RuleKind::Connect(c) if c.port.is_some()));
-                if addr_port.unwrap_or(0) == 0 && !rule_port && !matches!(s.addr.host, Host::Path(_) | Host::Fd(_)) {
+                if addr_port.unwrap_or(0) == 0
+                    && !rule_port
+                    && !matches!(s.addr.host, Host::Path(_) | Host::Fd(_) | Host::Unresolved(_))
+                {
                     diags.push(Diagnostic::new(
                         Severity::Alert,
                         Loc::None,

@@ -1,29 +1,75 @@
-//! Syntax tree to IR: walks the sections in order, keeps the defaults sections as templates
-//! (the last one, or the one named with `from`), creates each proxy from its defaults, and hands
-//! every directive to its section's keyword table.
+//! Syntax tree to IR: walks the files and their sections in order, the way HAProxy's reader calls
+//! its section parsers. Keeps the defaults sections as templates (the last one, or the one named
+//! with `from`), creates each proxy from its defaults, and hands every directive to its section's
+//! keyword table.
+//!
+//! Also owns what HAProxy decides around the keyword parsers: section headers (names, `from`,
+//! duplicates, for all sixteen section kinds), the limit of 50 fatal errors per file, and the
+//! `Error(s) found in configuration file` line after each file that had errors.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::config::ast::{self, Directive, Item, Section, SectionKind};
+use crate::config::ast::{self, Directive, Effect, Item, Section, SectionKind, Span};
 use crate::config::diag::{Diagnostic, Diags, Loc, Severity};
+use crate::config::lex::first_byte_text;
 
 use super::keywords::{global, proxy, Reporter};
 use super::types::{AuxSection, Caps, Config, Proxy};
+
+/// HAProxy stops reading a file after this many fatal errors in it.
+const MAX_FATAL_PER_FILE: u32 = 50;
 
 /// The result of lowering: the IR, and whether parsing stopped early (HAProxy's ERR_ABORT).
 #[derive(Debug)]
 pub struct Lowered {
     pub config: Config,
     pub aborted: bool,
-    /// Files in which parsing found at least one alert, in order (for `Error(s) found in
-    /// configuration file : <file>`).
+    /// Files in which reading found errors, in order (each already got its
+    /// `Error(s) found in configuration file : <file>` line).
     pub files_with_errors: Vec<Arc<str>>,
 }
 
-/// Characters HAProxy accepts in proxy, server and section names.
+/// HAProxy's `invalid_char()`: the first character not allowed in a name (letters, digits,
+/// `- _ . :`). An empty name is itself invalid (the "character" is then NUL).
 pub fn invalid_name_char(name: &str) -> Option<char> {
+    if name.is_empty() {
+        return Some('\0');
+    }
     name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
+}
+
+/// [`invalid_name_char`] rendered like `%c`: the first byte of the offending character.
+fn bad_char_text(name: &str) -> Option<String> {
+    let c = invalid_name_char(name)?;
+    let mut b = [0u8; 4];
+    Some(first_byte_text(c.encode_utf8(&mut b)))
+}
+
+/// HAProxy's `*args[i]` on a header line.
+fn has(h: &Directive, i: usize) -> bool {
+    !h.haproxy_arg(i).is_empty()
+}
+
+/// A named defaults section seen so far.
+struct NamedDefaults {
+    name: String,
+    proxy: Proxy,
+    span: Span,
+}
+
+/// What a section parser does with the lines of the current section.
+enum Current {
+    None,
+    Global,
+    /// A proxy being built, its section state, and whether it is a defaults section.
+    Proxy(Box<Proxy>, proxy::SectionState),
+    /// The header failed without creating a proxy: every line gets "'listen' or 'defaults'
+    /// expected."
+    NoProxy,
+    Aux(AuxSection),
+    /// Lines are accepted and ignored (namespace_list, a userlist without a name).
+    Ignore,
 }
 
 struct Lowerer<'a> {
@@ -31,32 +77,51 @@ struct Lowerer<'a> {
     cfg: Config,
     /// The defaults new proxies start from: the last `defaults` section seen, or built-in ones.
     last_defaults: Proxy,
-    named_defaults: HashMap<String, Proxy>,
-    /// Proxies seen so far, for duplicate-name checks: name -> (caps, file, line).
-    seen: Vec<(String, Caps, Arc<str>, u32)>,
+    /// Every defaults section, in order (named or not), for `from`.
+    defaults: Vec<NamedDefaults>,
+    /// Proxies seen so far, for duplicate-name checks: name -> (caps, span).
+    seen: Vec<(String, Caps, Span)>,
+    /// Auxiliary sections seen so far (name and header location), per kind.
+    aux_seen: HashMap<&'static str, Vec<(String, Span)>>,
+    current: Current,
     aborted: bool,
+    /// Fatal errors counted in the current file, and the line where the limit was reached.
+    fatal: u32,
+    fatal_hit: Option<u32>,
+    file_name: Arc<str>,
+    /// A section other than `global` was seen (for the `-dD` note above).
+    non_global_seen: bool,
 }
 
+/// Lower every file. Pushes reader and keyword diagnostics in line order, plus
+/// `Error(s) found in configuration file : F` after each file that had errors.
 pub fn lower(ast: &ast::Config, diags: &mut Diags) -> Lowered {
-    let dummy_span = ast::Span { file: "".into(), line: 0 };
+    let dummy_span = Span { file: "".into(), line: 0 };
     let mut l = Lowerer {
         diags,
         cfg: Config::default(),
-        last_defaults: Proxy::new("", Caps::DEFAULTS, dummy_span.clone()),
-        named_defaults: HashMap::new(),
+        last_defaults: Proxy::new("", Caps::DEFAULTS, dummy_span),
+        defaults: Vec::new(),
         seen: Vec::new(),
+        aux_seen: HashMap::new(),
+        current: Current::None,
         aborted: false,
+        fatal: 0,
+        fatal_hit: None,
+        file_name: "".into(),
+        non_global_seen: false,
     };
     let mut files_with_errors: Vec<Arc<str>> = Vec::new();
-    for sec in &ast.sections {
-        let before = l.diags.alerts();
-        l.section(sec);
-        if l.diags.alerts() > before {
-            let file = sec.header.span.file.clone();
-            let file = if file.is_empty() { section_file(sec) } else { file };
-            if !files_with_errors.contains(&file) {
-                files_with_errors.push(file);
-            }
+    for file in &ast.files {
+        let errors_before = l.diags.errors();
+        l.file(file);
+        if l.aborted || l.diags.errors() > errors_before {
+            l.diags.push(Diagnostic::new(
+                Severity::Alert,
+                Loc::None,
+                format!("Error(s) found in configuration file : {}", file.name),
+            ));
+            files_with_errors.push(file.name.clone());
         }
         if l.aborted {
             break;
@@ -65,76 +130,247 @@ pub fn lower(ast: &ast::Config, diags: &mut Diags) -> Lowered {
     Lowered { config: l.cfg, aborted: l.aborted, files_with_errors }
 }
 
-/// The file a headerless (outside) section came from.
-fn section_file(sec: &Section) -> Arc<str> {
-    sec.items
-        .iter()
-        .find_map(|i| match i {
-            Item::Directive(d) => Some(d.span.file.clone()),
-            Item::Diag { diag, .. } => diag.loc.file_line().map(|(f, _)| Arc::from(f)),
-        })
-        .unwrap_or_else(|| "".into())
-}
-
 impl Lowerer<'_> {
-    fn section(&mut self, sec: &Section) {
+    fn file(&mut self, file: &ast::File) {
+        self.fatal = 0;
+        self.fatal_hit = None;
+        self.file_name = file.name.clone();
+        self.current = Current::None;
+        let mut stop_line: Option<u32> = None;
+        'sections: for sec in &file.sections {
+            if sec.kind != SectionKind::Outside {
+                if let Some(l) = self.limit_reached(sec.header.span.line) {
+                    stop_line = Some(l);
+                    break 'sections;
+                }
+                self.section_position(sec);
+                self.end_section();
+                if self.aborted {
+                    return;
+                }
+                self.header(sec);
+                if self.aborted {
+                    return;
+                }
+            }
+            for item in &sec.items {
+                if let Some(l) = self.limit_reached(item.line()) {
+                    stop_line = Some(l);
+                    break 'sections;
+                }
+                self.item(item);
+                if self.aborted {
+                    return;
+                }
+            }
+        }
+        if stop_line.is_none() {
+            if let Some(hit) = self.fatal_hit.filter(|&l| l < file.lines) {
+                self.too_many(hit + 1);
+                stop_line = Some(hit + 1);
+            }
+        }
+        if stop_line.is_none() {
+            if let Some(d) = &file.missing_lf {
+                self.diags.push(d.clone());
+            }
+        }
+        self.end_section();
+        if self.aborted {
+            return;
+        }
+        match (stop_line, self.fatal_hit) {
+            (Some(line), Some(hit)) => {
+                if file.depth_at(hit) > 0 {
+                    self.diags.push(Diagnostic::new(
+                        Severity::Alert,
+                        Loc::ParsingTight { file: file.name.clone(), line },
+                        "non-terminated '.if' block.",
+                    ));
+                    self.aborted = true;
+                }
+            }
+            _ => {
+                if let Some(d) = &file.unterminated_if {
+                    self.diags.push(d.clone());
+                }
+                if file.aborted {
+                    self.aborted = true;
+                }
+            }
+        }
+    }
+
+    /// `-dD`: HAProxy notes a `global` section that comes after another kind of section.
+    fn section_position(&mut self, sec: &Section) {
+        if sec.kind != SectionKind::Global {
+            self.non_global_seen = true;
+        } else if self.non_global_seen {
+            self.diags.push(Diagnostic::new(
+                Severity::Diag,
+                sec.header.span.parsing(),
+                "global section detected after a non-global one, the prevalence of their statements is unspecified",
+            ));
+        }
+    }
+
+    /// HAProxy checks its fatal-error count when it reads the next line: past the limit, it
+    /// says so and stops reading the file. Returns the line where it stopped.
+    fn limit_reached(&mut self, next_line: u32) -> Option<u32> {
+        let hit = self.fatal_hit?;
+        if next_line <= hit {
+            return None;
+        }
+        self.too_many(hit + 1);
+        Some(hit + 1)
+    }
+
+    fn too_many(&mut self, line: u32) {
+        self.diags.push(Diagnostic::new(
+            Severity::Alert,
+            Loc::ParsingTight { file: self.file_name.clone(), line },
+            format!("too many fatal errors ({}), stopping now.", self.fatal),
+        ));
+    }
+
+    fn count_fatal(&mut self, line: u32) {
+        self.fatal += 1;
+        if self.fatal >= MAX_FATAL_PER_FILE && self.fatal_hit.is_none() {
+            self.fatal_hit = Some(line);
+        }
+    }
+
+    fn item(&mut self, item: &Item) {
+        match item {
+            Item::Diag { diag, effect } => {
+                self.diags.push(diag.clone());
+                match effect {
+                    Effect::CountFatal => self.count_fatal(item.line()),
+                    Effect::Abort => self.aborted = true,
+                    Effect::None | Effect::StopFile | Effect::StopFileThenAbort => {}
+                }
+            }
+            Item::Directive(d) => {
+                let before = self.diags.errors();
+                self.directive(d);
+                if self.diags.errors() > before {
+                    self.count_fatal(d.span.line);
+                }
+            }
+        }
+    }
+
+    fn reporter(&mut self) -> Reporter<'_> {
+        Reporter { diags: self.diags, unsupported: &mut self.cfg.unsupported }
+    }
+
+    fn directive(&mut self, d: &Directive) {
+        let mut current = std::mem::replace(&mut self.current, Current::None);
+        match &mut current {
+            Current::None | Current::Ignore => {}
+            Current::Global => {
+                let mut r = Reporter { diags: self.diags, unsupported: &mut self.cfg.unsupported };
+                global::handle(&mut r, &mut self.cfg.global, d);
+            }
+            Current::Proxy(p, st) => {
+                let mut r = Reporter { diags: self.diags, unsupported: &mut self.cfg.unsupported };
+                if proxy::handle(&mut r, p, st, &self.cfg.global, d) == proxy::Flow::Abort {
+                    self.aborted = true;
+                }
+            }
+            Current::NoProxy => {
+                self.diags.push(Diagnostic::new(Severity::Alert, d.span.parsing(), "'listen' or 'defaults' expected."));
+            }
+            Current::Aux(aux) => {
+                aux.entries.push((d.span.clone(), d.words.iter().map(|w| w.text.clone()).collect()));
+            }
+        }
+        self.current = current;
+    }
+
+    /// The end of a section (HAProxy's post-section parser): store what was built.
+    fn end_section(&mut self) {
+        match std::mem::replace(&mut self.current, Current::None) {
+            Current::Proxy(p, _) => {
+                if p.caps.defaults {
+                    let p = *p;
+                    if !p.name.is_empty() {
+                        self.defaults.push(NamedDefaults {
+                            name: p.name.clone(),
+                            proxy: p.clone(),
+                            span: p.span.clone(),
+                        });
+                    }
+                    self.last_defaults = p;
+                } else {
+                    self.cfg.proxies.push(*p);
+                }
+            }
+            Current::Aux(aux) => self.end_aux(aux),
+            _ => {}
+        }
+    }
+
+    fn end_aux(&mut self, aux: AuxSection) {
+        if aux.kind == "cache" {
+            let sized = aux.entries.iter().any(|(_, w)| w.first().is_some_and(|k| k == "total-max-size"));
+            if !sized {
+                let line = aux.span.line;
+                self.diags.push(Diagnostic::new(
+                    Severity::Alert,
+                    Loc::None,
+                    format!("Size not specified for cache '{}'", aux.name),
+                ));
+                self.count_fatal(line);
+                return;
+            }
+            self.aux_seen.entry("cache").or_default().push((aux.name.clone(), aux.span.clone()));
+        }
+        self.cfg
+            .unsupported
+            .push(super::types::Unsupported { span: aux.span.clone(), what: format!("'{}' section", aux.kind) });
+        let list = match aux.kind {
+            "userlist" => &mut self.cfg.userlists,
+            "peers" => &mut self.cfg.peers,
+            "resolvers" => &mut self.cfg.resolvers,
+            "mailers" => &mut self.cfg.mailers,
+            "http-errors" => &mut self.cfg.http_errors,
+            "ring" => &mut self.cfg.rings,
+            "cache" => &mut self.cfg.caches,
+            "program" => &mut self.cfg.programs,
+            "fcgi-app" => &mut self.cfg.fcgi_apps,
+            _ => &mut self.cfg.log_forwards,
+        };
+        list.push(aux);
+    }
+
+    /// A section header line. Diagnostics it produces count toward the fatal limit.
+    fn header(&mut self, sec: &Section) {
+        let before = self.diags.errors();
         match sec.kind {
-            SectionKind::Outside => {
-                for item in &sec.items {
-                    match item {
-                        Item::Diag { diag, abort } => {
-                            if self.reader_diag(diag, *abort) {
-                                return;
-                            }
-                        }
-                        Item::Directive(d) => {
-                            let msg = format!("unknown keyword '{}' out of section.", d.keyword());
-                            self.diags.push(Diagnostic::new(
-                                Severity::Alert,
-                                Loc::ParsingTight { file: d.span.file.clone(), line: d.span.line },
-                                msg,
-                            ));
-                        }
-                    }
+            SectionKind::Outside => {}
+            SectionKind::Global => {
+                let h = &sec.header;
+                if has(h, 1) {
+                    let msg = format!("'global' cannot handle unexpected argument '{}'.", h.haproxy_arg(1));
+                    self.reporter().alert(h, msg);
                 }
+                self.current = Current::Global;
             }
-            SectionKind::Global => self.global(sec),
-            k if k.is_proxy() => self.proxy(sec),
-            _ => self.aux(sec),
+            SectionKind::NamespaceList => self.current = Current::Ignore,
+            k if k.is_proxy() => self.proxy_header(sec),
+            _ => self.aux_header(sec),
+        }
+        if self.diags.errors() > before {
+            self.count_fatal(sec.header.span.line);
         }
     }
 
-    /// Emit a diagnostic recorded by the reader. Returns true if it stops parsing.
-    fn reader_diag(&mut self, d: &Diagnostic, abort: bool) -> bool {
-        self.diags.push(d.clone());
-        if abort {
-            self.aborted = true;
-        }
-        abort
+    fn alert(&mut self, loc: Loc, msg: String) {
+        self.diags.push(Diagnostic::new(Severity::Alert, loc, msg));
     }
 
-    fn global(&mut self, sec: &Section) {
-        if sec.header.words.len() > 1 {
-            let msg = format!("'global' cannot handle unexpected argument '{}'.", sec.header.arg(1));
-            let mut r = Reporter { diags: self.diags, unsupported: &mut self.cfg.unsupported };
-            r.alert(&sec.header, msg);
-        }
-        for item in &sec.items {
-            match item {
-                Item::Diag { diag, abort } => {
-                    if self.reader_diag(diag, *abort) {
-                        return;
-                    }
-                }
-                Item::Directive(d) => {
-                    let mut r = Reporter { diags: self.diags, unsupported: &mut self.cfg.unsupported };
-                    global::handle(&mut r, &mut self.cfg.global, d);
-                }
-            }
-        }
-    }
-
-    fn proxy(&mut self, sec: &Section) {
+    fn proxy_header(&mut self, sec: &Section) {
         let h = &sec.header;
         let kw = sec.kind.keyword();
         let caps = match sec.kind {
@@ -143,138 +379,301 @@ impl Lowerer<'_> {
             SectionKind::Listen => Caps::LISTEN,
             _ => Caps::DEFAULTS,
         };
-        let name = h.arg(1).to_string();
-        if sec.kind != SectionKind::Defaults && name.is_empty() {
-            self.diags.push(Diagnostic::new(
-                Severity::Alert,
-                h.span.parsing(),
-                format!("'{kw}' expects an <id> argument"),
-            ));
-            self.aborted = true;
-            return;
-        }
-        if let Some(c) = invalid_name_char(&name) {
-            let msg = format!("character '{c}' is not permitted in '{kw}' name '{name}'.");
-            self.diags.push(Diagnostic::new(Severity::Alert, h.span.parsing(), msg));
-            self.aborted = true;
-            return;
-        }
-        if sec.kind != SectionKind::Defaults {
-            self.check_duplicate(&name, caps, h);
-        }
-        // `from <defaults>` picks a named defaults section; otherwise the last one seen.
-        let mut base = self.last_defaults.clone();
-        if h.arg(2) == "from" && h.has_arg(3) {
-            let from = h.arg(3);
-            match self.named_defaults.get(from) {
-                Some(d) => base = d.clone(),
-                None => {
-                    let what = if sec.kind == SectionKind::Defaults { "defaults".to_string() } else { kw.to_string() };
-                    let msg = format!("defaults section '{from}' not found for {what} '{name}'.");
-                    self.diags.push(Diagnostic::new(Severity::Alert, h.span.parsing(), msg));
-                    self.aborted = true;
-                    return;
-                }
+        let is_defaults = sec.kind == SectionKind::Defaults;
+        let file = h.span.file.clone();
+        let line = h.span.line;
+        if !is_defaults {
+            if !has(h, 1) {
+                self.alert(h.span.parsing(), format!("'{kw}' expects an <id> argument"));
+                self.aborted = true;
+                return;
             }
+            let name = h.haproxy_arg(1);
+            if let Some(c) = bad_char_text(name) {
+                self.alert(h.span.parsing(), format!("character '{c}' is not permitted in '{kw}' name '{name}'."));
+            }
+            let clash = self
+                .seen
+                .iter()
+                .find(|(n, c, _)| n == name && if caps.frontend { c.frontend } else { c.backend })
+                .map(|(_, c, s)| (c.type_name(), s.clone()));
+            if let Some((what, at)) = clash {
+                let msg = format!(
+                    "{} '{name}' has the same name as {what} '{name}' declared at {}:{}.",
+                    caps.type_name(),
+                    at.file,
+                    at.line
+                );
+                self.alert(Loc::CapParsing { file: file.clone(), line }, msg);
+            }
+            self.check_log_forward_clash(name, caps, h);
+            let extra = has(h, 2) && (!has(h, 3) || h.haproxy_arg(2) != "from");
+            let too_many = !extra && has(h, 4);
+            if too_many {
+                self.alert(
+                    h.span.parsing(),
+                    format!("'{kw}' cannot handle unexpected argument '{}'.", h.haproxy_arg(4)),
+                );
+            }
+            if extra || too_many {
+                if caps.frontend {
+                    let d = Diagnostic::new(
+                        Severity::Alert,
+                        h.span.parsing(),
+                        "please use the 'bind' keyword for listening addresses.",
+                    )
+                    .non_fatal();
+                    self.diags.push(d);
+                }
+                self.current = Current::NoProxy;
+                return;
+            }
+        } else {
+            self.check_log_forward_clash(h.haproxy_arg(1), caps, h);
         }
-        let mut p = if sec.kind == SectionKind::Defaults {
-            // A defaults section starts fresh unless it names another one with `from`.
-            let mut p = if h.arg(2) == "from" && h.has_arg(3) {
-                base
-            } else {
-                Proxy::new(&name, Caps::DEFAULTS, h.span.clone())
+        // `defaults from <name>` is a nameless defaults section inheriting from <name>.
+        let (name, from_at) = if is_defaults && h.haproxy_arg(1) == "from" && has(h, 2) && !has(h, 3) {
+            (String::new(), 1)
+        } else {
+            (h.haproxy_arg(1).to_string(), 2)
+        };
+        let mut base = if is_defaults { None } else { Some(self.last_defaults.clone()) };
+        if h.haproxy_arg(from_at) == "from" {
+            let wanted = h.haproxy_arg(from_at + 1).to_string();
+            let mut found = self.defaults.iter().filter(|d| d.name == wanted);
+            let first = found.next();
+            let second = found.next();
+            let first = match (first, wanted.is_empty()) {
+                (Some(f), _) => Some((f.proxy.clone(), f.span.clone())),
+                // The nameless defaults HAProxy always has.
+                (None, true) => Some((self.last_defaults.clone(), Span { file: "".into(), line: 0 })),
+                (None, false) => None,
             };
+            let Some((defaults, def_span)) = first else {
+                let msg = format!("defaults section '{wanted}' not found for {} '{name}'.", caps.type_name());
+                self.alert(h.span.parsing(), msg);
+                self.aborted = true;
+                return;
+            };
+            if let Some(other) = second {
+                let msg = format!(
+                    "ambiguous defaults section name '{wanted}' referenced by {} '{name}' exists at least at {}:{} and {}:{}.",
+                    caps.type_name(),
+                    def_span.file,
+                    def_span.line,
+                    other.span.file,
+                    other.span.line
+                );
+                self.alert(h.span.parsing(), msg);
+            }
+            if let Some(c) = bad_char_text(&wanted) {
+                let msg = format!(
+                    "character '{c}' is not permitted in defaults section name '{wanted}' when designated by its name (section found at {}:{}).",
+                    def_span.file, def_span.line
+                );
+                self.alert(h.span.parsing(), msg);
+            }
+            base = Some(defaults);
+        }
+        let p = if is_defaults {
+            let mut p = base.unwrap_or_else(|| Proxy::new(&name, Caps::DEFAULTS, h.span.clone()));
             p.name = name.clone();
+            p.caps = Caps::DEFAULTS;
             p.span = h.span.clone();
             p
         } else {
-            Proxy::from_defaults(&base, &name, caps, h.span.clone())
+            self.seen.push((name.clone(), caps, h.span.clone()));
+            Proxy::from_defaults(&base.unwrap_or_else(|| self.last_defaults.clone()), &name, caps, h.span.clone())
         };
-        let mut state = proxy::SectionState::default();
-        for item in &sec.items {
-            match item {
-                Item::Diag { diag, abort } => {
-                    if self.reader_diag(diag, *abort) {
-                        return;
-                    }
-                }
-                Item::Directive(d) => {
-                    let mut r = Reporter { diags: self.diags, unsupported: &mut self.cfg.unsupported };
-                    let flow = proxy::handle(&mut r, &mut p, &mut state, &self.cfg.global, d);
-                    if flow == proxy::Flow::Abort {
-                        self.aborted = true;
-                        return;
-                    }
-                }
-            }
-        }
-        if sec.kind == SectionKind::Defaults {
-            if !name.is_empty() {
-                self.named_defaults.insert(name, p.clone());
-            }
-            self.last_defaults = p;
-        } else {
-            self.cfg.proxies.push(p);
-        }
+        self.current = Current::Proxy(Box::new(p), proxy::SectionState::default());
     }
 
-    fn check_duplicate(&mut self, name: &str, caps: Caps, h: &Directive) {
-        // Frontends clash with frontends, backends with backends; a listen clashes with both.
-        let clash = self
-            .seen
-            .iter()
-            .find(|(n, c, _, _)| n == name && ((caps.frontend && c.frontend) || (caps.backend && c.backend)));
-        if let Some((_, c, file, line)) = clash {
-            let msg = format!(
-                "{} '{}' has the same name as {} '{}' declared at {}:{}.",
-                caps.type_name(),
-                name,
-                c.type_name(),
-                name,
-                file,
-                line
-            );
-            self.diags.push(Diagnostic::new(
-                Severity::Alert,
-                Loc::CapParsing { file: h.span.file.clone(), line: h.span.line },
-                msg,
-            ));
-        }
-        self.seen.push((name.to_string(), caps, h.span.file.clone(), h.span.line));
+    /// Proxies and log-forward sections share a namespace.
+    fn check_log_forward_clash(&mut self, name: &str, caps: Caps, h: &Directive) {
+        let Some((_, at)) = self.aux_seen.get("log-forward").and_then(|v| v.iter().find(|(n, _)| n == name)).cloned()
+        else {
+            return;
+        };
+        let msg = format!(
+            "{} '{name}' has the same name as log forward section '{name}' declared at {}:{}.",
+            caps.type_name(),
+            at.file,
+            at.line
+        );
+        self.alert(Loc::CapParsing { file: h.span.file.clone(), line: h.span.line }, msg);
     }
 
-    fn aux(&mut self, sec: &Section) {
-        let kind = sec.kind.keyword();
-        let name = sec.name().unwrap_or("").to_string();
-        let mut entries = Vec::new();
-        for item in &sec.items {
-            match item {
-                Item::Diag { diag, abort } => {
-                    if self.reader_diag(diag, *abort) {
-                        return;
-                    }
+    fn aux_header(&mut self, sec: &Section) {
+        let h = &sec.header;
+        let kw = sec.kind.keyword();
+        let name = h.haproxy_arg(1).to_string();
+        let span = h.span.clone();
+        let cap = Loc::CapParsing { file: span.file.clone(), line: span.line };
+        let prev = self.aux_seen.get(kw).and_then(|v| v.iter().find(|(n, _)| *n == name)).map(|(_, s)| s.clone());
+        let at = |s: &Span| format!("{}:{}", s.file, s.line);
+        let bad = bad_char_text(&name);
+        let aux = |name: String| AuxSection { kind: kw, name, span: span.clone(), entries: Vec::new() };
+        if sec.kind == SectionKind::Program && has(h, 2) {
+            self.alert(span.parsing(), format!("'program' cannot handle unexpected argument '{}'.", h.haproxy_arg(2)));
+            self.aborted = true;
+            return;
+        }
+        if name.is_empty() {
+            // Each section says it its own way, and some stop everything.
+            let (loc, msg, abort) = match sec.kind {
+                SectionKind::Userlist => (span.tight(), "'userlist' expects <name> as arguments.".to_string(), false),
+                SectionKind::LogForward => (span.parsing(), "missing name for ip-forward section.".into(), true),
+                SectionKind::Peers | SectionKind::Resolvers | SectionKind::Mailers | SectionKind::HttpErrors => {
+                    (span.parsing(), format!("missing name for {kw} section."), true)
                 }
-                Item::Directive(d) => {
-                    entries.push((d.span.clone(), d.words.iter().map(|w| w.text.clone()).collect()));
+                SectionKind::Ring => (span.parsing(), "missing ring name.".into(), false),
+                SectionKind::Cache => (span.parsing(), "'cache' expects a <name> argument".into(), true),
+                SectionKind::Program => (span.parsing(), "'program' expects an <id> argument".into(), true),
+                _ => (span.tight(), "'fcgi-app' expects <name> as argument.".into(), false),
+            };
+            self.alert(loc, msg);
+            if abort {
+                self.aborted = true;
+            } else {
+                self.current = Current::Ignore;
+            }
+            return;
+        }
+        // These sections take exactly one argument; a second one is refused next.
+        let one_arg = matches!(
+            sec.kind,
+            SectionKind::Userlist
+                | SectionKind::Peers
+                | SectionKind::Cache
+                | SectionKind::Program
+                | SectionKind::FcgiApp
+                | SectionKind::LogForward
+        );
+        if one_arg && has(h, 2) {
+            self.alert(span.parsing(), format!("'{kw}' cannot handle unexpected argument '{}'.", h.haproxy_arg(2)));
+            if matches!(sec.kind, SectionKind::Cache | SectionKind::Program) {
+                self.aborted = true;
+            } else {
+                self.current = Current::Ignore;
+            }
+            return;
+        }
+        match sec.kind {
+            SectionKind::Userlist => {
+                if let Some(c) = bad {
+                    self.alert(span.tight(), format!("character '{c}' is not permitted in 'userlist' name '{name}'."));
+                    self.current = Current::Ignore;
+                    return;
+                }
+                if prev.is_some() {
+                    self.diags.push(Diagnostic::new(
+                        Severity::Warning,
+                        span.tight(),
+                        format!("ignoring duplicated userlist '{name}'."),
+                    ));
+                    self.current = Current::Ignore;
+                    return;
                 }
             }
+            SectionKind::Peers | SectionKind::Resolvers | SectionKind::Mailers | SectionKind::LogForward => {
+                if let Some(c) = bad {
+                    self.alert(span.parsing(), format!("character '{c}' is not permitted in '{kw}' name '{name}'."));
+                    self.aborted = true;
+                    return;
+                }
+                if sec.kind == SectionKind::LogForward {
+                    if let Some((_, c, s)) = self.seen.iter().find(|(n, _, _)| *n == name).cloned() {
+                        let msg = format!(
+                            "log forward section '{name}' has the same name as {} '{name}' declared at {}.",
+                            c.type_name(),
+                            at(&s)
+                        );
+                        self.alert(cap.clone(), msg);
+                    }
+                }
+                if let Some(p) = prev {
+                    match sec.kind {
+                        SectionKind::Resolvers => {
+                            let msg = format!(
+                                "resolvers '{name}' has same name as another resolvers (declared at {}).",
+                                at(&p)
+                            );
+                            self.alert(cap, msg);
+                            self.alert(span.parsing(), "out of memory.".into());
+                            self.aborted = true;
+                            return;
+                        }
+                        SectionKind::LogForward => {
+                            let msg = format!(
+                                "log-forward section '{name}' has the same name as another log-forward section declared at {}.",
+                                at(&p)
+                            );
+                            self.alert(cap, msg);
+                        }
+                        _ => {
+                            let msg = format!(
+                                "{kw} section '{name}' has the same name as another {kw} section declared at {}.",
+                                at(&p)
+                            );
+                            self.alert(cap, msg);
+                        }
+                    }
+                }
+            }
+            SectionKind::HttpErrors => {
+                if let Some(c) = bad {
+                    self.alert(span.parsing(), format!("character '{c}' is not permitted in '{kw}' name '{name}'."));
+                }
+                if let Some(p) = prev {
+                    self.alert(
+                        span.tight(),
+                        format!("http-errors section '{name}' already exists (declared at {}).", at(&p)),
+                    );
+                }
+            }
+            SectionKind::Ring => {
+                if let Some(c) = bad {
+                    self.alert(
+                        span.parsing(),
+                        format!("invalid ring name '{name}' (character '{c}' is not permitted)."),
+                    );
+                    self.current = Current::Ignore;
+                    return;
+                }
+                if prev.is_some() {
+                    self.alert(span.parsing(), format!("sink named '{name}' already exists."));
+                    self.current = Current::Ignore;
+                    return;
+                }
+            }
+            SectionKind::Cache => {
+                if prev.is_some() {
+                    self.alert(span.tight(), format!("Duplicate cache name '{name}'."));
+                    self.aborted = true;
+                    return;
+                }
+                // A cache is only registered once its section ended with a size.
+                self.current = Current::Aux(aux(name));
+                return;
+            }
+            SectionKind::Program if prev.is_some() => {
+                self.alert(span.tight(), format!("'{name}' program section already exists in the configuration."));
+                self.aborted = true;
+                return;
+            }
+            SectionKind::FcgiApp => {
+                if let Some(c) = bad {
+                    self.alert(span.tight(), format!("character '{c}' is not permitted in 'fcgi-app' name '{name}'."));
+                }
+                if let Some(p) = prev {
+                    let msg =
+                        format!("fcgi-app section '{name}' has the same name as another one declared at {}.", at(&p));
+                    self.alert(cap, msg);
+                }
+            }
+            _ => {}
         }
-        let aux = AuxSection { kind, name, span: sec.header.span.clone(), entries };
-        let list = match sec.kind {
-            SectionKind::Userlist => &mut self.cfg.userlists,
-            SectionKind::Peers => &mut self.cfg.peers,
-            SectionKind::Resolvers => &mut self.cfg.resolvers,
-            SectionKind::Mailers => &mut self.cfg.mailers,
-            SectionKind::HttpErrors => &mut self.cfg.http_errors,
-            SectionKind::Ring => &mut self.cfg.rings,
-            SectionKind::Cache => &mut self.cfg.caches,
-            SectionKind::Program => &mut self.cfg.programs,
-            SectionKind::FcgiApp => &mut self.cfg.fcgi_apps,
-            _ => &mut self.cfg.log_forwards,
-        };
-        self.cfg
-            .unsupported
-            .push(super::types::Unsupported { span: sec.header.span.clone(), what: format!("'{kind}' section") });
-        list.push(aux);
+        self.aux_seen.entry(kw).or_default().push((name.clone(), span.clone()));
+        self.current = Current::Aux(aux(name));
     }
 }

@@ -55,15 +55,15 @@ fn ms(v: Option<u32>) -> Option<Duration> {
     v.map(|m| Duration::from_millis(u64::from(m)))
 }
 
-/// Should the attempt numbered `retry` (1-based, counting retries already made) redispatch?
-/// HAProxy: a positive interval P redispatches every P-th retry; a negative N redispatches on
-/// the N-th retry before the last (-1, the default, = on the last retry).
+/// Does `option redispatch <interval>` ask for a redispatch after `retry` retries (1-based)?
+/// HAProxy: a positive interval P redispatches every P-th retry; a negative N redispatches when
+/// the number of retries made is a multiple of (retries + 1 + N) (-1, the default: the last retry).
 pub fn redispatch_now(interval: i32, retry: u32, retries: u32) -> bool {
     if interval > 0 {
         retry.is_multiple_of(interval as u32)
     } else {
-        let back = interval.unsigned_abs();
-        retries >= back && retry == retries + 1 - back
+        let modulus = i64::from(retries) + 1 + i64::from(interval);
+        modulus > 0 && i64::from(retry) % modulus == 0
     }
 }
 
@@ -78,6 +78,7 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
     let mut redispatched = false;
     let mut t_queue = Duration::ZERO;
     let mut server: Option<Arc<Server>> = None;
+    let mut previous: Option<usize> = None;
     loop {
         let srv = match server.take() {
             Some(s) => s,
@@ -87,7 +88,19 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
                 let got = be.acquire(&req, queue_timeout, 0).await;
                 t_queue += q0.elapsed();
                 match got {
-                    Acquired::Server(s) => s,
+                    Acquired::Server(s) => {
+                        if let Some(prev) = previous.take() {
+                            if prev != s.idx {
+                                s.counters.redispatches.inc();
+                                be.counters.redispatches.inc();
+                                redispatched = true;
+                            } else {
+                                s.counters.retries.inc();
+                                be.counters.retries.inc();
+                            }
+                        }
+                        s
+                    }
                     other => {
                         let why = match other {
                             Acquired::QueueTimeout => ConnectFailure::QueueTimeout,
@@ -131,25 +144,35 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
                     return Err(Failed { why, server: Some(srv), retries: attempt, redispatched, t_queue });
                 }
                 attempt += 1;
-                let redisp = p.redispatch.is_some_and(|r| redispatch_now(r.interval, attempt, retries));
-                if redisp && be.servers.len() > 1 {
-                    srv.counters.redispatches.inc();
-                    be.counters.redispatches.inc();
+                // HAProxy redispatches when asked to, when the server is no longer running, and
+                // at once with a round-robin algorithm when another active server exists (the
+                // choice of server did not matter then).
+                let rr_kind =
+                    matches!(p.balance, crate::ir::types::Balance::RoundRobin | crate::ir::types::Balance::StaticRr);
+                let several_active = be.usable_counts().0 > 1;
+                let redisp = p.redispatch.is_some_and(|r| {
+                    !be.state(srv.idx).usable()
+                        || redispatch_now(r.interval, attempt, retries)
+                        || (several_active && rr_kind)
+                });
+                // A refused connection is retried after a turn-around delay of
+                // min(1s, timeout connect), unless a round-robin redispatch can go elsewhere at
+                // once; a timed out attempt is retried at once.
+                if why == ConnectFailure::Refused && (!redisp || !rr_kind || !several_active) {
+                    let delay = t_connect_max.min(Duration::from_secs(1));
+                    let spent = c0.elapsed();
+                    if delay > spent {
+                        tokio::time::sleep(delay - spent).await;
+                    }
+                }
+                if redisp {
+                    // Counted as a redispatch only if another server gets picked (below).
                     avoid = Some(srv.idx);
-                    redispatched = true;
                     be.release(&srv);
+                    previous = Some(srv.idx);
                 } else {
                     srv.counters.retries.inc();
                     be.counters.retries.inc();
-                    // A refused connection is retried after a turn-around delay; a timed out one
-                    // at once, since the timeout already spent the time.
-                    if why == ConnectFailure::Refused {
-                        let delay = t_connect_max.min(Duration::from_secs(1));
-                        let spent = c0.elapsed();
-                        if delay > spent {
-                            tokio::time::sleep(delay - spent).await;
-                        }
-                    }
                     server = Some(srv);
                 }
             }
@@ -171,8 +194,10 @@ mod tests {
         // Every second retry.
         let got: Vec<bool> = (1..=4).map(|r| redispatch_now(2, r, 4)).collect();
         assert_eq!(got, vec![false, true, false, true]);
-        // -2: the retry before the last.
+        // -2 with 3 retries: every second retry (modulus 3 + 1 - 2).
         let got: Vec<bool> = (1..=3).map(|r| redispatch_now(-2, r, 3)).collect();
         assert_eq!(got, vec![false, true, false]);
+        // No retries: nothing to redispatch.
+        assert!(!redispatch_now(-1, 0, 0));
     }
 }

@@ -326,3 +326,11 @@ pub fn check_certificate(path: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Every option name with how far the engine implements it (for grammar/keywords.tsv).
+pub fn all_options() -> impl Iterator<Item = (&'static str, super::Status)> {
+    FLAGS
+        .iter()
+        .chain(VALUED.iter())
+        .map(|n| (*n, if SUPPORTED.contains(n) { super::Status::Supported } else { super::Status::Rejected }))
+}

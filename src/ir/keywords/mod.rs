@@ -5,6 +5,7 @@
 //! "not supported yet" bookkeeping. Each family lives in its own file.
 
 pub mod bind;
+pub mod catalog;
 pub mod checks;
 pub mod global;
 pub mod options;

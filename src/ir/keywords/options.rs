@@ -69,35 +69,34 @@ pub const FLAG_OPTIONS: &[FlagOption] = &[
     opt("h1-case-adjust-bogus-server", Be, true, Rejected),
     opt("disable-h2-upgrade", Fe, true, Ignored),
     opt("independent-streams", Both, false, Ignored),
-    opt("redispatch", Be, false, Supported),
     opt("forceclose", Both, true, Supported),
 ];
 
-/// Options that take arguments or select a check type.
-pub const ARG_OPTIONS: &[&str] = &[
-    "httplog",
-    "tcplog",
-    "httpslog",
-    "tcpka",
-    "httpchk",
-    "ssl-hello-chk",
-    "smtpchk",
-    "pgsql-check",
-    "redis-check",
-    "mysql-check",
-    "ldap-check",
-    "spop-check",
-    "tcp-check",
-    "external-check",
-    "forwardfor",
-    "originalto",
-    "http-restrict-req-hdr-names",
-    "dontlog-normal",
-    "log-separate-errors",
+/// Options that take arguments or select a check type, with how far we run them.
+pub const ARG_OPTIONS: &[(&str, Status)] = &[
+    ("redispatch", Supported),
+    ("httplog", Supported),
+    ("tcplog", Supported),
+    ("httpslog", Supported),
+    ("tcpka", Rejected),
+    ("httpchk", Rejected),
+    ("ssl-hello-chk", Rejected),
+    ("smtpchk", Rejected),
+    ("pgsql-check", Rejected),
+    ("redis-check", Rejected),
+    ("mysql-check", Rejected),
+    ("ldap-check", Rejected),
+    ("spop-check", Rejected),
+    ("tcp-check", Rejected),
+    ("external-check", Rejected),
+    ("forwardfor", Supported),
+    ("originalto", Rejected),
+    ("http-restrict-req-hdr-names", Rejected),
+    ("dontlog-normal", Rejected),
 ];
 
 fn all_names() -> impl Iterator<Item = &'static str> {
-    FLAG_OPTIONS.iter().map(|o| o.name).chain(ARG_OPTIONS.iter().copied())
+    FLAG_OPTIONS.iter().map(|o| o.name).chain(ARG_OPTIONS.iter().map(|(n, _)| *n))
 }
 
 pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
@@ -138,16 +137,30 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
                 }
             }
         }
-        if name == "redispatch" {
-            cx.p.redispatch = if on { Some(Redispatch { interval: -1 }) } else { None };
-        }
         if on && o.status == Rejected {
             cx.r.not_yet(d, format!("option {name}"));
         }
         return Flow::Continue;
     }
     match name {
-        "redispatch" => {}
+        "redispatch" => {
+            if !cx.p.caps.backend {
+                cx.r.warning(
+                    d,
+                    format!("'option redispatch' ignored because {} has no backend capability.", cx.p.describe()),
+                );
+                return Flow::Continue;
+            }
+            if d.len() > 3 {
+                cx.r.alert_at(d, 3, format!("'option redispatch' cannot handle unexpected argument '{}'.", d.arg(3)));
+                return Flow::Continue;
+            }
+            cx.p.redispatch = match modifier {
+                Modifier::No => None,
+                _ if d.has_arg(2) => Some(Redispatch { interval: values::atoi(d.arg(2)) as i32 }),
+                _ => Some(Redispatch { interval: -1 }),
+            };
+        }
         "httplog" => {
             if d.len() > 3 || (d.len() == 3 && d.arg(2) != "clf") {
                 cx.r.alert_at(d, 2, "keyword 'httplog' only supports option 'clf'.");
@@ -295,7 +308,7 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
                 cx.r.not_yet(d, "option originalto");
             }
         }
-        "dontlog-normal" | "log-separate-errors" | "http-restrict-req-hdr-names" => {
+        "dontlog-normal" | "http-restrict-req-hdr-names" => {
             cx.r.not_yet(d, format!("option {name}"));
         }
         _ => {
@@ -305,11 +318,6 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
             };
             cx.r.alert_at(d, 1, msg);
         }
-    }
-    // `option redispatch <interval>` is handled above as a flag when bare; with an argument:
-    if name == "redispatch" && d.len() > 2 {
-        let v = values::atoi(d.arg(2));
-        cx.p.redispatch = Some(Redispatch { interval: v as i32 });
     }
     Flow::Continue
 }

@@ -405,7 +405,17 @@ fn balance(cx: &mut Cx, d: &Directive) -> Flow {
             return Flow::Continue;
         }
     };
-    if !matches!(b, Balance::RoundRobin | Balance::StaticRr) {
+    // The remaining hash algorithms wait for the HTTP path to hand uri / url_param / hdr() their
+    // input (engine::lb::hash::hash_input), and for sample fetches (rdp-cookie, hash).
+    if !matches!(
+        b,
+        Balance::RoundRobin
+            | Balance::StaticRr
+            | Balance::LeastConn
+            | Balance::First
+            | Balance::Random { .. }
+            | Balance::Source
+    ) {
         cx.r.not_yet(d, format!("balance {algo}"));
     }
     cx.p.balance = b;
@@ -430,13 +440,16 @@ fn hash_type(cx: &mut Cx, d: &Directive) -> Flow {
             return Flow::Continue;
         }
     };
+    // Every hash-type line resets the function and the avalanche modifier: without a function,
+    // HAProxy uses sdbm, with avalanche for consistent hashing only.
+    cx.p.hash_type.function = HashFunction::Sdbm;
+    cx.p.hash_type.avalanche = cx.p.hash_type.method == HashMethod::Consistent && !d.has_arg(2);
     if d.has_arg(2) {
         cx.p.hash_type.function = match d.arg(2) {
             "sdbm" => HashFunction::Sdbm,
             "djb2" => HashFunction::Djb2,
             "wt6" => HashFunction::Wt6,
             "crc32" => HashFunction::Crc32,
-            "none" => HashFunction::None,
             _ => {
                 cx.r.alert(d, "'hash-type' only supports 'sdbm', 'djb2', 'crc32', or 'wt6' hash functions.");
                 return Flow::Continue;

@@ -542,3 +542,11 @@ pub fn port_of(spec: PortSpec) -> i32 {
         _ => 0,
     }
 }
+
+/// Every option name with how far the engine implements it (for grammar/keywords.tsv).
+pub fn all_options() -> impl Iterator<Item = (&'static str, super::Status)> {
+    FLAGS
+        .iter()
+        .chain(VALUED.iter())
+        .map(|n| (*n, if SUPPORTED.contains(n) { super::Status::Supported } else { super::Status::Rejected }))
+}

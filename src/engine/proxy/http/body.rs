@@ -51,8 +51,9 @@ async fn fill<R: AsyncRead + Unpin>(
 }
 
 /// Move a body from `src` to `dst`. `buf` holds bytes already read from `src` after the head;
-/// on return it holds whatever followed the body (a pipelined message). Returns the body bytes
-/// moved (payload only for chunked).
+/// on return it holds whatever followed the body (a pipelined message). Returns the size HAProxy
+/// accounts for it: the payload, plus for chunked bodies one byte for the end of trailers and the
+/// names and values of the trailers.
 pub async fn forward<R, W>(
     framing: Framing,
     src: &mut R,
@@ -179,6 +180,7 @@ where
                         data.clear();
                     }
                     out.extend_from_slice(b"0\r\n");
+                    total += 1;
                     for line in buf[..end].split(|&b| b == b'\n') {
                         let line = line.strip_suffix(b"\r").unwrap_or(line);
                         if line.is_empty() {
@@ -186,9 +188,11 @@ where
                         }
                         match line.iter().position(|&b| b == b':') {
                             Some(c) => {
+                                let value = super::parse::trim(&line[c + 1..]);
+                                total += (c + value.len()) as u64;
                                 out.extend(line[..c].iter().map(u8::to_ascii_lowercase));
                                 out.extend_from_slice(b": ");
-                                out.extend_from_slice(super::parse::trim(&line[c + 1..]));
+                                out.extend_from_slice(value);
                                 out.extend_from_slice(b"\r\n");
                             }
                             None => return Err(BodyError::Invalid),
@@ -227,7 +231,7 @@ mod tests {
     async fn chunked_is_rechunked() {
         let (r, out, rest) =
             run(Framing::Chunked, b"3;ext=1\r\nabc\r\n005\r\nhello\r\n0\r\nX-Trailer: t\r\n\r\nNEXT").await;
-        assert_eq!(r, Ok(8));
+        assert_eq!(r, Ok(8 + 1 + 10));
         assert_eq!(out, b"8\r\nabchello\r\n0\r\nx-trailer: t\r\n\r\n");
         assert_eq!(rest, b"NEXT");
     }

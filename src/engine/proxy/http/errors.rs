@@ -46,6 +46,15 @@ pub fn builtin(status: u16) -> Bytes {
     Bytes::from(head + &body)
 }
 
+/// A proxy without errorfiles, for responses that errorfiles never replace (monitor-uri).
+pub static NO_ERRORFILES: std::sync::LazyLock<crate::ir::types::Proxy> = std::sync::LazyLock::new(|| {
+    crate::ir::types::Proxy::new(
+        "",
+        crate::ir::types::Caps::DEFAULTS,
+        crate::config::ast::Span { file: "".into(), line: 0 },
+    )
+});
+
 /// The response a proxy sends for `status`: its `errorfile` if configured, else the built-in.
 pub fn for_proxy(p: &crate::ir::types::Proxy, status: u16) -> Bytes {
     match p.errorfiles.get(&status) {

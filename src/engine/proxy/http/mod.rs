@@ -76,15 +76,16 @@ struct ServerSide {
     buf: BytesMut,
 }
 
-/// How reading a request head ended.
+/// How reading a request head ended. "Empty" variants received nothing at all.
 enum ReadHead {
     Ok,
-    /// Nothing received before the client closed or went idle: close quietly.
-    Idle,
+    ClosedEmpty,
     Closed,
+    TimeoutEmpty,
     Timeout,
     TooLarge,
     Invalid,
+    Stopping,
 }
 
 async fn read_head(
@@ -111,9 +112,9 @@ async fn read_head(
             buf.reserve(MAX_HEAD.saturating_sub(buf.len()).max(1024));
         }
         match tokio::time::timeout(left, client.read_buf(buf)).await {
-            Ok(Ok(0)) | Ok(Err(_)) => return if empty { ReadHead::Idle } else { ReadHead::Closed },
+            Ok(Ok(0)) | Ok(Err(_)) => return if empty { ReadHead::ClosedEmpty } else { ReadHead::Closed },
             Ok(Ok(_)) => {}
-            Err(_) => return if empty { ReadHead::Idle } else { ReadHead::Timeout },
+            Err(_) => return if empty { ReadHead::TimeoutEmpty } else { ReadHead::Timeout },
         }
     }
 }
@@ -209,12 +210,34 @@ fn response_framing(head: &Head, buf: &[u8], method_head: bool) -> Result<Framin
     })
 }
 
-/// Send one of the proxy's own responses and count it.
-async fn send_own(s: &Session, client: &mut TcpStream, p: &Proxy, status: u16) -> u64 {
+/// Send one of the proxy's own responses before a request could be parsed (400, 408): the raw
+/// page, `Connection: close` included, as HAProxy sends it. Returns the bytes sent.
+async fn send_raw(s: &Session, client: &mut TcpStream, p: &Proxy, status: u16) -> u64 {
     let bytes = errors::for_proxy(p, status);
     let _ = client.write_all(&bytes).await;
     s.fe.counters.http.record(status);
     bytes.len() as u64
+}
+
+/// Send one of the proxy's own responses to a parsed request (monitor-uri, 502, 503, 504): it
+/// goes out like a server response would (lowercase names, Connection rewritten). Returns the
+/// accounted size and whether the client connection may stay open.
+async fn send_own(client: &mut TcpStream, p: &Proxy, status: u16, keep_client: bool, version: Version) -> (u64, bool) {
+    let page = errors::for_proxy(p, status);
+    let mut buf = page.to_vec();
+    let mut head = Head::default();
+    if !matches!(parse::parse_response(&mut buf, &mut head), Ok(Some(()))) {
+        // An errorfile that is not a valid response is sent as it is, and the connection closed.
+        let _ = client.write_all(&page).await;
+        return (page.len() as u64, false);
+    }
+    let out = client_response_head(&head, &buf, keep_client, version);
+    let body = &buf[head.len..];
+    let size = htx_head_size(&head) + body.len() as u64;
+    let mut all = out;
+    all.extend_from_slice(body);
+    let ok = client.write_all(&all).await.is_ok();
+    (size, ok && keep_client)
 }
 
 pub async fn serve(s: Session, mut client: TcpStream) {
@@ -233,45 +256,43 @@ pub async fn serve(s: Session, mut client: TcpStream) {
         let accept_ref = if first { s.accepted } else { wait_start };
         let outcome = tokio::select! {
             r = read_head(&mut client, &mut buf, &mut head, first_byte_timeout, t_http_request) => r,
-            _ = stopping(&s) => ReadHead::Idle,
+            _ = stopping(&s) => ReadHead::Stopping,
         };
+        let was_first = first;
         rec.t_idle = if first { 0 } else { wait_start.elapsed().as_millis() as i64 };
         let request_start = Instant::now();
         rec.request_us = chrono::Utc::now().timestamp_micros();
         rec.t_request = accept_ref.elapsed().as_millis() as i64;
         first = false;
-        let error_status = match outcome {
+        // Requests that never made it: HAProxy logs them as <BADREQ> from the frontend.
+        let failed: Option<(u16, [u8; 4], bool, bool)> = match outcome {
             ReadHead::Ok => None,
-            ReadHead::Idle => return,
-            ReadHead::Closed => {
-                // The client went away in the middle of a request: logged, nothing sent.
-                s.fe.counters.req_errors.inc();
-                s.fe.counters.cli_aborts.inc();
-                rec.term = *b"CR--";
-                rec.status = 400;
-                rec.backend = s.fe.name.clone();
-                rec.server = "<NOSRV>".into();
-                rec.t_total = ms_since(accept_ref);
-                rec.t_request = -1;
-                s.log(&rec, false);
-                return;
-            }
-            ReadHead::Timeout => Some((408, *b"cR--")),
-            ReadHead::TooLarge | ReadHead::Invalid => Some((400, *b"PR--")),
+            ReadHead::Stopping => return,
+            // An idle keep-alive connection that ends is not a request: no log, no answer.
+            ReadHead::ClosedEmpty | ReadHead::TimeoutEmpty if !was_first => return,
+            ReadHead::ClosedEmpty => Some((400, *b"CR--", false, true)),
+            ReadHead::Closed => Some((400, *b"CR--", false, false)),
+            ReadHead::TimeoutEmpty => Some((408, *b"cR--", true, true)),
+            ReadHead::Timeout => Some((408, *b"cR--", true, false)),
+            ReadHead::TooLarge | ReadHead::Invalid => Some((400, *b"PR--", true, false)),
         };
-        if let Some((status, term)) = error_status {
+        if let Some((status, term, answer, null)) = failed {
             s.fe.counters.req_errors.inc();
-            let n = send_own(&s, &mut client, &fe_spec, status).await;
+            if term[0] == b'C' {
+                s.fe.counters.cli_aborts.inc();
+            }
+            if answer {
+                send_raw(&s, &mut client, &fe_spec, status).await;
+            }
             rec.status = i32::from(status);
             rec.term = term;
-            rec.bytes_out = n;
+            rec.bytes_out = 0;
             rec.backend = s.fe.name.clone();
             rec.server = "<NOSRV>".into();
-            if status == 408 {
-                rec.t_request = -1;
-            }
-            rec.t_total = ms_since(accept_ref);
-            s.log(&rec, false);
+            rec.t_request = -1;
+            rec.t_active = ms_since(accept_ref);
+            rec.t_total = rec.t_active;
+            s.log(&rec, null);
             return;
         }
         s.fe.counters.requests.inc();
@@ -290,40 +311,54 @@ pub async fn serve(s: Session, mut client: TcpStream) {
             Ok(f) => f,
             Err(()) => {
                 s.fe.counters.req_errors.inc();
-                let n = send_own(&s, &mut client, &fe_spec, 400).await;
+                send_raw(&s, &mut client, &fe_spec, 400).await;
                 rec.status = 400;
                 rec.term = *b"PR--";
-                rec.bytes_out = n;
+                rec.bytes_out = 0;
                 rec.backend = s.fe.name.clone();
                 rec.server = "<NOSRV>".into();
-                rec.t_total = ms_since(accept_ref);
+                rec.request_line.clear();
+                rec.t_request = -1;
+                rec.t_active = ms_since(accept_ref);
+                rec.t_total = rec.t_active;
                 s.log(&rec, false);
                 return;
             }
         };
-        // monitor-uri: answered by the proxy itself, never forwarded.
+        let keep_fe = !client_close && conn_mode(&fe_spec) != Some(ConnMode::Close);
+        // monitor-uri: answered by the proxy itself, never forwarded, never logged.
         if let Some(uri) = &fe_spec.monitor_uri {
             if hb[head.uri.clone()] == *uri.as_bytes() {
                 s.fe.counters.intercepted.inc();
-                let status = 200;
-                let bytes = errors::builtin(status);
-                let _ = client.write_all(&bytes).await;
-                s.fe.counters.http.record(status);
-                return;
+                s.fe.counters.http.record(200);
+                buf.advance(head.len);
+                let (_, keep) = send_own(&mut client, &errors::NO_ERRORFILES, 200, keep_fe, version).await;
+                if !keep {
+                    let _ = client.shutdown().await;
+                    return;
+                }
+                continue;
             }
         }
         let be = match pick_backend(&s) {
             Some(b) => b,
             None => {
-                let n = send_own(&s, &mut client, &fe_spec, 503).await;
+                buf.advance(head.len);
+                s.fe.counters.http.record(503);
+                let (n, keep) = send_own(&mut client, &fe_spec, 503, keep_fe, version).await;
                 rec.status = 503;
                 rec.term = *b"SC--";
                 rec.bytes_out = n;
                 rec.backend = s.fe.name.clone();
                 rec.server = "<NOSRV>".into();
+                rec.t_active = request_start.elapsed().as_millis() as i64;
                 rec.t_total = ms_since(accept_ref);
                 s.log(&rec, false);
-                return;
+                if !keep {
+                    let _ = client.shutdown().await;
+                    return;
+                }
+                continue;
             }
         };
         rec.backend = be.name.clone();
@@ -388,6 +423,44 @@ fn pick_backend(s: &Session) -> Option<Arc<Backend>> {
     s.fe.default_backend.map(|i| s.eng.backends[i].clone())
 }
 
+/// Write header lines in their original order with lowercase names. A Connection header keeps
+/// its place with the tokens that survive (anything but `close`/`keep-alive`), or disappears
+/// when none do; what HAProxy adds itself (`extra`) is always a separate header, last.
+fn push_headers<'a>(
+    out: &mut Vec<u8>,
+    headers: impl Iterator<Item = (&'a [u8], &'a [u8])>,
+    kept: Option<&[u8]>,
+    extra: Option<&[u8]>,
+) {
+    let mut conn_done = false;
+    for (name, value) in headers {
+        if is_connection(name) {
+            if !conn_done {
+                if let Some(k) = kept {
+                    push_header(out, b"connection", k);
+                }
+                conn_done = true;
+            }
+            continue;
+        }
+        push_header(out, name, value);
+    }
+    if let Some(e) = extra {
+        push_header(out, b"connection", e);
+    }
+}
+
+fn kept_tokens(head: &Head, buf: &[u8]) -> Option<Vec<u8>> {
+    head.headers
+        .iter()
+        .find(|h| is_connection(&buf[h.name.clone()]))
+        .and_then(|h| other_connection_tokens(&buf[h.value.clone()]))
+}
+
+fn header_pairs<'a>(head: &'a Head, buf: &'a [u8]) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+    head.headers.iter().map(move |h| (&buf[h.name.clone()], &buf[h.value.clone()]))
+}
+
 /// Build the request head sent to the server.
 fn server_request_head(s: &Session, head: &Head, buf: &[u8], mode: ConnMode, be: &Proxy) -> Vec<u8> {
     let mut out = Vec::with_capacity(head.len + 64);
@@ -398,20 +471,16 @@ fn server_request_head(s: &Session, head: &Head, buf: &[u8], mode: ConnMode, be:
     let version = head.version.unwrap_or(Version::Http11);
     out.extend_from_slice(version.as_str().as_bytes());
     out.extend_from_slice(b"\r\n");
-    let mut conn_tokens: Option<Vec<u8>> = None;
-    for h in &head.headers {
-        let name = &buf[h.name.clone()];
-        let value = &buf[h.value.clone()];
-        if is_connection(name) {
-            if let Some(t) = other_connection_tokens(value) {
-                conn_tokens = Some(t);
-            }
-            continue;
-        }
-        push_header(&mut out, name, value);
-    }
-    let ff = be.forwardfor.as_ref().or(s.fe.spec.forwardfor.as_ref());
-    if let Some(ff) = ff {
+    let extra: Option<&[u8]> = match (mode, version) {
+        (ConnMode::KeepAlive, Version::Http10) => Some(b"keep-alive"),
+        (ConnMode::KeepAlive, _) => None,
+        (_, Version::Http10) => None,
+        _ => Some(b"close"),
+    };
+    let kept = kept_tokens(head, buf);
+    // X-Forwarded-For goes after the client's headers, before a Connection header we append.
+    let mut xff: Option<(Vec<u8>, Vec<u8>)> = None;
+    if let Some(ff) = be.forwardfor.as_ref().or(s.fe.spec.forwardfor.as_ref()) {
         let ip = match s.client.ip() {
             std::net::IpAddr::V6(v6) => {
                 v6.to_ipv4_mapped().map(std::net::IpAddr::V4).unwrap_or(std::net::IpAddr::V6(v6))
@@ -421,30 +490,15 @@ fn server_request_head(s: &Session, head: &Head, buf: &[u8], mode: ConnMode, be:
         let excluded = ff.except.as_deref().is_some_and(|net| crate::ir::addr::net_contains(net, ip));
         let present = head.first(buf, ff.header.as_bytes()).is_some();
         if !(excluded || ff.if_none && present) {
-            push_header(&mut out, ff.header.as_bytes(), ip.to_string().as_bytes());
+            xff = Some((ff.header.as_bytes().to_vec(), ip.to_string().into_bytes()));
         }
     }
-    if let Some(t) = conn_tokens {
-        match (mode, version) {
-            (ConnMode::KeepAlive, Version::Http10) => {
-                let mut v = t;
-                v.extend_from_slice(b", keep-alive");
-                push_header(&mut out, b"connection", &v);
-            }
-            (ConnMode::KeepAlive, _) => push_header(&mut out, b"connection", &t),
-            _ => {
-                let mut v = t;
-                v.extend_from_slice(b", close");
-                push_header(&mut out, b"connection", &v);
-            }
-        }
-    } else {
-        match (mode, version) {
-            (ConnMode::KeepAlive, Version::Http10) => push_header(&mut out, b"connection", b"keep-alive"),
-            (ConnMode::KeepAlive, _) => {}
-            (_, Version::Http10) => {}
-            _ => push_header(&mut out, b"connection", b"close"),
-        }
+    push_headers(&mut out, header_pairs(head, buf), kept.as_deref(), None);
+    if let Some((n, v)) = xff {
+        push_header(&mut out, &n, &v);
+    }
+    if let Some(e) = extra {
+        push_header(&mut out, b"connection", e);
     }
     out.extend_from_slice(b"\r\n");
     out
@@ -455,39 +509,26 @@ fn client_response_head(head: &Head, buf: &[u8], keep_client: bool, client_versi
     let mut out = Vec::with_capacity(head.len + 32);
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(&buf[head.method.clone()]);
-    let reason = &buf[head.uri.clone()];
     out.push(b' ');
-    out.extend_from_slice(reason);
+    out.extend_from_slice(&buf[head.uri.clone()]);
     out.extend_from_slice(b"\r\n");
-    let mut conn_tokens: Option<Vec<u8>> = None;
-    for h in &head.headers {
-        let name = &buf[h.name.clone()];
-        let value = &buf[h.value.clone()];
-        if is_connection(name) {
-            if let Some(t) = other_connection_tokens(value) {
-                conn_tokens = Some(t);
-            }
-            continue;
-        }
-        push_header(&mut out, name, value);
-    }
     let extra: Option<&[u8]> = match (keep_client, client_version) {
         (false, _) => Some(b"close"),
         (true, Version::Http10) => Some(b"keep-alive"),
         (true, _) => None,
     };
-    match (conn_tokens, extra) {
-        (Some(mut t), Some(e)) => {
-            t.extend_from_slice(b", ");
-            t.extend_from_slice(e);
-            push_header(&mut out, b"connection", &t);
-        }
-        (Some(t), None) => push_header(&mut out, b"connection", &t),
-        (None, Some(e)) => push_header(&mut out, b"connection", e),
-        (None, None) => {}
-    }
+    push_headers(&mut out, header_pairs(head, buf), kept_tokens(head, buf).as_deref(), extra);
     out.extend_from_slice(b"\r\n");
     out
+}
+
+/// The size HAProxy accounts for a message head (its internal HTX representation: a 20-byte
+/// start-line descriptor, the three start-line words, each header's name and value, and one
+/// byte for the end of headers). `%B`, `%U` and the byte counters use it in HTTP mode.
+fn htx_head_size(head: &Head) -> u64 {
+    let words = head.method.len() + head.uri.len() + head.version_text.len();
+    let hdrs: usize = head.headers.iter().map(|h| h.name.len() + h.value.len()).sum();
+    (20 + words + hdrs + 1) as u64
 }
 
 /// Forward one request and its response. Returns false when the client connection must close.
@@ -554,11 +595,13 @@ async fn forward_one(
                     ConnectFailure::Timeout => *b"sC--",
                     _ => *b"SC--",
                 };
-                let n = send_own(s, client, &be.spec, 503).await;
+                cbuf.advance(head.len);
+                s.fe.counters.http.record(503);
                 be.counters.http.record(503);
+                let (n, keep) = send_own(client, &be.spec, 503, keep_client, version).await;
                 rec.status = 503;
                 rec.bytes_out = n;
-                return false;
+                return keep;
             }
         }
     } else {
@@ -575,7 +618,7 @@ async fn forward_one(
     let req_head = server_request_head(s, head, cbuf, mode, &be.spec);
     let head_len = head.len;
     cbuf.advance(head_len);
-    let mut up = req_head.len() as u64;
+    let mut up = htx_head_size(head);
     if ss.stream.write_all(&req_head).await.is_err() {
         return server_failed(s, client, be, ss, rec, 502, *b"SH--").await;
     }
@@ -639,7 +682,7 @@ async fn forward_one(
     }
     let h = client_response_head(&rhead, &ss.buf, keep_client, version);
     ss.buf.advance(rhead.len);
-    let mut down = h.len() as u64;
+    let mut down = htx_head_size(&rhead);
     s.fe.counters.http.record(status);
     be.counters.http.record(status);
     ss.srv.counters.http.record(status);
@@ -702,7 +745,9 @@ async fn server_failed(
         be.counters.srv_aborts.inc();
         ss.srv.counters.srv_aborts.inc();
     }
-    let n = send_own(s, client, &be.spec, status).await;
+    s.fe.counters.http.record(status);
+    // HAProxy closes after these, but the response itself says nothing about it.
+    let (n, _) = send_own(client, &be.spec, status, true, Version::Http11).await;
     be.counters.http.record(status);
     ss.srv.counters.http.record(status);
     rec.status = i32::from(status);

@@ -1,0 +1,4 @@
+//! One module per observable area; each test runs both implementations and compares.
+mod check_verdicts;
+mod http_proxy;
+mod retries;
