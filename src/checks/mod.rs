@@ -105,18 +105,19 @@ fn parse_ip_port(a: &str) -> Option<(std::net::IpAddr, Option<u16>)> {
 
 fn target(eng: &Engine, be: usize, srv: usize, agent: bool) -> Target {
     let s = &eng.backends[be].servers[srv];
-    let o = &s.spec.opts;
     let addr = s.addr.load();
     let svc_port = match addr.port {
         crate::ir::addr::PortSpec::Fixed(p) => Some(p),
         _ => None,
     };
-    let check_addr = o.check_addr.as_deref().and_then(parse_ip_port);
+    // The runtime API may have changed these since the configuration was read.
+    let p = s.check_params.load();
+    let check_addr = p.check_addr.as_deref().and_then(parse_ip_port);
     if agent {
-        let agent_addr = o.agent_addr.as_deref().and_then(parse_ip_port).or(check_addr);
-        return Target { ip: addr.ip, svc_port, check_port: o.agent_port, check_addr: agent_addr.map(|a| (a.0, None)) };
+        let agent_addr = p.agent_addr.as_deref().and_then(parse_ip_port).or(check_addr);
+        return Target { ip: addr.ip, svc_port, check_port: p.agent_port, check_addr: agent_addr.map(|a| (a.0, None)) };
     }
-    Target { ip: addr.ip, svc_port, check_port: o.check_port.filter(|p| *p > 0), check_addr }
+    Target { ip: addr.ip, svc_port, check_port: p.check_port.filter(|p| *p > 0), check_addr }
 }
 
 /// `http-check send-state`: the `X-Haproxy-Server-State` value (`httpchk_build_status_header`).
@@ -179,9 +180,9 @@ pub fn state_header(eng: &Engine, be: usize, srv: usize, st: &ServerState, now: 
 async fn run_check(weak: Weak<Engine>, be: usize, srv: usize, agent: bool, first: Duration) {
     let Some(eng) = weak.upgrade() else { return };
     let b = &eng.backends[be];
-    let spec = &b.servers[srv].spec.opts;
-    let rules =
-        if agent { rules::agent_ruleset(spec.agent_send.as_deref()) } else { rules::health_ruleset(&b.spec.checks) };
+    let mut agent_send = b.servers[srv].check_params.load().agent_send.clone();
+    let mut rules =
+        if agent { rules::agent_ruleset(agent_send.as_deref()) } else { rules::health_ruleset(&b.spec.checks) };
     let iv = intervals(&eng, be, srv, agent);
     let deadlines = Deadlines {
         inter: iv.inter,
@@ -222,6 +223,14 @@ async fn run_check(weak: Weak<Engine>, be: usize, srv: usize, agent: bool, first
             }
             next = n;
             continue;
+        }
+        if agent {
+            // `set server ... agent-send` changes what the next agent check sends.
+            let now_send = b.servers[srv].check_params.load().agent_send.clone();
+            if now_send != agent_send {
+                rules = rules::agent_ruleset(now_send.as_deref());
+                agent_send = now_send;
+            }
         }
         events::apply(&eng, be, srv, ServerOp::CheckStart { agent }, cause.clone());
         let state_header =

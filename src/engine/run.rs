@@ -54,18 +54,36 @@ async fn accept_loop(eng: Arc<Engine>, fe: Arc<Frontend>, l: Listener) {
     };
     let mut state = eng.run_state.subscribe();
     loop {
+        // Registered before the flags are read, so a change in between is not missed.
+        let listen_state = fe.listen_state.notified();
+        tokio::pin!(listen_state);
+        listen_state.as_mut().enable();
         if eng.frontend_stopping(&fe) {
             return;
+        }
+        if fe.paused.load(std::sync::atomic::Ordering::Relaxed) {
+            // `disable frontend` (runtime API): refuse connections until `enable frontend`.
+            pause(&l, true);
+            tokio::select! {
+                _ = listen_state => {}
+                _ = state.changed() => {}
+            }
+            if !fe.paused.load(std::sync::atomic::Ordering::Relaxed) {
+                pause(&l, false);
+            }
+            continue;
         }
         // Wait for room under both maxconn limits before accepting anything.
         let got = tokio::select! {
             p = permits(&eng, &fe) => p,
             _ = state.changed() => continue,
+            _ = &mut listen_state => continue,
         };
         let Some(held) = got else { return };
         let accepted = tokio::select! {
             r = accept(&l) => r,
             _ = state.changed() => continue,
+            _ = &mut listen_state => continue,
         };
         match accepted {
             Ok(conn) => {
@@ -81,6 +99,20 @@ async fn accept_loop(eng: Arc<Engine>, fe: Arc<Frontend>, l: Listener) {
                 tracing::warn!(frontend = %fe.name, "accept failed: {e}");
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
+        }
+    }
+}
+
+/// Stop or resume listening on a paused frontend's socket, keeping it bound, as HAProxy does
+/// (shutdown of the listening TCP socket, then `listen()` again): while paused, connection
+/// attempts are refused.
+fn pause(l: &AsyncListener, paused: bool) {
+    if let AsyncListener::Tcp(t) = l {
+        let sock = socket2::SockRef::from(t);
+        if paused {
+            let _ = sock.shutdown(std::net::Shutdown::Both);
+        } else {
+            let _ = sock.listen(1024);
         }
     }
 }

@@ -153,6 +153,9 @@ pub enum ServerOp {
     Track(TrackOp),
     /// `enable/disable health|agent`.
     SetCheckEnabled { agent: bool, enabled: bool },
+    /// `set server ... agent up|down`: the agent's health counter is forced and the server
+    /// follows, with the cause's text in the log.
+    SetAgentHealth { up: bool },
 }
 
 /// One check (health or agent) as HAProxy keeps it in `struct check`.
