@@ -61,6 +61,14 @@ pub fn start(config: Config, opts: &RunOptions) -> i32 {
             return 1;
         }
     };
+    // The stats sockets are bound now too, while their mode and owner may still be set.
+    let cli = match crate::runtime_api::bind(&eng) {
+        Ok(c) => c,
+        Err(e) => {
+            alert(&e.to_string());
+            return 1;
+        }
+    };
     let pid = std::process::id();
     // In the foreground the pidfile is ours to write; a background child's parent writes it.
     if std::env::var_os(DAEMON_CHILD_ENV).is_none() {
@@ -85,7 +93,10 @@ pub fn start(config: Config, opts: &RunOptions) -> i32 {
             return 1;
         }
     };
-    rt.block_on(run::run(eng, listeners))
+    rt.block_on(async move {
+        crate::runtime_api::spawn(eng.clone(), cli);
+        run::run(eng, listeners).await
+    })
 }
 
 /// `chroot`, `group`/`gid`, `user`/`uid` from the global section, in HAProxy's order.

@@ -482,10 +482,9 @@ fn stats(r: &mut Reporter, g: &mut Global, d: &Directive) {
                     }
                 }
             }
-            r.not_yet(d, "stats socket");
             g.stats_sockets.push(Bind { span: d.span.clone(), addr: address, opts: bopts });
         }
-        "timeout" => match values::parse_ms(d.arg(2)).inspect(|_| r.not_yet(d, "stats timeout")) {
+        "timeout" => match values::parse_ms(d.arg(2)) {
             Ok(0) => r.alert(d, "'stats timeout' expects a positive value"),
             Ok(v) => g.stats_timeout = Some(v),
             Err(TimeError::Unexpected(c)) => r.alert(d, format!("'stats timeout' : unexpected character '{c}'")),
@@ -497,7 +496,6 @@ fn stats(r: &mut Reporter, g: &mut Global, d: &Directive) {
                 r.alert(d, "'stats maxconn' : expects a positive integer argument");
                 return;
             }
-            r.not_yet(d, "stats maxconn");
             g.stats_maxconn = Some(v as u32);
         }
         "bind-process" => {

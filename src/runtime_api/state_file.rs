@@ -1,0 +1,138 @@
+//! `server-state-file` at start: the file `show servers state` wrote before a reload restores
+//! each server's operational and administrative state, weight, address and port, and the
+//! disabled checks, with HAProxy 2.6's rules (`srv_state_srv_update`): a configuration change
+//! wins over the saved state, weights are restored only if the configured weight did not change.
+//! Changes go through the single writer with `Cause::StateFile`.
+
+use std::sync::Arc;
+
+use crate::engine::backend::ServerAddr;
+use crate::engine::state::{admin, Cause, OpState, ServerOp};
+use crate::engine::{events, Engine};
+use crate::ir::addr::PortSpec;
+use crate::stats::servers_state::{self, StateLine};
+
+/// Where a backend's saved state comes from (`load-server-state-from-file`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadFrom {
+    None,
+    /// The global `server-state-file`.
+    Global,
+    /// The backend's own file (`server-state-file-name`, default the backend's name).
+    Local,
+}
+
+/// The path of the global state file: relative names live under `server-state-base`.
+pub fn global_path(eng: &Engine) -> Option<std::path::PathBuf> {
+    let g = &eng.config.global;
+    let file = g.server_state_file.as_ref()?;
+    Some(resolve(g.server_state_base.as_deref(), file))
+}
+
+fn resolve(base: Option<&str>, file: &str) -> std::path::PathBuf {
+    match base {
+        Some(b) if !file.starts_with('/') => std::path::Path::new(b).join(file),
+        _ => std::path::PathBuf::from(file),
+    }
+}
+
+/// Load saved states for every backend whose `mode` says so. Problems are warnings on stderr,
+/// as in HAProxy; a missing file is not an error.
+pub fn load(eng: &Arc<Engine>, mode: impl Fn(&crate::ir::types::Proxy) -> LoadFrom) {
+    let global: Option<Vec<StateLine>> = global_path(eng).and_then(|p| read(&p));
+    for (bi, be) in eng.backends.iter().enumerate() {
+        let lines = match mode(&be.spec) {
+            LoadFrom::None => continue,
+            LoadFrom::Global => match &global {
+                Some(l) => l.clone(),
+                None => continue,
+            },
+            LoadFrom::Local => {
+                let p = resolve(eng.config.global.server_state_base.as_deref(), &be.name);
+                match read(&p) {
+                    Some(l) => l,
+                    None => continue,
+                }
+            }
+        };
+        for l in lines.iter().filter(|l| l.be_name == be.name) {
+            if let Some(srv) = be.server_by_name(&l.srv_name) {
+                apply_line(eng, bi, srv.idx, l);
+            }
+        }
+    }
+}
+
+fn read(path: &std::path::Path) -> Option<Vec<StateLine>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    match servers_state::parse(&text) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            eprintln!(
+                "[WARNING]  ({}) : config : Can't load server state file '{}': {e}.",
+                std::process::id(),
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// Apply one saved line to server `si` of backend `bi`.
+pub fn apply_line(eng: &Engine, bi: usize, si: usize, l: &StateLine) {
+    let be = &eng.backends[bi];
+    let op = |o| {
+        events::apply(eng, bi, si, o, Cause::StateFile);
+    };
+    // Operational state.
+    match l.op_state {
+        0 => op(ServerOp::SetOp(OpState::Stopped)),
+        2 => op(ServerOp::SetOp(OpState::Running)),
+        3 => op(ServerOp::SetOp(OpState::Stopping)),
+        _ => {}
+    }
+    // Administrative state: a configuration change (`disabled` added or removed) wins.
+    let cur = be.state(si);
+    let cfg_maint = cur.admin & admin::CMAINT != 0;
+    if (l.admin_state & admin::CMAINT != 0) != cfg_maint {
+        if cfg_maint {
+            op(ServerOp::SetAdmin { set: admin::FMAINT, clear: 0 });
+        } else {
+            op(ServerOp::SetAdmin { set: 0, clear: admin::FMAINT });
+        }
+    } else if servers_state::forced_maint(l.admin_state) && !cfg_maint {
+        op(ServerOp::SetAdmin { set: admin::FMAINT, clear: 0 });
+    } else if !servers_state::forced_maint(l.admin_state) && cfg_maint {
+        op(ServerOp::SetAdmin { set: 0, clear: admin::FMAINT });
+    }
+    let cur = be.state(si);
+    if cur.admin & admin::FMAINT == 0
+        && servers_state::forced_drain(l.admin_state)
+        && (l.iweight > 0 || cur.iweight == 0)
+    {
+        op(ServerOp::SetAdmin { set: admin::FDRAIN, clear: 0 });
+    }
+    // Checks disabled from the CLI stay disabled.
+    if cur.check.configured && l.check_state & 0x02 != 0 && l.check_state & 0x04 == 0 {
+        op(ServerOp::SetCheckEnabled { agent: false, enabled: false });
+    }
+    if cur.agent.configured && l.agent_state & 0x02 != 0 && l.agent_state & 0x04 == 0 {
+        op(ServerOp::SetCheckEnabled { agent: true, enabled: false });
+    }
+    // The weight set at run time, unless the configured weight changed meanwhile.
+    if l.iweight == cur.iweight && l.uweight != cur.uweight {
+        op(ServerOp::SetWeight(l.uweight));
+    }
+    // Address and port.
+    let srv = &be.servers[si];
+    let mut a = (**srv.addr.load()).clone();
+    if let Some(ip) = l.addr.as_deref().and_then(|x| x.parse().ok()) {
+        a.ip = Some(ip);
+    }
+    if let (Some(p), PortSpec::Fixed(_)) = (l.port, a.port) {
+        if p != 0 {
+            a.port = PortSpec::Fixed(p);
+        }
+    }
+    srv.addr.store(Arc::new(ServerAddr { ip: a.ip, port: a.port }));
+}
