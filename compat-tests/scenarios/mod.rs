@@ -2,3 +2,4 @@
 mod check_verdicts;
 mod http_proxy;
 mod retries;
+mod runtime_api;

@@ -32,6 +32,12 @@ pub fn start(eng: &Arc<Engine>) {
             tokio::spawn(warmup(Arc::downgrade(&eng), be, srv));
         }
     }));
+    let weak = Arc::downgrade(eng);
+    let _ = eng.on_server_added.set(Box::new(move |be, srv| {
+        if let Some(eng) = weak.upgrade() {
+            start_server(&eng, be, srv);
+        }
+    }));
     let mut list = Vec::new();
     for (bi, b) in eng.backends.iter().enumerate() {
         if b.spec.disabled {
@@ -66,6 +72,19 @@ pub fn start(eng: &Arc<Engine>) {
         let shift = schedule::spread(own, spread_pct, jitter.sample());
         let first = schedule::first_delay(gmin, own, pos, count, shift, max_spread);
         tokio::spawn(run_check(Arc::downgrade(eng), bi, si, agent, Duration::from_millis(first)));
+    }
+}
+
+/// Start the check tasks of a server added at run time; they run once `enable health` /
+/// `enable agent` enable them.
+fn start_server(eng: &Arc<Engine>, be: usize, srv: usize) {
+    let st = eng.backends[be].state(srv);
+    for (agent, c) in [(false, &st.check), (true, &st.agent)] {
+        if c.configured {
+            // The first check comes one interval after the server was added, as in HAProxy.
+            let first = intervals(eng, be, srv, agent).get(&c.health, st.op == OpState::Stopped);
+            tokio::spawn(run_check(Arc::downgrade(eng), be, srv, agent, Duration::from_millis(first)));
+        }
     }
 }
 

@@ -87,6 +87,9 @@ pub struct Engine {
     pub total_requests: counters::Counter,
     /// Called (backend, server) when a server enters slow start; the checks start its warmup.
     pub on_starting: std::sync::OnceLock<Box<dyn Fn(usize, usize) + Send + Sync>>,
+    /// Called (backend, server) when a server is added at run time (`add server`); the checks
+    /// start its health and agent check tasks.
+    pub on_server_added: std::sync::OnceLock<Box<dyn Fn(usize, usize) + Send + Sync>>,
 }
 
 pub fn unix_now() -> u64 {
@@ -179,6 +182,7 @@ impl Engine {
             total_conns: counters::Counter::default(),
             total_requests: counters::Counter::default(),
             on_starting: std::sync::OnceLock::new(),
+            on_server_added: std::sync::OnceLock::new(),
         });
         events::link_tracking(&eng);
         eng

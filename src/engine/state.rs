@@ -297,10 +297,10 @@ impl ServerState {
     pub fn set_disabled(&mut self) {
         self.admin |= admin::CMAINT | admin::FMAINT;
         self.op = OpState::Stopped;
-        if self.check.enabled {
-            self.check.paused = true;
-            self.check.health.set_down();
-        }
+        // HAProxy pauses the health check and zeroes its counter whether or not a check is
+        // configured (`show servers state` then reads check_state 8, check_health 0).
+        self.check.paused = true;
+        self.check.health.set_down();
     }
 
     pub fn in_maint(&self) -> bool {

@@ -4,7 +4,9 @@
 //! requests with [`super::framing`], runs them, and writes HAProxy's terminators: `"\n"` after
 //! each reply, `"\n> "` in prompt mode, nothing while a payload is being gathered. Without
 //! prompt mode the connection closes once no more input is waiting. `stats maxconn` (default
-//! 10) bounds the sessions across all sockets; `stats timeout` (default 10s) closes idle ones.
+//! 10) bounds the sessions across all sockets; `stats timeout` (default 10s) closes a client
+//! that sends nothing, and `set timeout cli` an idle session (HAProxy 2.6 applies no timeout to
+//! a session that has spoken until `set timeout cli` sets one).
 
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
@@ -315,13 +317,25 @@ async fn session(eng: &Arc<Engine>, shared: &Shared, conf: &SocketConf, timeout:
     let mut framer = Framer::new();
     let mut input: Vec<u8> = Vec::with_capacity(1024);
     let mut eof = false;
+    let mut received = false;
     let mut buf = vec![0u8; BUFSIZE];
     loop {
         match framer.next(&mut input, eof) {
             Frame::Incomplete => {
-                match tokio::time::timeout(sess.timeout, stream.read(&mut buf)).await {
+                // As in HAProxy, `stats timeout` only bounds the wait for a first byte; then
+                // only `set timeout cli` does.
+                let read = stream.read(&mut buf);
+                let got = if received && !sess.timeout_set {
+                    Ok(read.await)
+                } else {
+                    tokio::time::timeout(sess.timeout, read).await
+                };
+                match got {
                     Ok(Ok(0)) => eof = true,
-                    Ok(Ok(n)) => input.extend_from_slice(&buf[..n]),
+                    Ok(Ok(n)) => {
+                        received = true;
+                        input.extend_from_slice(&buf[..n]);
+                    }
                     Ok(Err(_)) | Err(_) => break,
                 }
                 continue;

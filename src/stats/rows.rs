@@ -377,7 +377,8 @@ pub fn server_row(eng: &Engine, be: &Backend, idx: usize, st: &ServerState, f: &
         r.set(AGENT_HEALTH, st.agent.health.health);
     }
     if http {
-        r.set(REQ_TOT, c.requests.get());
+        // Every HTTP request is a session of its own on the server side.
+        r.set(REQ_TOT, c.requests.get().max(c.total.get()));
         http_fields(&mut r, c);
     }
     if r_st.observe.is_some() {
@@ -401,6 +402,10 @@ pub fn server_row(eng: &Engine, be: &Backend, idx: usize, st: &ServerState, f: &
     r.set(CONNECT, c.total.get());
     r.set(REUSE, 0u64);
     r.set(SRV_ICUR, 0u32);
+    if srv.dynamic {
+        // Dynamic servers get no idle-connection pool (`max_idle_conns` 0) in 2.6.
+        r.set(SRV_ICUR + 1, 0u32);
+    }
     r.set(EINT, 0u64);
     for i in 0..=NEED_CONN_EST - IDLE_CONN_CUR {
         r.set(IDLE_CONN_CUR + i, 0u32);
@@ -502,7 +507,9 @@ pub fn backend_row(eng: &Engine, be: &Backend, states: &[ServerState], f: &Filte
         }
     }
     r.set(MODE, mode_str(p));
-    r.set(ALGO, algo_str(&p.balance));
+    if f.show_legends {
+        r.set(ALGO, algo_str(&p.balance));
+    }
     r.set(WREW, 0u64);
     r.set(CONNECT, c.total.get());
     r.set(REUSE, 0u64);
@@ -520,10 +527,14 @@ pub fn backend_row(eng: &Engine, be: &Backend, states: &[ServerState], f: &Filte
 fn default_fullconn(eng: &Engine, be: &Backend) -> u32 {
     let mut sum: u64 = 0;
     for fe in &eng.frontends {
+        if fe.spec.disabled {
+            continue;
+        }
         let reaches = fe.default_backend == Some(be.idx)
             || fe.spec.use_backend.iter().any(|r| r.words.iter().any(|a| a == &be.name));
         if reaches {
-            sum += u64::from(fe.maxconn.load(Relaxed));
+            // The configured value: HAProxy computes fullconn once, at start.
+            sum += u64::from(fe.spec.maxconn.filter(|m| *m > 0).unwrap_or(eng.hard_maxconn));
         }
     }
     sum.div_ceil(10).clamp(1, u64::from(u32::MAX)) as u32

@@ -66,6 +66,22 @@ fn cli_text(msg: &str) -> String {
     m.to_string()
 }
 
+/// HAProxy's message for a port that is not a number (`str2sa_range`), with the extra blank
+/// line its CLI reply carries.
+fn bad_port_char(addr: &str) -> Option<String> {
+    let a = addr.rsplit_once('@').map(|(_, a)| a).unwrap_or(addr);
+    let port = if let Some(rest) = a.strip_prefix('[') {
+        rest.split_once("]:").map(|(_, p)| p)?
+    } else if a.matches(':').count() == 1 {
+        a.split_once(':').map(|(_, p)| p)?
+    } else {
+        return None;
+    };
+    let body = port.trim_start_matches(['+', '-']);
+    let c = body.chars().find(|c| !c.is_ascii_digit() && *c != '-')?;
+    Some(format!("invalid character '{c}' in port number '{port}' in '{addr}'\n\n"))
+}
+
 pub fn add_server(ctx: &mut Ctx, args: &Args) -> Out {
     need_level!(ctx, Admin);
     let arg = args.str(2);
@@ -79,15 +95,15 @@ pub fn add_server(ctx: &mut Ctx, args: &Args) -> Out {
     if !dynamic_lb(&be.spec) {
         return Out::err("Backend must use a dynamic load balancing to support dynamic servers.");
     }
-    if be.server_by_name(sv).is_some() {
-        return Out::err("Already exists a server with the same name in backend.\n");
-    }
     if !args.has(3) {
         return Out::err("'server' expects <name> and <addr>[:<port>] as arguments.\n");
     }
     let words: Vec<String> = (3..args.words.len()).map(|i| args.str(i).into_owned()).collect();
     if let Some(kw) = words.iter().skip(1).find(|w| NOT_DYNAMIC.contains(&w.as_str())) {
         return Out::err(format!("'{kw}' option is not accepted for dynamic server\n"));
+    }
+    if let Some(m) = bad_port_char(&words[0]) {
+        return Out::err(m);
     }
     // Build the server with the configuration's own keyword parser, in a backend of the same
     // mode and without default-server settings (HAProxy ignores them for dynamic servers).
@@ -107,6 +123,15 @@ pub fn add_server(ctx: &mut Ctx, args: &Args) -> Out {
     let Some(spec) = lowered.config.proxies.first().and_then(|p| p.servers.first()).cloned() else {
         return Out::err("'server' expects <name> and <addr>[:<port>] as arguments.\n");
     };
+    if be.server_by_name(sv).is_some() {
+        return Out::err("Already exists a server with the same name in backend.\n");
+    }
+    if spec.opts.check && spec.addr.fixed_port().is_none() && spec.opts.check_port.unwrap_or(0) == 0 {
+        return Out::err(format!(
+            "config: backend '{}': server '{sv}' has neither service port nor check port nor tcp_check rule 'connect' with port information.\n",
+            be.name
+        ));
+    }
     // Ids: the one asked for, else the lowest free one.
     let used: Vec<u32> =
         be.servers.iter().filter(|s| !s.deleted.load(std::sync::atomic::Ordering::Relaxed)).map(|s| s.id).collect();
@@ -146,8 +171,18 @@ pub fn add_server(ctx: &mut Ctx, args: &Args) -> Out {
     st.check.enabled = false;
     st.check.health.set_down();
     st.agent.enabled = false;
+    // Until its weight is first recomputed (leaving maintenance, a weight change), HAProxy
+    // shows a new server's effective weight as 1.
+    st.weight = crate::engine::state::WEIGHT_SCALE;
+    if spec.opts.disabled {
+        // A `disabled` server's checks are paused, configured or not (`check_state` 8).
+        st.check.paused = true;
+    }
     match be.add_server(spec, id, st) {
-        Some(_) => {
+        Some(idx) => {
+            if let Some(hook) = ctx.eng.on_server_added.get() {
+                hook(be.idx, idx);
+            }
             eprintln!("[NOTICE]   ({}) : CLI : 'server {}/{sv}' : New server registered.", std::process::id(), be.name);
             Out::info("New server registered.\n")
         }
