@@ -46,6 +46,10 @@ pub fn payload_text(buf: &[u8], offset: usize, ltrim: bool, cut_crlf: bool) -> S
             b = &b[..p];
         }
     }
+    // The sample ends up in a C string: it stops at the first NUL byte.
+    if let Some(p) = b.iter().position(|&c| c == 0) {
+        b = &b[..p];
+    }
     String::from_utf8_lossy(b).into_owned()
 }
 
@@ -324,6 +328,7 @@ mod tests {
         assert_eq!(payload_text(b"554 go away\r\n", 4, true, true), "go away");
         assert_eq!(payload_text(b"-ERR nope\r\n", 0, false, true), "-ERR nope");
         assert_eq!(payload_code(b"554 go away", 0, 3), 554);
+        assert_eq!(payload_text(b"E\x00\x00\x00\x20SFATAL\x00Mpassword", 6, false, false), "FATAL");
     }
 
     #[test]

@@ -68,23 +68,37 @@ pub fn start(eng: &Arc<Engine>) {
     let spread_pct = eng.config.global.spread_checks.unwrap_or(0);
     let max_spread = eng.config.global.max_spread_checks.map(u64::from);
     let mut jitter = Jitter::new(seed());
+    // One compiled health rule set per backend, shared by its servers' checks.
+    let mut shared: std::collections::HashMap<usize, Arc<rules::Ruleset>> = std::collections::HashMap::new();
     for (pos, (bi, si, agent, own)) in list.into_iter().enumerate() {
         let shift = schedule::spread(own, spread_pct, jitter.sample());
         let first = schedule::first_delay(gmin, own, pos, count, shift, max_spread);
-        tokio::spawn(run_check(Arc::downgrade(eng), bi, si, agent, Duration::from_millis(first)));
+        let rules = if agent {
+            Arc::new(rules::agent_ruleset(eng.backends[bi].servers[si].check_params.load().agent_send.as_deref()))
+        } else {
+            shared.entry(bi).or_insert_with(|| Arc::new(rules::health_ruleset(&eng.backends[bi].spec.checks))).clone()
+        };
+        tokio::spawn(run_check(Arc::downgrade(eng), bi, si, agent, rules, Duration::from_millis(first)));
     }
 }
 
 /// Start the check tasks of a server added at run time; they run once `enable health` /
 /// `enable agent` enable them.
 fn start_server(eng: &Arc<Engine>, be: usize, srv: usize) {
-    let st = eng.backends[be].state(srv);
+    let b = &eng.backends[be];
+    let st = b.state(srv);
     for (agent, c) in [(false, &st.check), (true, &st.agent)] {
-        if c.configured {
-            // The first check comes one interval after the server was added, as in HAProxy.
-            let first = intervals(eng, be, srv, agent).get(&c.health, st.op == OpState::Stopped);
-            tokio::spawn(run_check(Arc::downgrade(eng), be, srv, agent, Duration::from_millis(first)));
+        if !c.configured {
+            continue;
         }
+        let rules = if agent {
+            Arc::new(rules::agent_ruleset(b.servers[srv].check_params.load().agent_send.as_deref()))
+        } else {
+            Arc::new(rules::health_ruleset(&b.spec.checks))
+        };
+        // The first check comes one interval after the server was added, as in HAProxy.
+        let first = intervals(eng, be, srv, agent).get(&c.health, st.op == OpState::Stopped);
+        tokio::spawn(run_check(Arc::downgrade(eng), be, srv, agent, rules, Duration::from_millis(first)));
     }
 }
 
@@ -196,12 +210,18 @@ pub fn state_header(eng: &Engine, be: usize, srv: usize, st: &ServerState, now: 
 }
 
 /// One check's life: wait, run, report, reschedule.
-async fn run_check(weak: Weak<Engine>, be: usize, srv: usize, agent: bool, first: Duration) {
+async fn run_check(
+    weak: Weak<Engine>,
+    be: usize,
+    srv: usize,
+    agent: bool,
+    rules: Arc<rules::Ruleset>,
+    first: Duration,
+) {
     let Some(eng) = weak.upgrade() else { return };
     let b = &eng.backends[be];
+    let mut rules = rules;
     let mut agent_send = b.servers[srv].check_params.load().agent_send.clone();
-    let mut rules =
-        if agent { rules::agent_ruleset(agent_send.as_deref()) } else { rules::health_ruleset(&b.spec.checks) };
     let iv = intervals(&eng, be, srv, agent);
     let deadlines = Deadlines {
         inter: iv.inter,
@@ -232,9 +252,9 @@ async fn run_check(weak: Weak<Engine>, be: usize, srv: usize, agent: bool, first
             return;
         }
         let b = &eng.backends[be];
-        let st = b.state(srv);
-        let c = if agent { &st.agent } else { &st.check };
-        if !c.active() {
+        let (active, stopped) =
+            b.with_state(srv, |s| (if agent { &s.agent } else { &s.check }.active(), s.op == OpState::Stopped));
+        if !active {
             let now = Instant::now();
             let mut n = next;
             while n <= now {
@@ -247,18 +267,18 @@ async fn run_check(weak: Weak<Engine>, be: usize, srv: usize, agent: bool, first
             // `set server ... agent-send` changes what the next agent check sends.
             let now_send = b.servers[srv].check_params.load().agent_send.clone();
             if now_send != agent_send {
-                rules = rules::agent_ruleset(now_send.as_deref());
+                rules = Arc::new(rules::agent_ruleset(now_send.as_deref()));
                 agent_send = now_send;
             }
         }
-        events::apply(&eng, be, srv, ServerOp::CheckStart { agent }, cause.clone());
-        let state_header =
-            (!agent && b.spec.checks.send_state).then(|| state_header(&eng, be, srv, &st, crate::engine::unix_now()));
+        b.check_started(srv, agent);
+        let state_header = (!agent && b.spec.checks.send_state)
+            .then(|| state_header(&eng, be, srv, &b.state(srv), crate::engine::unix_now()));
         let probe = Probe {
             rules: &rules,
             target: target(&eng, be, srv, agent),
             deadlines,
-            disable_404: b.spec.checks.disable_on_404 && st.op != OpState::Stopped,
+            disable_404: b.spec.checks.disable_on_404 && !stopped,
             state_header,
         };
         let finish = probe::run(probe).await;

@@ -117,7 +117,7 @@ fn step_text(proto: Proto, cur: Option<&Step>) -> String {
 
 async fn connect(addr: SocketAddr, linger: bool, delack: bool) -> std::io::Result<TcpStream> {
     let domain = if addr.is_ipv4() { socket2::Domain::IPV4 } else { socket2::Domain::IPV6 };
-    let raw = socket2::Socket::new(domain, socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
+    let raw = socket2::Socket::new(domain, socket2::Type::STREAM.nonblocking(), Some(socket2::Protocol::TCP))?;
     if delack {
         // HAProxy delays the handshake's last ACK when data will be sent first, so that it
         // travels with the data (CONNECT_DELACK_ALWAYS).
@@ -128,11 +128,8 @@ async fn connect(addr: SocketAddr, linger: bool, delack: bool) -> std::io::Resul
         // pile-up with thousands of checks). A zero linger never blocks on close.
         raw.set_linger(Some(Duration::ZERO))?;
     }
-    raw.set_nonblocking(true)?;
     let sock = TcpSocket::from_std_stream(raw.into());
-    let s = sock.connect(addr).await?;
-    let _ = s.set_nodelay(true);
-    Ok(s)
+    sock.connect(addr).await
 }
 
 fn send_bytes(send: &Send, p: &Probe, vars: &HashMap<String, Value>) -> Vec<u8> {
@@ -252,8 +249,10 @@ pub async fn run(p: Probe<'_>) -> Finish {
                 loop {
                     if must_read && !last_read {
                         let Some(c) = conn.as_mut() else { return conn_fail(CheckStatus::SockErr, None, cur) };
-                        let mut chunk = [0u8; 8192];
-                        match timeout_at(deadline, c.read(&mut chunk)).await {
+                        // Read straight into the heap buffer: a stack array would live in every
+                        // check task's future, idle or not.
+                        buf.reserve(4096);
+                        match timeout_at(deadline, c.read_buf(&mut buf)).await {
                             Err(_) => return timeout(connected, cur),
                             Ok(Ok(0)) => {
                                 last_read = true;
@@ -267,7 +266,7 @@ pub async fn run(p: Probe<'_>) -> Finish {
                                     }
                                 }
                             }
-                            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+                            Ok(Ok(_)) => {}
                             Ok(Err(err)) => {
                                 if buf.is_empty() {
                                     return conn_fail(CheckStatus::SockErr, Some(&err), cur);

@@ -42,6 +42,10 @@ pub struct Server {
     pub dynamic: bool,
     /// Removed at run time (`del server`): it keeps its slot but is gone for every purpose.
     pub deleted: AtomicBool,
+    /// The server this one tracks, resolved at start (read without locking).
+    pub track: std::sync::OnceLock<TrackRef>,
+    /// The servers tracking this one, most recently declared first, fixed at start.
+    pub trackers: std::sync::OnceLock<Vec<(usize, usize)>>,
 }
 
 /// Servers per chunk of a [`ServerList`].
@@ -185,8 +189,8 @@ pub struct Backend {
     pub queued: super::counters::Gauge,
     /// Where state-change lines go, resolved on first use.
     pub log_targets: std::sync::OnceLock<Vec<crate::log::Target>>,
-    /// For each server, the servers tracking it (most recently declared first), set at start.
-    trackers: Mutex<Vec<Vec<(usize, usize)>>>,
+    /// Where passive-check observations go (`engine::events` installs it at start).
+    pub observer: std::sync::OnceLock<Box<dyn Fn(usize, super::health::Hana) + Send + Sync>>,
 }
 
 struct Conns<'a>(&'a ServerList, &'a [ServerState]);
@@ -239,12 +243,13 @@ impl Backend {
                 check_params: ArcSwap::from_pointee(CheckParams::from_spec(s)),
                 dynamic: false,
                 deleted: AtomicBool::new(false),
+                track: std::sync::OnceLock::new(),
+                trackers: std::sync::OnceLock::new(),
             }));
         }
         let lb_view: Vec<_> = states.iter().map(|s| s.lb()).collect();
         let ids: Vec<u32> = servers.iter().map(|s| s.id).collect();
         let balancer = lb::for_proxy(&spec, &lb_view, &ids);
-        let nb_servers = spec.servers.len();
         Backend {
             idx,
             id,
@@ -255,7 +260,7 @@ impl Backend {
             counters: Counters::default(),
             queued: Default::default(),
             log_targets: std::sync::OnceLock::new(),
-            trackers: Mutex::new(vec![Vec::new(); nb_servers]),
+            observer: std::sync::OnceLock::new(),
         }
     }
 
@@ -380,26 +385,47 @@ impl Backend {
         t
     }
 
-    /// The server `idx` tracks, if any.
-    pub fn track_of(&self, idx: usize) -> Option<TrackRef> {
-        self.inner.lock().states[idx].track.clone()
+    /// Passive checks: report what the traffic path saw on server `idx` (a connection that
+    /// failed or succeeded, a response status...). Free when the server does not `observe`.
+    pub fn observe(&self, idx: usize, what: super::health::Hana) {
+        use crate::ir::types::Observe;
+        if !matches!(self.servers[idx].spec.opts.observe, Some(Observe::Layer4 | Observe::Layer7)) {
+            return;
+        }
+        if let Some(hook) = self.observer.get() {
+            hook(idx, what);
+        }
     }
 
-    /// The servers tracking server `idx`, in the order changes reach them.
-    pub fn trackers_of(&self, idx: usize) -> Vec<(usize, usize)> {
-        self.trackers.lock().get(idx).cloned().unwrap_or_default()
+    /// The server `idx` tracks, if any (no lock).
+    pub fn track_of(&self, idx: usize) -> Option<&TrackRef> {
+        self.servers[idx].track.get()
+    }
+
+    /// The servers tracking server `idx`, in the order changes reach them (no lock).
+    pub fn trackers_of(&self, idx: usize) -> &[(usize, usize)] {
+        self.servers[idx].trackers.get().map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Startup only: server `idx` tracks `r`.
     pub fn set_track(&self, idx: usize, r: TrackRef) {
-        self.inner.lock().states[idx].track = Some(r);
+        self.inner.lock().states[idx].track = Some(r.clone());
+        let _ = self.servers[idx].track.set(r);
     }
 
-    /// Startup only: `tracker` tracks server `idx`; the latest declared comes first.
-    pub fn add_tracker(&self, idx: usize, tracker: (usize, usize)) {
-        if let Some(v) = self.trackers.lock().get_mut(idx) {
-            v.insert(0, tracker);
-        }
+    /// Read a server's state under the lock without copying it.
+    pub fn with_state<R>(&self, idx: usize, f: impl FnOnce(&ServerState) -> R) -> R {
+        f(&self.inner.lock().states[idx])
+    }
+
+    /// A check starts: mark it running and clear its last text (no transition, no log).
+    pub fn check_started(&self, idx: usize, agent: bool) {
+        let mut inner = self.inner.lock();
+        let s = &mut inner.states[idx];
+        let c = if agent { &mut s.agent } else { &mut s.check };
+        c.running = true;
+        c.result = state::CheckResult::Unknown;
+        c.desc.clear();
     }
 
     /// Startup only: a tracking server inherits the maintenance or drain of the server at the
@@ -463,11 +489,12 @@ impl Backend {
             check_params: ArcSwap::from_pointee(CheckParams::from_spec(&spec)),
             dynamic: true,
             deleted: AtomicBool::new(false),
+            track: std::sync::OnceLock::new(),
+            trackers: std::sync::OnceLock::new(),
             spec,
         });
         self.servers.push(srv)?;
         inner.states.push(state);
-        self.trackers.lock().push(Vec::new());
         let lb_view: Vec<_> = inner.states.iter().map(|s| s.lb()).collect();
         let ids: Vec<u32> = self.servers.iter().map(|s| s.id).collect();
         inner.balancer = lb::for_proxy(&self.spec, &lb_view, &ids);

@@ -228,7 +228,7 @@ pub fn emit(eng: &Engine, be: &Backend, lines: &[Line]) {
 /// HAProxy's order (the most recently declared tracker first, depth first).
 pub fn apply(eng: &Engine, be: usize, srv: usize, op: ServerOp, cause: Cause) -> Transition {
     let backend = &eng.backends[be];
-    let track_op = backend.track_of(srv).map(|t| eng.backends[t.backend].state(t.server).op);
+    let track_op = backend.track_of(srv).map(|t| eng.backends[t.backend].with_state(t.server, |s| s.op));
     let t = backend.apply_ctx(srv, &op, cause, unix_now(), track_op);
     let trackers = backend.trackers_of(srv);
     for ev in &t.events {
@@ -266,9 +266,24 @@ pub fn apply(eng: &Engine, be: usize, srv: usize, op: ServerOp, cause: Cause) ->
     t
 }
 
-/// Link tracking servers to the servers they track, once all backends exist (HAProxy's
-/// `srv_apply_track`), and give trackers the inherited maintenance/drain of their target.
+/// Once all backends exist: link tracking servers and install the passive-check hooks.
+pub fn init(eng: &Arc<Engine>) {
+    link_tracking(eng);
+    for b in &eng.backends {
+        let weak = Arc::downgrade(eng);
+        let be = b.idx;
+        let _ = b.observer.set(Box::new(move |srv, what| {
+            if let Some(eng) = weak.upgrade() {
+                apply(&eng, be, srv, ServerOp::Observe(what), Cause::Observe);
+            }
+        }));
+    }
+}
+
+/// Link tracking servers to the servers they track (HAProxy's `srv_apply_track`), and give
+/// trackers the inherited maintenance/drain of their target.
 pub fn link_tracking(eng: &Engine) {
+    let mut trackers: std::collections::HashMap<(usize, usize), Vec<(usize, usize)>> = Default::default();
     for (bi, b) in eng.backends.iter().enumerate() {
         for (si, s) in b.servers.iter().enumerate() {
             let Some(track) = &s.spec.opts.track else { continue };
@@ -280,21 +295,21 @@ pub fn link_tracking(eng: &Engine) {
             let Some(ts) = tb.servers.iter().position(|x| x.name == sname) else { continue };
             let r = TrackRef { backend: tb.idx, server: ts, name: format!("{}/{}", tb.name, sname).into() };
             b.set_track(si, r);
-            tb.add_tracker(ts, (bi, si));
+            trackers.entry((tb.idx, ts)).or_default().insert(0, (bi, si));
         }
+    }
+    for ((tb, ts), list) in trackers {
+        let _ = eng.backends[tb].servers[ts].trackers.set(list);
     }
     // Inherited admin states at startup (no logs, as during HAProxy's startup).
     for b in &eng.backends {
         for si in 0..b.servers.len() {
             let Some(t) = b.track_of(si) else { continue };
-            if t.server == si && t.backend == b.idx {
-                continue;
-            }
             let mut cur = t.clone();
             // Follow the chain to its end: that server's admin state is what is inherited.
             for _ in 0..64 {
                 match eng.backends[cur.backend].track_of(cur.server) {
-                    Some(n) => cur = n,
+                    Some(n) => cur = n.clone(),
                     None => break,
                 }
             }
@@ -302,6 +317,36 @@ pub fn link_tracking(eng: &Engine) {
             b.inherit_at_start(si, &target);
         }
     }
+}
+
+/// Soft stop (SIGUSR1): HAProxy says goodbye for each proxy, those with listeners first, then
+/// the backends, then its internal HTTP client proxy.
+pub fn proxies_stopped(eng: &Engine) {
+    const LOG_WARNING: u8 = 4;
+    let pid = std::process::id();
+    let line = |name: &str, fe: u64, be: u64| {
+        let text = format!("Proxy {name} stopped (cumulated conns: FE: {fe}, BE: {be}).");
+        Line { level: LOG_WARNING, stderr: format!("[WARNING]  ({pid}) : {text}"), text }
+    };
+    let be_cum = |name: &str| eng.backend(name).map(|b| b.counters.total.get()).unwrap_or(0);
+    let targets = |p: &crate::ir::types::Proxy| eng.log.targets_for(&p.log.targets, p.log.disabled);
+    for fe in &eng.frontends {
+        let l = line(&fe.name, fe.counters.connections.get(), if fe.spec.caps.backend { be_cum(&fe.name) } else { 0 });
+        send(eng, &targets(&fe.spec), &l);
+    }
+    for b in eng.backends.iter().filter(|b| !b.spec.caps.frontend) {
+        let l = line(&b.name, 0, b.counters.total.get());
+        send(eng, &targets(&b.spec), &l);
+    }
+    let l = line("<HTTPCLIENT>", 0, 0);
+    send(eng, &eng.log.global, &l);
+}
+
+fn send(eng: &Engine, targets: &[crate::log::Target], l: &Line) {
+    if STDERR.load(Ordering::Relaxed) {
+        eprintln!("{}", l.stderr);
+    }
+    eng.log.emit(targets, l.level, &l.text);
 }
 
 /// The rendered lines of a transition, for tests and tools (propagations are left out).

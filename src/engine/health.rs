@@ -154,6 +154,17 @@ impl Hana {
         }
     }
 
+    /// What a failed exchange tells a passive check, by its termination flags: an invalid
+    /// response head (`PH`) and a response timeout (`sH`) count; a server closing before its
+    /// response does not (HAProxy 2.6 reports nothing then).
+    pub fn for_failure(term: &[u8; 4]) -> Option<Hana> {
+        match (term[0], term[1]) {
+            (b'P', b'H') => Some(Hana::HttpHdrRsp),
+            (b's', b'H') => Some(Hana::HttpReadTimeout),
+            _ => None,
+        }
+    }
+
     /// The observe verdict for an HTTP response status: 5xx except 501 and 505 are errors.
     pub fn for_status(status: u16) -> Hana {
         if status >= 100 && (status < 500 || status == 501 || status == 505) {

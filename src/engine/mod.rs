@@ -184,7 +184,7 @@ impl Engine {
             on_starting: std::sync::OnceLock::new(),
             on_server_added: std::sync::OnceLock::new(),
         });
-        events::link_tracking(&eng);
+        events::init(&eng);
         eng
     }
 

@@ -201,6 +201,7 @@ pub async fn run(eng: Arc<Engine>, listeners: Bound) -> i32 {
             }
             RunState::HardStop => return 0,
             RunState::SoftStop => {
+                super::events::proxies_stopped(&eng);
                 // Listeners close as their accept loops see the state; wait for the last session.
                 for t in &tasks {
                     t.abort();

@@ -4,9 +4,9 @@
 //! requests with [`super::framing`], runs them, and writes HAProxy's terminators: `"\n"` after
 //! each reply, `"\n> "` in prompt mode, nothing while a payload is being gathered. Without
 //! prompt mode the connection closes once no more input is waiting. `stats maxconn` (default
-//! 10) bounds the sessions across all sockets; `stats timeout` (default 10s) closes a client
-//! that sends nothing, and `set timeout cli` an idle session (HAProxy 2.6 applies no timeout to
-//! a session that has spoken until `set timeout cli` sets one).
+//! 10) bounds the sessions across all sockets; `stats timeout` (default 10s, or `set timeout
+//! cli`) closes a session idle between requests (as in HAProxy, not one that stopped in the
+//! middle of a line).
 
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
@@ -317,25 +317,18 @@ async fn session(eng: &Arc<Engine>, shared: &Shared, conf: &SocketConf, timeout:
     let mut framer = Framer::new();
     let mut input: Vec<u8> = Vec::with_capacity(1024);
     let mut eof = false;
-    let mut received = false;
     let mut buf = vec![0u8; BUFSIZE];
     loop {
         match framer.next(&mut input, eof) {
             Frame::Incomplete => {
-                // As in HAProxy, `stats timeout` only bounds the wait for a first byte; then
-                // only `set timeout cli` does.
+                // As in HAProxy, the idle timeout runs while the session waits for a new
+                // request; a client that stopped in the middle of a line is kept.
                 let read = stream.read(&mut buf);
-                let got = if received && !sess.timeout_set {
-                    Ok(read.await)
-                } else {
-                    tokio::time::timeout(sess.timeout, read).await
-                };
+                let got =
+                    if input.is_empty() { tokio::time::timeout(sess.timeout, read).await } else { Ok(read.await) };
                 match got {
                     Ok(Ok(0)) => eof = true,
-                    Ok(Ok(n)) => {
-                        received = true;
-                        input.extend_from_slice(&buf[..n]);
-                    }
+                    Ok(Ok(n)) => input.extend_from_slice(&buf[..n]),
                     Ok(Err(_)) | Err(_) => break,
                 }
                 continue;

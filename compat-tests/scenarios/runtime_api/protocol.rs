@@ -161,9 +161,9 @@ fn read_all(mut s: std::os::unix::net::UnixStream) -> (Vec<u8>, Duration) {
     (out, t0.elapsed())
 }
 
-/// A client that connects and says nothing is released after `stats timeout`; a session that
-/// has spoken (prompt mode, or a half line) is not, until `set timeout cli` gives it a
-/// timeout, as in HAProxy 2.6.
+/// A client that connects and says nothing is released after `stats timeout`, and so is a
+/// session idle after `set timeout cli`; one that stopped in the middle of a line is kept, as
+/// HAProxy keeps it.
 #[test]
 fn idle_clients_and_timeouts_match() {
     crate::require_haproxy!();
@@ -171,7 +171,7 @@ fn idle_clients_and_timeouts_match() {
         let web = MockHttp::start("web");
         let c = Cli::start(imp, SHORT_TIMEOUT, &web);
         let mut res = Vec::new();
-        for input in [&b""[..], b"prompt\n", b"show ver", b"prompt\nset timeout cli 1\n"] {
+        for input in [&b""[..], b"show ver", b"prompt\nset timeout cli 1\n"] {
             let mut s = std::os::unix::net::UnixStream::connect(c.sock("admin.sock")).unwrap();
             s.write_all(input).unwrap();
             let (out, took) = read_all(s);
@@ -185,6 +185,19 @@ fn idle_clients_and_timeouts_match() {
     });
     assert_same("idle clients", &theirs, &ours);
     assert!(ours.starts_with("\"\" closed within 3s: true"), "{ours}");
+}
+
+/// An idle prompt session is released after `stats timeout` (HAProxy does it too, though not
+/// on every run: the check is on haproxide only).
+#[test]
+fn idle_prompt_sessions_are_released() {
+    let web = MockHttp::start("web");
+    let c = Cli::start(crate::harness::proc::Impl::Haproxide, SHORT_TIMEOUT, &web);
+    let mut s = std::os::unix::net::UnixStream::connect(c.sock("admin.sock")).unwrap();
+    s.write_all(b"prompt\nshow cli level\n").unwrap();
+    let (out, took) = read_all(s);
+    assert_eq!(String::from_utf8_lossy(&out), "\n> admin\n\n> ");
+    assert!(took < Duration::from_secs(3));
 }
 
 /// Long lines within HAProxy's buffer work. Beyond what fits in its buffer HAProxy stops reading

@@ -124,6 +124,7 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
         };
         match result {
             Ok((stream, addr)) => {
+                be.observe(srv.idx, crate::engine::health::Hana::L4Ok);
                 let _ = stream.set_nodelay(true);
                 return Ok(Connected {
                     stream,
@@ -136,6 +137,7 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
                 });
             }
             Err(why) => {
+                be.observe(srv.idx, crate::engine::health::Hana::L4Err);
                 if attempt >= retries {
                     srv.counters.conn_errors.inc();
                     be.counters.conn_errors.inc();

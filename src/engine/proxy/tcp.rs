@@ -32,6 +32,7 @@ pub async fn serve(s: Session, mut client: TcpStream) {
         std::net::IpAddr::V6(v6) => v6.octets().to_vec(),
     };
     let result = connect::connect(&be, Some(&src_key), s.local.port()).await;
+    let mut killed_by_down = false;
     let (up, down, end) = match result {
         Err(f) => {
             rec.server = f.server.as_ref().map(|s| s.name.clone()).unwrap_or_else(|| "<NOSRV>".into());
@@ -72,7 +73,14 @@ pub async fn serve(s: Session, mut client: TcpStream) {
                 client_fin: ms(fe_t.client_fin),
                 server_fin: ms(p.timeouts.server_fin),
             };
-            let stats = relay(&mut client, &mut c.stream, t, s.eng.run_state.subscribe()).await;
+            // `on-marked-down shutdown-sessions` ends the session when the server goes down.
+            let stats = tokio::select! {
+                st = relay(&mut client, &mut c.stream, t, s.eng.run_state.subscribe()) => st,
+                _ = srv.shutdown.notified() => {
+                    killed_by_down = true;
+                    super::relay::RelayStats { up: 0, down: 0, end: RelayEnd::Killed }
+                }
+            };
             srv.counters.bytes_in.add(stats.up);
             srv.counters.bytes_out.add(stats.down);
             srv.counters.sessions.dec();
@@ -95,6 +103,9 @@ pub async fn serve(s: Session, mut client: TcpStream) {
         RelayEnd::ServerError => *b"SD--",
         RelayEnd::Killed => *b"KD--",
     };
+    if killed_by_down {
+        rec.term = *b"D---";
+    }
     rec.t_total = ms_since(s.accepted);
     rec.t_active = rec.t_total;
     s.log(&rec, up == 0 && down == 0);

@@ -207,7 +207,7 @@ pub const KEYWORDS: &[Keyword] = &[
             Err(e) => r.alert(d, time_error("hard-stop-after", d.arg(1), &e)),
         }
     }),
-    kw("spread-checks", Ignored, |r, g, d| {
+    kw("spread-checks", Supported, |r, g, d| {
         if too_many(r, d, 1) {
             return;
         }

@@ -90,9 +90,6 @@ pub struct Session {
     pub severity: Severity,
     /// Idle time after which the connection is closed.
     pub timeout: Duration,
-    /// Set by `set timeout cli`. HAProxy applies `stats timeout` only until the client sends
-    /// its first bytes; after that a session idles forever unless `set timeout cli` was used.
-    pub timeout_set: bool,
     /// Close after this command (`quit`).
     pub quit: bool,
     /// No terminator after this command's output (`user -`, `operator -`).
@@ -108,7 +105,6 @@ impl Session {
             prompt: false,
             severity,
             timeout,
-            timeout_set: false,
             quit: false,
             nolf: false,
         }

@@ -97,7 +97,6 @@ pub fn set_timeout(ctx: &mut Ctx, args: &Args) -> Out {
     match parse_time(&args.str(3), TimeUnit::S) {
         Ok(secs) if secs >= 1 => {
             ctx.sess.timeout = Duration::from_secs(secs);
-            ctx.sess.timeout_set = true;
             Out::Nothing
         }
         _ => Out::err("Invalid timeout value.\n"),

@@ -668,6 +668,7 @@ async fn forward_one(
     }
     rec.t_response = sent_at.elapsed().as_millis() as i64;
     let status = rhead.status;
+    be.observe(ss.srv.idx, crate::engine::health::Hana::for_status(status));
     rec.status = i32::from(status);
     let rframing = match response_framing(&rhead, &ss.buf, method_head) {
         Ok(f) => f,
@@ -741,6 +742,7 @@ async fn server_failed(
 ) -> bool {
     be.counters.resp_errors.inc();
     ss.srv.counters.resp_errors.inc();
+    let observed = crate::engine::health::Hana::for_failure(&term);
     if term[0] == b'S' || term[0] == b's' {
         be.counters.srv_aborts.inc();
         ss.srv.counters.srv_aborts.inc();
@@ -753,6 +755,13 @@ async fn server_failed(
     rec.status = i32::from(status);
     rec.term = term;
     rec.bytes_out = n;
+    let (srv_idx, invalid_head) = (ss.srv.idx, term[0] == b'P');
+    if invalid_head {
+        be.observe(srv_idx, observed.unwrap_or(crate::engine::health::Hana::HttpHdrRsp));
+    }
     finish_server(ss);
+    if let (false, Some(h)) = (invalid_head, observed) {
+        be.observe(srv_idx, h);
+    }
     false
 }
