@@ -4,6 +4,7 @@
 //! `check` is the pipeline shared by `-c` and a real start; `cli` parses HAProxy's flags.
 #![forbid(unsafe_code)]
 
+pub mod acl;
 pub mod app;
 pub mod check;
 pub mod checks;

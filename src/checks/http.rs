@@ -274,7 +274,7 @@ fn find(hay: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
 }
 
-fn str_match(hay: &str, pat: &str, m: MatchKind, re: Option<&regex::bytes::Regex>, nocase: bool) -> bool {
+fn str_match(hay: &str, pat: &str, m: MatchKind, re: Option<&crate::acl::regex::Regex>, nocase: bool) -> bool {
     let (h, p) =
         if nocase { (hay.to_ascii_lowercase(), pat.to_ascii_lowercase()) } else { (hay.to_string(), pat.to_string()) };
     match m {
@@ -292,8 +292,8 @@ fn header_match(
     headers: &[(String, String)],
     name: &str,
     nm: MatchKind,
-    name_re: Option<&regex::bytes::Regex>,
-    value: Option<&(String, MatchKind, Option<regex::bytes::Regex>)>,
+    name_re: Option<&crate::acl::regex::Regex>,
+    value: Option<&(String, MatchKind, Option<crate::acl::regex::Regex>)>,
     full: bool,
 ) -> bool {
     for (n, v) in headers {

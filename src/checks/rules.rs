@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use regex::bytes::Regex;
+use crate::acl::regex::Regex;
 
 use crate::engine::health::CheckStatus;
 use crate::ir::checks::{self as irc, ConnectRule, FmtPart, HttpSend, Pattern, RuleKind, SendRule};
@@ -173,8 +173,12 @@ fn msg(text: &Option<String>) -> Option<Msg> {
 }
 
 fn re(p: &str) -> Regex {
+    re_case(p, false)
+}
+
+fn re_case(p: &str, icase: bool) -> Regex {
     // Validated at parse time; a pattern the regex engine refuses matches nothing.
-    Regex::new(p).unwrap_or_else(|_| Regex::new("[^\\s\\S]").expect("static regex"))
+    Regex::new(p, icase, false).unwrap_or_else(|_| Regex::new("(*FAIL)", false, false).expect("static regex"))
 }
 
 /// Compile one expect rule from the configuration.
@@ -191,7 +195,7 @@ pub fn compile_expect(e: &irc::ExpectRule) -> Expect {
         Pattern::Header { name, name_match, value, full, .. } => Matcher::Header {
             name: name.clone(),
             name_match: *name_match,
-            name_re: (*name_match == irc::MatchKind::Reg).then(|| re(&format!("(?i){name}"))),
+            name_re: (*name_match == irc::MatchKind::Reg).then(|| re_case(name, true)),
             value: value.as_ref().map(|(v, m, _)| (v.clone(), *m, (*m == irc::MatchKind::Reg).then(|| re(v)))),
             full: *full,
         },

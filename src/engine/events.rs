@@ -319,36 +319,6 @@ pub fn link_tracking(eng: &Engine) {
     }
 }
 
-/// Soft stop (SIGUSR1): HAProxy says goodbye for each proxy, those with listeners first, then
-/// the backends, then its internal HTTP client proxy.
-pub fn proxies_stopped(eng: &Engine) {
-    const LOG_WARNING: u8 = 4;
-    let pid = std::process::id();
-    let line = |name: &str, fe: u64, be: u64| {
-        let text = format!("Proxy {name} stopped (cumulated conns: FE: {fe}, BE: {be}).");
-        Line { level: LOG_WARNING, stderr: format!("[WARNING]  ({pid}) : {text}"), text }
-    };
-    let be_cum = |name: &str| eng.backend(name).map(|b| b.counters.total.get()).unwrap_or(0);
-    let targets = |p: &crate::ir::types::Proxy| eng.log.targets_for(&p.log.targets, p.log.disabled);
-    for fe in &eng.frontends {
-        let l = line(&fe.name, fe.counters.connections.get(), if fe.spec.caps.backend { be_cum(&fe.name) } else { 0 });
-        send(eng, &targets(&fe.spec), &l);
-    }
-    for b in eng.backends.iter().filter(|b| !b.spec.caps.frontend) {
-        let l = line(&b.name, 0, b.counters.total.get());
-        send(eng, &targets(&b.spec), &l);
-    }
-    let l = line("<HTTPCLIENT>", 0, 0);
-    send(eng, &eng.log.global, &l);
-}
-
-fn send(eng: &Engine, targets: &[crate::log::Target], l: &Line) {
-    if STDERR.load(Ordering::Relaxed) {
-        eprintln!("{}", l.stderr);
-    }
-    eng.log.emit(targets, l.level, &l.text);
-}
-
 /// The rendered lines of a transition, for tests and tools (propagations are left out).
 pub fn lines(be: &str, kind: &str, srv: &str, t: &Transition) -> Vec<Line> {
     let n = Names { backend: be, backend_kind: kind, server: srv, backup: t.after.backup };

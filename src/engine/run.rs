@@ -201,11 +201,11 @@ pub async fn run(eng: Arc<Engine>, listeners: Bound) -> i32 {
             }
             RunState::HardStop => return 0,
             RunState::SoftStop => {
-                super::events::proxies_stopped(&eng);
                 // Listeners close as their accept loops see the state; wait for the last session.
                 for t in &tasks {
                     t.abort();
                 }
+                announce_stopped_proxies(&eng);
                 loop {
                     if eng.active_conns.get() == 0 {
                         return 0;
@@ -224,20 +224,30 @@ pub async fn run(eng: Arc<Engine>, listeners: Bound) -> i32 {
     }
 }
 
+/// HAProxy's "Proxy X stopped (cumulated conns: FE: n, BE: m)." line for every proxy, in
+/// configuration order, on stderr and in the proxy's logs, when it stops listening.
+fn announce_stopped_proxies(eng: &Engine) {
+    for p in &eng.config.proxies {
+        let fe = eng.frontends.iter().find(|f| f.name == p.name && p.caps.frontend);
+        let be = if p.caps.backend { eng.backend(&p.name) } else { None };
+        let fe_conns = fe.map(|f| f.counters.total.get()).unwrap_or(0);
+        let be_conns = be.map(|b| b.counters.total.get()).unwrap_or(0);
+        let msg = format!("Proxy {} stopped (cumulated conns: FE: {fe_conns}, BE: {be_conns}).", p.name);
+        eprintln!("[WARNING]  ({}) : {msg}", std::process::id());
+        let targets = eng.log.targets_for(&p.log.targets, p.log.disabled);
+        eng.log.emit(&targets, 4, &msg);
+    }
+}
+
+/// SIGUSR1 stops softly. SIGINT and SIGTERM are left to their default action, which ends the
+/// process at once, exactly as HAProxy 2.6 in the foreground ends (killed by the signal).
 fn spawn_signal_handlers(eng: Arc<Engine>) {
     use tokio::signal::unix::{signal, SignalKind};
-    for (kind, how) in [
-        (SignalKind::terminate(), RunState::HardStop),
-        (SignalKind::interrupt(), RunState::HardStop),
-        (SignalKind::user_defined1(), RunState::SoftStop),
-    ] {
-        let eng = eng.clone();
-        if let Ok(mut sig) = signal(kind) {
-            tokio::spawn(async move {
-                while sig.recv().await.is_some() {
-                    eng.stop(how);
-                }
-            });
-        }
+    if let Ok(mut sig) = signal(SignalKind::user_defined1()) {
+        tokio::spawn(async move {
+            while sig.recv().await.is_some() {
+                eng.stop(RunState::SoftStop);
+            }
+        });
     }
 }

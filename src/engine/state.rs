@@ -336,8 +336,9 @@ impl ServerState {
     pub fn counts_as_up(&self) -> bool {
         self.usable() && !self.in_drain() && self.weight > 0
     }
+    /// What the balancer sees. It takes user weights and scales them itself, so a slow-start
+    /// ramp reaches it rounded up to whole user-weight steps.
     pub fn lb(&self) -> crate::engine::lb::LbServer {
-        // The balancers take user-scale weights and apply BE_WEIGHT_SCALE themselves.
         let eweight = self.eweight().div_ceil(WEIGHT_SCALE);
         crate::engine::lb::LbServer { eweight, backup: self.backup, usable: self.usable() }
     }

@@ -148,26 +148,9 @@ pub fn parse_binary(s: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Compile-check a regex and word the error as HAProxy (built with PCRE2) does.
+/// Compile-check a regex as HAProxy does (PCRE2, no automatic captures), with its message.
 pub fn check_regex(p: &str) -> Result<(), String> {
-    match regex::bytes::Regex::new(p) {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let text = e.to_string();
-            let msg = if text.contains("unclosed group") {
-                "missing closing parenthesis"
-            } else if text.contains("unopened group") {
-                "unmatched closing parenthesis"
-            } else if text.contains("unclosed character class") {
-                "missing terminating ] for character class"
-            } else if text.contains("repetition operator missing expression") {
-                "quantifier does not follow a repeatable item"
-            } else {
-                "invalid regular expression"
-            };
-            Err(format!("regex '{p}' is invalid (error={msg}, erroffset={})", p.len()))
-        }
-    }
+    crate::acl::regex::Regex::new(p, false, false).map(|_| ())
 }
 
 fn arg<'a>(a: &[&'a str], i: usize) -> &'a str {

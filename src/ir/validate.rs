@@ -18,10 +18,153 @@ pub fn validate(cfg: &mut Config, diags: &mut Diags) {
         }
         check_default_backend(&snapshot, p, diags);
         check_use_backend(&snapshot, p, diags);
+        check_sample_args(&snapshot, p, diags);
         check_servers(&snapshot, p, diags);
         check_warnings(p, diags);
     }
     crate::ir::checks::validate(cfg, diags);
+}
+
+/// What the ACL module needs to resolve references against this configuration.
+struct Lookup<'a>(&'a Config);
+
+impl crate::acl::ConfigLookup for Lookup<'_> {
+    fn backend(&self, name: &str) -> bool {
+        self.0.backend(name).is_some()
+    }
+    fn frontend(&self, name: &str) -> bool {
+        self.0.proxies.iter().any(|p| p.name == name && p.caps.frontend)
+    }
+    fn server(&self, proxy: &str, server: &str) -> bool {
+        self.0.backend(proxy).is_some_and(|b| b.servers.iter().any(|s| s.name == server))
+    }
+    fn table(&self, name: &str) -> bool {
+        self.0.proxies.iter().any(|p| p.name == name && p.stick_table.is_some())
+            || self.0.peers.iter().any(|peers| {
+                peers.entries.iter().any(|(_, w)| {
+                    w.first().is_some_and(|k| k == "table")
+                        && w.get(1).is_some_and(|t| t == name || format!("{}/{t}", peers.name) == name)
+                })
+            })
+    }
+    fn userlist(&self, name: &str) -> bool {
+        self.0.userlists.iter().any(|u| u.name == name)
+    }
+    fn userlist_group(&self, userlist: &str, group: &str) -> bool {
+        self.0.userlists.iter().filter(|u| u.name == userlist).any(|u| {
+            u.entries
+                .iter()
+                .any(|(_, w)| w.first().is_some_and(|k| k == "group") && w.get(1).is_some_and(|g| g == group))
+        })
+    }
+}
+
+/// The typed conditions of a proxy's rules, built and resolved by the acl module: one entry per
+/// rule of `use_backend`, `use_server` and `monitor_fail`, in the same order (`None` for a rule
+/// without condition, or whose condition failed to build). The engine evaluates these.
+#[derive(Debug, Clone, Default)]
+pub struct ProxyConditions {
+    pub use_backend: Vec<Option<crate::acl::Condition>>,
+    pub use_server: Vec<Option<crate::acl::Condition>>,
+    pub monitor_fail: Vec<Option<crate::acl::Condition>>,
+    /// Reference errors, as (line, HAProxy's message), in HAProxy's order.
+    pub errors: Vec<(u32, String)>,
+    /// `http_auth_group` target errors, checked only without reference errors.
+    pub target_errors: Vec<String>,
+}
+
+/// Build and resolve the conditions of `p`'s rules against its ACL lines, in line order.
+pub fn proxy_conditions(cfg: &Config, p: &Proxy) -> ProxyConditions {
+    use crate::acl::Line;
+    use crate::ir::types::Rule;
+    let cond_words = |r: &Rule| {
+        r.cond.as_ref().map(|c| {
+            let mut w = vec![if c.negate { "unless" } else { "if" }.to_string()];
+            w.extend(c.terms.iter().cloned());
+            w
+        })
+    };
+    let families = [&p.use_backend, &p.use_server, &p.monitor_fail];
+    // (family, rule index, line, words)
+    let mut conds: Vec<(usize, usize, u32, Vec<String>)> = Vec::new();
+    for (f, rules) in families.iter().enumerate() {
+        for (i, r) in rules.iter().enumerate() {
+            if let Some(w) = cond_words(r) {
+                conds.push((f, i, r.span.line, w));
+            }
+        }
+    }
+    let mut lines: Vec<(u32, Option<usize>, Line<String>)> =
+        p.acls.iter().map(|a| (a.span.line, None, Line::Acl { name: &a.name, words: &a.words })).collect();
+    lines.extend(conds.iter().enumerate().map(|(k, (_, _, l, w))| (*l, Some(k), Line::Cond { words: w.as_slice() })));
+    lines.sort_by_key(|(l, _, _)| *l);
+    let px = crate::acl::ProxyCtx { name: &p.name, frontend: p.caps.frontend, backend: p.caps.backend };
+    let only: Vec<Line<String>> = lines.iter().map(|(_, _, l)| *l).collect();
+    let compiled = crate::acl::compile_proxy(&only, &px, &Lookup(cfg));
+    let mut out = ProxyConditions {
+        use_backend: vec![None; p.use_backend.len()],
+        use_server: vec![None; p.use_server.len()],
+        monitor_fail: vec![None; p.monitor_fail.len()],
+        errors: compiled.errors.into_iter().map(|(i, m)| (lines[i].0, m)).collect(),
+        target_errors: compiled.target_errors,
+    };
+    let cond_ids = lines.iter().filter_map(|(_, id, _)| *id);
+    for (k, c) in cond_ids.zip(compiled.conditions) {
+        let (f, i, _, _) = conds[k];
+        let slot = match f {
+            0 => &mut out.use_backend,
+            1 => &mut out.use_server,
+            _ => &mut out.monitor_fail,
+        };
+        slot[i] = c;
+    }
+    out
+}
+
+/// Conditions and sample-fetch arguments, in HAProxy's order: the L6 warning of use_backend
+/// conditions, use-server targets, then the references of ACLs and conditions (backends,
+/// servers, tables, userlists, regexes), checked in declaration order like HAProxy's
+/// `smp_resolve_args`, which reports all of a proxy's errors in one alert.
+fn check_sample_args(cfg: &Config, p: &Proxy, diags: &mut Diags) {
+    if p.acls.is_empty() && p.use_backend.iter().chain(&p.use_server).chain(&p.monitor_fail).all(|r| r.cond.is_none()) {
+        return;
+    }
+    let conds = proxy_conditions(cfg, p);
+    let dynamic = |r: &crate::ir::types::Rule| r.words.first().is_some_and(|w| w.contains("%["));
+    let l6 = |diags: &mut Diags, r: &crate::ir::types::Rule, c: &Option<crate::acl::Condition>| {
+        if !dynamic(r) && p.mode == Mode::Http && c.as_ref().is_some_and(|c| c.uses_l6()) {
+            let msg = format!(
+                "Proxy '{}': L6 sample fetches ignored on HTTP proxies (declared at {}:{}).",
+                p.name, r.span.file, r.span.line
+            );
+            diags.push(Diagnostic::new(Severity::Warning, Loc::None, msg));
+        }
+    };
+    for (r, c) in p.use_backend.iter().zip(&conds.use_backend) {
+        l6(diags, r, c);
+    }
+    for (r, c) in p.use_server.iter().zip(&conds.use_server) {
+        l6(diags, r, c);
+        let name = r.words.first().map(String::as_str).unwrap_or("");
+        if !dynamic(r) && !p.servers.iter().any(|s| s.name == name) {
+            let msg = format!(
+                "{} '{}' : unable to find server '{name}' referenced in a 'use-server' rule.",
+                p.caps.type_name(),
+                p.name
+            );
+            alert(diags, Loc::None, msg);
+        }
+    }
+    let errors: Vec<(String, u32, String)> =
+        conds.errors.into_iter().map(|(l, m)| (p.span.file.to_string(), l, m)).collect();
+    if let Some((headline, detail)) = crate::acl::format_errors(&errors) {
+        let mut d = Diagnostic::new(Severity::Alert, Loc::None, headline);
+        d.detail_raw = detail;
+        diags.push(d);
+    }
+    for m in conds.target_errors {
+        alert(diags, Loc::None, m);
+    }
 }
 
 fn alert(diags: &mut Diags, loc: Loc, msg: String) {

@@ -127,5 +127,9 @@ fn two_instances_stay_in_step() {
     let state = |c: &Cli| c.norm(&c.cmd("show servers state"));
     assert_eq!(state(&a), state(&b));
     assert!(state(&a).contains(" websrv7 127.0.0.1 "));
-    assert_eq!(status(a.ports.clone().port(0)), status(b.ports.clone().port(0)));
+    // Both serve through websrv7.
+    for c in [&a, &b] {
+        let port = c.ports.clone().port(0);
+        assert!(wait::wait_until(Duration::from_secs(10), || status(port).starts_with("200 ")), "{}", status(port));
+    }
 }

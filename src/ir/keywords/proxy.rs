@@ -2,6 +2,7 @@
 //! modifiers, capability checks, and the core keywords. Larger families live beside this file
 //! (server.rs, bind.rs, options.rs).
 
+use crate::acl;
 use crate::config::ast::Directive;
 use crate::config::diag::{Diagnostic, Loc, Severity};
 use crate::ir::types::{
@@ -77,8 +78,10 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("maxconn", Supported, maxconn),
     kw("fullconn", Supported, fullconn),
     kw("retries", Supported, retries),
+    kw("http-reuse", Supported, http_reuse),
     kw("default_backend", Supported, default_backend),
     kw("use_backend", Supported, use_backend),
+    kw("use-server", Status::Rejected, use_server),
     kw("acl", Supported, acl),
     kw("monitor-uri", Supported, monitor_uri),
     kw("monitor", Supported, monitor),
@@ -297,6 +300,27 @@ fn timeout(cx: &mut Cx, d: &Directive) -> Flow {
     Flow::Continue
 }
 
+fn http_reuse(cx: &mut Cx, d: &Directive) -> Flow {
+    if cx.warn_if_not_cap(d, true, "") {
+        return Flow::Continue;
+    }
+    use crate::ir::types::HttpReuse;
+    let mode = match d.arg(1) {
+        "never" => HttpReuse::Never,
+        "safe" => HttpReuse::Safe,
+        "aggressive" => HttpReuse::Aggressive,
+        "always" => HttpReuse::Always,
+        _ => {
+            cx.r.alert(d, "'http-reuse' only supports 'never', 'safe', 'aggressive', 'always'.");
+            return Flow::Continue;
+        }
+    };
+    if !too_many(cx.r, d, 1) {
+        cx.p.http_reuse = mode;
+    }
+    Flow::Continue
+}
+
 fn balance(cx: &mut Cx, d: &Directive) -> Flow {
     cx.warn_if_not_cap(d, true, "");
     if !d.has_arg(1) {
@@ -405,8 +429,7 @@ fn balance(cx: &mut Cx, d: &Directive) -> Flow {
             return Flow::Continue;
         }
     };
-    // The remaining hash algorithms wait for the HTTP path to hand uri / url_param / hdr() their
-    // input (engine::lb::hash::hash_input), and for sample fetches (rdp-cookie, hash).
+    // rdp-cookie and `hash <expr>` wait for sample fetches in the balancer's input.
     if !matches!(
         b,
         Balance::RoundRobin
@@ -415,6 +438,9 @@ fn balance(cx: &mut Cx, d: &Directive) -> Flow {
             | Balance::First
             | Balance::Random { .. }
             | Balance::Source
+            | Balance::Uri { .. }
+            | Balance::UrlParam { .. }
+            | Balance::Hdr { .. }
     ) {
         cx.r.not_yet(d, format!("balance {algo}"));
     }
@@ -533,15 +559,108 @@ fn use_backend(cx: &mut Cx, d: &Directive) -> Flow {
         cx.r.alert(d, "'use_backend' expects a backend name.");
         return Flow::Continue;
     }
-    let (words, cond) = split_condition(d, 1);
-    if cond.is_some() {
-        cx.r.not_yet(d, "use_backend with a condition");
-    }
-    if words.first().is_some_and(|w| w.contains("%[")) {
+    // HAProxy only looks for `if`/`unless` right after the backend name.
+    let cond = match d.arg(2) {
+        "if" | "unless" => {
+            let Some(info) = rule_condition(cx, d, 2, "error detected while parsing switching rule") else {
+                return Flow::Continue;
+            };
+            if let Some(c) = info.conflict(acl::Ctx::FE_SET_BCK) {
+                cx.r.warning(d, c.message());
+            }
+            cx.r.not_yet(d, "use_backend with a condition");
+            Some(Condition { negate: d.arg(2) == "unless", terms: d.args_from(3).map(String::from).collect() })
+        }
+        "" => None,
+        other => {
+            cx.r.alert_at(
+                d,
+                2,
+                format!("unexpected keyword '{other}' after switching rule, only 'if' and 'unless' are allowed."),
+            );
+            return Flow::Continue;
+        }
+    };
+    let words = vec![d.arg(1).to_string()];
+    if words[0].contains("%[") {
         cx.r.not_yet(d, "use_backend with a dynamic name");
     }
     cx.p.use_backend.push(Rule { span: d.span.clone(), words, cond });
     Flow::Continue
+}
+
+fn use_server(cx: &mut Cx, d: &Directive) -> Flow {
+    if cx.alert_if_defaults(d) {
+        return Flow::Continue;
+    }
+    cx.warn_if_not_cap(d, true, "");
+    if !d.has_arg(1) {
+        cx.r.alert(d, "'use-server' expects a server name.");
+        return Flow::Continue;
+    }
+    if !matches!(d.arg(2), "if" | "unless") {
+        cx.r.alert(d, "'use-server' requires either 'if' or 'unless' followed by a condition.");
+        return Flow::Continue;
+    }
+    let Some(info) = rule_condition(cx, d, 2, "error detected while parsing switching rule") else {
+        return Flow::Continue;
+    };
+    if let Some(c) = info.conflict(acl::Ctx::BE_SET_SRV) {
+        cx.r.warning(d, c.message());
+    }
+    let cond = Condition { negate: d.arg(2) == "unless", terms: d.args_from(3).map(String::from).collect() };
+    cx.p.use_server.push(Rule { span: d.span.clone(), words: vec![d.arg(1).to_string()], cond: Some(cond) });
+    Flow::Continue
+}
+
+/// The `-u` ids taken by the ACL lines already read in this proxy.
+fn acl_unique_ids(p: &Proxy) -> Vec<i64> {
+    p.acls.iter().flat_map(|a| a.words.windows(2).filter(|w| w[0] == "-u").filter_map(|w| w[1].parse().ok())).collect()
+}
+
+/// Print HAProxy's ACL warnings: some carry the line, others are printed bare.
+fn acl_warnings(cx: &mut Cx, d: &Directive, first_word: usize, warnings: Vec<acl::AclWarning>) {
+    for w in warnings {
+        if w.located {
+            cx.r.warning_at(d, first_word + w.word, w.headline);
+        } else {
+            let mut diag =
+                super::with_source(Diagnostic::new(Severity::Warning, Loc::None, w.headline), d, first_word + w.word);
+            diag.detail_raw = w.detail;
+            cx.r.push(diag);
+        }
+    }
+}
+
+/// Check the condition starting at word `at` (`if`/`unless`) against the ACLs defined so far,
+/// reporting problems as HAProxy does under the rule's own prefix.
+fn rule_condition(cx: &mut Cx, d: &Directive, at: usize, prefix: &str) -> Option<acl::CondInfo> {
+    let words: Vec<&str> = d.args_from(at).collect();
+    let acls = &cx.p.acls;
+    let known = |name: &str| -> Option<Vec<acl::ExprMeta>> {
+        let metas: Vec<acl::ExprMeta> = acls
+            .iter()
+            .filter(|a| a.name == name)
+            .filter_map(|a| acl::expr_meta(&a.words.iter().map(String::as_str).collect::<Vec<_>>()))
+            .collect();
+        if metas.is_empty() {
+            None
+        } else {
+            Some(metas)
+        }
+    };
+    // `-u` ids only matter to anonymous ACLs that claim one.
+    let ids = if words.contains(&"-u") { acl_unique_ids(cx.p) } else { Vec::new() };
+    let mut warnings = Vec::new();
+    let res = acl::check_condition(&words, &known, &ids, &mut warnings);
+    acl_warnings(cx, d, at, warnings);
+    match res {
+        Ok(info) => Some(info),
+        Err(e) => {
+            cx.r.alert_at(d, at + e.word, format!("{prefix} : {}.", e.msg));
+            None
+        }
+    }
 }
 
 fn acl(cx: &mut Cx, d: &Directive) -> Flow {
@@ -550,22 +669,25 @@ fn acl(cx: &mut Cx, d: &Directive) -> Flow {
         return Flow::Continue;
     }
     let name = d.arg(1);
-    if let Some(c) = crate::ir::lower::invalid_name_char(name) {
-        cx.r.alert_at(d, 1, format!("character '{c}' is not permitted in acl name '{name}'."));
+    if let Err(msg) = acl::check_acl_name(name) {
+        cx.r.alert_at(d, 1, msg);
         return Flow::Continue;
     }
-    if !d.has_arg(2) {
-        cx.r.alert(
-            d,
-            format!("error detected while parsing ACL '{name}' : missing fetch method in ACL expression ''."),
-        );
-        return Flow::Continue;
+    let words: Vec<&str> = d.args_from(2).collect();
+    let ids = if words.contains(&"-u") { acl_unique_ids(cx.p) } else { Vec::new() };
+    let mut warnings = Vec::new();
+    let res = acl::parse_acl(name, &words, &ids, &mut warnings);
+    acl_warnings(cx, d, 2, warnings);
+    match res {
+        Ok(_) => cx.p.acls.push(AclDef {
+            span: d.span.clone(),
+            name: name.to_string(),
+            words: words.iter().map(|w| w.to_string()).collect(),
+        }),
+        Err(e) => {
+            cx.r.alert_at(d, 2 + e.word, format!("error detected while parsing ACL '{name}' : {}.", e.msg));
+        }
     }
-    cx.p.acls.push(AclDef {
-        span: d.span.clone(),
-        name: name.to_string(),
-        words: d.args_from(2).map(String::from).collect(),
-    });
     Flow::Continue
 }
 
@@ -588,14 +710,17 @@ fn monitor(cx: &mut Cx, d: &Directive) -> Flow {
         cx.r.alert(d, "'monitor' only supports 'fail'.");
         return Flow::Continue;
     }
-    let (_, cond) = split_condition(d, 2);
-    match cond {
-        Some(c) => {
-            cx.r.not_yet(d, "monitor fail");
-            cx.p.monitor_fail.push(Rule { span: d.span.clone(), words: vec![], cond: Some(c) })
-        }
-        None => cx.r.alert(d, "'monitor fail' requires either 'if' or 'unless' followed by a condition."),
+    if !matches!(d.arg(2), "if" | "unless") {
+        cx.r.alert(d, "'monitor fail' requires either 'if' or 'unless' followed by a condition.");
+        return Flow::Continue;
     }
+    // HAProxy checks no keyword conflict for monitor conditions.
+    if rule_condition(cx, d, 2, "error detected while parsing a 'monitor fail' condition").is_none() {
+        return Flow::Continue;
+    }
+    cx.r.not_yet(d, "monitor fail");
+    let cond = Condition { negate: d.arg(2) == "unless", terms: d.args_from(3).map(String::from).collect() };
+    cx.p.monitor_fail.push(Rule { span: d.span.clone(), words: vec![], cond: Some(cond) });
     Flow::Continue
 }
 

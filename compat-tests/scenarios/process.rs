@@ -1,0 +1,58 @@
+//! Process behaviour on signals, compared with HAProxy: SIGTERM and SIGINT end the process at
+//! once (killed by the signal), SIGUSR1 stops listening, lets the request in flight finish,
+//! prints "Proxy X stopped" for each proxy, and exits 0.
+
+use std::os::unix::process::ExitStatusExt;
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+
+use crate::harness::compare::{assert_same, both};
+use crate::harness::mock_http::MockHttp;
+use crate::harness::ports::Template;
+use crate::harness::proc::{self, Impl};
+use crate::harness::{client, normalize, wait};
+
+const CFG: &str = "defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n\
+                   frontend fe\n  bind 127.0.0.1:${PORT_0}\n  default_backend be\n\
+                   backend be\n  server s1 127.0.0.1:${PORT_1}\n";
+
+fn run(imp: Impl, sig: Signal) -> String {
+    let s1 = MockHttp::start("s1");
+    s1.slow(Duration::from_millis(600));
+    let mut t = Template::new();
+    t.set_port(1, s1.port());
+    let cfg = t.render(CFG);
+    let mut h = proc::start(imp, &cfg, &[]);
+    h.wait_ready(&[t.port(0)], &[]);
+    let port = t.port(0);
+    // A request in flight when the signal arrives.
+    let inflight = std::thread::spawn(move || client::get(port, "/").map(|r| r.status).unwrap_or(0));
+    assert!(wait::wait_until(wait::DEFAULT_TIMEOUT, || s1.requests() == 1));
+    h.signal(sig);
+    let status = h.child.wait_timeout(Duration::from_secs(5));
+    let inflight = inflight.join().unwrap();
+    let refused_after = !wait::port_open(port);
+    let (_, stderr) = h.kill();
+    let lines: Vec<String> = normalize::pids(&normalize::drop_banner(&stderr)).lines().map(String::from).collect();
+    let st = status.map(|s| format!("code={:?} signal={:?}", s.code(), s.signal())).unwrap_or_else(|| "running".into());
+    format!("{st}\ninflight={inflight}\nrefused_after={refused_after}\n{}", lines.join("\n"))
+}
+
+#[test]
+fn sigterm_and_sigint_kill_at_once() {
+    crate::require_haproxy!();
+    for sig in [Signal::SIGTERM, Signal::SIGINT] {
+        let [o, h] = both(|imp| run(imp, sig));
+        assert_same(&format!("{sig}"), &o, &h);
+    }
+}
+
+#[test]
+fn sigusr1_finishes_in_flight_requests_then_exits() {
+    crate::require_haproxy!();
+    let [o, h] = both(|imp| run(imp, Signal::SIGUSR1));
+    // HAProxy also reports its internal <HTTPCLIENT> proxy; haproxide has no such proxy.
+    let o: String = o.lines().filter(|l| !l.contains("<HTTPCLIENT>")).collect::<Vec<_>>().join("\n");
+    assert_same("SIGUSR1", &o, &h);
+}

@@ -1,0 +1,591 @@
+//! Evaluation: what a stream offers to fetches ([`SampleSource`]), the fetches and converters
+//! haproxide implements, ACL matching, and conditions. Fetches iterate over the values they find
+//! (every occurrence of a header in an ACL) without allocating; a converter failure ends the
+//! expression, as in HAProxy. Anything that parses but cannot be evaluated is listed by
+//! [`unsupported`] so that the engine refuses the configuration instead of guessing.
+
+use std::borrow::Cow;
+use std::net::{IpAddr, SocketAddr};
+
+use super::args::Arg;
+use super::cond::{Condition, Polarity};
+use super::convert::{apply_convs, ARITH};
+use super::expr::SampleExpr;
+use super::parse::{Acl, AclExpr};
+use super::pattern::MatchFn;
+use super::sample::{HttpMeth, Sample};
+use super::smp_check::check_var_name;
+
+/// What a stream offers to sample fetches. Every method has a default that reports the value
+/// as absent, so an implementation only provides what it has; the fetch then fails (and the
+/// ACL does not match), exactly as HAProxy's fetches fail on missing data.
+///
+/// Proxy-state lookups take proxy names already resolved by [`crate::acl::resolve`]; they are
+/// called with no lock held by this module and must not block.
+pub trait SampleSource {
+    /// Client address (`src`, `src_port`).
+    fn src(&self) -> Option<SocketAddr> {
+        None
+    }
+    /// Address the client connected to (`dst`, `dst_port`).
+    fn dst(&self) -> Option<SocketAddr> {
+        None
+    }
+    /// Whether the stream carries a parsed HTTP request (`req.proto_http`).
+    fn is_http(&self) -> bool {
+        false
+    }
+    /// The request method as received.
+    fn method(&self) -> Option<&[u8]> {
+        None
+    }
+    /// The request target as received (`url`).
+    fn uri(&self) -> Option<&[u8]> {
+        None
+    }
+    /// The request's protocol version as received, e.g. `HTTP/1.1`.
+    fn version(&self) -> Option<&[u8]> {
+        None
+    }
+    /// The `i`-th request header line (name, value), in order; `None` past the last one.
+    fn req_header(&self, _i: usize) -> Option<(&[u8], &[u8])> {
+        None
+    }
+    /// `nbsrv`: HAProxy's `be_usable_srv` (0 when the backend is stopped, else the number of
+    /// usable active servers, else 1 if a backup is in use with `allbackups` off, else the
+    /// number of usable backup servers).
+    fn nbsrv(&self, _backend: &str) -> Option<i64> {
+        None
+    }
+    /// `srv_is_up`: the server is not in maintenance and is up (or not checked).
+    fn srv_is_up(&self, _backend: &str, _server: &str) -> Option<bool> {
+        None
+    }
+    /// `avg_queue`: see [`avg_queue`] for HAProxy's formula.
+    fn avg_queue(&self, _backend: &str) -> Option<i64> {
+        None
+    }
+    /// `queue`: requests queued in the backend and its servers (`totpend`).
+    fn queue(&self, _backend: &str) -> Option<i64> {
+        None
+    }
+    /// `be_conn`: current connections of the backend.
+    fn be_conn(&self, _backend: &str) -> Option<i64> {
+        None
+    }
+    /// `connslots`: see [`connslots`] for HAProxy's formula.
+    fn connslots(&self, _backend: &str) -> Option<i64> {
+        None
+    }
+    /// `fe_conn`: current connections of the frontend.
+    fn fe_conn(&self, _frontend: &str) -> Option<i64> {
+        None
+    }
+}
+
+/// HAProxy's `avg_queue`: queued requests divided by usable servers, rounded up; twice the
+/// queue when no server is usable.
+pub fn avg_queue(totpend: i64, usable_servers: i64) -> i64 {
+    if usable_servers > 0 {
+        (totpend + usable_servers - 1) / usable_servers
+    } else {
+        totpend * 2
+    }
+}
+
+/// HAProxy's `connslots` over the servers that are not stopped, given as
+/// (maxconn, current sessions, maxqueue, queued): free connection and queue slots, or -1 as
+/// soon as one server has no maxconn or no maxqueue.
+pub fn connslots(servers: impl IntoIterator<Item = (i64, i64, i64, i64)>) -> i64 {
+    let mut total = 0;
+    for (maxconn, cur, maxqueue, queued) in servers {
+        if maxconn == 0 || maxqueue == 0 {
+            return -1;
+        }
+        total += (maxconn - cur) + (maxqueue - queued);
+    }
+    total
+}
+
+/// Fetches haproxide evaluates.
+pub const EVALUABLE_FETCHES: &[&str] = &[
+    "always_false",
+    "always_true",
+    "avg_queue",
+    "base",
+    "be_conn",
+    "bin",
+    "bool",
+    "connslots",
+    "cook",
+    "cook_cnt",
+    "cook_val",
+    "dst",
+    "dst_port",
+    "fe_conn",
+    "hdr",
+    "hdr_cnt",
+    "hdr_ip",
+    "hdr_val",
+    "int",
+    "ipv4",
+    "ipv6",
+    "meth",
+    "method",
+    "nbsrv",
+    "path",
+    "query",
+    "queue",
+    "req.cook",
+    "req.cook_cnt",
+    "req.cook_val",
+    "req.fhdr",
+    "req.fhdr_cnt",
+    "req.hdr",
+    "req.hdr_cnt",
+    "req.hdr_ip",
+    "req.hdr_val",
+    "req.proto_http",
+    "req.ver",
+    "req_proto_http",
+    "req_ver",
+    "src",
+    "src_port",
+    "srv_is_up",
+    "str",
+    "url",
+    "url_param",
+    "urlp",
+];
+
+/// Converters haproxide evaluates.
+pub const EVALUABLE_CONVERTERS: &[&str] = &[
+    "add", "and", "bool", "cpl", "div", "even", "field", "hex", "ipmask", "length", "lower", "ltrim", "mod", "mul",
+    "neg", "not", "odd", "or", "regsub", "rtrim", "sub", "upper", "word", "xor",
+];
+
+/// What in an expression haproxide cannot evaluate yet, as user-facing names.
+pub fn unsupported_in_expr(e: &SampleExpr, out: &mut Vec<String>) {
+    let mut push = |s: String| {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    if !EVALUABLE_FETCHES.contains(&e.fetch.name) {
+        push(format!("fetch '{}'", e.fetch.name));
+    }
+    for c in &e.convs {
+        let name = c.conv.name;
+        if !EVALUABLE_CONVERTERS.contains(&name) {
+            push(format!("converter '{name}'"));
+        } else if ARITH.contains(&name)
+            && c.args.first().and_then(Arg::as_str).is_some_and(|s| check_var_name(s).is_ok())
+        {
+            push(format!("converter '{name}' with a variable"));
+        } else if name == "regsub" && !matches!(c.args.first(), Some(Arg::Regex(_))) {
+            push("converter 'regsub' with an unresolved regex".to_string());
+        }
+    }
+}
+
+/// Everything in a condition that haproxide cannot evaluate yet (fetches, converters,
+/// matches), each named once. Empty when the condition can run.
+pub fn unsupported(cond: &Condition) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in cond.exprs() {
+        unsupported_in_expr(&e.smp, &mut out);
+        if e.matcher.func == MatchFn::AuthGroup {
+            let s = format!("match of '{}'", e.kw);
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// The fetch names in a condition that cannot be evaluated (the engine refuses to start with
+/// any of them, instead of evaluating them as false).
+pub fn unsupported_fetches(cond: &Condition) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for e in cond.exprs() {
+        if !EVALUABLE_FETCHES.contains(&e.smp.fetch.name) && !names.iter().any(|n| n == e.smp.fetch.name) {
+            names.push(e.smp.fetch.name.to_string());
+        }
+    }
+    names
+}
+
+fn ip_sample<'s>(a: SocketAddr) -> Sample<'s> {
+    match a.ip() {
+        IpAddr::V4(v4) => Sample::Ipv4(v4),
+        IpAddr::V6(v6) => Sample::Ipv6(v6),
+    }
+}
+
+fn trim_lws(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// Split a header value on commas outside double quotes, trimming blanks.
+fn for_each_value<'s>(v: &'s [u8], f: &mut dyn FnMut(&'s [u8]) -> bool) -> bool {
+    let mut start = 0;
+    let mut quoted = false;
+    let mut i = 0;
+    while i < v.len() {
+        match v[i] {
+            b'"' => quoted = !quoted,
+            b'\\' if quoted => i += 1,
+            b',' if !quoted => {
+                if f(trim_lws(&v[start..i])) {
+                    return true;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    f(trim_lws(&v[start.min(v.len())..]))
+}
+
+/// Every value of the request headers named `name` (all headers when empty): comma-split
+/// unless `full`. `f` returns true to stop; returns true if stopped.
+fn for_each_hdr<'s>(src: &'s dyn SampleSource, name: &[u8], full: bool, f: &mut dyn FnMut(&'s [u8]) -> bool) -> bool {
+    let mut i = 0;
+    while let Some((n, v)) = src.req_header(i) {
+        i += 1;
+        if !name.is_empty() && !n.eq_ignore_ascii_case(name) {
+            continue;
+        }
+        let stop = if full { f(v) } else { for_each_value(v, f) };
+        if stop {
+            return true;
+        }
+    }
+    false
+}
+
+fn count_hdr(src: &dyn SampleSource, name: &[u8], full: bool) -> i64 {
+    let mut n = 0;
+    for_each_hdr(src, name, full, &mut |_| {
+        n += 1;
+        false
+    });
+    n
+}
+
+/// The header value at occurrence `occ` (1-based from the first, negative from the last), or
+/// every value when `occ` is 0 and `iterate`, or the last one when 0 otherwise.
+fn hdr_occurrences<'s>(
+    src: &'s dyn SampleSource,
+    name: &[u8],
+    full: bool,
+    occ: i64,
+    iterate: bool,
+    f: &mut dyn FnMut(&'s [u8]) -> bool,
+) {
+    let occ = if occ == 0 && !iterate { -1 } else { occ };
+    if occ == 0 {
+        for_each_hdr(src, name, full, f);
+        return;
+    }
+    let want = if occ > 0 { occ } else { count_hdr(src, name, full) + occ + 1 };
+    if want <= 0 {
+        return;
+    }
+    let mut n = 0;
+    let mut found = None;
+    for_each_hdr(src, name, full, &mut |v| {
+        n += 1;
+        if n == want {
+            found = Some(v);
+            return true;
+        }
+        false
+    });
+    if let Some(v) = found {
+        f(v);
+    }
+}
+
+/// `http_get_path`: the path of an origin-form or absolute-form target, up to the query.
+fn uri_path(uri: &[u8]) -> Option<&[u8]> {
+    let p = if uri.first() == Some(&b'/') {
+        uri
+    } else {
+        let scheme = uri.windows(3).position(|w| w == b"://")?;
+        let after = &uri[scheme + 3..];
+        let slash = after.iter().position(|&c| c == b'/')?;
+        &after[slash..]
+    };
+    let end = p.iter().position(|&c| c == b'?').unwrap_or(p.len());
+    Some(&p[..end])
+}
+
+fn uri_query(uri: &[u8]) -> Option<&[u8]> {
+    let q = uri.iter().position(|&c| c == b'?')?;
+    Some(&uri[q + 1..])
+}
+
+fn is_param_delim(c: u8, delim: u8) -> bool {
+    c == b'&' || c == b';' || c == delim
+}
+
+/// `url_param(name[,delim])`, as HAProxy's `http_find_next_url_param`: the parameters start
+/// after the first `delim` (`?` by default) and are separated by `&`, `;` or `delim`; a name
+/// matches only when followed by `=`; an empty name takes the value after the first `=`.
+/// Every occurrence is given to `f` in order.
+fn for_each_url_param<'s>(uri: &'s [u8], name: &[u8], delim: u8, f: &mut dyn FnMut(&'s [u8]) -> bool) {
+    let Some(q) = uri.iter().position(|&c| c == delim) else {
+        return;
+    };
+    let end = uri.len();
+    let mut pos = q + 1;
+    loop {
+        let value_start = if name.is_empty() {
+            match uri[pos.min(end)..].iter().position(|&c| c == b'=') {
+                Some(e) => pos + e + 1,
+                None => return,
+            }
+        } else {
+            let nl = name.len();
+            let found = loop {
+                if pos >= end || pos + nl >= end {
+                    return;
+                }
+                if uri[pos + nl] == b'=' {
+                    if &uri[pos..pos + nl] == name {
+                        break pos;
+                    }
+                    pos += nl + 1;
+                }
+                while pos < end && !is_param_delim(uri[pos], delim) {
+                    pos += 1;
+                }
+                if pos >= end {
+                    return;
+                }
+                pos += 1;
+            };
+            found + nl + 1
+        };
+        let mut value_end = value_start;
+        while value_end < end && !is_param_delim(uri[value_end], delim) {
+            value_end += 1;
+        }
+        if f(&uri[value_start..value_end]) {
+            return;
+        }
+        if value_end >= end {
+            return;
+        }
+        pos = value_end;
+    }
+}
+
+/// Cookies named `name` (every cookie when empty) of the Cookie headers, in order.
+fn for_each_cookie<'s>(src: &'s dyn SampleSource, name: &[u8], f: &mut dyn FnMut(&'s [u8]) -> bool) {
+    for_each_hdr(src, b"cookie", true, &mut |line| {
+        for part in line.split(|&c| c == b';') {
+            let part = trim_lws(part);
+            let (k, v) = match part.iter().position(|&c| c == b'=') {
+                Some(e) => (trim_lws(&part[..e]), trim_lws(&part[e + 1..])),
+                None => continue,
+            };
+            if (name.is_empty() || k == name) && f(v) {
+                return true;
+            }
+        }
+        false
+    });
+}
+
+fn arg_str(args: &[Arg], i: usize) -> &str {
+    args.get(i).and_then(Arg::as_str).unwrap_or("")
+}
+
+fn arg_int(args: &[Arg], i: usize) -> i64 {
+    args.get(i).and_then(Arg::as_int).unwrap_or(0)
+}
+
+/// `strl2ic`-like integer reading of a header or cookie value.
+fn atoi(v: &[u8]) -> i64 {
+    super::args::read_int64(trim_lws(v)).0
+}
+
+/// Call `f` with each value the fetch yields (`iterate`: ACL semantics, every occurrence).
+/// `f` returns true to stop.
+pub fn fetch_each<'s>(
+    e: &'s SampleExpr,
+    src: &'s dyn SampleSource,
+    iterate: bool,
+    f: &mut dyn FnMut(Sample<'s>) -> bool,
+) {
+    let a = &e.args;
+    let one = |f: &mut dyn FnMut(Sample<'s>) -> bool, s: Option<Sample<'s>>| {
+        if let Some(s) = s {
+            f(s);
+        }
+    };
+    match e.fetch.name {
+        "always_true" => one(f, Some(Sample::Bool(true))),
+        "always_false" => one(f, Some(Sample::Bool(false))),
+        "src" => one(f, src.src().map(ip_sample)),
+        "dst" => one(f, src.dst().map(ip_sample)),
+        "src_port" => one(f, src.src().map(|a| Sample::Sint(i64::from(a.port())))),
+        "dst_port" => one(f, src.dst().map(|a| Sample::Sint(i64::from(a.port())))),
+        "int" => one(f, Some(Sample::Sint(arg_int(a, 0)))),
+        "str" => one(f, Some(Sample::str(arg_str(a, 0).as_bytes()))),
+        "bool" => one(f, Some(Sample::Bool(matches!(arg_str(a, 0).to_ascii_lowercase().as_str(), "true" | "1")))),
+        "bin" => one(f, super::pattern::parse_binary(arg_str(a, 0)).ok().map(|b| Sample::Bin(Cow::Owned(b)))),
+        "ipv4" => one(f, a.first().and_then(|x| if let Arg::Ipv4(v) = x { Some(Sample::Ipv4(*v)) } else { None })),
+        "ipv6" => one(f, a.first().and_then(|x| if let Arg::Ipv6(v) = x { Some(Sample::Ipv6(*v)) } else { None })),
+        "meth" => {
+            one(f, Some(Sample::str(arg_str(a, 0).as_bytes())).and_then(|s| s.convert(super::types::SmpType::Meth)))
+        }
+        "method" => one(
+            f,
+            src.method().map(|m| {
+                let k = HttpMeth::find(m);
+                Sample::Meth(k, if k == HttpMeth::Other { Cow::Borrowed(m) } else { Cow::Borrowed(&[]) })
+            }),
+        ),
+        "req.proto_http" | "req_proto_http" => one(f, Some(Sample::Bool(src.is_http()))),
+        "req.ver" | "req_ver" => one(f, src.version().map(|v| Sample::str(v.strip_prefix(b"HTTP/").unwrap_or(v)))),
+        "url" => one(f, src.uri().map(Sample::str)),
+        "path" => one(f, src.uri().and_then(uri_path).map(Sample::str)),
+        "query" => one(f, src.uri().and_then(uri_query).map(Sample::str)),
+        "base" => {
+            let Some(path) = src.uri().and_then(uri_path) else {
+                return;
+            };
+            let mut host: &[u8] = b"";
+            hdr_occurrences(src, b"host", true, 1, false, &mut |v| {
+                host = v;
+                true
+            });
+            let mut b = Vec::with_capacity(host.len() + path.len());
+            b.extend_from_slice(host);
+            b.extend_from_slice(path);
+            f(Sample::owned_str(b));
+        }
+        "url_param" | "urlp" => {
+            let Some(uri) = src.uri() else {
+                return;
+            };
+            let delim = arg_str(a, 1).bytes().next().unwrap_or(b'?');
+            let mut stop = false;
+            for_each_url_param(uri, arg_str(a, 0).as_bytes(), delim, &mut |v| {
+                stop = f(Sample::str(v));
+                stop || !iterate
+            });
+        }
+        "hdr" | "req.hdr" | "req.fhdr" => {
+            let full = e.fetch.name == "req.fhdr";
+            hdr_occurrences(src, arg_str(a, 0).as_bytes(), full, arg_int(a, 1), iterate, &mut |v| f(Sample::str(v)));
+        }
+        "hdr_val" | "req.hdr_val" => {
+            hdr_occurrences(src, arg_str(a, 0).as_bytes(), false, arg_int(a, 1), iterate, &mut |v| {
+                f(Sample::Sint(atoi(v)))
+            });
+        }
+        "hdr_ip" | "req.hdr_ip" => {
+            hdr_occurrences(
+                src,
+                arg_str(a, 0).as_bytes(),
+                false,
+                arg_int(a, 1),
+                iterate,
+                &mut |v| match Sample::str(v).convert(super::types::SmpType::Addr) {
+                    Some(s) => f(s),
+                    None => false,
+                },
+            );
+        }
+        "hdr_cnt" | "req.hdr_cnt" | "req.fhdr_cnt" => {
+            let full = e.fetch.name == "req.fhdr_cnt";
+            f(Sample::Sint(count_hdr(src, arg_str(a, 0).as_bytes(), full)));
+        }
+        "cook" | "req.cook" => {
+            // Without a name, only the first cookie.
+            let first_only = arg_str(a, 0).is_empty() || !iterate;
+            for_each_cookie(src, arg_str(a, 0).as_bytes(), &mut |v| f(Sample::str(v)) || first_only);
+        }
+        "cook_val" | "req.cook_val" => {
+            for_each_cookie(src, arg_str(a, 0).as_bytes(), &mut |v| f(Sample::Sint(atoi(v))) || !iterate);
+        }
+        "cook_cnt" | "req.cook_cnt" => {
+            let mut n = 0;
+            for_each_cookie(src, arg_str(a, 0).as_bytes(), &mut |_| {
+                n += 1;
+                false
+            });
+            f(Sample::Sint(n));
+        }
+        "nbsrv" => one(f, src.nbsrv(arg_str(a, 0)).map(Sample::Sint)),
+        "avg_queue" => one(f, src.avg_queue(arg_str(a, 0)).map(Sample::Sint)),
+        "queue" => one(f, src.queue(arg_str(a, 0)).map(Sample::Sint)),
+        "be_conn" => one(f, src.be_conn(arg_str(a, 0)).map(Sample::Sint)),
+        "connslots" => one(f, src.connslots(arg_str(a, 0)).map(Sample::Sint)),
+        "fe_conn" => one(f, src.fe_conn(arg_str(a, 0)).map(Sample::Sint)),
+        "srv_is_up" => {
+            let s = arg_str(a, 0);
+            let (be, sv) = s.split_once('/').unwrap_or(("", s));
+            one(f, src.srv_is_up(be, sv).map(Sample::Bool));
+        }
+        _ => {}
+    }
+}
+
+/// The first value of an expression after its converters (sample-fetch semantics: the last
+/// occurrence of a header), for rules that use expressions outside ACLs.
+pub fn eval_expr<'s>(e: &'s SampleExpr, src: &'s dyn SampleSource) -> Option<Sample<'s>> {
+    let mut out = None;
+    fetch_each(e, src, false, &mut |s| {
+        out = apply_convs(&e.convs, s);
+        true
+    });
+    out
+}
+
+impl AclExpr {
+    /// Whether one of the values the expression fetches matches. A value a converter cannot
+    /// handle ends the expression without a match.
+    pub fn matches(&self, src: &dyn SampleSource) -> bool {
+        let mut matched = false;
+        fetch_each(&self.smp, src, true, &mut |s| match apply_convs(&self.smp.convs, s) {
+            Some(s) => {
+                matched = self.matcher.matches(s);
+                matched
+            }
+            None => true,
+        });
+        matched
+    }
+}
+
+impl Acl {
+    /// An ACL matches when one of its expressions does.
+    pub fn matches(&self, src: &dyn SampleSource) -> bool {
+        self.exprs.iter().any(|e| e.matches(src))
+    }
+}
+
+impl Condition {
+    /// Evaluate the condition, polarity included: `if` passes when a suite has all its terms
+    /// true; `unless` is the opposite.
+    pub fn eval(&self, src: &dyn SampleSource) -> bool {
+        let res = self.suites.iter().any(|suite| suite.iter().all(|t| t.acl.matches(src) != t.neg));
+        match self.polarity {
+            Polarity::If => res,
+            Polarity::Unless => !res,
+        }
+    }
+}
