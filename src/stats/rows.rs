@@ -401,7 +401,8 @@ pub fn server_row(eng: &Engine, be: &Backend, idx: usize, st: &ServerState, f: &
     r.set(WREW, 0u64);
     r.set(CONNECT, c.total.get());
     r.set(REUSE, 0u64);
-    r.set(SRV_ICUR, 0u32);
+    let idle = srv.idle.len() as u32;
+    r.set(SRV_ICUR, idle);
     if srv.dynamic {
         // Dynamic servers get no idle-connection pool (`max_idle_conns` 0) in 2.6.
         r.set(SRV_ICUR + 1, 0u32);
@@ -410,6 +411,7 @@ pub fn server_row(eng: &Engine, be: &Backend, idx: usize, st: &ServerState, f: &
     for i in 0..=NEED_CONN_EST - IDLE_CONN_CUR {
         r.set(IDLE_CONN_CUR + i, 0u32);
     }
+    r.set(IDLE_CONN_CUR, idle);
     r.set(NEED_CONN_EST, est_need_conns(st, c));
     r.set(UWEIGHT, st.uweight);
     module_fields(&mut r, false);

@@ -134,10 +134,10 @@ pub fn backend_conn_lines(be: &Backend, threads: u32) -> String {
             used,
             need,
             need,
-            0,
+            srv.idle.len(),
             0,
             -1,
-            0
+            srv.idle.len()
         ));
         for _ in 0..threads {
             out.push_str(" 0");

@@ -110,11 +110,11 @@ fn blank_csv(s: &str, cols: &[usize]) -> String {
         .collect()
 }
 
-/// Blank the columns fed by the traffic path's own measurements, which haproxide does not take
-/// yet (byte counts at HTX granularity, rates, response times, idle server connections): only
+/// Blank the columns fed by measurements the traffic path does not take yet (request bytes at
+/// HTX granularity, rates, the server's request count, last session age, response times): only
 /// where traffic flowed.
 pub fn blank_traffic(s: &str) -> String {
-    blank_csv(s, &[8, 9, 33, 35, 46, 47, 55, 58, 59, 60, 61, 77, 78, 88, 90, 91, 92, 93, 95, 96, 97, 98])
+    blank_csv(s, &[8, 9, 33, 35, 46, 47, 48, 55, 58, 59, 60, 61, 77, 78, 90, 91, 92, 93])
 }
 
 /// Blank word `col` of `show servers state` data lines (25 words).

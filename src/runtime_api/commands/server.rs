@@ -63,6 +63,7 @@ fn set_admin(ctx: &Ctx, f: &Found, set: u8, clear: u8) {
 pub fn adm_set_maint(ctx: &Ctx, f: &Found) {
     set_admin(ctx, f, admin::FMAINT, 0);
     set_admin(ctx, f, 0, admin::FDRAIN);
+    f.be.servers[f.idx].idle.purge();
 }
 
 /// `srv_adm_set_drain`: set forced drain, then leave forced maintenance.
@@ -263,6 +264,7 @@ pub fn update_addr_port(f: &Found, addr: Option<&str>, port: Option<&str>, updat
     }
     if changed {
         srv.addr.store(Arc::new(ServerAddr { ip: new.ip, port: new.port }));
+        srv.idle.purge();
     }
     msg.push_str(&format!(" by '{updater}'\n"));
     msg
