@@ -123,16 +123,65 @@ pub fn apply_line(eng: &Engine, bi: usize, si: usize, l: &StateLine) {
     if l.iweight == cur.iweight && l.uweight != cur.uweight {
         op(ServerOp::SetWeight(l.uweight));
     }
-    // Address and port.
+    // The port set at run time comes back; the address does not (HAProxy 2.6 restores it only
+    // for servers resolved at run time).
     let srv = &be.servers[si];
-    let mut a = (**srv.addr.load()).clone();
-    if let Some(ip) = l.addr.as_deref().and_then(|x| x.parse().ok()) {
-        a.ip = Some(ip);
-    }
+    let a = (**srv.addr.load()).clone();
     if let (Some(p), PortSpec::Fixed(_)) = (l.port, a.port) {
         if p != 0 {
-            a.port = PortSpec::Fixed(p);
+            srv.addr.store(Arc::new(ServerAddr { ip: a.ip, port: PortSpec::Fixed(p) }));
         }
     }
-    srv.addr.store(Arc::new(ServerAddr { ip: a.ip, port: a.port }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::diag::Diags;
+    use crate::config::parse::{self, Source};
+
+    fn engine(cfg: &str) -> Arc<Engine> {
+        let ast = parse::parse(&[Source { name: "t.cfg".into(), text: cfg.as_bytes().to_vec() }]);
+        let mut diags = Diags::default();
+        let lowered = crate::ir::lower::lower(&ast, &mut diags);
+        let log = Arc::new(crate::log::Logger::new(None, None, Vec::new()));
+        Engine::new(lowered.config, log)
+    }
+
+    /// The file HAProxy 2.6.12 wrote after `set server be/s1 addr 127.0.0.9 port 9999`,
+    /// `set server be/s2 weight 5`, `set server be/s3 state maint`, `set server be/s4 state
+    /// ready` (s4 is `disabled` in the configuration), and what it restored from it.
+    #[test]
+    fn restores_like_haproxy() {
+        crate::engine::events::set_stderr(false);
+        let eng = engine(
+            "backend be
+    server s1 127.0.0.1:18081
+    server s2 127.0.0.1:18082 weight 20
+                 server s3 127.0.0.1:18083
+    server s4 127.0.0.1:18084 disabled
+",
+        );
+        let file = format!(
+            "{}2 be 1 s1 127.0.0.9 2 0 1 1 1 1 0 2 0 0 0 0 - 9999 - 0 0 - - 0
+             2 be 2 s2 127.0.0.1 2 0 5 20 1 1 0 2 0 0 0 0 - 18082 - 0 0 - - 0
+             2 be 3 s3 127.0.0.1 0 1 1 1 0 1 0 0 0 0 0 0 - 18083 - 0 0 - - 0
+             2 be 4 s4 127.0.0.1 2 4 1 1 0 1 0 0 8 0 0 0 - 18084 - 0 0 - - 0
+",
+            servers_state::STATE_HEADER
+        );
+        for l in servers_state::parse(&file).unwrap() {
+            let be = eng.backend(&l.be_name).unwrap();
+            let idx = be.server_by_name(&l.srv_name).unwrap().idx;
+            apply_line(&eng, be.idx, idx, &l);
+        }
+        let got = servers_state::backend_state_lines(eng.backend("be").unwrap());
+        let fields: Vec<Vec<&str>> = got.lines().map(|l| l.split(' ').collect()).collect();
+        // addr, op state, admin state, uweight, iweight, port
+        let pick = |f: &Vec<&str>| [f[4], f[5], f[6], f[7], f[8], f[18]].join(" ");
+        assert_eq!(pick(&fields[0]), "127.0.0.1 2 0 1 1 9999");
+        assert_eq!(pick(&fields[1]), "127.0.0.1 2 0 5 20 18082");
+        assert_eq!(pick(&fields[2]), "127.0.0.1 0 1 1 1 18083");
+        assert_eq!(pick(&fields[3]), "127.0.0.1 2 4 1 1 18084");
+    }
 }
