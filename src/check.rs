@@ -97,10 +97,13 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
         return fail(diags, true);
     }
     let mut resolve_diags = Diags::default();
-    ir::validate::resolve_servers(&mut config, &mut resolve_diags);
-    if resolve_diags.has_errors() && !opts.ignore_resolution_failures {
-        diags.extend(resolve_diags);
-        return fail(diags, true);
+    ir::validate::resolve_servers(&mut config, &mut resolve_diags, opts.ignore_resolution_failures);
+    let resolve_failed = resolve_diags.has_errors();
+    // Fallback warnings (`init-addr libc,none`, `-dr`) count like any other.
+    diags.extend(resolve_diags);
+    if resolve_failed {
+        // HAProxy exits right after "Failed to initialize server(s) addr.".
+        return fail(diags, false);
     }
     let notes = config
         .unsupported

@@ -237,7 +237,6 @@ fn mysql_pgsql_ldap_ssl_hello_checks() {
 }
 
 #[test]
-#[ignore = "measured on HAProxy 2.6.12: proxies with listeners first, then backends, then <HTTPCLIENT>; run.rs (not owned by checks) logs them in configuration order"]
 fn soft_stop_says_goodbye_per_proxy() {
     let log = Syslog::start();
     let a = Mock::start(Mode::Http("200 OK".into()));

@@ -25,7 +25,9 @@ const DEFAULT_INTER: u64 = 2000;
 
 /// Start every configured check and the slow-start machinery. Call once, inside the runtime.
 pub fn start(eng: &Arc<Engine>) {
-    events::set_stderr(!eng.config.global.quiet);
+    if eng.config.global.quiet {
+        events::set_stderr(false);
+    }
     let weak = Arc::downgrade(eng);
     let _ = eng.on_starting.set(Box::new(move |be, srv| {
         if let Some(eng) = weak.upgrade() {

@@ -25,6 +25,11 @@ pub fn set_stderr(on: bool) {
     STDERR.store(on, Ordering::Relaxed);
 }
 
+/// Whether process messages go to stderr (false with `-q` or `quiet`).
+pub fn stderr_on() -> bool {
+    STDERR.load(Ordering::Relaxed)
+}
+
 /// One rendered log line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {

@@ -51,11 +51,17 @@ fn has(h: &Directive, i: usize) -> bool {
     !h.haproxy_arg(i).is_empty()
 }
 
-/// A named defaults section seen so far.
+/// A defaults section seen so far.
 struct NamedDefaults {
     name: String,
     proxy: Proxy,
     span: Span,
+    /// Used by a proxy through `from` (HAProxy's PR_FL_EXPLICIT_REF).
+    explicit: bool,
+    /// Used as the last defaults section (PR_FL_IMPLICIT_REF).
+    implicit: bool,
+    /// When it holds TCP/HTTP rules: the kind of proxy already using it (frontend = true).
+    rules_for: Option<bool>,
 }
 
 /// What a section parser does with the lines of the current section.
@@ -79,12 +85,20 @@ struct Lowerer<'a> {
     last_defaults: Proxy,
     /// Every defaults section, in order (named or not), for `from`.
     defaults: Vec<NamedDefaults>,
+    /// The entry of `defaults` new proxies start from (`last_defaults`), if any.
+    last_idx: Option<usize>,
+    /// Stick tables declared so far: (owner's type, owner's name, where).
+    tables: Vec<(String, String, Span)>,
+    /// Custom proxy ids given so far: (id, owner's type, owner's name, where it was declared).
+    proxy_ids: Vec<(i64, String, String, Span)>,
     /// Proxies seen so far, for duplicate-name checks: name -> (caps, span).
     seen: Vec<(String, Caps, Span)>,
     /// Auxiliary sections seen so far (name and header location), per kind.
     aux_seen: HashMap<&'static str, Vec<(String, Span)>>,
     current: Current,
     aborted: bool,
+    /// A keyword parser failed the way a file read fails (no "Error(s) found" line).
+    read_failed: bool,
     /// Fatal errors counted in the current file, and the line where the limit was reached.
     fatal: u32,
     fatal_hit: Option<u32>,
@@ -102,10 +116,14 @@ pub fn lower(ast: &ast::Config, diags: &mut Diags) -> Lowered {
         cfg: Config::default(),
         last_defaults: Proxy::new("", Caps::DEFAULTS, dummy_span),
         defaults: Vec::new(),
+        last_idx: None,
+        tables: Vec::new(),
+        proxy_ids: Vec::new(),
         seen: Vec::new(),
         aux_seen: HashMap::new(),
         current: Current::None,
         aborted: false,
+        read_failed: false,
         fatal: 0,
         fatal_hit: None,
         file_name: "".into(),
@@ -115,7 +133,7 @@ pub fn lower(ast: &ast::Config, diags: &mut Diags) -> Lowered {
     for file in &ast.files {
         let errors_before = l.diags.errors();
         l.file(file);
-        if l.aborted || l.diags.errors() > errors_before {
+        if (l.aborted || l.diags.errors() > errors_before) && !l.read_failed {
             l.diags.push(Diagnostic::new(
                 Severity::Alert,
                 Loc::None,
@@ -274,8 +292,13 @@ impl Lowerer<'_> {
             }
             Current::Proxy(p, st) => {
                 let mut r = Reporter { diags: self.diags, unsupported: &mut self.cfg.unsupported };
-                if proxy::handle(&mut r, p, st, &self.cfg.global, d) == proxy::Flow::Abort {
-                    self.aborted = true;
+                match proxy::handle(&mut r, p, st, &self.cfg.global, d) {
+                    proxy::Flow::Continue => {}
+                    proxy::Flow::Abort => self.aborted = true,
+                    proxy::Flow::ReadFailure => {
+                        self.aborted = true;
+                        self.read_failed = true;
+                    }
                 }
             }
             Current::NoProxy => {
@@ -291,16 +314,20 @@ impl Lowerer<'_> {
     /// The end of a section (HAProxy's post-section parser): store what was built.
     fn end_section(&mut self) {
         match std::mem::replace(&mut self.current, Current::None) {
-            Current::Proxy(p, _) => {
+            Current::Proxy(p, st) => {
+                self.tables = st.tables;
+                self.proxy_ids = st.proxy_ids;
                 if p.caps.defaults {
                     let p = *p;
-                    if !p.name.is_empty() {
-                        self.defaults.push(NamedDefaults {
-                            name: p.name.clone(),
-                            proxy: p.clone(),
-                            span: p.span.clone(),
-                        });
-                    }
+                    self.defaults.push(NamedDefaults {
+                        name: p.name.clone(),
+                        proxy: p.clone(),
+                        span: p.span.clone(),
+                        explicit: false,
+                        implicit: false,
+                        rules_for: None,
+                    });
+                    self.last_idx = Some(self.defaults.len() - 1);
                     self.last_defaults = p;
                 } else {
                     self.cfg.proxies.push(*p);
@@ -437,19 +464,21 @@ impl Lowerer<'_> {
         } else {
             (h.haproxy_arg(1).to_string(), 2)
         };
-        let mut base = if is_defaults { None } else { Some(self.last_defaults.clone()) };
+        // The defaults this section starts from: an index into `defaults`, or the built-in one.
+        let mut base: Option<Option<usize>> = if is_defaults { None } else { Some(self.last_idx) };
+        let mut explicit = false;
         if h.haproxy_arg(from_at) == "from" {
             let wanted = h.haproxy_arg(from_at + 1).to_string();
-            let mut found = self.defaults.iter().filter(|d| d.name == wanted);
-            let first = found.next();
-            let second = found.next();
+            let mut found = self.defaults.iter().enumerate().filter(|(_, d)| !d.name.is_empty() && d.name == wanted);
+            let first = found.next().map(|(i, f)| (Some(i), f.span.clone()));
+            let second = found.next().map(|(_, f)| f.span.clone());
             let first = match (first, wanted.is_empty()) {
-                (Some(f), _) => Some((f.proxy.clone(), f.span.clone())),
+                (Some(f), _) => Some(f),
                 // The nameless defaults HAProxy always has.
-                (None, true) => Some((self.last_defaults.clone(), Span { file: "".into(), line: 0 })),
+                (None, true) => Some((self.last_idx, Span { file: "".into(), line: 0 })),
                 (None, false) => None,
             };
-            let Some((defaults, def_span)) = first else {
+            let Some((idx, def_span)) = first else {
                 let msg = format!("defaults section '{wanted}' not found for {} '{name}'.", caps.type_name());
                 self.alert(h.span.parsing(), msg);
                 self.aborted = true;
@@ -461,8 +490,8 @@ impl Lowerer<'_> {
                     caps.type_name(),
                     def_span.file,
                     def_span.line,
-                    other.span.file,
-                    other.span.line
+                    other.file,
+                    other.line
                 );
                 self.alert(h.span.parsing(), msg);
             }
@@ -473,19 +502,88 @@ impl Lowerer<'_> {
                 );
                 self.alert(h.span.parsing(), msg);
             }
-            base = Some(defaults);
+            base = Some(idx);
+            explicit = true;
         }
+        if let Some(Some(i)) = base {
+            if !self.defaults_usable(i, explicit, caps, is_defaults, h) {
+                self.aborted = true;
+                return;
+            }
+        }
+        let default_proxy = match base {
+            Some(Some(i)) => self.defaults[i].proxy.clone(),
+            _ => self.last_defaults.clone(),
+        };
         let p = if is_defaults {
-            let mut p = base.unwrap_or_else(|| Proxy::new(&name, Caps::DEFAULTS, h.span.clone()));
-            p.name = name.clone();
-            p.caps = Caps::DEFAULTS;
-            p.span = h.span.clone();
-            p
+            match base {
+                Some(_) => Proxy::from_defaults(&default_proxy, &name, Caps::DEFAULTS, h.span.clone()),
+                None => Proxy::new(&name, Caps::DEFAULTS, h.span.clone()),
+            }
         } else {
             self.seen.push((name.clone(), caps, h.span.clone()));
-            Proxy::from_defaults(&base.unwrap_or_else(|| self.last_defaults.clone()), &name, caps, h.span.clone())
+            Proxy::from_defaults(&default_proxy, &name, caps, h.span.clone())
         };
-        self.current = Current::Proxy(Box::new(p), proxy::SectionState::default());
+        let st = proxy::SectionState {
+            stats_inherited: !is_defaults,
+            default_timeouts: default_proxy.timeouts,
+            default_rate_limit: default_proxy.rate_limit_sessions,
+            tables: self.tables.clone(),
+            proxy_ids: self.proxy_ids.clone(),
+            ..Default::default()
+        };
+        self.current = Current::Proxy(Box::new(p), st);
+    }
+
+    /// HAProxy's checks when a section starts from a defaults section: mixing `from` and
+    /// implicit use only warns; a defaults section with TCP/HTTP rules may only serve
+    /// frontends or only backends. Returns false when HAProxy stops reading.
+    fn defaults_usable(&mut self, i: usize, explicit: bool, caps: Caps, is_defaults: bool, h: &Directive) -> bool {
+        let d = &mut self.defaults[i];
+        if explicit {
+            d.explicit = true;
+        } else {
+            d.implicit = true;
+        }
+        if d.explicit && d.implicit {
+            let msg = format!(
+                "defaults section '{}' (declared at {}:{}) is explicitly referenced by another proxy and implicitly used here. To avoid any ambiguity don't mix both usage. Add a last defaults section not explicitly used or always use explicit references.",
+                d.name, d.span.file, d.span.line
+            );
+            // An alert that only counts as a warning.
+            self.diags.push(Diagnostic::new(Severity::Alert, h.span.parsing(), msg).non_fatal());
+        }
+        let d = &mut self.defaults[i];
+        let dp = &d.proxy;
+        let l45 = !dp.tcp_request_connection.is_empty() || !dp.tcp_request_session.is_empty();
+        let rsp = !dp.tcp_response_content.is_empty();
+        let rules = l45
+            || rsp
+            || !dp.http_request.is_empty()
+            || !dp.http_response.is_empty()
+            || !dp.http_after_response.is_empty()
+            || !dp.tcp_request_content.is_empty();
+        if !rules {
+            return true;
+        }
+        let at = format!("{}:{}", d.span.file, d.span.line);
+        let tight = h.span.tight();
+        let msg = if is_defaults {
+            format!("a defaults section cannot inherit from a defaults section defining TCP/HTTP rules (defaults section at {at}).")
+        } else if caps == Caps::LISTEN {
+            "a listen section cannot inherit from a defaults section defining TCP/HTTP rules.".to_string()
+        } else if d.rules_for.is_some_and(|fe| fe != caps.frontend) {
+            format!("frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules (defaults section at {at}).")
+        } else if !caps.frontend && l45 {
+            format!("a backend section cannot inherit from a defaults section defining 'tcp-request connection' or 'tcp-request session' rules (defaults section at {at}).")
+        } else if !caps.backend && rsp {
+            format!("a frontend section cannot inherit from a defaults section defining 'tcp-response content' rules (defaults section at {at}).")
+        } else {
+            d.rules_for = Some(caps.frontend);
+            return true;
+        };
+        self.diags.push(Diagnostic::new(Severity::Alert, tight, msg));
+        false
     }
 
     /// Proxies and log-forward sections share a namespace.

@@ -3,8 +3,10 @@
 
 pub mod addr;
 pub mod checks;
+mod inherit;
 pub mod keywords;
 pub mod lower;
+mod proxy_types;
 pub mod types;
 pub mod validate;
 pub mod values;
