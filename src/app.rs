@@ -59,6 +59,8 @@ pub fn start(config: Config, opts: &RunOptions) -> i32 {
         .map(|n| n as usize)
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     let eng = Engine::new(config, logger);
+    // `server-state-file`: the states saved before a reload come back before anything serves.
+    crate::runtime_api::state_file::load(&eng, crate::runtime_api::state_file::configured);
     let listeners = match run::prepare(&eng) {
         Ok(l) => l,
         Err(e) => {

@@ -36,10 +36,34 @@ fn resolve(base: Option<&str>, file: &str) -> std::path::PathBuf {
     }
 }
 
+/// Where each backend's `load-server-state-from-file` (default `none`) says to look.
+pub fn configured(p: &crate::ir::types::Proxy) -> LoadFrom {
+    use crate::ir::types::ServerStateFrom;
+    match p.load_server_state {
+        Some(ServerStateFrom::Global) => LoadFrom::Global,
+        Some(ServerStateFrom::Local) => LoadFrom::Local,
+        _ => LoadFrom::None,
+    }
+}
+
 /// Load saved states for every backend whose `mode` says so. Problems are warnings on stderr,
 /// as in HAProxy; a missing file is not an error.
 pub fn load(eng: &Arc<Engine>, mode: impl Fn(&crate::ir::types::Proxy) -> LoadFrom) {
-    let global: Option<Vec<StateLine>> = global_path(eng).and_then(|p| read(&p));
+    let wants_global = eng.backends.iter().any(|b| mode(&b.spec) == LoadFrom::Global);
+    let global: Option<Vec<StateLine>> = match global_path(eng) {
+        Some(p) if wants_global => {
+            let l = read(&p);
+            if l.is_none() {
+                eprintln!(
+                    "[WARNING]  ({}) : config : config: Can't get version of the global server state file '{}'.",
+                    std::process::id(),
+                    p.display()
+                );
+            }
+            l
+        }
+        _ => None,
+    };
     for (bi, be) in eng.backends.iter().enumerate() {
         let lines = match mode(&be.spec) {
             LoadFrom::None => continue,
@@ -48,7 +72,8 @@ pub fn load(eng: &Arc<Engine>, mode: impl Fn(&crate::ir::types::Proxy) -> LoadFr
                 None => continue,
             },
             LoadFrom::Local => {
-                let p = resolve(eng.config.global.server_state_base.as_deref(), &be.name);
+                let name = be.spec.server_state_file_name.as_deref().unwrap_or(&be.name);
+                let p = resolve(eng.config.global.server_state_base.as_deref(), name);
                 match read(&p) {
                     Some(l) => l,
                     None => continue,

@@ -12,6 +12,7 @@ mod dynamic;
 mod howto;
 mod load;
 mod protocol;
+mod state_file;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -38,10 +39,18 @@ impl Cli {
     /// Start `imp` on `cfg`, where `${DIR}` is the instance's directory and `${WEB}` the port of a
     /// mock HTTP server answering 200. Waits for `admin.sock` and the frontend ports `${PORT_0}`.
     pub fn start(imp: Impl, cfg: &str, web: &MockHttp) -> Cli {
+        Cli::start_with(imp, cfg, web, &[])
+    }
+
+    /// [`Cli::start`] with more `${NAME}` values for the configuration.
+    pub fn start_with(imp: Impl, cfg: &str, web: &MockHttp, vars: &[(&str, String)]) -> Cli {
         let dir = TempDir::new(imp.name());
         let path = dir.path().to_path_buf();
         let mut t = Template::new();
         t.set("DIR", path.display().to_string()).set("WEB", web.port().to_string());
+        for (k, v) in vars {
+            t.set(k, v.clone());
+        }
         let text = t.render(cfg);
         let mut inst = proc::start_in(imp, dir, &text, &[]);
         let sock = path.join("admin.sock");

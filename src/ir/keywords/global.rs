@@ -177,7 +177,7 @@ pub const KEYWORDS: &[Keyword] = &[
         g.description = Some(d.args_from(1).collect::<Vec<_>>().join(" "));
     }),
     kw("stats", Supported, stats),
-    kw("server-state-file", Rejected, |r, g, d| {
+    kw("server-state-file", Supported, |r, g, d| {
         if too_many(r, d, 1) {
             return;
         }
@@ -187,7 +187,7 @@ pub const KEYWORDS: &[Keyword] = &[
         }
         g.server_state_file = Some(d.arg(1).to_string());
     }),
-    kw("server-state-base", Rejected, |r, g, d| {
+    kw("server-state-base", Supported, |r, g, d| {
         if too_many(r, d, 1) {
             return;
         }
