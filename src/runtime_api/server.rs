@@ -71,8 +71,17 @@ fn severity_of(s: Option<&str>) -> Severity {
     }
 }
 
-fn bind_error(addr: &str, reason: impl std::fmt::Display) -> EngineError {
-    EngineError::Bind { kind: "frontend", name: "GLOBAL".into(), addr: addr.into(), reason: reason.to_string() }
+/// HAProxy's start-up failure for a stats socket, both of its lines.
+fn bind_error(b: &Bind, unix: bool, addr: &str, e: &std::io::Error) -> EngineError {
+    let reason =
+        e.raw_os_error().map(|c| nix::errno::Errno::from_raw(c).desc().to_string()).unwrap_or_else(|| e.to_string());
+    let what = if unix { "UNIX socket" } else { "socket" };
+    EngineError::Other(format!(
+        "Binding [{}:{}] for frontend GLOBAL: cannot bind {what} ({reason}) [{addr}]\n[ALERT]    ({}) : [haproxy.main()] Some protocols failed to start their listeners! Exiting.",
+        b.span.file,
+        b.span.line,
+        std::process::id()
+    ))
 }
 
 /// Bind every `stats socket` of the configuration. Unix sockets get their mode and owner here,
@@ -107,14 +116,14 @@ fn bind_one(b: &Bind) -> Result<(StdListener, String), EngineError> {
                 crate::ir::addr::Host::Path(p) => p.clone(),
                 _ => a.text.trim_start_matches("unix@").to_string(),
             };
-            let l = bind_unix(Path::new(&path), b).map_err(|e| bind_error(&path, e))?;
+            let l = bind_unix(Path::new(&path), b).map_err(|e| bind_error(b, true, &path, &e))?;
             Ok((StdListener::Unix(l), format!("unix@{path}")))
         }
         Family::Inet | Family::Ipv4 | Family::Ipv6 => {
             let Some(sa) = a.socket_addrs().into_iter().next() else {
-                return Err(bind_error(&a.text, "no address to bind"));
+                return Err(EngineError::Other(format!("stats socket: no address to bind in '{}'", a.text)));
             };
-            let l = bind_tcp(sa, b).map_err(|e| bind_error(&a.text, e))?;
+            let l = bind_tcp(sa, b).map_err(|e| bind_error(b, false, &sa.to_string(), &e))?;
             let local = l.local_addr().unwrap_or(sa);
             let name = match local {
                 std::net::SocketAddr::V4(v) => format!("ipv4@{}:{}", v.ip(), v.port()),
@@ -122,7 +131,10 @@ fn bind_one(b: &Bind) -> Result<(StdListener, String), EngineError> {
             };
             Ok((StdListener::Tcp(l), name))
         }
-        _ => Err(bind_error(&a.text, "address family not supported yet for stats sockets")),
+        _ => Err(EngineError::Other(format!(
+            "stats socket: the address family of '{}' is not supported yet by haproxide",
+            a.text
+        ))),
     }
 }
 

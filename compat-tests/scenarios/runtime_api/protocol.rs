@@ -243,3 +243,34 @@ fn binary_garbage_matches() {
     let refs: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
     compare_inputs(BASE, &refs);
 }
+
+/// A stale socket file left by a previous run is replaced, and the new socket gets the
+/// configured mode; a TCP socket serves the same protocol.
+#[test]
+fn sockets_replace_stale_files_and_take_their_mode() {
+    crate::require_haproxy!();
+    use std::os::unix::fs::PermissionsExt;
+    let [theirs, ours] = both(|imp| {
+        let web = MockHttp::start("web");
+        let socks = crate::harness::tempdir::TempDir::new("socks");
+        let stale = socks.path().join("stale.sock");
+        drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
+        let mut t = crate::harness::ports::Template::new();
+        let tcp = t.port(7);
+        let cfg = format!(
+            "global\n    stats socket ${{DIR}}/admin.sock level admin\n    stats socket ${{SOCKS}}/stale.sock mode 640\n    \
+             stats socket ipv4@127.0.0.1:{tcp} level user\nbackend be\n    server s1 127.0.0.1:${{WEB}}\n"
+        );
+        let c = Cli::start_with(imp, &cfg, &web, &[("SOCKS", socks.path().display().to_string())]);
+        let mode = std::fs::metadata(&stale).unwrap().permissions().mode() & 0o777;
+        let level = crate::harness::cli::cmd(stale.as_path(), "show cli level").unwrap();
+        let over_tcp =
+            crate::harness::cli::cmd(crate::harness::cli::CliAddr::Tcp(tcp), "show cli level;show backend").unwrap();
+        let sockets = c
+            .cmd("show cli sockets")
+            .replace(&socks.path().display().to_string(), "SOCKS")
+            .replace(&tcp.to_string(), "TCP");
+        format!("mode {mode:o}\n{level}{over_tcp}{sockets}")
+    });
+    assert_same("stats sockets", &theirs, &ours);
+}
