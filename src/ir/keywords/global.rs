@@ -101,8 +101,8 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("set-var", Rejected, process::set_var),
     kw("set-var-fmt", Rejected, process::set_var),
     kw("profiling.tasks", Ignored, process::profiling_tasks),
-    kw("server-state-file", Rejected, process::server_state_file),
-    kw("server-state-base", Rejected, process::server_state_base),
+    kw("server-state-file", Supported, process::server_state_file),
+    kw("server-state-base", Supported, process::server_state_base),
     kw("spread-checks", Supported, process::spread_checks),
     kw("max-spread-checks", Ignored, process::max_spread_checks),
     // Limits.
@@ -121,7 +121,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("log", Supported, logstats::log),
     kw("log-tag", Supported, logstats::log_tag),
     kw("log-send-hostname", Supported, logstats::log_send_hostname),
-    kw("stats", Rejected, logstats::stats),
+    kw("stats", Supported, logstats::stats),
     // Tuning.
     kw("tune.runqueue-depth", Ignored, limits::int_once),
     kw("tune.maxpollevents", Ignored, limits::int_once),

@@ -200,7 +200,13 @@ pub fn log_send_hostname(cx: &mut Cx, d: &Directive) {
 /// `stats socket|timeout|maxconn|bind-process` in the global section.
 pub fn stats(cx: &mut Cx, d: &Directive) {
     let what = format!("'stats {}'", d.arg(1));
-    cx.note = Some((if d.arg(1) == "bind-process" { Status::Ignored } else { Status::Rejected }, what));
+    // The runtime API serves `stats socket`, `stats timeout` and `stats maxconn`.
+    let status = match d.arg(1) {
+        "bind-process" => Status::Ignored,
+        "socket" | "timeout" | "maxconn" => Status::Supported,
+        _ => Status::Rejected,
+    };
+    cx.note = Some((status, what));
     match d.arg(1) {
         "socket" => stats_socket(cx, d),
         "timeout" => match values::parse_ms(d.arg(2)) {
