@@ -26,9 +26,13 @@ struct RawBackend {
 
 impl RawBackend {
     fn start(response: &'static [u8]) -> RawBackend {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        crate::harness::ports::reserve(port);
+        let (l, port) = loop {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = l.local_addr().unwrap().port();
+            if crate::harness::ports::reserve(port) {
+                break (l, port);
+            }
+        };
         let conns: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
         let c2 = conns.clone();
         std::thread::spawn(move || {
@@ -229,8 +233,9 @@ fn timeouts_give_408_and_504() {
         let mut t = Template::new();
         t.set_port(1, s1.port());
         let cfg = "defaults\n  mode http\n  timeout connect 500ms\n  timeout client 2s\n  timeout server 300ms\nfrontend fe\n  bind 127.0.0.1:${PORT_0}\n  default_backend be\nbackend be\n  server s1 127.0.0.1:${PORT_1}\n";
+        // The idle client connection closes `timeout client` after the 504: wait longer.
         let (got, closed) = with_proxy(imp, &mut t, cfg, |port| {
-            exchange(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", Duration::from_secs(2))
+            exchange(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", Duration::from_secs(3))
         });
         format!("{}\nclosed={closed}", show(&got))
     });

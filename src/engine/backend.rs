@@ -28,6 +28,8 @@ pub struct Server {
     pub spec: ServerSpec,
     /// Where to connect; changed by `set server addr`. `None` port means the client's port.
     pub addr: ArcSwap<ServerAddr>,
+    /// Idle HTTP connections to this server, for reuse.
+    pub idle: super::proxy::http::pool::IdlePool,
     /// Connections currently established or being established to this server.
     pub cur_conns: AtomicU32,
     pub counters: Counters,
@@ -133,6 +135,7 @@ impl Backend {
                 name: s.name.clone(),
                 spec: s.clone(),
                 addr: ArcSwap::from_pointee(ServerAddr { ip, port: s.addr.port }),
+                idle: Default::default(),
                 cur_conns: AtomicU32::new(0),
                 counters: Counters::default(),
             }));

@@ -337,6 +337,16 @@ pub struct Redispatch {
     pub interval: i32,
 }
 
+/// `http-reuse`: which idle server connections a request may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpReuse {
+    Never,
+    #[default]
+    Safe,
+    Aggressive,
+    Always,
+}
+
 /// `option forwardfor [except <net>] [header <name>] [if-none]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForwardFor {
@@ -540,6 +550,7 @@ pub struct Proxy {
     pub checks: CheckConfig,
     pub forwardfor: Option<ForwardFor>,
     pub originalto: Option<ForwardFor>,
+    pub http_reuse: HttpReuse,
 
     // Both sides.
     pub timeouts: Timeouts,
@@ -600,6 +611,7 @@ impl Proxy {
             checks: CheckConfig::default(),
             forwardfor: None,
             originalto: None,
+            http_reuse: HttpReuse::Safe,
             timeouts: Timeouts::default(),
             options: OptionFlags::default(),
             log: LogSpec::default(),

@@ -271,6 +271,22 @@ fn ip_of(a: Option<std::net::SocketAddr>) -> String {
     .unwrap_or_else(|| "-".into())
 }
 
+/// `ip:port` as HAProxy prints an address (IPv4-mapped IPv6 shown as IPv4).
+pub fn addr_text(a: std::net::SocketAddr) -> String {
+    format!("{}:{}", ip_of(Some(a)), a.port())
+}
+
+/// HAProxy's escaping of `%r`: `"`, `#`, control and 8-bit bytes become `#XX`.
+fn push_escaped(out: &mut String, s: &str) {
+    for b in s.bytes() {
+        if b == b'"' || b == b'#' || !(0x20..0x7f).contains(&b) {
+            let _ = write!(out, "#{b:02X}");
+        } else {
+            out.push(b as char);
+        }
+    }
+}
+
 fn port_of(a: Option<std::net::SocketAddr>) -> String {
     a.map(|a| a.port().to_string()).unwrap_or_else(|| "-".into())
 }
@@ -389,8 +405,17 @@ fn render_var(out: &mut String, v: Var, f: Flags, r: &LogRecord, hostname: &str)
         Var::CapturedReqList => captures(out, &r.captured_req_headers, false, f.quote),
         Var::CapturedRespList => captures(out, &r.captured_resp_headers, false, f.quote),
         Var::RequestLine => {
-            let line = if r.request_line.is_empty() { "<BADREQ>" } else { &r.request_line };
-            push_quoted(out, line, f.quote);
+            if f.quote {
+                out.push('"');
+            }
+            if r.request_line.is_empty() {
+                out.push_str("<BADREQ>");
+            } else {
+                push_escaped(out, &r.request_line);
+            }
+            if f.quote {
+                out.push('"');
+            }
         }
         Var::Method => push_quoted(out, &r.method, f.quote),
         Var::Uri => push_quoted(out, &r.uri, f.quote),

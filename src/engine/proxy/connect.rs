@@ -67,7 +67,35 @@ pub fn redispatch_now(interval: i32, retry: u32, retries: u32) -> bool {
     }
 }
 
+/// A server for a request: an idle connection the caller already had for the server the
+/// balancer picked, or a new connection.
+pub enum Got<R> {
+    Reused { conn: R, server: Arc<Server>, t_queue: Duration },
+    New(Connected),
+}
+
 pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Result<Connected, Failed> {
+    match connect_or_reuse(be, hash_key, dst_port, |_| None::<()>).await? {
+        Got::New(c) => Ok(c),
+        // Nothing is ever reused here.
+        Got::Reused { server, t_queue, .. } => Err(Failed {
+            why: ConnectFailure::NoServer,
+            server: Some(server),
+            retries: 0,
+            redispatched: false,
+            t_queue,
+        }),
+    }
+}
+
+/// Pick a server and get a connection to it. `reuse` is asked first, for the server the
+/// balancer picked, whether an idle connection to it can serve the request.
+pub async fn connect_or_reuse<R>(
+    be: &Backend,
+    hash_key: Option<&[u8]>,
+    dst_port: u16,
+    mut reuse: impl FnMut(&Arc<Server>) -> Option<R>,
+) -> Result<Got<R>, Failed> {
     let p = &be.spec;
     let t_connect_max = ms(p.timeouts.connect).unwrap_or(NO_TIMEOUT);
     let queue_timeout = ms(p.timeouts.queue).or(ms(p.timeouts.connect)).unwrap_or(NO_TIMEOUT);
@@ -112,6 +140,11 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
                 }
             }
         };
+        if attempt == 0 && previous.is_none() {
+            if let Some(conn) = reuse(&srv) {
+                return Ok(Got::Reused { conn, server: srv, t_queue });
+            }
+        }
         let target = srv.addr.load().target(dst_port);
         let c0 = Instant::now();
         let result = match target {
@@ -125,7 +158,7 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
         match result {
             Ok((stream, addr)) => {
                 let _ = stream.set_nodelay(true);
-                return Ok(Connected {
+                return Ok(Got::New(Connected {
                     stream,
                     server: srv,
                     addr,
@@ -133,7 +166,7 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
                     redispatched,
                     t_queue,
                     t_connect: c0.elapsed(),
-                });
+                }));
             }
             Err(why) => {
                 if attempt >= retries {

@@ -74,25 +74,57 @@ impl Session {
         }
     }
 
-    /// Emit the traffic log line for a finished session or request (info level, or err for
-    /// errors when the proxy asks for it).
-    pub fn log(&self, rec: &LogRecord, null: bool) {
-        let Some(l) = self.fe.log.get() else { return };
-        if l.targets.is_empty() || (null && l.dontlognull) {
+    /// The frontend's log settings when it has somewhere to log to. Callers skip building log
+    /// records entirely when this is `None`.
+    pub fn logging(&self) -> Option<&FrontendLog> {
+        self.fe.log.get().filter(|l| !l.targets.is_empty())
+    }
+
+    /// Does the frontend write traffic log lines (it has targets and a log format)? Records are
+    /// only built when it does.
+    pub fn logs_lines(&self) -> bool {
+        self.logging().is_some_and(|l| l.format.is_some())
+    }
+
+    /// Emit the traffic log line of a finished session or request, if the frontend has a log
+    /// format (the default format only logs "Connect from" lines, see [`Session::log_connect`]).
+    /// `null`: nothing was exchanged (`option dontlognull`). `error`: logged at `err` level
+    /// with `option log-separate-errors`.
+    pub fn log_as(&self, rec: &LogRecord, null: bool, error: bool) {
+        let Some(l) = self.logging() else { return };
+        let Some(f) = &l.format else { return };
+        if null && l.dontlognull {
             return;
         }
-        let line = match &l.format {
-            Some(f) => f.render(rec, self.eng.log.hostname.as_deref().unwrap_or("")),
-            None => format!(
-                "Connect from {}:{} to {}:{} ({}/{})",
-                rec.client.map(|a| a.ip().to_string()).unwrap_or_default(),
-                rec.client.map(|a| a.port()).unwrap_or(0),
-                rec.frontend_addr.map(|a| a.ip().to_string()).unwrap_or_default(),
-                rec.frontend_addr.map(|a| a.port()).unwrap_or(0),
-                self.fe.name,
-                if rec.http { "HTTP" } else { "TCP" }
-            ),
-        };
+        let line = f.render(rec, self.eng.log.hostname.as_deref().unwrap_or(""));
+        let level = if error && self.fe.spec.options.is_on("log-separate-errors") { 3 } else { 6 };
+        self.eng.log.emit(&l.targets, level, &line);
+    }
+
+    /// `log_as` for a session, its error status derived from the record as HAProxy does: a
+    /// termination flag other than none or local, a retry, a redispatch, or a 5xx status.
+    pub fn log(&self, rec: &LogRecord, null: bool) {
+        let error = !matches!(rec.term[0], b'-' | b'L')
+            || rec.retries > 0
+            || rec.redispatched
+            || (rec.http && rec.status >= 500);
+        self.log_as(rec, null, error);
+    }
+
+    /// HAProxy's default log line, at the start of each session (TCP) or request (HTTP), when
+    /// the frontend logs without a format.
+    pub fn log_connect(&self) {
+        let Some(l) = self.logging() else { return };
+        if l.format.is_some() {
+            return;
+        }
+        let line = format!(
+            "Connect from {} to {} ({}/{})",
+            crate::log::format::addr_text(self.client),
+            crate::log::format::addr_text(self.local),
+            self.fe.name,
+            if self.fe.spec.mode == Mode::Http { "HTTP" } else { "TCP" }
+        );
         self.eng.log.emit(&l.targets, 6, &line);
     }
 }

@@ -40,21 +40,30 @@ pub struct RelayStats {
 
 const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
-/// Relay until both directions are closed or a timeout fires. `initial_up` is data already read
-/// from the client that must be sent to the server first.
+/// Relay until both directions are closed or a timeout fires. `initial_up` and `initial_down`
+/// are bytes already read from the client and the server (after an HTTP upgrade) that go out
+/// first.
 pub async fn relay<C, S>(
     client: &mut C,
     server: &mut S,
     t: RelayTimeouts,
     mut kill: tokio::sync::watch::Receiver<crate::engine::RunState>,
+    initial_up: &[u8],
+    initial_down: &[u8],
 ) -> RelayStats
 where
     C: AsyncRead + AsyncWrite + Unpin,
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let (mut up, mut down) = (initial_up.len() as u64, initial_down.len() as u64);
+    if !initial_down.is_empty() && client.write_all(initial_down).await.is_err() {
+        return RelayStats { up: 0, down: 0, end: RelayEnd::ClientError };
+    }
+    if !initial_up.is_empty() && server.write_all(initial_up).await.is_err() {
+        return RelayStats { up: 0, down, end: RelayEnd::ServerError };
+    }
     let mut up_buf = vec![0u8; 16 * 1024];
     let mut down_buf = vec![0u8; 16 * 1024];
-    let (mut up, mut down) = (0u64, 0u64);
     let mut client_open = true;
     let mut server_open = true;
     let now = Instant::now();
@@ -98,10 +107,12 @@ where
                 }
                 Err(_) => break RelayEnd::ServerError,
             },
-            _ = tokio::time::sleep_until(client_deadline), if client_open || server_open => {
-                break RelayEnd::ClientTimeout;
-            }
-            _ = tokio::time::sleep_until(server_deadline), if client_open || server_open => {
+            // One timer for both sides: HAProxy reports the client side first when both expire
+            // together.
+            _ = tokio::time::sleep_until(client_deadline.min(server_deadline)) => {
+                if client_deadline <= server_deadline {
+                    break RelayEnd::ClientTimeout;
+                }
                 break RelayEnd::ServerTimeout;
             }
             r = kill.changed() => {

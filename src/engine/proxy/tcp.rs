@@ -1,6 +1,9 @@
 //! `mode tcp` sessions: pick a server, connect (with retries and redispatch), then relay bytes
-//! both ways under the client/server/tunnel timeouts.
+//! both ways under the client/server/tunnel timeouts. The log record is only built when the
+//! frontend logs with a format.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpStream;
@@ -8,45 +11,126 @@ use tokio::net::TcpStream;
 use super::connect::{self, ConnectFailure};
 use super::relay::{relay, RelayEnd, RelayTimeouts};
 use super::{ms_since, Session};
+use crate::engine::backend::{Backend, Server};
 
 fn ms(v: Option<u32>) -> Option<Duration> {
     v.map(|m| Duration::from_millis(u64::from(m)))
 }
 
+/// Has the client sent anything (not read yet)?
+fn client_sent_something(client: &TcpStream) -> bool {
+    let mut b = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    matches!(socket2::SockRef::from(client).peek(&mut b), Ok(n) if n > 0)
+}
+
+/// Close the client side with a FIN, reading (and dropping) what it still sends for a moment so
+/// that unread input does not turn the close into an RST.
+async fn close_gracefully(client: &mut TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = client.shutdown().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+    let mut sink = [0u8; 4096];
+    while let Ok(Ok(n)) = tokio::time::timeout_at(deadline, client.read(&mut sink)).await {
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+/// What a session records for its log line, cheap to fill.
+struct Outcome {
+    backend: Option<Arc<Backend>>,
+    server: Option<Arc<Server>>,
+    server_addr: Option<SocketAddr>,
+    backend_src: Option<SocketAddr>,
+    retries: u32,
+    redispatched: bool,
+    t_queue: i64,
+    t_connect: i64,
+    up: u64,
+    down: u64,
+    term: [u8; 4],
+}
+
+impl Outcome {
+    fn log(&self, s: &Session, null: bool) {
+        if !s.logs_lines() {
+            return;
+        }
+        let mut rec = s.record();
+        rec.backend = match &self.backend {
+            Some(b) => b.name.clone(),
+            None => s.fe.name.clone(),
+        };
+        rec.server = match &self.server {
+            Some(srv) => srv.name.clone(),
+            None => "<NOSRV>".into(),
+        };
+        if let Some(b) = &self.backend {
+            rec.beconn = b.counters.sessions.get();
+        }
+        if let Some(srv) = &self.server {
+            rec.srv_conn = srv.counters.sessions.get();
+        }
+        rec.server_addr = self.server_addr;
+        rec.backend_src = self.backend_src;
+        rec.retries = self.retries;
+        rec.redispatched = self.redispatched;
+        rec.t_queue = self.t_queue;
+        rec.t_connect = self.t_connect;
+        rec.bytes_in = self.up;
+        rec.bytes_out = self.down;
+        rec.term = self.term;
+        rec.t_total = ms_since(s.accepted);
+        rec.t_active = rec.t_total;
+        s.log(&rec, null);
+    }
+}
+
 pub async fn serve(s: Session, mut client: TcpStream) {
-    let mut rec = s.record();
+    s.log_connect();
+    let mut o = Outcome {
+        backend: None,
+        server: None,
+        server_addr: None,
+        backend_src: None,
+        retries: 0,
+        redispatched: false,
+        t_queue: -1,
+        t_connect: -1,
+        up: 0,
+        down: 0,
+        term: *b"----",
+    };
     let Some(be) = s.fe.default_backend.map(|i| s.eng.backends[i].clone()) else {
         // No backend: HAProxy closes the connection at once.
-        rec.backend = s.fe.name.clone();
-        rec.server = "<NOSRV>".into();
-        rec.term = *b"SC--";
-        rec.t_total = ms_since(s.accepted);
-        s.log(&rec, false);
+        o.term = *b"SC--";
+        o.log(&s, false);
         return;
     };
-    rec.backend = be.name.clone();
+    o.backend = Some(be.clone());
     be.counters.sessions.inc();
     be.counters.total.inc();
-    let src_key = match s.client.ip() {
-        std::net::IpAddr::V4(v4) => v4.octets().to_vec(),
-        std::net::IpAddr::V6(v6) => v6.octets().to_vec(),
+    let src_key: [u8; 16] = match s.client.ip() {
+        std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+        std::net::IpAddr::V6(v6) => v6.octets(),
     };
-    let result = connect::connect(&be, Some(&src_key), s.local.port()).await;
-    let (up, down, end) = match result {
+    let key: &[u8] = if s.client.is_ipv4() { &src_key[12..] } else { &src_key };
+    match connect::connect(&be, Some(key), s.local.port()).await {
         Err(f) => {
-            rec.server = f.server.as_ref().map(|s| s.name.clone()).unwrap_or_else(|| "<NOSRV>".into());
-            rec.retries = f.retries;
-            rec.redispatched = f.redispatched;
-            rec.t_queue = f.t_queue.as_millis() as i64;
-            rec.term = match f.why {
+            o.server = f.server.clone();
+            o.retries = f.retries;
+            o.redispatched = f.redispatched;
+            o.t_queue = if f.why == ConnectFailure::NoServer { -1 } else { f.t_queue.as_millis() as i64 };
+            o.term = match f.why {
                 ConnectFailure::QueueTimeout => *b"sQ--",
                 ConnectFailure::Timeout => *b"sC--",
                 _ => *b"SC--",
             };
-            rec.t_total = ms_since(s.accepted);
             be.counters.sessions.dec();
-            s.log(&rec, false);
-            return;
+            // A session is null (`dontlognull`) when the client sent nothing.
+            o.log(&s, !client_sent_something(&client));
+            close_gracefully(&mut client).await;
         }
         Ok(mut c) => {
             let srv = c.server.clone();
@@ -54,15 +138,15 @@ pub async fn serve(s: Session, mut client: TcpStream) {
             srv.counters.total.inc();
             srv.counters.lb_total.inc();
             be.counters.lb_total.inc();
-            rec.server = srv.name.clone();
-            rec.server_addr = Some(c.addr);
-            rec.backend_src = c.stream.local_addr().ok();
-            rec.retries = c.retries;
-            rec.redispatched = c.redispatched;
-            rec.t_queue = c.t_queue.as_millis() as i64;
-            rec.t_connect = c.t_connect.as_millis() as i64;
-            rec.beconn = be.counters.sessions.get();
-            rec.srv_conn = srv.counters.sessions.get();
+            o.server = Some(srv.clone());
+            o.server_addr = Some(c.addr);
+            if s.logs_lines() {
+                o.backend_src = c.stream.local_addr().ok();
+            }
+            o.retries = c.retries;
+            o.redispatched = c.redispatched;
+            o.t_queue = c.t_queue.as_millis() as i64;
+            o.t_connect = c.t_connect.as_millis() as i64;
             let p = &be.spec;
             let fe_t = &s.fe.spec.timeouts;
             let tunnel = ms(p.timeouts.tunnel);
@@ -72,30 +156,27 @@ pub async fn serve(s: Session, mut client: TcpStream) {
                 client_fin: ms(fe_t.client_fin),
                 server_fin: ms(p.timeouts.server_fin),
             };
-            let stats = relay(&mut client, &mut c.stream, t, s.eng.run_state.subscribe()).await;
+            let stats = relay(&mut client, &mut c.stream, t, s.eng.run_state.subscribe(), &[], &[]).await;
             srv.counters.bytes_in.add(stats.up);
             srv.counters.bytes_out.add(stats.down);
             srv.counters.sessions.dec();
             be.release(&srv);
-            (stats.up, stats.down, stats.end)
+            be.counters.bytes_in.add(stats.up);
+            be.counters.bytes_out.add(stats.down);
+            s.fe.counters.bytes_in.add(stats.up);
+            s.fe.counters.bytes_out.add(stats.down);
+            be.counters.sessions.dec();
+            o.up = stats.up;
+            o.down = stats.down;
+            o.term = match stats.end {
+                RelayEnd::Done => *b"----",
+                RelayEnd::ClientTimeout => *b"cD--",
+                RelayEnd::ServerTimeout => *b"sD--",
+                RelayEnd::ClientError => *b"CD--",
+                RelayEnd::ServerError => *b"SD--",
+                RelayEnd::Killed => *b"KD--",
+            };
+            o.log(&s, stats.up == 0);
         }
-    };
-    be.counters.bytes_in.add(up);
-    be.counters.bytes_out.add(down);
-    s.fe.counters.bytes_in.add(up);
-    s.fe.counters.bytes_out.add(down);
-    be.counters.sessions.dec();
-    rec.bytes_out = down;
-    rec.bytes_in = up;
-    rec.term = match end {
-        RelayEnd::Done => *b"----",
-        RelayEnd::ClientTimeout => *b"cD--",
-        RelayEnd::ServerTimeout => *b"sD--",
-        RelayEnd::ClientError => *b"CD--",
-        RelayEnd::ServerError => *b"SD--",
-        RelayEnd::Killed => *b"KD--",
-    };
-    rec.t_total = ms_since(s.accepted);
-    rec.t_active = rec.t_total;
-    s.log(&rec, up == 0 && down == 0);
+    }
 }

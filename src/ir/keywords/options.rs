@@ -55,7 +55,7 @@ pub const FLAG_OPTIONS: &[FlagOption] = &[
     opt("http-use-proxy-header", Fe, true, Rejected),
     opt("http-drop-request-trailers", Be, true, Rejected),
     opt("http-drop-response-trailers", Fe, true, Rejected),
-    opt("log-separate-errors", Fe, false, Rejected),
+    opt("log-separate-errors", Fe, false, Supported),
     opt("log-health-checks", Be, false, Supported),
     opt("socket-stats", Fe, false, Ignored),
     opt("splice-auto", Both, false, Ignored),

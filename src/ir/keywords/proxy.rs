@@ -76,6 +76,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("maxconn", Supported, maxconn),
     kw("fullconn", Supported, fullconn),
     kw("retries", Supported, retries),
+    kw("http-reuse", Supported, http_reuse),
     kw("default_backend", Supported, default_backend),
     kw("use_backend", Supported, use_backend),
     kw("use-server", Status::Rejected, use_server),
@@ -293,6 +294,27 @@ fn timeout(cx: &mut Cx, d: &Directive) -> Flow {
     *slot = Some(v);
     if matches!(which, "check" | "tarpit") {
         cx.r.not_yet(d, kwname);
+    }
+    Flow::Continue
+}
+
+fn http_reuse(cx: &mut Cx, d: &Directive) -> Flow {
+    if cx.warn_if_not_cap(d, true, "") {
+        return Flow::Continue;
+    }
+    use crate::ir::types::HttpReuse;
+    let mode = match d.arg(1) {
+        "never" => HttpReuse::Never,
+        "safe" => HttpReuse::Safe,
+        "aggressive" => HttpReuse::Aggressive,
+        "always" => HttpReuse::Always,
+        _ => {
+            cx.r.alert(d, "'http-reuse' only supports 'never', 'safe', 'aggressive', 'always'.");
+            return Flow::Continue;
+        }
+    };
+    if !too_many(cx.r, d, 1) {
+        cx.p.http_reuse = mode;
     }
     Flow::Continue
 }

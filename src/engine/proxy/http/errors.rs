@@ -1,7 +1,18 @@
-//! The responses HAProxy generates itself, byte for byte: its default error pages (status line,
-//! headers in HAProxy's own capitalisation, and body), and `errorfile` replacements sent verbatim.
+//! The responses HAProxy generates itself. They come from two layers with different bytes:
+//!
+//! * the connection layer (the H1 mux) answers requests it cannot parse (400), heads that do not
+//!   arrive in time (408) and some Transfer-Encoding lists (422) with raw built-in text in
+//!   HAProxy's own capitalisation (`Content-length`, `Cache-Control`, `Connection: close` but none
+//!   on the 422), never replaced by `errorfile`, and always closes;
+//! * the stream layer (502, 503, 504, monitor-uri answers, a 400 for a bad chunk found later)
+//!   sends a message like any server response: the built-in page or the `errorfile`, parsed and
+//!   re-serialised (lowercase names, its `Connection` header dropped), keeping the client
+//!   connection unless something says otherwise.
 
-use bytes::Bytes;
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use crate::ir::types::Proxy;
 
 /// (status, reason, body text) of HAProxy's built-in pages.
 const PAGES: &[(u16, &str, &str)] = &[
@@ -19,6 +30,7 @@ const PAGES: &[(u16, &str, &str)] = &[
     (408, "Request Time-out", "Your browser didn't send a complete request in time."),
     (410, "Gone", "The resource is no longer available and will not be available again."),
     (413, "Payload Too Large", "The request entity exceeds the maximum allowed."),
+    (422, "Unprocessable Content", "The server cannot process the contained instructions."),
     (425, "Too Early", "Your browser sent early data."),
     (429, "Too Many Requests", "You have sent too many requests in a given amount of time."),
     (500, "Internal Server Error", "An internal server error occurred."),
@@ -28,39 +40,58 @@ const PAGES: &[(u16, &str, &str)] = &[
     (504, "Gateway Time-out", "The server didn't respond in time."),
 ];
 
-/// HAProxy's built-in response for `status` (falls back to 500's page for unknown codes).
-pub fn builtin(status: u16) -> Bytes {
-    let (code, reason, text) = PAGES.iter().find(|(c, _, _)| *c == status).copied().unwrap_or(PAGES[12]);
+fn render(status: u16) -> Vec<u8> {
+    let (code, reason, text) = PAGES
+        .iter()
+        .find(|(c, _, _)| *c == status)
+        .copied()
+        .unwrap_or(*PAGES.iter().find(|p| p.0 == 500).unwrap_or(&PAGES[0]));
     let body = format!("<html><body><h1>{code} {reason}</h1>\n{text}\n</body></html>\n");
-    let head = if code == 407 {
-        format!(
-            "HTTP/1.1 407 Unauthorized\r\nContent-length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n",
-            body.len()
-        )
-    } else {
-        format!(
-            "HTTP/1.1 {code} {reason}\r\nContent-length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n",
-            body.len()
-        )
-    };
-    Bytes::from(head + &body)
+    let conn = if code == 422 { "" } else { "Connection: close\r\n" };
+    format!(
+        "HTTP/1.1 {code} {reason}\r\nContent-length: {}\r\nCache-Control: no-cache\r\n{conn}Content-Type: text/html\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
-/// A proxy without errorfiles, for responses that errorfiles never replace (monitor-uri).
-pub static NO_ERRORFILES: std::sync::LazyLock<crate::ir::types::Proxy> = std::sync::LazyLock::new(|| {
-    crate::ir::types::Proxy::new(
-        "",
-        crate::ir::types::Caps::DEFAULTS,
-        crate::config::ast::Span { file: "".into(), line: 0 },
-    )
+static RENDERED: LazyLock<Vec<(u16, Vec<u8>)>> = LazyLock::new(|| PAGES.iter().map(|p| (p.0, render(p.0))).collect());
+
+/// The stream layer's built-in messages: the same pages without their `Connection` header.
+static STREAM: LazyLock<Vec<(u16, Vec<u8>)>> = LazyLock::new(|| {
+    RENDERED
+        .iter()
+        .map(|(c, b)| {
+            let text = String::from_utf8_lossy(b).replace("Connection: close\r\n", "");
+            (*c, text.into_bytes())
+        })
+        .collect()
 });
 
-/// The response a proxy sends for `status`: its `errorfile` if configured, else the built-in.
-pub fn for_proxy(p: &crate::ir::types::Proxy, status: u16) -> Bytes {
-    match p.errorfiles.get(&status) {
-        Some(f) => Bytes::from(f.body.clone()),
-        None => builtin(status),
+/// HAProxy's built-in response for `status` (500's page for codes it has none for).
+pub fn builtin(status: u16) -> &'static [u8] {
+    let find = |s: u16| RENDERED.iter().find(|(c, _)| *c == s).map(|(_, b)| b.as_slice());
+    find(status).or_else(|| find(500)).unwrap_or_default()
+}
+
+/// The raw text the connection layer sends for 400, 408 and 422.
+pub fn mux_page(status: u16) -> &'static [u8] {
+    builtin(status)
+}
+
+/// A proxy without errorfiles, for replies `errorfile` never replaces (monitor-uri).
+pub static NO_PROXY: LazyLock<Proxy> = LazyLock::new(|| {
+    Proxy::new("", crate::ir::types::Caps::DEFAULTS, crate::config::ast::Span { file: "".into(), line: 0 })
+});
+
+/// The message a stream-level reply starts from: the backend's `errorfile`, else the
+/// frontend's, else the built-in page.
+pub fn stream_page<'a>(fe: &'a Proxy, be: Option<&'a Proxy>, status: u16) -> Cow<'a, [u8]> {
+    if let Some(f) = be.and_then(|b| b.errorfiles.get(&status)).or_else(|| fe.errorfiles.get(&status)) {
+        return Cow::Borrowed(&f.body);
     }
+    let find = |s: u16| STREAM.iter().find(|(c, _)| *c == s).map(|(_, b)| b.as_slice());
+    Cow::Borrowed(find(status).or_else(|| find(500)).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -69,14 +100,16 @@ mod tests {
 
     #[test]
     fn page_503_matches_haproxy() {
-        let b = builtin(503);
-        let s = std::str::from_utf8(&b).unwrap();
+        let s = std::str::from_utf8(builtin(503)).unwrap();
         assert!(s.starts_with("HTTP/1.1 503 Service Unavailable\r\nContent-length: 107\r\n"));
         assert!(s.ends_with("\r\n\r\n<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n"));
     }
 
     #[test]
-    fn page_400_length() {
-        assert!(std::str::from_utf8(&builtin(400)).unwrap().contains("Content-length: 90\r\n"));
+    fn page_lengths() {
+        assert_eq!(builtin(400).len(), 207);
+        assert_eq!(builtin(408).len(), 233);
+        assert_eq!(builtin(422).len(), 225);
+        assert!(!std::str::from_utf8(builtin(422)).unwrap().contains("Connection"));
     }
 }

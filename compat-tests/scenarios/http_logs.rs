@@ -1,0 +1,114 @@
+//! Traffic log lines of the HTTP path compared with HAProxy: the default "Connect from" line per
+//! request, httplog fields for every way a transaction can end (flags, timers that did not
+//! happen, `<NOSRV>`, `<BADREQ>`), the HTX-sized byte counts, `%r` escaping, `dontlognull`,
+//! `log-separate-errors`, clf and tcplog renderings, and custom formats.
+
+use super::http_kit::{check, send, tx, Case, C, GET, OK, S};
+
+/// Requests that end in every way the connection and stream layers know.
+fn endings() -> Vec<Case> {
+    vec![
+        Case::new("200"),
+        Case::new("two requests").client(vec![tx(GET), C::Resp(1), tx(GET), C::Resp(1), C::Idle(100)]),
+        Case::new("bad request").request(b"GARBAGE\r\n\r\n"),
+        Case::new("408").fe("timeout http-request 200ms").client(vec![tx(b"GET / HT"), C::UntilClose(1000)]),
+        Case::new("null connection").client(vec![C::ShutWr, C::Idle(200)]),
+        Case::new("null connection timing out").fe("timeout http-request 200ms").client(vec![C::UntilClose(1000)]),
+        Case::new("503 no server").no_server(),
+        Case::new("503 refused").no_server().be("server s1 127.0.0.1:1").be("retries 1").be("timeout connect 100ms"),
+        Case::new("502").server(vec![S::Req, S::Close]),
+        Case::new("504").be("timeout server 200ms").server(vec![S::Req]),
+        Case::new("quote in uri").request(b"GET /a\"b?c=\"d\" HTTP/1.1\r\nHost: h\r\n\r\n"),
+        Case::new("absolute uri normalised")
+            .request(b"GET http://example.com:80/x HTTP/1.1\r\nHost: example.com\r\n\r\n"),
+        Case::new("http/1.2 request").request(b"GET / HTTP/1.2\r\nHost: h\r\n\r\n"),
+        Case::new("server connection close")
+            .answer(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"),
+        Case::new("server conn tokens")
+            .answer(b"HTTP/1.1 200 OK\r\nConnection: X-Foo, keep-alive\r\nContent-Length: 2\r\n\r\nok"),
+        Case::new("duplicate lengths").answer(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok"),
+        Case::new("chunked with trailers").answer(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n",
+        ),
+        Case::new("100 continue")
+            .answer(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+        Case::new("close-delimited").server(vec![S::Req, send(b"HTTP/1.1 200 OK\r\n\r\nabcde"), S::Close]),
+        Case::new("big body")
+            .answer(&[b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n".as_slice(), &[b'x'; 100000]].concat())
+            .client(vec![tx(GET), C::Resp(1), C::Idle(100)]),
+        Case::new("client aborts mid-body").server(vec![S::Head, S::Req]).client(vec![
+            tx(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc"),
+            C::Sleep(100),
+            C::ShutWr,
+            C::Idle(200),
+        ]),
+        Case::new("monitor").fe("monitor-uri /m").request(b"GET /m HTTP/1.1\r\nHost: h\r\n\r\n"),
+        Case::new("silent close")
+            .servers(vec![vec![S::Req, send(OK), S::Req, S::Close], vec![S::Req, send(OK), S::Req]])
+            .client(vec![tx(GET), C::Resp(1), C::Sleep(30), tx(GET), C::Idle(300)]),
+        Case::new("idle close after a request").fe("timeout http-keep-alive 100ms").client(vec![
+            tx(GET),
+            C::Resp(1),
+            C::UntilClose(1000),
+        ]),
+    ]
+}
+
+#[test]
+fn default_format_connect_lines() {
+    crate::require_haproxy!();
+    check("", &endings());
+}
+
+#[test]
+fn httplog_endings() {
+    crate::require_haproxy!();
+    check("  option httplog\n", &endings());
+}
+
+#[test]
+fn httplog_dontlognull_and_separate_errors() {
+    crate::require_haproxy!();
+    let mut cases = endings();
+    for c in cases.iter_mut() {
+        c.fe.push_str("  option log-separate-errors\n");
+    }
+    check("  option httplog\n  option dontlognull\n", &cases);
+}
+
+#[test]
+fn other_formats() {
+    crate::require_haproxy!();
+    let mut cases = Vec::new();
+    for (name, fmt) in [
+        ("clf", "option httplog clf"),
+        ("tcplog", "option tcplog"),
+        ("custom", "log-format \"%ST %B %U %tsc %HM %HU %HV %Tr %Tw %Tc %TR %Ta %{+Q}r\""),
+    ] {
+        cases.push(Case::new(name).fe(fmt));
+        cases.push(
+            Case::new(&format!("{name}, post"))
+                .fe(fmt)
+                .request(b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"),
+        );
+        cases.push(Case::new(&format!("{name}, chunked post")).fe(fmt).request(
+            b"POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: v\r\n\r\n",
+        ));
+        cases.push(Case::new(&format!("{name}, forwardfor")).fe(fmt).fe("option forwardfor"));
+        cases.push(Case::new(&format!("{name}, 503")).fe(fmt).no_server());
+        cases.push(Case::new(&format!("{name}, 400")).fe(fmt).request(b"GARBAGE\r\n\r\n"));
+    }
+    cases.push(Case::new("frontend log line").fe("no log").fe("log 127.0.0.1:${SYSLOG} local1").fe("option httplog"));
+    cases.push(
+        Case::new("notice level filters").fe("no log").fe("log 127.0.0.1:${SYSLOG} local0 notice").fe("option httplog"),
+    );
+    cases.push(
+        Case::new("local7 errors")
+            .fe("no log")
+            .fe("log 127.0.0.1:${SYSLOG} local7")
+            .fe("option httplog")
+            .fe("option log-separate-errors")
+            .no_server(),
+    );
+    check("", &cases);
+}

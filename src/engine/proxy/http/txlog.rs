@@ -1,0 +1,102 @@
+//! What one transaction records for its log line: cheap fields filled as it goes (times,
+//! sizes, status, flags, the server), turned into a [`LogRecord`] only when a line is written.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::Conn;
+use crate::engine::backend::{Backend, Server};
+use crate::log::LogRecord;
+
+pub(crate) struct Txn {
+    /// The first byte of the request arrived.
+    pub start: Instant,
+    pub start_us: i64,
+    /// The connection was idle since (end of the previous response, or accept).
+    pub idle_from: Instant,
+    /// TR: from the first byte to the end of the head.
+    pub t_request: i64,
+    pub t_queue: i64,
+    pub t_connect: i64,
+    pub t_response: i64,
+    pub status: i32,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub term: [u8; 4],
+    pub retries: u32,
+    pub redispatched: bool,
+    pub backend: Option<Arc<Backend>>,
+    pub server: Option<Arc<Server>>,
+    pub server_addr: Option<SocketAddr>,
+    pub backend_src: Option<SocketAddr>,
+    /// HAProxy writes no line for this transaction (monitor-uri, a silent close).
+    pub no_log: bool,
+}
+
+impl Txn {
+    pub fn new(start: Instant, idle_from: Instant) -> Txn {
+        let ago = start.elapsed();
+        Txn {
+            start,
+            start_us: chrono::Utc::now().timestamp_micros() - ago.as_micros() as i64,
+            idle_from,
+            t_request: ago.as_millis() as i64,
+            t_queue: -1,
+            t_connect: -1,
+            t_response: -1,
+            status: -1,
+            bytes_in: 0,
+            bytes_out: 0,
+            term: *b"----",
+            retries: 0,
+            redispatched: false,
+            backend: None,
+            server: None,
+            server_addr: None,
+            backend_src: None,
+            no_log: false,
+        }
+    }
+
+    /// The log record, built when a line is written.
+    pub fn record(&self, c: &Conn) -> LogRecord {
+        let mut r = c.s.record();
+        r.request_us = self.start_us;
+        r.t_idle = self.start.saturating_duration_since(self.idle_from).as_millis() as i64;
+        r.t_request = self.t_request;
+        r.t_queue = self.t_queue;
+        r.t_connect = self.t_connect;
+        r.t_response = self.t_response;
+        r.t_active = self.start.elapsed().as_millis() as i64;
+        r.t_total = c.s.accepted.elapsed().as_millis() as i64;
+        r.status = self.status;
+        r.bytes_in = self.bytes_in;
+        r.bytes_out = self.bytes_out;
+        r.term = self.term;
+        r.retries = self.retries;
+        r.redispatched = self.redispatched;
+        r.backend = match &self.backend {
+            Some(b) => b.name.clone(),
+            None => c.s.fe.name.clone(),
+        };
+        r.server = match &self.server {
+            Some(s) => s.name.clone(),
+            None => "<NOSRV>".into(),
+        };
+        if let Some(b) = &self.backend {
+            r.beconn = b.counters.sessions.get();
+        }
+        if let Some(s) = &self.server {
+            r.srv_conn = s.counters.sessions.get();
+        }
+        r.server_addr = self.server_addr;
+        r.backend_src = self.backend_src;
+        r.request_line.clone_from(&c.req_line);
+        let mut words = c.req_line.splitn(3, ' ');
+        r.method = words.next().unwrap_or("").to_string();
+        r.uri = words.next().unwrap_or("").to_string();
+        r.version = words.next().unwrap_or("").to_string();
+        r
+    }
+}

@@ -1,0 +1,602 @@
+//! One request/response exchange: monitor-uri, the backend and a server connection (reused or
+//! new, with retries), the request head and body sent while the response is awaited (both
+//! directions at once, as HAProxy does), the response relayed or replaced by the proxy's own
+//! 502/503/504, a tunnel after `101` or a `CONNECT` success, and what becomes of both
+//! connections afterwards.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use super::body::{self, BodyError, Framing, Pace};
+use super::msg::{self, ReqInfo, RespInfo};
+use super::parse::{self, Head, Version};
+use super::pool;
+use super::txlog::Txn;
+use super::{clock_ms, combined_mode, conn_mode, ms, pick_backend, Conn, ConnMode, Next, SrvConn, FAR};
+use crate::engine::backend::{Backend, Server};
+use crate::engine::proxy::connect::{self, ConnectFailure, Got};
+use crate::engine::proxy::relay::{relay, RelayEnd, RelayTimeouts};
+use crate::ir::types::Proxy;
+
+/// The Connection value the client gets: `keep-alive` when the connection stays and either side
+/// spoke HTTP/1.0, `close` when it closes after an HTTP/1.1 response.
+fn client_conn_value(keep: bool, req: Version, resp: Version) -> Option<&'static [u8]> {
+    if keep {
+        (req == Version::Http10 || resp == Version::Http10).then_some(&b"keep-alive"[..])
+    } else {
+        (resp == Version::Http11).then_some(&b"close"[..])
+    }
+}
+
+/// Send one of the proxy's own stream-level responses (`raw` is a full message: the built-in
+/// page or an errorfile), re-serialised like a server response. Returns its internal size and
+/// whether the client connection may stay open (not if the message has no length).
+async fn send_reply(c: &mut Conn, raw: &[u8], keep: bool, info: &ReqInfo) -> (u64, bool) {
+    let mut buf = BytesMut::from(raw);
+    let mut h = Head::default();
+    if !matches!(parse::parse_response(&mut buf, &mut h), Ok(true)) {
+        let _ = tokio::time::timeout(c.t_client, c.client.write_all(raw)).await;
+        return (raw.len() as u64, false);
+    }
+    let has_len = h.headers.iter().any(|x| x.kind == parse::Kind::ContentLength);
+    // A message without a length, or one that says `Connection: close`, ends the connection.
+    let keep = keep && has_len && !h.has_token(&buf, parse::Kind::Connection, b"close");
+    let rinfo = RespInfo {
+        framing: if has_len { Framing::None } else { Framing::UntilClose },
+        interim: false,
+        tunnel: false,
+        server_close: false,
+        cl_te: false,
+        drop_length: false,
+        client_close: false,
+    };
+    c.out.clear();
+    msg::build_response(&mut c.out, &h, &buf, &rinfo, client_conn_value(keep, info.version, h.version));
+    // Counted as stored, its own Connection header included.
+    let size = h.htx_size(true);
+    let body = if info.method_head { &[][..] } else { &buf[h.len..] };
+    c.out.extend_from_slice(body);
+    let ok = matches!(tokio::time::timeout(c.t_client, c.client.write_all(&c.out)).await, Ok(Ok(())));
+    (size + body.len() as u64, keep && ok)
+}
+
+/// Read and drop the rest of a request body the proxy answered itself; false if that failed.
+async fn skip_body(c: &mut Conn, info: &ReqInfo) -> bool {
+    let framing = info.framing.unwrap_or(Framing::None);
+    if framing == Framing::None {
+        return true;
+    }
+    let pace = Pace { src: c.t_client, dst: c.t_client, activity: None, clock: clock_ms };
+    let mut sink = tokio::io::sink();
+    let mut n = 0;
+    body::forward(framing, &mut c.client, &mut c.cbuf, &mut sink, &mut c.out, &pace, &mut n).await.is_ok()
+}
+
+/// The X-Forwarded-For header to add, as HAProxy decides it from the frontend's and the
+/// backend's `option forwardfor`: the backend's header name wins, either side's `except`
+/// network suppresses it, and `if-none` only counts when every side that asks for the header
+/// says so.
+fn forwarded_for(c: &Conn, be: &Proxy) -> Option<(Vec<u8>, String)> {
+    let fe_ff = c.s.fe.spec.forwardfor.as_ref();
+    let be_ff = be.forwardfor.as_ref();
+    let name = be_ff.or(fe_ff)?.header.as_bytes();
+    let always = fe_ff.is_some_and(|f| !f.if_none) || be_ff.is_some_and(|f| !f.if_none);
+    if !always && c.head.first(&c.cbuf, &name.to_ascii_lowercase()).is_some() {
+        return None;
+    }
+    let ip = match c.s.client.ip() {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map(std::net::IpAddr::V4).unwrap_or(std::net::IpAddr::V6(v6)),
+        ip => ip,
+    };
+    let excluded = |ff: Option<&crate::ir::types::ForwardFor>| {
+        ff.and_then(|f| f.except.as_deref()).is_some_and(|n| crate::ir::addr::net_contains(n, ip))
+    };
+    if excluded(fe_ff) || excluded(be_ff) {
+        return None;
+    }
+    Some((name.to_vec(), ip.to_string()))
+}
+
+/// An idle connection for the server the balancer picked: the session's own first, then one
+/// from the server's pool if `http-reuse` allows it for this request.
+fn take_idle(own: &mut Vec<SrvConn>, srv: &Arc<Server>, be: &Arc<Backend>, first: bool) -> Option<SrvConn> {
+    while let Some(i) = own.iter().position(|sc| Arc::ptr_eq(&sc.srv, srv)) {
+        let sc = own.remove(i);
+        if pool::alive(&sc.stream) {
+            return Some(sc);
+        }
+    }
+    let idle = srv.idle.take(be.spec.http_reuse, first)?;
+    Some(SrvConn {
+        stream: idle.stream,
+        srv: srv.clone(),
+        be: be.clone(),
+        addr: idle.addr,
+        requests: if idle.reused { 2 } else { 1 },
+    })
+}
+
+/// Shared between the two directions of an exchange.
+#[derive(Default)]
+struct Progress {
+    /// The final response head went to the client.
+    head_sent: AtomicBool,
+    /// `clock_ms()` of the last byte sent to or received from the server.
+    activity: AtomicU64,
+}
+
+/// How the response side ended.
+enum DownEnd {
+    /// The response was relayed in full.
+    Done { server_keep: bool, client_keep: bool },
+    /// The connection is a tunnel from now on.
+    Tunnel,
+    /// Nothing usable came: the proxy answers `status`, or closes silently; `fate` is what
+    /// becomes of the server connection.
+    Failed { status: u16, term: [u8; 4], silent: bool, fate: Fate },
+    /// The response was cut after its head went out.
+    Cut { term: [u8; 4] },
+    /// The request side failed first (see the upload result).
+    UpFailed,
+}
+
+struct DownCtx<'a> {
+    t_server: Duration,
+    t_client: Duration,
+    info: &'a ReqInfo,
+    client_keep: bool,
+    server_keep: bool,
+    first: bool,
+}
+
+/// Read the response (interim ones forwarded on the way) and relay it.
+#[allow(clippy::too_many_arguments)]
+async fn download<R, W>(
+    sr: &mut R,
+    sbuf: &mut BytesMut,
+    rhead: &mut Head,
+    cw: &mut W,
+    out: &mut Vec<u8>,
+    p: &Progress,
+    d: &DownCtx<'_>,
+    tx: &mut Txn,
+) -> DownEnd
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let t0 = Instant::now();
+    let mut got_any = false;
+    let (rinfo, keep) = loop {
+        rhead.reset();
+        let done = loop {
+            if !sbuf.is_empty() {
+                got_any = true;
+                match parse::parse_response(sbuf, rhead) {
+                    Ok(true) => break true,
+                    Ok(false) => {}
+                    Err(_) => break false,
+                }
+            }
+            if sbuf.capacity() - sbuf.len() < 2048 {
+                sbuf.reserve(16 * 1024);
+            }
+            let since = p.activity.load(Relaxed);
+            let left = Duration::from_millis(since + d.t_server.as_millis() as u64)
+                .saturating_sub(Duration::from_millis(clock_ms()));
+            match tokio::time::timeout(left, sr.read_buf(sbuf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => {
+                    return DownEnd::Failed {
+                        status: 502,
+                        term: *b"SH--",
+                        silent: !got_any && !d.first,
+                        fate: Fate::Close,
+                    }
+                }
+                Ok(Ok(_)) => p.activity.store(clock_ms(), Relaxed),
+                Err(_) => {
+                    if p.activity.load(Relaxed) != since {
+                        continue;
+                    }
+                    return DownEnd::Failed { status: 504, term: *b"sH--", silent: false, fate: Fate::Rst };
+                }
+            }
+        };
+        if !done {
+            return DownEnd::Failed { status: 502, term: *b"PH--", silent: false, fate: Fate::Rst };
+        }
+        let rinfo = match msg::analyze_response(rhead, sbuf, d.info) {
+            Ok(r) => r,
+            // The stream layer refuses a valid message: the server connection closes normally.
+            Err(msg::BadResponse::Refused) => {
+                return DownEnd::Failed { status: 502, term: *b"PH--", silent: false, fate: Fate::Fin }
+            }
+            Err(msg::BadResponse::Invalid) => {
+                return DownEnd::Failed { status: 502, term: *b"PH--", silent: false, fate: Fate::Rst }
+            }
+        };
+        if rinfo.framing == Framing::Chunked && !body::chunked_prefix_ok(&sbuf[rhead.len..]) {
+            return DownEnd::Failed { status: 502, term: *b"PH--", silent: false, fate: Fate::Rst };
+        }
+        if rinfo.interim {
+            out.clear();
+            tx.bytes_out += msg::build_response(out, rhead, sbuf, &rinfo, None);
+            if tokio::time::timeout(d.t_client, cw.write_all(out)).await.is_err() {
+                return DownEnd::Cut { term: *b"cH--" };
+            }
+            sbuf.advance(rhead.len);
+            continue;
+        }
+        // A response may come before the end of the request: the request goes on after it.
+        let keep = d.client_keep && rinfo.framing != Framing::UntilClose && !rinfo.client_close;
+        break (rinfo, keep);
+    };
+    tx.t_response = t0.elapsed().as_millis() as i64;
+    tx.status = i32::from(rhead.status);
+    out.clear();
+    let conn = if rinfo.tunnel { None } else { client_conn_value(keep, d.info.version, rhead.version) };
+    tx.bytes_out += msg::build_response(out, rhead, sbuf, &rinfo, conn);
+    sbuf.advance(rhead.len);
+    // A body that came whole with the head leaves with it, in one write.
+    let mut framing = rinfo.framing;
+    if let Framing::Length(n) = framing {
+        if sbuf.len() as u64 >= n && n <= 64 * 1024 {
+            out.extend_from_slice(&sbuf[..n as usize]);
+            sbuf.advance(n as usize);
+            tx.bytes_out += n;
+            framing = Framing::None;
+        }
+    }
+    match tokio::time::timeout(d.t_client, cw.write_all(out)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => {
+            // HAProxy already took in what the server sent with the head.
+            tx.bytes_out += body::buffered_size(framing, sbuf);
+            return DownEnd::Cut { term: *b"CD--" };
+        }
+        Err(_) => return DownEnd::Cut { term: *b"cD--" },
+    }
+    p.head_sent.store(true, Relaxed);
+    if rinfo.tunnel {
+        return DownEnd::Tunnel;
+    }
+    let pace = Pace { src: d.t_server, dst: d.t_client, activity: None, clock: clock_ms };
+    match body::forward(framing, sr, sbuf, cw, out, &pace, &mut tx.bytes_out).await {
+        Ok(()) => {}
+        Err(e) => {
+            let term = match e {
+                BodyError::SrcTimeout => *b"sD--",
+                BodyError::DstFailed => *b"CD--",
+                BodyError::DstTimeout => *b"cD--",
+                _ => *b"SD--",
+            };
+            return DownEnd::Cut { term };
+        }
+    }
+    let server_keep = d.server_keep && !rinfo.server_close && sbuf.is_empty();
+    DownEnd::Done { server_keep, client_keep: keep }
+}
+
+/// Serve the parsed request in `c.head` (analysed as `info`).
+pub(crate) async fn run(c: &mut Conn, info: &ReqInfo, tx: &mut Txn) -> Next {
+    let fe = c.s.fe.clone();
+    if let Some(m) = &fe.spec.monitor_uri {
+        if c.cbuf[c.head.uri.clone()] == *m.as_bytes() {
+            // Answered by the proxy, never logged.
+            tx.no_log = true;
+            c.consume_head();
+            let keep = info.keep_alive && conn_mode(&fe.spec) != ConnMode::Close;
+            let page = super::errors::stream_page(&super::errors::NO_PROXY, None, 200);
+            let (_, keep) = send_reply(c, &page, keep, info).await;
+            fe.counters.http.record(200);
+            return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
+        }
+    }
+    let Some(be) = pick_backend(&c.s) else {
+        c.consume_head();
+        tx.term = *b"SC--";
+        tx.status = 503;
+        let keep = info.keep_alive;
+        let page = super::errors::stream_page(&fe.spec, None, 503).into_owned();
+        let (n, keep) = send_reply(c, &page, keep, info).await;
+        tx.bytes_out = n;
+        fe.counters.http.record(503);
+        return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
+    };
+    tx.backend = Some(be.clone());
+    be.counters.requests.inc();
+    // The client side closes with the frontend's `httpclose`; the server side with either
+    // proxy's `httpclose` or `http-server-close`.
+    let client_keep = info.keep_alive && conn_mode(&fe.spec) != ConnMode::Close && !info.cl_te && !info.te_10;
+    let server_ka = combined_mode(&fe.spec, &be.spec) == ConnMode::KeepAlive && !info.te_10;
+    be.counters.total.inc();
+    be.counters.sessions.inc();
+    let next = exchange(c, &be, info, tx, client_keep, server_ka).await;
+    be.counters.sessions.dec();
+    if tx.status > 0 {
+        let st = tx.status as u16;
+        fe.counters.http.record(st);
+        be.counters.http.record(st);
+    }
+    fe.counters.bytes_in.add(tx.bytes_in);
+    fe.counters.bytes_out.add(tx.bytes_out);
+    be.counters.bytes_in.add(tx.bytes_in);
+    be.counters.bytes_out.add(tx.bytes_out);
+    if tx.term[0] == b'C' || tx.term[0] == b'c' {
+        fe.counters.cli_aborts.inc();
+        be.counters.cli_aborts.inc();
+    }
+    next
+}
+
+/// Get a server connection and run the exchange on it.
+async fn exchange(
+    c: &mut Conn,
+    be: &Arc<Backend>,
+    info: &ReqInfo,
+    tx: &mut Txn,
+    client_keep: bool,
+    server_ka: bool,
+) -> Next {
+    let src_key: [u8; 16] = match c.s.client.ip() {
+        std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+        std::net::IpAddr::V6(v6) => v6.octets(),
+    };
+    let key: &[u8] = if c.s.client.is_ipv4() { &src_key[12..] } else { &src_key };
+    let first = c.first;
+    let own = &mut c.own;
+    let got = connect::connect_or_reuse(be, Some(key), c.s.local.port(), |srv| take_idle(own, srv, be, first)).await;
+    let mut sc = match got {
+        Err(f) => {
+            tx.server = f.server.clone();
+            tx.retries = f.retries;
+            tx.redispatched = f.redispatched;
+            tx.t_queue = if f.why == ConnectFailure::NoServer { -1 } else { f.t_queue.as_millis() as i64 };
+            tx.term = match f.why {
+                ConnectFailure::QueueTimeout => *b"sQ--",
+                ConnectFailure::Timeout => *b"sC--",
+                _ => *b"SC--",
+            };
+            c.consume_head();
+            tx.status = 503;
+            let page = super::errors::stream_page(&c.s.fe.spec, Some(&be.spec), 503).into_owned();
+            let (n, keep) = send_reply(c, &page, client_keep, info).await;
+            tx.bytes_out = n;
+            return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
+        }
+        Ok(Got::Reused { conn, server, t_queue }) => {
+            tx.t_queue = t_queue.as_millis() as i64;
+            tx.t_connect = 0;
+            tx.server = Some(server);
+            conn
+        }
+        Ok(Got::New(n)) => {
+            tx.retries = n.retries;
+            tx.redispatched = n.redispatched;
+            tx.t_queue = n.t_queue.as_millis() as i64;
+            tx.t_connect = n.t_connect.as_millis() as i64;
+            tx.server = Some(n.server.clone());
+            SrvConn { stream: n.stream, srv: n.server, be: be.clone(), addr: n.addr, requests: 0 }
+        }
+    };
+    let srv = sc.srv.clone();
+    srv.counters.sessions.inc();
+    srv.counters.total.inc();
+    srv.counters.lb_total.inc();
+    be.counters.lb_total.inc();
+    tx.server_addr = Some(sc.addr);
+    if c.s.logs_lines() {
+        tx.backend_src = sc.stream.local_addr().ok();
+    }
+    let (next, fate) = on_server(c, &mut sc, be, info, tx, client_keep, server_ka).await;
+    match fate {
+        Fate::Keep => {
+            sc.requests += 1;
+            sc.keep(&mut c.own);
+        }
+        Fate::Close => pool::close_server(sc.stream),
+        Fate::Fin => drop(sc.stream),
+        Fate::Rst => pool::close_rst(sc.stream),
+    }
+    if fate != Fate::Keep {
+        c.sbuf.clear();
+    }
+    be.release(&srv);
+    srv.counters.sessions.dec();
+    if tx.status > 0 {
+        srv.counters.http.record(tx.status as u16);
+    }
+    srv.counters.bytes_in.add(tx.bytes_in);
+    srv.counters.bytes_out.add(tx.bytes_out);
+    match &tx.term[..2] {
+        b"SH" | b"sH" | b"PH" => {
+            be.counters.resp_errors.inc();
+            srv.counters.resp_errors.inc();
+        }
+        _ => {}
+    }
+    if matches!(tx.term[0], b'S' | b's') {
+        be.counters.srv_aborts.inc();
+        srv.counters.srv_aborts.inc();
+    }
+    next
+}
+
+/// What becomes of the server connection after an exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    Keep,
+    /// FIN if the server closed first, else RST.
+    Close,
+    /// FIN (already sent).
+    Fin,
+    /// RST.
+    Rst,
+}
+
+/// The exchange proper. Returns what happens to the client, and whether the server
+/// connection can be kept.
+#[allow(clippy::too_many_arguments)]
+async fn on_server(
+    c: &mut Conn,
+    sc: &mut SrvConn,
+    be: &Arc<Backend>,
+    info: &ReqInfo,
+    tx: &mut Txn,
+    client_keep: bool,
+    server_ka: bool,
+) -> (Next, Fate) {
+    let t_server = ms(be.spec.timeouts.server).unwrap_or(FAR);
+    let t_client = c.t_client;
+    let conn: Option<&[u8]> = if info.upgrade {
+        None
+    } else if server_ka {
+        (info.version == Version::Http10).then_some(b"keep-alive")
+    } else {
+        (info.version == Version::Http11).then_some(b"close")
+    };
+    let xff = forwarded_for(c, &be.spec);
+    c.out.clear();
+    tx.bytes_in = msg::build_request(
+        &mut c.out,
+        &c.head,
+        &c.cbuf,
+        info,
+        xff.as_ref().map(|(n, v)| (n.as_slice(), v.as_bytes())),
+        conn,
+    );
+    c.consume_head();
+    let mut framing = info.framing.unwrap_or(Framing::None);
+    // A body that came whole with the head leaves with it, in one write.
+    if let Framing::Length(n) = framing {
+        if c.cbuf.len() as u64 >= n && n <= 64 * 1024 {
+            c.out.extend_from_slice(&c.cbuf[..n as usize]);
+            c.cbuf.advance(n as usize);
+            tx.bytes_in += n;
+            framing = Framing::None;
+        }
+    }
+    let progress = Progress::default();
+    progress.activity.store(clock_ms(), Relaxed);
+    let ctx = DownCtx { t_server, t_client, info, client_keep, server_keep: server_ka, first: c.first };
+    let Conn { client, cbuf, sbuf, rhead, out, out2, .. } = c;
+    let head_ok = matches!(tokio::time::timeout(t_server, sc.stream.write_all(out)).await, Ok(Ok(())));
+    let mut up_end: Option<Result<u64, BodyError>> = (framing == Framing::None).then_some(Ok(0));
+    let down_end = if !head_ok {
+        DownEnd::Failed { status: 502, term: *b"SH--", silent: !ctx.first, fate: Fate::Close }
+    } else {
+        progress.activity.store(clock_ms(), Relaxed);
+        let (mut cr, mut cw) = client.split();
+        let (mut sr, mut sw) = sc.stream.split();
+        let pace = Pace { src: FAR, dst: t_server, activity: Some(&progress.activity), clock: clock_ms };
+        let up = async {
+            let mut n = 0;
+            let r = body::forward(framing, &mut cr, cbuf, &mut sw, out, &pace, &mut n).await;
+            r.map(|()| n)
+        };
+        let down = download(&mut sr, sbuf, rhead, &mut cw, out2, &progress, &ctx, tx);
+        tokio::pin!(up, down);
+        let mut end = loop {
+            tokio::select! {
+                biased;
+                d = &mut down => break d,
+                u = &mut up, if up_end.is_none() => {
+                    let client_side = matches!(u, Err(BodyError::SrcClosed | BodyError::SrcReset | BodyError::Invalid | BodyError::SrcTimeout));
+                    up_end = Some(u);
+                    if client_side {
+                        break DownEnd::UpFailed;
+                    }
+                }
+            }
+        };
+        // A response that ended before the request: give the request a chance to finish.
+        if matches!(end, DownEnd::Done { .. }) && up_end.is_none() {
+            match tokio::time::timeout(t_client, &mut up).await {
+                Ok(r) => up_end = Some(r),
+                Err(_) => end = DownEnd::Cut { term: *b"cD--" },
+            }
+        }
+        end
+    };
+    let up_ok = matches!(up_end, Some(Ok(_)));
+    if let Some(Ok(n)) = up_end {
+        tx.bytes_in += n;
+    }
+    match down_end {
+        DownEnd::Done { server_keep, client_keep } => {
+            let next = if client_keep && up_ok { Next::KeepAlive } else { Next::Close };
+            (next, if server_keep && up_ok { Fate::Keep } else { Fate::Close })
+        }
+        DownEnd::Tunnel => {
+            tunnel(c, sc, be, tx).await;
+            (Next::Close, Fate::Close)
+        }
+        DownEnd::Cut { term } => {
+            tx.term = term;
+            (Next::Close, Fate::Close)
+        }
+        DownEnd::Failed { status, term, silent, fate } => {
+            if silent {
+                tx.no_log = true;
+                return (Next::Silent, fate);
+            }
+            tx.term = term;
+            tx.status = i32::from(status);
+            let page = super::errors::stream_page(&c.s.fe.spec, Some(&be.spec), status).into_owned();
+            let (n, keep) = send_reply(c, &page, client_keep && up_ok, info).await;
+            tx.bytes_out += n;
+            (if keep { Next::KeepAlive } else { Next::Close }, fate)
+        }
+        DownEnd::UpFailed => match up_end {
+            Some(Err(BodyError::Invalid)) => {
+                tx.term = *b"PH--";
+                let _ = sc.stream.shutdown().await;
+                if !progress.head_sent.load(Relaxed) {
+                    tx.status = 400;
+                    let page = super::errors::stream_page(&c.s.fe.spec, Some(&be.spec), 400).into_owned();
+                    let (n, _) = send_reply(c, &page, false, info).await;
+                    tx.bytes_out += n;
+                }
+                (Next::Close, Fate::Fin)
+            }
+            Some(Err(BodyError::SrcTimeout)) => {
+                tx.term = *b"cD--";
+                (Next::Close, Fate::Close)
+            }
+            _ => {
+                tx.term = *b"CD--";
+                (Next::Close, Fate::Close)
+            }
+        },
+    }
+}
+
+/// After `101 Switching Protocols` or a `CONNECT` success: relay bytes both ways until both
+/// sides close, under `timeout tunnel` (or the client and server timeouts).
+async fn tunnel(c: &mut Conn, sc: &mut SrvConn, be: &Arc<Backend>, tx: &mut Txn) {
+    let fe_t = &c.s.fe.spec.timeouts;
+    let tunnel = ms(be.spec.timeouts.tunnel);
+    let t = RelayTimeouts {
+        client: tunnel.or(ms(fe_t.client)),
+        server: tunnel.or(ms(be.spec.timeouts.server)),
+        client_fin: ms(fe_t.client_fin),
+        server_fin: ms(be.spec.timeouts.server_fin),
+    };
+    let up0 = std::mem::take(&mut c.cbuf);
+    let down0 = std::mem::take(&mut c.sbuf);
+    let stats = relay(&mut c.client, &mut sc.stream, t, c.s.eng.run_state.subscribe(), &up0, &down0).await;
+    tx.bytes_in += stats.up;
+    tx.bytes_out += stats.down;
+    tx.term = match stats.end {
+        RelayEnd::Done => *b"----",
+        RelayEnd::ClientTimeout => *b"cD--",
+        RelayEnd::ServerTimeout => *b"sD--",
+        RelayEnd::ClientError => *b"CD--",
+        RelayEnd::ServerError => *b"SD--",
+        RelayEnd::Killed => *b"KD--",
+    };
+}
