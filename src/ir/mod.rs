@@ -4,6 +4,7 @@
 pub mod addr;
 pub mod keywords;
 pub mod lower;
+pub mod rules;
 pub mod types;
 pub mod validate;
 pub mod values;

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod global;
 pub mod options;
 pub mod proxy;
+pub mod rules;
 pub mod server;
 
 use crate::config::ast::{Directive, Span};

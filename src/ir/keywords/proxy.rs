@@ -95,6 +95,13 @@ pub const KEYWORDS: &[Keyword] = &[
         }
         Flow::Continue
     }),
+    kw("http-request", Supported, super::rules::http_request),
+    kw("http-response", Supported, super::rules::http_response),
+    kw("http-after-response", Supported, super::rules::http_after_response),
+    kw("tcp-request", Supported, super::rules::tcp_request),
+    kw("tcp-response", Supported, super::rules::tcp_response),
+    kw("redirect", Supported, super::rules::redirect),
+    kw("filter", Supported, super::rules::filter::filter),
 ];
 
 /// Run one directive of a proxy section.
