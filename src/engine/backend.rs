@@ -90,6 +90,8 @@ pub struct Backend {
     pub counters: Counters,
     /// Current and max queue length (qcur/qmax).
     pub queued: super::counters::Gauge,
+    /// `use-server` rules, compiled when the engine starts.
+    pub rules: super::rules::switching::BackendRules,
 }
 
 struct Conns<'a>(&'a [Arc<Server>], &'a [ServerState]);
@@ -152,6 +154,7 @@ impl Backend {
             inner: Mutex::new(Inner { states, balancer, waiters: VecDeque::new() }),
             counters: Counters::default(),
             queued: Default::default(),
+            rules: Default::default(),
         }
     }
 
@@ -239,6 +242,11 @@ impl Backend {
 
     pub fn state(&self, idx: usize) -> ServerState {
         self.inner.lock().states[idx].clone()
+    }
+
+    /// Look at every server's state under the lock, without copying them.
+    pub fn with_states<R>(&self, f: impl FnOnce(&[ServerState]) -> R) -> R {
+        f(&self.inner.lock().states)
     }
 
     pub fn states(&self) -> Vec<ServerState> {

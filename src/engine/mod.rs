@@ -6,6 +6,7 @@ pub mod backend;
 pub mod counters;
 pub mod lb;
 pub mod proxy;
+pub mod rules;
 pub mod run;
 pub mod state;
 
@@ -45,6 +46,8 @@ pub struct Frontend {
     pub disabled: AtomicBool,
     /// Log targets and format, compiled when the engine starts.
     pub log: std::sync::OnceLock<proxy::FrontendLog>,
+    /// Switching rules and monitor conditions, compiled when the engine starts.
+    pub rules: rules::switching::FrontendRules,
 }
 
 /// How the process is being stopped.
@@ -72,6 +75,8 @@ pub struct Engine {
     pub active_conns: counters::Gauge,
     pub total_conns: counters::Counter,
     pub total_requests: counters::Counter,
+    /// `proc.*` variables.
+    pub proc_vars: parking_lot::Mutex<rules::vars::Vars>,
 }
 
 pub fn unix_now() -> u64 {
@@ -117,7 +122,9 @@ impl Engine {
             if p.caps.backend {
                 let idx = backends.len();
                 backend_by_name.insert(p.name.clone(), idx);
-                backends.push(Arc::new(Backend::new(idx, ids[i], Arc::new(p.clone()), now)));
+                let mut b = Backend::new(idx, ids[i], Arc::new(p.clone()), now);
+                b.rules = rules::switching::BackendRules::build(&config, p);
+                backends.push(Arc::new(b));
             }
         }
         let mut frontends = Vec::new();
@@ -142,6 +149,7 @@ impl Engine {
                 maxconn,
                 disabled: AtomicBool::new(p.disabled),
                 log: std::sync::OnceLock::new(),
+                rules: rules::switching::FrontendRules::build(&config, p, &|n| backend_by_name.get(n).copied()),
             }));
         }
         let (run_state, _) = watch::channel(RunState::Running);
@@ -159,6 +167,7 @@ impl Engine {
             active_conns: counters::Gauge::default(),
             total_conns: counters::Counter::default(),
             total_requests: counters::Counter::default(),
+            proc_vars: Default::default(),
         })
     }
 

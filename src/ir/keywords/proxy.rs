@@ -79,7 +79,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("http-reuse", Supported, http_reuse),
     kw("default_backend", Supported, default_backend),
     kw("use_backend", Supported, use_backend),
-    kw("use-server", Status::Rejected, use_server),
+    kw("use-server", Supported, use_server),
     kw("acl", Supported, acl),
     kw("monitor-uri", Supported, monitor_uri),
     kw("monitor", Supported, monitor),
@@ -571,7 +571,6 @@ fn use_backend(cx: &mut Cx, d: &Directive) -> Flow {
             if let Some(c) = info.conflict(acl::Ctx::FE_SET_BCK) {
                 cx.r.warning(d, c.message());
             }
-            cx.r.not_yet(d, "use_backend with a condition");
             Some(Condition { negate: d.arg(2) == "unless", terms: d.args_from(3).map(String::from).collect() })
         }
         "" => None,
@@ -585,9 +584,6 @@ fn use_backend(cx: &mut Cx, d: &Directive) -> Flow {
         }
     };
     let words = vec![d.arg(1).to_string()];
-    if words[0].contains("%[") {
-        cx.r.not_yet(d, "use_backend with a dynamic name");
-    }
     cx.p.use_backend.push(Rule { span: d.span.clone(), words, cond });
     Flow::Continue
 }
@@ -721,7 +717,6 @@ fn monitor(cx: &mut Cx, d: &Directive) -> Flow {
     if rule_condition(cx, d, 2, "error detected while parsing a 'monitor fail' condition").is_none() {
         return Flow::Continue;
     }
-    cx.r.not_yet(d, "monitor fail");
     let cond = Condition { negate: d.arg(2) == "unless", terms: d.args_from(3).map(String::from).collect() };
     cx.p.monitor_fail.push(Rule { span: d.span.clone(), words: vec![], cond: Some(cond) });
     Flow::Continue

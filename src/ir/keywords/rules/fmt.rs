@@ -73,6 +73,27 @@ pub const VARS: &[(&str, bool)] = &[
     ("tsc", false),
 ];
 
+/// `%` variables the engine renders in rule arguments (the others make a configuration
+/// refused at start, "not supported yet").
+pub const RENDERED_VARS: &[&str] =
+    &["ci", "cp", "fi", "fp", "f", "ft", "b", "H", "pid", "HM", "HU", "HP", "HPO", "HQ", "HV"];
+
+/// What in a format the engine cannot render yet, named for the user.
+pub fn unsupported(f: &crate::ir::rules::LogFmt, out: &mut Vec<String>) {
+    for n in &f.nodes {
+        match n {
+            crate::ir::rules::FmtNode::Var { name, .. } if !RENDERED_VARS.contains(&name.as_str()) => {
+                let s = format!("log-format variable '%{name}' in a rule");
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+            crate::ir::rules::FmtNode::Expr { expr, .. } => crate::acl::eval::unsupported_in_expr(expr, out),
+            _ => {}
+        }
+    }
+}
+
 /// Where a format is parsed.
 #[derive(Debug, Clone, Copy)]
 pub struct FmtPlace {

@@ -315,9 +315,79 @@ pub fn own_conditions(p: &Proxy) -> Vec<(u32, Vec<String>, RuleSet, usize)> {
     out
 }
 
+/// What the engine cannot evaluate or render in an action's arguments.
+fn action_unsupported(a: &Action, out: &mut Vec<String>) {
+    let mut fmts: Vec<&LogFmt> = Vec::new();
+    match a {
+        Action::SetHeader { value, .. } | Action::SetLine { value, .. } => fmts.push(value),
+        Action::ReplaceHeader { with, .. } | Action::ReplaceLine { with, .. } => fmts.push(with),
+        Action::SetVarFmt { fmt, .. } => fmts.push(fmt),
+        Action::Deny(r) | Action::Return(r) => {
+            fmts.extend(r.hdrs.iter().map(|(_, f)| f));
+            if let ReplyBody::Fmt(f) = &r.body {
+                fmts.push(f);
+            }
+            if let ReplyBody::ErrorFiles(_) = &r.body {
+                out.push("'errorfiles' in a reply".into());
+            }
+        }
+        Action::Redirect(r) => {
+            if let RedirectTarget::Fmt(f) = &r.target {
+                fmts.push(f);
+            }
+        }
+        _ => {}
+    }
+    for f in fmts {
+        super::fmt::unsupported(f, out);
+    }
+    if let Action::SetVar { expr, .. } = a {
+        acl::eval::unsupported_in_expr(expr, out);
+    }
+}
+
+/// Record what a proxy's rules use that the engine cannot run yet.
+fn refuse_unsupported(cfg: &mut Config, pi: usize, conds: &crate::ir::validate::ProxyConditions) {
+    let p = &cfg.proxies[pi];
+    let mut found: Vec<(crate::config::ast::Span, String)> = Vec::new();
+    let mut note = |span: &crate::config::ast::Span, what: Vec<String>| {
+        for w in what {
+            found.push((span.clone(), w));
+        }
+    };
+    for set in SETS {
+        for r in super::rules_of(p, set) {
+            if matches!(r.action, Action::Unsupported) {
+                continue;
+            }
+            let mut what = Vec::new();
+            action_unsupported(&r.action, &mut what);
+            if let Some(c) = r.cond.as_ref().and_then(|c| c.compiled.as_ref()) {
+                what.extend(acl::unsupported(c));
+            }
+            note(&r.span, what.into_iter().map(|w| format!("{w} in '{} {}'", set.name(), r.keyword)).collect());
+        }
+    }
+    let families = [
+        ("use_backend", &p.use_backend, &conds.use_backend),
+        ("use-server", &p.use_server, &conds.use_server),
+        ("monitor fail", &p.monitor_fail, &conds.monitor_fail),
+    ];
+    for (kw, rules, cs) in families {
+        for (r, c) in rules.iter().zip(cs.iter()) {
+            if let Some(c) = c {
+                note(&r.span, acl::unsupported(c).into_iter().map(|w| format!("{w} in '{kw}'")).collect());
+            }
+        }
+    }
+    for (span, what) in found {
+        cfg.unsupported.push(crate::ir::types::Unsupported { span, what });
+    }
+}
+
 /// Store what the engine runs: each own rule's condition (as built by `proxy_conditions`) and
 /// its expressions resolved. Rules inherited from a defaults section keep the condition built
-/// when they were read.
+/// when they were read. What the engine cannot run is recorded as "not supported yet".
 pub fn finalize(cfg: &mut Config) {
     let snapshot = cfg.clone();
     for (pi, p) in snapshot.proxies.iter().enumerate() {
@@ -325,7 +395,7 @@ pub fn finalize(cfg: &mut Config) {
         let look = crate::ir::validate::lookup(&snapshot);
         let px = ProxyCtx { name: &p.name, frontend: p.caps.frontend, backend: p.caps.backend };
         let target = &mut cfg.proxies[pi];
-        for (set, i, c) in conds.rules {
+        for (set, i, c) in conds.rules.iter().cloned() {
             if let Some(rc) = super::rules_mut(target, set).get_mut(i).and_then(|r| r.cond.as_mut()) {
                 rc.compiled = c;
             }
@@ -343,6 +413,9 @@ pub fn finalize(cfg: &mut Config) {
                     }
                 }
             }
+        }
+        if !p.disabled {
+            refuse_unsupported(cfg, pi, &conds);
         }
     }
 }
