@@ -10,4 +10,6 @@ mod http_reuse;
 mod http_timeouts;
 mod process;
 mod retries;
+mod routing;
+mod rules;
 mod tcp_proxy;
