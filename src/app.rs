@@ -23,6 +23,8 @@ pub struct RunOptions {
     pub foreground: bool,
     /// The full argv, to start the background child with the same arguments.
     pub argv: Vec<String>,
+    /// `-q`: no messages on stderr once running.
+    pub quiet: bool,
 }
 
 fn alert(msg: &str) {
@@ -37,6 +39,9 @@ pub fn start(config: Config, opts: &RunOptions) -> i32 {
         }
         alert("config : Fatal errors found in configuration.");
         return 1;
+    }
+    if opts.quiet || config.global.quiet {
+        crate::engine::events::set_stderr(false);
     }
     let daemon = (opts.daemon || config.global.daemon) && !opts.foreground;
     if daemon && std::env::var_os(DAEMON_CHILD_ENV).is_none() {

@@ -69,6 +69,9 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
         return fail(diags, true);
     }
     let mut config = lowered.config;
+    if ir::keywords::sections::check_first(&config, &mut diags) {
+        return fail(diags, true);
+    }
     if opts.master_cli && !opts.master_worker {
         diags.push(Diagnostic::new(
             Severity::Warning,
@@ -77,32 +80,22 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
         ));
     }
     ir::validate::validate(&mut config, &mut diags);
-    for p in &config.programs {
-        if !p.entries.iter().any(|(_, w)| w.first().is_some_and(|k| k == "command")) {
-            diags.push(Diagnostic::new(
-                Severity::Alert,
-                Loc::None,
-                format!("The program section '{}' lacks a command to launch.", p.name),
-            ));
-        }
-    }
-    if !config.programs.is_empty() && !opts.master_worker {
-        diags.push(Diagnostic::new(
-            Severity::Alert,
-            Loc::None,
-            "Can't use a 'program' section without master worker mode.",
-        ));
-    }
+    ir::keywords::global::post::check(&config, &mut diags);
+    ir::keywords::sections::check_last(&config, &mut diags, opts.master_worker);
     if diags.has_errors() {
         return fail(diags, true);
     }
     let mut resolve_diags = Diags::default();
-    ir::validate::resolve_servers(&mut config, &mut resolve_diags);
-    if resolve_diags.has_errors() && !opts.ignore_resolution_failures {
-        diags.extend(resolve_diags);
-        return fail(diags, true);
+    ir::validate::resolve_servers(&mut config, &mut resolve_diags, opts.ignore_resolution_failures);
+    let resolve_failed = resolve_diags.has_errors();
+    // Fallback warnings (`init-addr libc,none`, `-dr`) count like any other.
+    diags.extend(resolve_diags);
+    if resolve_failed {
+        // HAProxy exits right after "Failed to initialize server(s) addr.".
+        return fail(diags, false);
     }
-    let notes = config
+    ir::keywords::global::post::state_file(&config, &mut diags);
+    let mut notes: Vec<String> = config
         .unsupported
         .iter()
         .map(|u| {
@@ -112,6 +105,13 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
             )
         })
         .collect();
+    notes.extend(
+        config
+            .global
+            .ignored
+            .iter()
+            .map(|u| format!("ignored: {} at {}:{} has no effect in haproxide", u.what, u.span.file, u.span.line)),
+    );
     let zero_warning = opts.zero_warning || config.global.zero_warning;
     if zero_warning && diags.warnings() > 0 {
         diags.push(Diagnostic::new(

@@ -7,6 +7,7 @@
 pub mod acl;
 pub mod app;
 pub mod check;
+pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod engine;

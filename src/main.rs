@@ -169,6 +169,7 @@ fn main() -> ExitCode {
         daemon: args.daemon,
         foreground: args.foreground,
         argv: argv.iter().skip(1).map(|a| lex::bytes_to_text(a)).collect(),
+        quiet: args.quiet_effective(),
     };
     ExitCode::from(haproxide::app::start(config, &run) as u8)
 }

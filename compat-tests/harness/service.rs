@@ -61,7 +61,16 @@ fn bind(port: u16) -> std::io::Result<std::net::TcpListener> {
 impl Service {
     /// Listen on a fresh port (0) or on `port`, serving each connection with `handler`.
     pub fn start(port: u16, handler: Handler) -> Service {
-        let std_listener = bind(port).unwrap_or_else(|e| panic!("mock server: binding 127.0.0.1:{port}: {e}"));
+        let mut std_listener = bind(port).unwrap_or_else(|e| panic!("mock server: binding 127.0.0.1:{port}: {e}"));
+        if port == 0 {
+            // A port the kernel hands us may already have been given (unbound yet) to another
+            // scenario by `free_port`: keep the colliding listener while asking for another one.
+            let mut held = Vec::new();
+            while !super::ports::reserve(std_listener.local_addr().expect("local_addr").port()) {
+                let next = bind(0).unwrap_or_else(|e| panic!("mock server: binding 127.0.0.1:0: {e}"));
+                held.push(std::mem::replace(&mut std_listener, next));
+            }
+        }
         let port = std_listener.local_addr().expect("local_addr").port();
         super::ports::reserve(port);
         let svc = Service { port, handler, connections: Arc::new(AtomicU64::new(0)), running: Mutex::new(None) };

@@ -94,6 +94,8 @@ pub struct Case {
     pub concurrent: bool,
     /// Servers in the backend (s1, s2, ...), each running the same scripts.
     pub nsrv: usize,
+    /// Log lines show every number rounded to 300 ms buckets (for formats made of timers).
+    pub timers: bool,
 }
 
 impl Case {
@@ -108,7 +110,13 @@ impl Case {
             clients: Vec::new(),
             concurrent: false,
             nsrv: 1,
+            timers: false,
         }
+    }
+    /// Compare the log line's numbers in 300 ms buckets (a format of timers only).
+    pub fn timers(mut self) -> Case {
+        self.timers = true;
+        self
     }
     /// Put `n` servers in the backend.
     pub fn nsrv(mut self, n: usize) -> Case {
@@ -343,6 +351,9 @@ impl Drop for ScriptServer {
 
 /// Read into `rec`; Err(()) once the connection ended (recorded).
 fn srv_read(s: &mut TcpStream, pending: &mut Vec<u8>, rec: &Mutex<ConnRec>) -> Result<bool, ()> {
+    if rec.lock().unwrap().end.is_some() {
+        return Err(());
+    }
     let mut buf = [0u8; 65536];
     match s.read(&mut buf) {
         Ok(0) => {
@@ -401,7 +412,24 @@ fn run_server_conn(mut s: TcpStream, script: Vec<S>, rec: Arc<Mutex<ConnRec>>, s
             S::Send(b) => {
                 let _ = s.write_all(&b);
             }
-            S::Sleep(ms) => std::thread::sleep(Duration::from_millis(ms)),
+            S::Sleep(ms) => {
+                // Keep watching the connection meanwhile (what arrives waits in `pending`), so
+                // that how the proxy ends it is seen when it happens.
+                let until = Instant::now() + Duration::from_millis(ms);
+                while Instant::now() < until {
+                    if rec.lock().unwrap().end.is_some() {
+                        std::thread::sleep(until.saturating_duration_since(Instant::now()));
+                        break;
+                    }
+                    let _ = s.set_read_timeout(Some(
+                        until.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)),
+                    ));
+                    if srv_read(&mut s, &mut pending, &rec).is_err() {
+                        continue;
+                    }
+                }
+                let _ = s.set_read_timeout(Some(Duration::from_millis(20)));
+            }
             S::Close => {
                 let _ = s.shutdown(Shutdown::Write);
                 break;
@@ -569,6 +597,24 @@ pub fn mask_log(line: &str) -> String {
     words.join(" ")
 }
 
+/// Every whole number in the words after a `T` word, rounded to 300 ms (-1 stays).
+fn bucket_numbers(line: &str) -> String {
+    let mut after = false;
+    line.split(' ')
+        .map(|w| {
+            if w == "T" {
+                after = true;
+                return w.to_string();
+            }
+            match w.parse::<i64>() {
+                Ok(n) if after && n >= 0 => format!("~{}", (n + 150) / 300 * 300),
+                _ => w.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Build the configuration for a batch: a global log target, `defaults` (mode http, the usual
 /// timeouts and `extra`), and a frontend/backend pair per case. `${SYSLOG}` in case lines is
 /// the log receiver's port.
@@ -650,7 +696,8 @@ pub fn run_batch(imp: Impl, defaults_extra: &str, cases: &[Case]) -> Vec<String>
         let tag = format!(" f{i} ");
         let tag2 = format!("(f{i}/");
         for l in logs.iter().filter(|l| l.contains(&tag) || l.contains(&tag2)) {
-            let _ = writeln!(text, "log: {}", mask_log(l));
+            let line = if cases[i].timers { bucket_numbers(&mask_log(l)) } else { mask_log(l) };
+            let _ = writeln!(text, "log: {line}");
         }
     }
     let (_, stderr) = h.kill();

@@ -19,6 +19,8 @@ fn endings() -> Vec<Case> {
         Case::new("502").server(vec![S::Req, S::Close]),
         Case::new("504").be("timeout server 200ms").server(vec![S::Req]),
         Case::new("quote in uri").request(b"GET /a\"b?c=\"d\" HTTP/1.1\r\nHost: h\r\n\r\n"),
+        Case::new("long uri is cut")
+            .request(format!("GET /{} HTTP/1.1\r\nHost: h\r\n\r\n", "u".repeat(2000)).as_bytes()),
         Case::new("absolute uri normalised")
             .request(b"GET http://example.com:80/x HTTP/1.1\r\nHost: example.com\r\n\r\n"),
         Case::new("http/1.2 request").request(b"GET / HTTP/1.2\r\nHost: h\r\n\r\n"),
@@ -110,5 +112,59 @@ fn other_formats() {
             .fe("option log-separate-errors")
             .no_server(),
     );
+    check("", &cases);
+}
+
+/// The timers themselves (in 300 ms buckets): idle time, head time, queue, connect, response
+/// and total, for a slow head, a slow server, an idle keep-alive wait and failures.
+#[test]
+fn timer_values() {
+    crate::require_haproxy!();
+    let fmt = "log-format \"T %Th %Ti %TR %Tw %Tc %Tr %Td %Ta %Tt %Tq\"";
+    let cases = vec![
+        Case::new("fast").fe(fmt).timers(),
+        Case::new("idle before the first byte").fe(fmt).timers().client(vec![
+            C::Sleep(300),
+            tx(GET),
+            C::Resp(1),
+            C::Idle(100),
+        ]),
+        Case::new("slow head").fe(fmt).timers().client(vec![
+            tx(b"GET / HTTP/1.1\r\n"),
+            C::Sleep(300),
+            tx(b"Host: h\r\n\r\n"),
+            C::Resp(1),
+            C::Idle(100),
+        ]),
+        Case::new("slow server").fe(fmt).timers().server(vec![S::Req, S::Sleep(300), send(OK), S::Req]),
+        Case::new("slow body").fe(fmt).timers().server(vec![
+            S::Req,
+            send(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab"),
+            S::Sleep(300),
+            send(b"cd"),
+            S::Req,
+        ]),
+        Case::new("second request after idle").fe(fmt).timers().client(vec![
+            tx(GET),
+            C::Resp(1),
+            C::Sleep(600),
+            tx(GET),
+            C::Resp(1),
+            C::Idle(100),
+        ]),
+        Case::new("504").fe(fmt).timers().be("timeout server 600ms").server(vec![S::Req]),
+        Case::new("503").fe(fmt).timers().no_server(),
+        Case::new("408")
+            .fe(fmt)
+            .timers()
+            .fe("timeout http-request 600ms")
+            .client(vec![tx(b"GET"), C::UntilClose(2000)]),
+        Case::new("client closes mid-head").fe(fmt).timers().client(vec![
+            tx(b"GET"),
+            C::Sleep(300),
+            C::ShutWr,
+            C::Idle(200),
+        ]),
+    ];
     check("", &cases);
 }

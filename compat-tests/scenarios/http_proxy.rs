@@ -264,9 +264,10 @@ fn server_failures_give_502() {
 #[test]
 fn roundrobin_and_backup_order() {
     crate::require_haproxy!();
-    // Weighted orders are held to HAProxy's golden sequences by the balancer's unit tests.
     for servers in [
         "  server s1 ${S1}\n  server s2 ${S2}\n  server s3 ${S3}\n",
+        "  server s1 ${S1} weight 1\n  server s2 ${S2} weight 2\n  server s3 ${S3} weight 3\n",
+        "  server s1 ${S1} weight 100\n  server s2 ${S2} weight 1\n  server s3 ${S3} weight 0\n",
         "  server s1 ${S1}\n  server s2 ${S2} backup\n  server s3 ${S3} backup\n",
     ] {
         let [o, h] = both(|imp| {
@@ -340,4 +341,44 @@ fn mask_timers(line: &str) -> String {
         }
     }
     words.join(" ")
+}
+
+/// Hash-based algorithms pick the same server for the same key as HAProxy, end to end.
+#[test]
+fn hash_balancing_end_to_end() {
+    crate::require_haproxy!();
+    let algos = [
+        ("balance uri", "/a/b?x=1 /c /d/e/f /g?y /h /i/j /k /l?m=n"),
+        ("balance uri whole\n  hash-type consistent", "/a/b?x=1 /c /d/e/f /g?y /h /i/j /k /l?m=n"),
+        ("balance url_param id", "/p?id=1 /p?id=2 /p?id=3 /p?id=4 /p?x=1 /p?id=abc /p?id=7 /p?id=8"),
+        ("balance hdr(X-Key)", "1 2 3 4 5 6 7 8"),
+        ("balance source", "/ / / /"),
+    ];
+    for (algo, inputs) in algos {
+        let [o, h] = both(|imp| {
+            let mocks = [MockHttp::start("s1"), MockHttp::start("s2"), MockHttp::start("s3")];
+            let mut t = Template::new();
+            let mut cfg = format!(
+                "{DEFAULTS}frontend fe\n  bind 127.0.0.1:${{PORT_0}}\n  default_backend be\nbackend be\n  {algo}\n"
+            );
+            for m in &mocks {
+                cfg += &format!("  server {} 127.0.0.1:{}\n", m.name(), m.port());
+            }
+            with_proxy(imp, &mut t, &cfg, |port| {
+                inputs
+                    .split(' ')
+                    .map(|i| {
+                        let req = if algo.contains("hdr(") {
+                            client::Request::get("/").header("X-Key", i)
+                        } else {
+                            client::Request::get(i)
+                        };
+                        req.send(port).map(|r| r.body_text()).unwrap_or_default()
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+        });
+        assert_same(algo, &o, &h);
+    }
 }

@@ -30,6 +30,24 @@ fn header_rebuilding_and_framing() {
         answer("mixed to http/1.0", mixed).request(HTTP10),
         answer("chunked", CHUNKED),
         answer("chunked to http/1.0", CHUNKED).request(HTTP10),
+        answer("500 one-byte chunks merge", &{
+            let mut r = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+            for _ in 0..500 {
+                r.extend_from_slice(b"1\r\nx\r\n");
+            }
+            r.extend_from_slice(b"0\r\n\r\n");
+            r
+        }),
+        Case::new("3000-byte chunks apart").server(vec![
+            S::Req,
+            send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            send(&[b"BB8\r\n".as_slice(), &[b'a'; 3000], b"\r\n"].concat()),
+            S::Sleep(50),
+            send(&[b"bb8\r\n".as_slice(), &[b'b'; 3000], b"\r\n"].concat()),
+            S::Sleep(50),
+            send(b"0\r\n\r\n"),
+            S::Req,
+        ]),
         answer("chunked to http/1.0 keep-alive", CHUNKED).request(HTTP10_KA),
         answer_close("no length 1.1", b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nclose-delimited body"),
         answer_close("no length 1.0", b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nclose-delimited body"),

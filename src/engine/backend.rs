@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 
 use super::counters::Counters;
 use super::lb::{self, Balancer, ConnView, PickRequest};
-use super::state::{self, Cause, ServerOp, ServerState, Transition};
+use super::state::{self, ApplyCtx, Cause, ServerOp, ServerState, TrackRef, Transition};
 use crate::ir::addr::{Host, PortSpec};
 use crate::ir::types::{Proxy, Server as ServerSpec};
 
@@ -33,6 +33,15 @@ pub struct Server {
     /// Connections currently established or being established to this server.
     pub cur_conns: AtomicU32,
     pub counters: Counters,
+    /// Woken by `on-marked-down shutdown-sessions` (and `on-marked-up shutdown-backup-sessions`
+    /// on backups): sessions on this server end.
+    pub shutdown: tokio::sync::Notify,
+    /// Woken when an observed error asks for the next health check at `fastinter`.
+    pub check_wake: tokio::sync::Notify,
+    /// The server this one tracks, resolved at start (read without locking).
+    pub track: std::sync::OnceLock<TrackRef>,
+    /// The servers tracking this one, most recently declared first, fixed at start.
+    pub trackers: std::sync::OnceLock<Vec<(usize, usize)>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +101,10 @@ pub struct Backend {
     pub queued: super::counters::Gauge,
     /// `use-server` rules, compiled when the engine starts.
     pub rules: super::rules::switching::BackendRules,
+    /// Where state-change lines go, resolved on first use.
+    pub log_targets: std::sync::OnceLock<Vec<crate::log::Target>>,
+    /// Where passive-check observations go (`engine::events` installs it at start).
+    pub observer: std::sync::OnceLock<Box<dyn Fn(usize, super::health::Hana) + Send + Sync>>,
 }
 
 struct Conns<'a>(&'a [Arc<Server>], &'a [ServerState]);
@@ -130,7 +143,7 @@ impl Backend {
                 _ => None,
             };
             let weight = s.opts.weight.unwrap_or(1).max(0) as u32;
-            states.push(ServerState::new(weight, s.opts.maxconn.unwrap_or(0), s.opts.backup, s.opts.disabled, now));
+            states.push(state::from_spec(s, &spec, weight, now));
             servers.push(Arc::new(Server {
                 idx: i,
                 id,
@@ -140,6 +153,10 @@ impl Backend {
                 idle: Default::default(),
                 cur_conns: AtomicU32::new(0),
                 counters: Counters::default(),
+                shutdown: tokio::sync::Notify::new(),
+                check_wake: tokio::sync::Notify::new(),
+                track: std::sync::OnceLock::new(),
+                trackers: std::sync::OnceLock::new(),
             }));
         }
         let lb_view: Vec<_> = states.iter().map(|s| s.lb()).collect();
@@ -155,6 +172,8 @@ impl Backend {
             counters: Counters::default(),
             queued: Default::default(),
             rules: Default::default(),
+            log_targets: std::sync::OnceLock::new(),
+            observer: std::sync::OnceLock::new(),
         }
     }
 
@@ -230,14 +249,105 @@ impl Backend {
     }
 
     /// The single writer of server state: apply an op, tell the balancer, return what changed.
+    /// Callers that log or track use `engine::events::apply`, which also supplies the tracked
+    /// server's state.
     pub fn apply(&self, idx: usize, op: &ServerOp, cause: Cause, now: u64) -> Transition {
+        self.apply_ctx(idx, op, cause, now, None)
+    }
+
+    /// `apply` with the tracked server's operational state, read by the caller beforehand.
+    /// Under the lock: apply, update the balancer, hand queued requests to a server that came
+    /// up.
+    pub fn apply_ctx(
+        &self,
+        idx: usize,
+        op: &ServerOp,
+        cause: Cause,
+        now: u64,
+        track_op: Option<state::OpState>,
+    ) -> Transition {
         let mut inner = self.inner.lock();
-        let t = state::apply(&mut inner.states[idx], op, cause, now);
+        let servers = &self.servers;
+        let cur_sess = |i: usize| servers[i].cur_conns.load(Relaxed);
+        let ctx = ApplyCtx {
+            now,
+            log_health_checks: self.spec.options.is_on("log-health-checks"),
+            track_op,
+            cur_sess: &cur_sess,
+            queued: inner.waiters.len(),
+        };
+        let t = state::apply_in(&mut inner.states, idx, op, cause, &ctx);
         if t.lb_changed() {
             let lbs = inner.states[idx].lb();
             inner.balancer.update(idx, lbs);
         }
+        let mut n = t.grab_queue;
+        while n > 0 {
+            let Some(w) = inner.waiters.pop_front() else { break };
+            self.queued.dec();
+            let srv = self.servers[idx].clone();
+            srv.cur_conns.fetch_add(1, Relaxed);
+            inner.balancer.conn_taken(idx);
+            if w.tx.send(srv.clone()).is_err() {
+                srv.cur_conns.fetch_sub(1, Relaxed);
+                inner.balancer.conn_dropped(idx);
+                continue;
+            }
+            n -= 1;
+        }
         t
+    }
+
+    /// Passive checks: report what the traffic path saw on server `idx` (a connection that
+    /// failed or succeeded, a response status...). Free when the server does not `observe`.
+    pub fn observe(&self, idx: usize, what: super::health::Hana) {
+        use crate::ir::types::Observe;
+        if !matches!(self.servers[idx].spec.opts.observe, Some(Observe::Layer4 | Observe::Layer7)) {
+            return;
+        }
+        if let Some(hook) = self.observer.get() {
+            hook(idx, what);
+        }
+    }
+
+    /// The server `idx` tracks, if any (no lock).
+    pub fn track_of(&self, idx: usize) -> Option<&TrackRef> {
+        self.servers[idx].track.get()
+    }
+
+    /// The servers tracking server `idx`, in the order changes reach them (no lock).
+    pub fn trackers_of(&self, idx: usize) -> &[(usize, usize)] {
+        self.servers[idx].trackers.get().map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Startup only: server `idx` tracks `r`.
+    pub fn set_track(&self, idx: usize, r: TrackRef) {
+        self.inner.lock().states[idx].track = Some(r.clone());
+        let _ = self.servers[idx].track.set(r);
+    }
+
+    /// Read a server's state under the lock without copying it.
+    pub fn with_state<R>(&self, idx: usize, f: impl FnOnce(&ServerState) -> R) -> R {
+        f(&self.inner.lock().states[idx])
+    }
+
+    /// A check starts: mark it running and clear its last text (no transition, no log).
+    pub fn check_started(&self, idx: usize, agent: bool) {
+        let mut inner = self.inner.lock();
+        let s = &mut inner.states[idx];
+        let c = if agent { &mut s.agent } else { &mut s.check };
+        c.running = true;
+        c.result = state::CheckResult::Unknown;
+        c.desc.clear();
+    }
+
+    /// Startup only: a tracking server inherits the maintenance or drain of the server at the
+    /// end of its tracking chain, silently.
+    pub fn inherit_at_start(&self, idx: usize, target: &ServerState) {
+        let mut inner = self.inner.lock();
+        state::inherit_at_start(&mut inner.states[idx], target);
+        let lbs = inner.states[idx].lb();
+        inner.balancer.update(idx, lbs);
     }
 
     pub fn state(&self, idx: usize) -> ServerState {

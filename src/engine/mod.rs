@@ -4,11 +4,14 @@
 
 pub mod backend;
 pub mod counters;
+pub mod events;
+pub mod health;
 pub mod lb;
 pub mod proxy;
 pub mod rules;
 pub mod run;
 pub mod state;
+pub mod transitions;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -77,6 +80,8 @@ pub struct Engine {
     pub total_requests: counters::Counter,
     /// `proc.*` variables.
     pub proc_vars: parking_lot::Mutex<rules::vars::Vars>,
+    /// Called (backend, server) when a server enters slow start; the checks start its warmup.
+    pub on_starting: std::sync::OnceLock<Box<dyn Fn(usize, usize) + Send + Sync>>,
 }
 
 pub fn unix_now() -> u64 {
@@ -153,7 +158,7 @@ impl Engine {
             }));
         }
         let (run_state, _) = watch::channel(RunState::Running);
-        Arc::new(Engine {
+        let eng = Arc::new(Engine {
             config,
             frontends,
             backends,
@@ -168,7 +173,10 @@ impl Engine {
             total_conns: counters::Counter::default(),
             total_requests: counters::Counter::default(),
             proc_vars: Default::default(),
-        })
+            on_starting: std::sync::OnceLock::new(),
+        });
+        events::init(&eng);
+        eng
     }
 
     pub fn backend(&self, name: &str) -> Option<&Arc<Backend>> {

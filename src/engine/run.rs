@@ -157,6 +157,7 @@ pub async fn run(eng: Arc<Engine>, listeners: Bound) -> i32 {
         }
     }
     spawn_signal_handlers(eng.clone());
+    crate::checks::start(&eng);
     let mut state = eng.run_state.subscribe();
     loop {
         let s = *state.borrow_and_update();
@@ -194,16 +195,28 @@ pub async fn run(eng: Arc<Engine>, listeners: Bound) -> i32 {
 /// HAProxy's "Proxy X stopped (cumulated conns: FE: n, BE: m)." line for every proxy, in
 /// configuration order, on stderr and in the proxy's logs, when it stops listening.
 fn announce_stopped_proxies(eng: &Engine) {
-    for p in &eng.config.proxies {
+    // HAProxy stops the proxies that listen first, then the backends.
+    let listening = eng.config.proxies.iter().filter(|p| p.caps.frontend);
+    let backends = eng.config.proxies.iter().filter(|p| !p.caps.frontend);
+    for p in listening.chain(backends) {
         let fe = eng.frontends.iter().find(|f| f.name == p.name && p.caps.frontend);
         let be = if p.caps.backend { eng.backend(&p.name) } else { None };
         let fe_conns = fe.map(|f| f.counters.total.get()).unwrap_or(0);
         let be_conns = be.map(|b| b.counters.total.get()).unwrap_or(0);
         let msg = format!("Proxy {} stopped (cumulated conns: FE: {fe_conns}, BE: {be_conns}).", p.name);
-        eprintln!("[WARNING]  ({}) : {msg}", std::process::id());
+        if super::events::stderr_on() {
+            eprintln!("[WARNING]  ({}) : {msg}", std::process::id());
+        }
         let targets = eng.log.targets_for(&p.log.targets, p.log.disabled);
         eng.log.emit(&targets, 4, &msg);
     }
+    // HAProxy also stops its internal HTTP client proxy, and says so through the global logs;
+    // tools that count these lines see the same number.
+    let msg = "Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0).";
+    if super::events::stderr_on() {
+        eprintln!("[WARNING]  ({}) : {msg}", std::process::id());
+    }
+    eng.log.emit(&eng.log.global, 4, msg);
 }
 
 /// SIGUSR1 stops softly. SIGINT and SIGTERM are left to their default action, which ends the

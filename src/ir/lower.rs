@@ -14,7 +14,7 @@ use crate::config::ast::{self, Directive, Effect, Item, Section, SectionKind, Sp
 use crate::config::diag::{Diagnostic, Diags, Loc, Severity};
 use crate::config::lex::first_byte_text;
 
-use super::keywords::{global, proxy, Reporter};
+use super::keywords::{global, proxy, sections, Reporter};
 use super::types::{AuxSection, Caps, Config, Proxy};
 
 /// HAProxy stops reading a file after this many fatal errors in it.
@@ -51,11 +51,17 @@ fn has(h: &Directive, i: usize) -> bool {
     !h.haproxy_arg(i).is_empty()
 }
 
-/// A named defaults section seen so far.
+/// A defaults section seen so far.
 struct NamedDefaults {
     name: String,
     proxy: Proxy,
     span: Span,
+    /// Used by a proxy through `from` (HAProxy's PR_FL_EXPLICIT_REF).
+    explicit: bool,
+    /// Used as the last defaults section (PR_FL_IMPLICIT_REF).
+    implicit: bool,
+    /// When it holds TCP/HTTP rules: the kind of proxy already using it (frontend = true).
+    rules_for: Option<bool>,
 }
 
 /// What a section parser does with the lines of the current section.
@@ -67,8 +73,9 @@ enum Current {
     /// The header failed without creating a proxy: every line gets "'listen' or 'defaults'
     /// expected."
     NoProxy,
-    Aux(AuxSection),
-    /// Lines are accepted and ignored (namespace_list, a userlist without a name).
+    /// An auxiliary section being read, with its parsing state.
+    Aux(Box<AuxSection>, sections::State),
+    /// Lines are accepted and ignored (a section whose header was refused).
     Ignore,
 }
 
@@ -79,12 +86,20 @@ struct Lowerer<'a> {
     last_defaults: Proxy,
     /// Every defaults section, in order (named or not), for `from`.
     defaults: Vec<NamedDefaults>,
+    /// The entry of `defaults` new proxies start from (`last_defaults`), if any.
+    last_idx: Option<usize>,
+    /// Stick tables declared so far: (owner's type, owner's name, where).
+    tables: Vec<(String, String, Span)>,
+    /// Custom proxy ids given so far: (id, owner's type, owner's name, where it was declared).
+    proxy_ids: Vec<(i64, String, String, Span)>,
     /// Proxies seen so far, for duplicate-name checks: name -> (caps, span).
     seen: Vec<(String, Caps, Span)>,
     /// Auxiliary sections seen so far (name and header location), per kind.
     aux_seen: HashMap<&'static str, Vec<(String, Span)>>,
     current: Current,
     aborted: bool,
+    /// A keyword parser failed the way a file read fails (no "Error(s) found" line).
+    read_failed: bool,
     /// Fatal errors counted in the current file, and the line where the limit was reached.
     fatal: u32,
     fatal_hit: Option<u32>,
@@ -102,10 +117,14 @@ pub fn lower(ast: &ast::Config, diags: &mut Diags) -> Lowered {
         cfg: Config::default(),
         last_defaults: Proxy::new("", Caps::DEFAULTS, dummy_span),
         defaults: Vec::new(),
+        last_idx: None,
+        tables: Vec::new(),
+        proxy_ids: Vec::new(),
         seen: Vec::new(),
         aux_seen: HashMap::new(),
         current: Current::None,
         aborted: false,
+        read_failed: false,
         fatal: 0,
         fatal_hit: None,
         file_name: "".into(),
@@ -115,7 +134,7 @@ pub fn lower(ast: &ast::Config, diags: &mut Diags) -> Lowered {
     for file in &ast.files {
         let errors_before = l.diags.errors();
         l.file(file);
-        if l.aborted || l.diags.errors() > errors_before {
+        if (l.aborted || l.diags.errors() > errors_before) && !l.read_failed {
             l.diags.push(Diagnostic::new(
                 Severity::Alert,
                 Loc::None,
@@ -274,15 +293,23 @@ impl Lowerer<'_> {
             }
             Current::Proxy(p, st) => {
                 let mut r = Reporter { diags: self.diags, unsupported: &mut self.cfg.unsupported };
-                if proxy::handle(&mut r, p, st, &self.cfg.global, d) == proxy::Flow::Abort {
-                    self.aborted = true;
+                match proxy::handle(&mut r, p, st, &self.cfg.global, d) {
+                    proxy::Flow::Continue => {}
+                    proxy::Flow::Abort => self.aborted = true,
+                    proxy::Flow::ReadFailure => {
+                        self.aborted = true;
+                        self.read_failed = true;
+                    }
                 }
             }
             Current::NoProxy => {
                 self.diags.push(Diagnostic::new(Severity::Alert, d.span.parsing(), "'listen' or 'defaults' expected."));
             }
-            Current::Aux(aux) => {
-                aux.entries.push((d.span.clone(), d.words.iter().map(|w| w.text.clone()).collect()));
+            Current::Aux(aux, st) => {
+                let mut r = Reporter { diags: self.diags, unsupported: &mut self.cfg.unsupported };
+                if sections::directive(&mut r, aux, st, &self.cfg.global, d) == proxy::Flow::Abort {
+                    self.aborted = true;
+                }
             }
         }
         self.current = current;
@@ -291,44 +318,49 @@ impl Lowerer<'_> {
     /// The end of a section (HAProxy's post-section parser): store what was built.
     fn end_section(&mut self) {
         match std::mem::replace(&mut self.current, Current::None) {
-            Current::Proxy(p, _) => {
+            Current::Proxy(p, st) => {
+                self.tables = st.tables;
+                self.proxy_ids = st.proxy_ids;
                 if p.caps.defaults {
                     let p = *p;
-                    if !p.name.is_empty() {
-                        self.defaults.push(NamedDefaults {
-                            name: p.name.clone(),
-                            proxy: p.clone(),
-                            span: p.span.clone(),
-                        });
-                    }
+                    self.defaults.push(NamedDefaults {
+                        name: p.name.clone(),
+                        proxy: p.clone(),
+                        span: p.span.clone(),
+                        explicit: false,
+                        implicit: false,
+                        rules_for: None,
+                    });
+                    self.last_idx = Some(self.defaults.len() - 1);
                     self.last_defaults = p;
                 } else {
                     self.cfg.proxies.push(*p);
                 }
             }
-            Current::Aux(aux) => self.end_aux(aux),
+            Current::Aux(aux, st) => self.end_aux(*aux, st),
             _ => {}
         }
     }
 
-    fn end_aux(&mut self, aux: AuxSection) {
+    fn end_aux(&mut self, mut aux: AuxSection, st: sections::State) {
+        let before = self.diags.errors();
+        let keep = sections::end(self.diags, &mut aux, &st);
+        if self.diags.errors() > before {
+            self.count_fatal(aux.span.line);
+        }
+        if !keep {
+            return;
+        }
         if aux.kind == "cache" {
-            let sized = aux.entries.iter().any(|(_, w)| w.first().is_some_and(|k| k == "total-max-size"));
-            if !sized {
-                let line = aux.span.line;
-                self.diags.push(Diagnostic::new(
-                    Severity::Alert,
-                    Loc::None,
-                    format!("Size not specified for cache '{}'", aux.name),
-                ));
-                self.count_fatal(line);
-                return;
-            }
             self.aux_seen.entry("cache").or_default().push((aux.name.clone(), aux.span.clone()));
         }
-        self.cfg
-            .unsupported
-            .push(super::types::Unsupported { span: aux.span.clone(), what: format!("'{}' section", aux.kind) });
+        if aux.kind == "namespace_list" {
+            return;
+        }
+        if !self.cfg.unsupported.iter().any(|u| u.span == aux.span) {
+            let what = format!("'{}' section", aux.kind);
+            self.cfg.unsupported.push(super::types::Unsupported { span: aux.span.clone(), what });
+        }
         let list = match aux.kind {
             "userlist" => &mut self.cfg.userlists,
             "peers" => &mut self.cfg.peers,
@@ -357,7 +389,10 @@ impl Lowerer<'_> {
                 }
                 self.current = Current::Global;
             }
-            SectionKind::NamespaceList => self.current = Current::Ignore,
+            SectionKind::NamespaceList => {
+                let (aux, st) = sections::begin(sec.kind, "", &sec.header.span, &self.cfg.global);
+                self.current = Current::Aux(Box::new(aux), st);
+            }
             k if k.is_proxy() => self.proxy_header(sec),
             _ => self.aux_header(sec),
         }
@@ -437,19 +472,21 @@ impl Lowerer<'_> {
         } else {
             (h.haproxy_arg(1).to_string(), 2)
         };
-        let mut base = if is_defaults { None } else { Some(self.last_defaults.clone()) };
+        // The defaults this section starts from: an index into `defaults`, or the built-in one.
+        let mut base: Option<Option<usize>> = if is_defaults { None } else { Some(self.last_idx) };
+        let mut explicit = false;
         if h.haproxy_arg(from_at) == "from" {
             let wanted = h.haproxy_arg(from_at + 1).to_string();
-            let mut found = self.defaults.iter().filter(|d| d.name == wanted);
-            let first = found.next();
-            let second = found.next();
+            let mut found = self.defaults.iter().enumerate().filter(|(_, d)| !d.name.is_empty() && d.name == wanted);
+            let first = found.next().map(|(i, f)| (Some(i), f.span.clone()));
+            let second = found.next().map(|(_, f)| f.span.clone());
             let first = match (first, wanted.is_empty()) {
-                (Some(f), _) => Some((f.proxy.clone(), f.span.clone())),
+                (Some(f), _) => Some(f),
                 // The nameless defaults HAProxy always has.
-                (None, true) => Some((self.last_defaults.clone(), Span { file: "".into(), line: 0 })),
+                (None, true) => Some((self.last_idx, Span { file: "".into(), line: 0 })),
                 (None, false) => None,
             };
-            let Some((defaults, def_span)) = first else {
+            let Some((idx, def_span)) = first else {
                 let msg = format!("defaults section '{wanted}' not found for {} '{name}'.", caps.type_name());
                 self.alert(h.span.parsing(), msg);
                 self.aborted = true;
@@ -461,8 +498,8 @@ impl Lowerer<'_> {
                     caps.type_name(),
                     def_span.file,
                     def_span.line,
-                    other.span.file,
-                    other.span.line
+                    other.file,
+                    other.line
                 );
                 self.alert(h.span.parsing(), msg);
             }
@@ -473,19 +510,88 @@ impl Lowerer<'_> {
                 );
                 self.alert(h.span.parsing(), msg);
             }
-            base = Some(defaults);
+            base = Some(idx);
+            explicit = true;
         }
+        if let Some(Some(i)) = base {
+            if !self.defaults_usable(i, explicit, caps, is_defaults, h) {
+                self.aborted = true;
+                return;
+            }
+        }
+        let default_proxy = match base {
+            Some(Some(i)) => self.defaults[i].proxy.clone(),
+            _ => self.last_defaults.clone(),
+        };
         let p = if is_defaults {
-            let mut p = base.unwrap_or_else(|| Proxy::new(&name, Caps::DEFAULTS, h.span.clone()));
-            p.name = name.clone();
-            p.caps = Caps::DEFAULTS;
-            p.span = h.span.clone();
-            p
+            match base {
+                Some(_) => Proxy::from_defaults(&default_proxy, &name, Caps::DEFAULTS, h.span.clone()),
+                None => Proxy::new(&name, Caps::DEFAULTS, h.span.clone()),
+            }
         } else {
             self.seen.push((name.clone(), caps, h.span.clone()));
-            Proxy::from_defaults(&base.unwrap_or_else(|| self.last_defaults.clone()), &name, caps, h.span.clone())
+            Proxy::from_defaults(&default_proxy, &name, caps, h.span.clone())
         };
-        self.current = Current::Proxy(Box::new(p), proxy::SectionState::default());
+        let st = proxy::SectionState {
+            stats_inherited: !is_defaults,
+            default_timeouts: default_proxy.timeouts,
+            default_rate_limit: default_proxy.rate_limit_sessions,
+            tables: self.tables.clone(),
+            proxy_ids: self.proxy_ids.clone(),
+            ..Default::default()
+        };
+        self.current = Current::Proxy(Box::new(p), st);
+    }
+
+    /// HAProxy's checks when a section starts from a defaults section: mixing `from` and
+    /// implicit use only warns; a defaults section with TCP/HTTP rules may only serve
+    /// frontends or only backends. Returns false when HAProxy stops reading.
+    fn defaults_usable(&mut self, i: usize, explicit: bool, caps: Caps, is_defaults: bool, h: &Directive) -> bool {
+        let d = &mut self.defaults[i];
+        if explicit {
+            d.explicit = true;
+        } else {
+            d.implicit = true;
+        }
+        if d.explicit && d.implicit {
+            let msg = format!(
+                "defaults section '{}' (declared at {}:{}) is explicitly referenced by another proxy and implicitly used here. To avoid any ambiguity don't mix both usage. Add a last defaults section not explicitly used or always use explicit references.",
+                d.name, d.span.file, d.span.line
+            );
+            // An alert that only counts as a warning.
+            self.diags.push(Diagnostic::new(Severity::Alert, h.span.parsing(), msg).non_fatal());
+        }
+        let d = &mut self.defaults[i];
+        let dp = &d.proxy;
+        let l45 = !dp.tcp_request_connection.is_empty() || !dp.tcp_request_session.is_empty();
+        let rsp = !dp.tcp_response_content.is_empty();
+        let rules = l45
+            || rsp
+            || !dp.http_request.is_empty()
+            || !dp.http_response.is_empty()
+            || !dp.http_after_response.is_empty()
+            || !dp.tcp_request_content.is_empty();
+        if !rules {
+            return true;
+        }
+        let at = format!("{}:{}", d.span.file, d.span.line);
+        let tight = h.span.tight();
+        let msg = if is_defaults {
+            format!("a defaults section cannot inherit from a defaults section defining TCP/HTTP rules (defaults section at {at}).")
+        } else if caps == Caps::LISTEN {
+            "a listen section cannot inherit from a defaults section defining TCP/HTTP rules.".to_string()
+        } else if d.rules_for.is_some_and(|fe| fe != caps.frontend) {
+            format!("frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules (defaults section at {at}).")
+        } else if !caps.frontend && l45 {
+            format!("a backend section cannot inherit from a defaults section defining 'tcp-request connection' or 'tcp-request session' rules (defaults section at {at}).")
+        } else if !caps.backend && rsp {
+            format!("a frontend section cannot inherit from a defaults section defining 'tcp-response content' rules (defaults section at {at}).")
+        } else {
+            d.rules_for = Some(caps.frontend);
+            return true;
+        };
+        self.diags.push(Diagnostic::new(Severity::Alert, tight, msg));
+        false
     }
 
     /// Proxies and log-forward sections share a namespace.
@@ -512,7 +618,14 @@ impl Lowerer<'_> {
         let prev = self.aux_seen.get(kw).and_then(|v| v.iter().find(|(n, _)| *n == name)).map(|(_, s)| s.clone());
         let at = |s: &Span| format!("{}:{}", s.file, s.line);
         let bad = bad_char_text(&name);
-        let aux = |name: String| AuxSection { kind: kw, name, span: span.clone(), entries: Vec::new() };
+        let global = self.cfg.global.clone();
+        let aux = |name: String| {
+            let (aux, st) = sections::begin(sec.kind, &name, &span, &global);
+            Current::Aux(Box::new(aux), st)
+        };
+        if sec.kind == SectionKind::Peers {
+            self.cfg.global.peers_seen = true;
+        }
         if sec.kind == SectionKind::Program && has(h, 2) {
             self.alert(span.parsing(), format!("'program' cannot handle unexpected argument '{}'.", h.haproxy_arg(2)));
             self.aborted = true;
@@ -571,7 +684,11 @@ impl Lowerer<'_> {
                         span.tight(),
                         format!("ignoring duplicated userlist '{name}'."),
                     ));
-                    self.current = Current::Ignore;
+                    // HAProxy keeps adding the lines to the userlist it created last.
+                    self.current = match self.cfg.userlists.pop() {
+                        Some(last) => Current::Aux(Box::new(last), sections::State::default()),
+                        None => Current::Ignore,
+                    };
                     return;
                 }
             }
@@ -653,7 +770,7 @@ impl Lowerer<'_> {
                     return;
                 }
                 // A cache is only registered once its section ended with a size.
-                self.current = Current::Aux(aux(name));
+                self.current = aux(name);
                 return;
             }
             SectionKind::Program if prev.is_some() => {
@@ -674,6 +791,6 @@ impl Lowerer<'_> {
             _ => {}
         }
         self.aux_seen.entry(kw).or_default().push((name.clone(), span.clone()));
-        self.current = Current::Aux(aux(name));
+        self.current = aux(name);
     }
 }

@@ -2,8 +2,11 @@
 //! HAProxy's post-parse checks. Imports `config` only.
 
 pub mod addr;
+pub mod checks;
+mod inherit;
 pub mod keywords;
 pub mod lower;
+mod proxy_types;
 pub mod rules;
 pub mod types;
 pub mod validate;

@@ -8,6 +8,8 @@ use super::addr::Address;
 pub use super::rules::ActionRule;
 use crate::config::ast::Span;
 
+pub use super::proxy_types::*;
+
 /// Proxy capabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Caps {
@@ -151,6 +153,8 @@ pub struct Bind {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BindOpts {
+    /// The address argument as written (`bind <arg> ...`), for messages.
+    pub arg: String,
     pub name: Option<String>,
     pub id: Option<i32>,
     pub maxconn: Option<u32>,
@@ -174,6 +178,10 @@ pub struct BindOpts {
     pub severity_output: Option<String>,
     pub process: Option<String>,
     pub thread: Option<String>,
+    /// `thread [<group>/]<set>`: the group given (only 1 exists) and the union of the sets
+    /// (bit 0 is thread 1), resolved against `nbthread` after parsing.
+    pub thread_group: Option<i64>,
+    pub thread_mask: u64,
     pub nice: Option<i32>,
     pub tcp_ut: Option<u32>,
     pub mss: Option<String>,
@@ -328,7 +336,13 @@ pub struct LogSpec {
     /// `no log` in a proxy disables inherited targets.
     pub disabled: bool,
     pub format: LogFormat,
+    /// Where the format was set (`log-format` or an `option` line), for errors found when it
+    /// is compiled after parsing.
+    pub format_line: Option<Span>,
+    /// `log-format-sd`.
+    pub format_sd: Option<String>,
     pub tag: Option<String>,
+    /// `error-log-format`.
     pub error_format: Option<String>,
 }
 
@@ -336,16 +350,6 @@ pub struct LogSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Redispatch {
     pub interval: i32,
-}
-
-/// `http-reuse`: which idle server connections a request may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HttpReuse {
-    Never,
-    #[default]
-    Safe,
-    Aggressive,
-    Always,
 }
 
 /// `option forwardfor [except <net>] [header <name>] [if-none]`.
@@ -356,23 +360,12 @@ pub struct ForwardFor {
     pub if_none: bool,
 }
 
-/// `option httpchk` in all its forms.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpChk {
-    pub method: String,
-    pub uri: String,
-    pub version: String,
-    /// Extra header lines from the legacy `HTTP/1.1\r\nHost:\ x` trick.
-    pub headers: Vec<(String, String)>,
-}
+/// `option httpchk` in all its forms: the request it describes (method, URI, version, and the
+/// headers/body of the legacy `HTTP/1.1\r\nHost:\ x` trick).
+pub type HttpChk = super::checks::HttpSend;
 
-/// A health-check rule from `http-check` / `tcp-check`: the words after the keyword.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckRule {
-    pub span: Span,
-    pub action: String,
-    pub args: Vec<String>,
-}
+/// A health-check rule from `http-check` / `tcp-check`.
+pub use super::checks::CheckRule;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum CheckKind {
@@ -400,6 +393,10 @@ pub struct CheckConfig {
     pub send_state: bool,
     /// Raw arguments of protocol checks (`option mysql-check user x`, `option smtpchk EHLO x`).
     pub proto_args: Vec<String>,
+    /// The section that declared `http_rules` / `tcp_rules`: a proxy's first own rule replaces
+    /// the rules inherited from its defaults section, as HAProxy starts a new rule set.
+    pub http_owner: Option<Span>,
+    pub tcp_owner: Option<Span>,
 }
 
 /// `cookie <name> ...`.
@@ -440,6 +437,7 @@ pub struct StickTableSpec {
     pub nopurge: bool,
     pub peers: Option<String>,
     pub srvkey: Option<String>,
+    /// Data types stored, as written (`gpc0`, `http_req_rate(10s)` ...).
     pub store: Vec<String>,
 }
 
@@ -450,6 +448,28 @@ pub enum TableKey {
     Integer,
     String { len: u32 },
     Binary { len: u32 },
+}
+
+/// What a `stick` rule does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StickKind {
+    /// `stick on`: match, and store on the request.
+    On,
+    Match,
+    /// `stick store-request` (or `stick store`).
+    StoreRequest,
+    StoreResponse,
+}
+
+/// `stick on|match|store-request|store-response <pattern> [table <t>] [if|unless <cond>]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StickRule {
+    pub span: Span,
+    pub kind: StickKind,
+    /// The sample expression, as written.
+    pub expr: String,
+    pub table: Option<String>,
+    pub cond: Option<Condition>,
 }
 
 /// An `if`/`unless` condition, kept as its words; `acl` parses and checks them.
@@ -476,16 +496,6 @@ pub struct AclDef {
     pub words: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Capture {
-    pub span: Span,
-    pub request: bool,
-    /// `capture request header X len N`, or `capture cookie X len N` (cookie = true).
-    pub cookie: bool,
-    pub name: String,
-    pub len: u32,
-}
-
 /// `errorfile <code> <file>` after the file was read and checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorFile {
@@ -493,16 +503,17 @@ pub struct ErrorFile {
     pub body: Vec<u8>,
 }
 
-/// `stats ...` in a proxy.
+/// `stats ...` in a proxy (HAProxy's `uri_auth`): present as soon as any `stats` keyword is used.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StatsSpec {
     pub enabled: bool,
     pub uri: Option<String>,
     pub realm: Option<String>,
-    pub auth: Vec<(String, String)>,
+    pub auth: Vec<String>,
     pub refresh: Option<u32>,
     pub hide_version: bool,
     pub show_legends: bool,
+    pub show_modules: bool,
     pub show_node: Option<String>,
     pub show_desc: Option<String>,
     pub scope: Vec<String>,
@@ -527,12 +538,18 @@ pub struct Proxy {
     pub binds: Vec<Bind>,
     pub maxconn: Option<u32>,
     pub backlog: Option<u32>,
+    pub rate_limit_sessions: Option<u32>,
+    pub max_session_srv_conns: Option<i32>,
     pub default_backend: Option<NameRef>,
     pub use_backend: Vec<Rule>,
     pub use_server: Vec<Rule>,
     pub monitor_uri: Option<String>,
     pub monitor_fail: Vec<Rule>,
-    pub captures: Vec<Capture>,
+    /// `capture cookie <name> len <n>`.
+    pub capture_cookie: Option<(String, i64)>,
+    /// `capture request|response header` and `declare capture` slots.
+    pub captures: Vec<CaptureSlot>,
+    pub clitcpka: TcpKeepAlive,
 
     // Backend side.
     pub servers: Vec<Server>,
@@ -543,15 +560,32 @@ pub struct Proxy {
     pub hash_balance_factor: Option<u32>,
     pub fullconn: Option<u32>,
     pub retries: Option<i32>,
+    pub retry_on: Option<Vec<String>>,
     pub redispatch: Option<Redispatch>,
     pub cookie: Option<CookieSpec>,
     pub dynamic_cookie_key: Option<String>,
+    /// `persist rdp-cookie[(<name>)]`: the cookie name.
+    pub rdp_cookie: Option<String>,
+    pub persist_rules: Vec<Rule>,
     pub stick_table: Option<StickTableSpec>,
-    pub stick_rules: Vec<Rule>,
+    pub stick_rules: Vec<StickRule>,
     pub checks: CheckConfig,
     pub forwardfor: Option<ForwardFor>,
     pub originalto: Option<ForwardFor>,
     pub http_reuse: HttpReuse,
+    /// `http-send-name-header <name>`.
+    pub send_name_header: Option<String>,
+    pub max_keep_alive_queue: Option<i64>,
+    pub dispatch: Option<NameRef>,
+    pub transparent: bool,
+    pub source: Option<SourceSpec>,
+    pub server_state_file_name: Option<String>,
+    pub load_server_state: Option<ServerStateFrom>,
+    pub srvtcpka: TcpKeepAlive,
+    pub external_check_command: Option<String>,
+    pub external_check_path: Option<String>,
+    /// `use-fcgi-app <name>`.
+    pub fcgi_app: Option<NameRef>,
 
     // Both sides.
     pub timeouts: Timeouts,
@@ -568,15 +602,20 @@ pub struct Proxy {
     pub tcp_response_content: Vec<ActionRule>,
     pub tcp_response_inspect_delay: Option<u32>,
     pub redirects: Vec<ActionRule>,
+    /// The `errorfile` pages the engine serves, by status (the last line for a status wins).
     pub errorfiles: BTreeMap<u16, ErrorFile>,
-    pub errorfiles_from: Vec<NameRef>,
+    /// Every error-page line in order, `errorfile` included.
+    pub error_rules: Vec<ErrorRule>,
     pub stats: StatsSpec,
     pub unique_id_format: Option<String>,
     pub unique_id_header: Option<String>,
     pub filters: Vec<Rule>,
+    pub compression: Option<CompressionSpec>,
+    pub email_alert: EmailAlert,
 }
 
 impl Proxy {
+    /// A proxy with nothing set, as HAProxy's `init_new_proxy` leaves it.
     pub fn new(name: &str, caps: Caps, span: Span) -> Self {
         Proxy {
             name: name.to_string(),
@@ -590,12 +629,16 @@ impl Proxy {
             binds: Vec::new(),
             maxconn: None,
             backlog: None,
+            rate_limit_sessions: None,
+            max_session_srv_conns: None,
             default_backend: None,
             use_backend: Vec::new(),
             use_server: Vec::new(),
             monitor_uri: None,
             monitor_fail: Vec::new(),
+            capture_cookie: None,
             captures: Vec::new(),
+            clitcpka: TcpKeepAlive::default(),
             servers: Vec::new(),
             default_server: ServerOpts::default(),
             balance: Balance::RoundRobin,
@@ -604,15 +647,29 @@ impl Proxy {
             hash_balance_factor: None,
             fullconn: None,
             retries: None,
+            retry_on: None,
             redispatch: None,
             cookie: None,
             dynamic_cookie_key: None,
+            rdp_cookie: None,
+            persist_rules: Vec::new(),
             stick_table: None,
             stick_rules: Vec::new(),
             checks: CheckConfig::default(),
             forwardfor: None,
             originalto: None,
             http_reuse: HttpReuse::Safe,
+            send_name_header: None,
+            max_keep_alive_queue: None,
+            dispatch: None,
+            transparent: false,
+            source: None,
+            server_state_file_name: None,
+            load_server_state: None,
+            srvtcpka: TcpKeepAlive::default(),
+            external_check_command: None,
+            external_check_path: None,
+            fcgi_app: None,
             timeouts: Timeouts::default(),
             options: OptionFlags::default(),
             log: LogSpec::default(),
@@ -628,39 +685,14 @@ impl Proxy {
             tcp_response_inspect_delay: None,
             redirects: Vec::new(),
             errorfiles: BTreeMap::new(),
-            errorfiles_from: Vec::new(),
+            error_rules: Vec::new(),
             stats: StatsSpec::default(),
             unique_id_format: None,
             unique_id_header: None,
             filters: Vec::new(),
+            compression: None,
+            email_alert: EmailAlert::default(),
         }
-    }
-
-    /// A new proxy that takes its settings from a defaults section, as HAProxy copies its
-    /// defaults proxy: everything inheritable, but no listeners, servers, rules or ACLs.
-    pub fn from_defaults(defaults: &Proxy, name: &str, caps: Caps, span: Span) -> Self {
-        let mut p = defaults.clone();
-        p.name = name.to_string();
-        p.caps = caps;
-        p.span = span;
-        p.id = None;
-        p.disabled = false;
-        p.description = None;
-        p.binds.clear();
-        p.servers.clear();
-        p.acls.clear();
-        p.use_backend.clear();
-        p.use_server.clear();
-        p.monitor_fail.clear();
-        p.captures.clear();
-        p.stick_rules.clear();
-        p.stick_table = None;
-        p.redirects.clear();
-        p.filters.clear();
-        // http/tcp rules from a named defaults section are inherited in 2.6; anonymous defaults
-        // cannot hold them, so keeping them here is right for both cases.
-        p.stats = StatsSpec { ..defaults.stats.clone() };
-        p
     }
 
     pub fn is_defaults(&self) -> bool {
@@ -713,16 +745,162 @@ pub struct Global {
     pub tune: BTreeMap<String, String>,
     /// Settings accepted for syntax whose effect haproxide does not implement yet.
     pub other: Vec<(String, Vec<String>)>,
+    /// Settings accepted that have no observable effect in haproxide (performance tuning):
+    /// `-c` notes them under HAProxy's output, a start goes ahead.
+    pub ignored: Vec<Unsupported>,
+    /// Numeric settings as HAProxy stores them, by keyword: its "already specified" checks
+    /// compare the stored value with zero.
+    pub numeric: BTreeMap<String, i64>,
+    /// `expose-experimental-directives` was seen.
+    pub expose_experimental: bool,
+    /// `localpeer <name>`.
+    pub localpeer: Option<String>,
+    /// A `peers` section was seen (a later `localpeer` is ignored).
+    pub peers_seen: bool,
+    pub cluster_secret: bool,
+    pub external_check: bool,
+    /// `unix-bind prefix <path>`.
+    pub unix_bind_prefix: Option<String>,
+    /// `httpclient.resolvers.id`, checked once every resolvers section is known.
+    pub httpclient_resolvers: Option<String>,
+    /// `httpclient.ssl.ca-file`, opened after parsing.
+    pub httpclient_ca_file: Option<String>,
+    /// `h1-case-adjust-file`, read after parsing.
+    pub h1_case_adjust_file: Option<String>,
+    /// `tune.ssl.capture-buffer-size` (or its deprecated name) was set.
+    pub ssl_capture_set: bool,
+    /// `ssl-propquery`, applied when the HTTP client's SSL context is made.
+    pub ssl_propquery: Option<String>,
 }
 
-/// Sections other than global and proxies, kept as their checked directives until an issue
-/// gives them behaviour.
+/// Sections other than global and proxies: their accepted directives (words as written), and
+/// what their checks needed in typed form. None of them is run yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuxSection {
     pub kind: &'static str,
     pub name: String,
     pub span: Span,
     pub entries: Vec<(Span, Vec<String>)>,
+    pub detail: AuxDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AuxDetail {
+    #[default]
+    None,
+    Userlist(UserlistSpec),
+    Peers(PeersSpec),
+    Resolvers(ResolversSpec),
+    Mailers(MailersSpec),
+    HttpErrors(HttpErrorsSpec),
+    Ring(RingSpec),
+    Cache(CacheSpec),
+    Program(ProgramSpec),
+    FcgiApp(FcgiAppSpec),
+    LogForward(LogForwardSpec),
+}
+
+/// A `userlist` user: name, password (hashed or not), and the groups it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSpec {
+    pub name: String,
+    pub password: Option<String>,
+    pub insecure: bool,
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSpec {
+    pub name: String,
+    pub users: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserlistSpec {
+    pub users: Vec<UserSpec>,
+    pub groups: Vec<GroupSpec>,
+}
+
+/// A `peer` (or `server`) line of a `peers` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerSpec {
+    pub name: String,
+    pub addr: Option<String>,
+    pub local: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PeersSpec {
+    pub peers: Vec<PeerSpec>,
+    /// `table <name>` lines.
+    pub tables: Vec<String>,
+    pub disabled: bool,
+    /// The local peer is declared (by name: `localpeer` or the host name).
+    pub has_local: bool,
+    /// The local peer name in force when the section was read.
+    pub local_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResolversSpec {
+    /// Nameservers: name and address (`parse-resolv-conf` adds those of /etc/resolv.conf).
+    pub nameservers: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MailersSpec {
+    pub mailers: Vec<(String, String)>,
+    pub timeout_mail: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpErrorsSpec {
+    /// Status code and file of each `errorfile` line.
+    pub errorfiles: Vec<(u16, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RingSpec {
+    pub size: u64,
+    pub maxlen: u64,
+    pub format: Option<String>,
+    pub backing_file: Option<String>,
+    pub servers: usize,
+    pub timeout_connect: Option<u32>,
+    pub timeout_server: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CacheSpec {
+    /// `total-max-size`, in megabytes.
+    pub total_max_size: u64,
+    pub max_object_size: Option<u64>,
+    pub max_age: Option<u32>,
+    pub process_vary: bool,
+    pub max_secondary_entries: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProgramSpec {
+    pub command: Option<Vec<String>>,
+    pub user: Option<String>,
+    pub group: Option<String>,
+    pub start_on_reload: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FcgiAppSpec {
+    pub docroot: Option<String>,
+    pub index: Option<String>,
+    pub max_reqs: Option<u32>,
+    pub mpxs_conns: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogForwardSpec {
+    pub binds: usize,
+    pub dgram_binds: usize,
 }
 
 /// Something valid for HAProxy that haproxide cannot run yet: refused at start with

@@ -1,29 +1,47 @@
-//! HAProxy's checks after parsing (`check_config_validity`): references between proxies
-//! (default_backend, use_backend, track), duplicate server names, mode compatibility, and the
-//! warnings about missing timeouts. Then server address resolution, which HAProxy runs only when
-//! everything else is valid.
+//! HAProxy's checks after parsing (`check_config_validity`, then the per-proxy post checks),
+//! in HAProxy's order, since the order decides which alert comes first: for each enabled proxy
+//! in configuration order, mode and listener warnings, balance/transparent/dispatch, external
+//! checks, email alerts, default_backend, use_backend, use-server, stick rules, peers and
+//! mailers references, stats, log formats, timeouts, captures, server-state, duplicate server
+//! names, per-server checks (SSL, tracking), non-HTTP leftovers and MUX protocols; then the SSL
+//! preparation of every bind line; then the post-proxy checks (http-errors sections) and server
+//! resolvers. Server address resolution comes last, only when everything else is valid.
 
 use std::collections::HashMap;
 
 use crate::config::diag::{Diagnostic, Diags, Loc, Severity};
-use crate::ir::addr::{self, Host};
-use crate::ir::types::{Config, InitAddr, Mode, Proxy};
+use crate::ir::addr::{self, Host, PortSpec};
+use crate::ir::keywords::bind::MUX_PROTOS;
+use crate::ir::keywords::options::FLAG_OPTIONS;
+use crate::ir::types::{
+    Balance, Config, ErrorRule, InitAddr, LogFormat, Mode, Proxy, Server, ServerStateFrom, StickKind, Unsupported,
+};
 
-/// Run the post-parse checks in HAProxy's order, proxy by proxy.
+mod ssl;
+mod state;
+
+/// Run the post-parse checks in HAProxy's order.
 pub fn validate(cfg: &mut Config, diags: &mut Diags) {
     let snapshot = cfg.clone();
-    for p in &snapshot.proxies {
-        if p.disabled {
-            continue;
-        }
-        check_default_backend(&snapshot, p, diags);
-        check_use_backend(&snapshot, p, diags);
-        check_sample_args(&snapshot, p, diags);
-        crate::ir::keywords::rules::post::check(&snapshot, p, diags);
-        check_servers(&snapshot, p, diags);
-        check_warnings(p, diags);
+    let cx = Checks { cfg: &snapshot, unsupported: Default::default(), tracks: Default::default() };
+    for p in snapshot.proxies.iter().filter(|p| !p.disabled) {
+        cx.proxy(p, diags);
     }
+    cfg.unsupported.extend(cx.unsupported.take());
+    for p in snapshot.proxies.iter().filter(|p| !p.disabled) {
+        ssl::binds(p, &snapshot, diags);
+    }
+    for p in snapshot.proxies.iter().filter(|p| !p.disabled) {
+        cx.errorfiles(p, diags);
+    }
+    for p in snapshot.proxies.iter().filter(|p| !p.disabled) {
+        cx.resolvers(p, diags);
+    }
+    crate::ir::checks::validate(cfg, diags);
     crate::ir::keywords::rules::post::finalize(cfg);
+    if !diags.has_errors() {
+        state::apply(&snapshot, diags);
+    }
 }
 
 /// What the ACL module needs to resolve references against this configuration.
@@ -202,182 +220,680 @@ fn alert(diags: &mut Diags, loc: Loc, msg: String) {
     diags.push(Diagnostic::new(Severity::Alert, loc, msg));
 }
 
-fn check_default_backend(cfg: &Config, p: &Proxy, diags: &mut Diags) {
-    let Some(r) = &p.default_backend else { return };
-    // A proxy cannot be its own default backend.
-    match cfg.backend(&r.name).filter(|b| b.name != p.name) {
-        Some(b) => {
-            if p.mode == Mode::Http && b.mode != Mode::Http {
-                let msg = format!(
-                    "{} {} '{}' ({}:{}) tries to use incompatible {} {} '{}' ({}:{}) as its default backend (see 'mode').",
-                    p.mode.name(),
-                    p.caps.type_name(),
-                    p.name,
-                    p.span.file,
-                    p.span.line,
-                    b.mode.name(),
-                    b.caps.type_name(),
-                    b.name,
-                    b.span.file,
-                    b.span.line
-                );
-                alert(diags, Loc::None, msg);
-            }
-        }
-        _ => alert(
-            diags,
-            Loc::None,
-            format!("Proxy '{}': unable to find required default_backend: '{}'.", p.name, r.name),
-        ),
-    }
+fn warning(diags: &mut Diags, loc: Loc, msg: String) {
+    diags.push(Diagnostic::new(Severity::Warning, loc, msg));
 }
 
-fn check_use_backend(cfg: &Config, p: &Proxy, diags: &mut Diags) {
-    for rule in &p.use_backend {
-        let Some(name) = rule.words.first() else {
-            continue;
+/// A setting of the global section kept as its words (`external-check`, `ssl-server-verify` ...).
+pub fn global_setting<'a>(cfg: &'a Config, kw: &str) -> Option<&'a [String]> {
+    cfg.global.other.iter().rev().find(|(k, _)| k == kw).map(|(_, v)| v.as_slice())
+}
+
+struct Checks<'a> {
+    cfg: &'a Config,
+    /// Valid settings found while checking that haproxide cannot run yet.
+    unsupported: std::cell::RefCell<Vec<Unsupported>>,
+    /// `track` links resolved so far, in HAProxy's order: (proxy, server) -> (proxy, server).
+    tracks: std::cell::RefCell<HashMap<(String, String), (String, String)>>,
+}
+
+/// The `%` variables of HAProxy 2.6 log formats.
+const LOG_VARS: &[&str] = &[
+    "o", "B", "CC", "CS", "H", "HM", "HP", "HPO", "HQ", "HU", "HV", "ID", "ST", "T", "Ta", "Tc", "Td", "Th", "Ti",
+    "Tq", "TR", "Tr", "Ts", "Tt", "Tu", "Tw", "U", "ac", "b", "bc", "bi", "bp", "bq", "ci", "cp", "f", "fc", "fi",
+    "fp", "ft", "hr", "hrl", "hs", "hsl", "ms", "pid", "r", "rc", "rt", "s", "sc", "si", "sp", "sq", "sslc", "sslv",
+    "t", "tr", "trg", "trl", "ts", "tsc",
+];
+
+/// Whether `%<name>` is one of HAProxy's log-format variables.
+pub fn is_log_var(name: &str) -> bool {
+    LOG_VARS.contains(&name)
+}
+
+/// The proxy a `default_backend` / `use_backend` name designates (HAProxy's `proxy_be_by_name`).
+fn backend_by_name<'a>(cfg: &'a Config, name: &str) -> Option<&'a Proxy> {
+    cfg.proxies.iter().find(|p| p.name == name && p.caps.backend)
+}
+
+/// HAProxy's rule for switching from `p` to backend `b`: same mode, or a TCP frontend to an
+/// HTTP backend.
+fn modes_compatible(p: &Proxy, b: &Proxy) -> bool {
+    p.mode == b.mode || (p.mode == Mode::Tcp && b.mode == Mode::Http)
+}
+
+fn incompatible(p: &Proxy, b: &Proxy, what: &str) -> String {
+    format!(
+        "{} {} '{}' ({}:{}) tries to use incompatible {} {} '{}' ({}:{}) {what} (see 'mode').",
+        p.mode.name(),
+        p.caps.type_name(),
+        p.name,
+        p.span.file,
+        p.span.line,
+        b.mode.name(),
+        b.caps.type_name(),
+        b.name,
+        b.span.file,
+        b.span.line
+    )
+}
+
+/// The number of threads HAProxy starts: `nbthread`, else the CPUs this process may run on
+/// (its affinity), at most 64.
+fn nbthread(cfg: &Config) -> u32 {
+    if let Some(n) = cfg.global.nbthread {
+        return n;
+    }
+    let from_affinity = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
+        let list = s.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:"))?.trim().to_string();
+        let mut n = 0u32;
+        for part in list.split(',').filter(|p| !p.is_empty()) {
+            let (a, b) = part.split_once('-').unwrap_or((part, part));
+            n += b.parse::<u32>().ok()?.checked_sub(a.parse::<u32>().ok()?)? + 1;
+        }
+        Some(n)
+    });
+    let n = from_affinity.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
+    n.clamp(1, 64)
+}
+
+impl Checks<'_> {
+    /// `thread` sets on bind lines must name threads that exist (`thread_resolve_group_mask`).
+    fn bind_threads(&self, p: &Proxy, diags: &mut Diags) {
+        let all = match nbthread(self.cfg) {
+            64 => u64::MAX,
+            n => (1u64 << n) - 1,
         };
-        if name.contains("%[") {
-            continue; // dynamic: resolved per request
-        }
-        match cfg.backend(name) {
-            Some(b) if p.mode == Mode::Http && b.mode != Mode::Http => {
-                let msg = format!(
-                    "{} {} '{}' ({}:{}) tries to use incompatible {} {} '{}' ({}:{}) in a 'use_backend' rule (see 'mode').",
-                    p.mode.name(),
-                    p.caps.type_name(),
-                    p.name,
-                    p.span.file,
-                    p.span.line,
-                    b.mode.name(),
-                    b.caps.type_name(),
-                    b.name,
-                    b.span.file,
-                    b.span.line
-                );
-                alert(diags, Loc::None, msg);
+        let mut seen = Vec::new();
+        for b in p.binds.iter().filter(|b| b.opts.thread.is_some()) {
+            if seen.contains(&(&b.span, &b.opts.arg)) {
+                continue;
             }
-            Some(_) => {}
-            None => {
-                alert(diags, Loc::None, format!("Proxy '{}': unable to find required use_backend: '{}'.", p.name, name))
+            seen.push((&b.span, &b.opts.arg));
+            if b.opts.thread_mask & all != 0 {
+                continue;
             }
-        }
-    }
-}
-
-fn check_servers(cfg: &Config, p: &Proxy, diags: &mut Diags) {
-    let mut first_seen: HashMap<&str, u32> = HashMap::new();
-    for s in &p.servers {
-        if let Some(line) = first_seen.get(s.name.as_str()) {
-            let msg = format!(
-                "backend '{}', another server named '{}' was already defined at line {}, please use distinct names.",
-                p.name, s.name, line
-            );
-            alert(diags, s.span.parsing(), msg);
-        } else {
-            first_seen.insert(&s.name, s.span.line);
-        }
-    }
-    for s in &p.servers {
-        let who = format!("'server {}/{}'", p.name, s.name);
-        if let Some(track) = &s.opts.track {
-            let (px_name, srv_name) = match track.split_once('/') {
-                Some((a, b)) => (a, b),
-                None => (p.name.as_str(), track.as_str()),
+            let what = if b.opts.thread_group.is_some() {
+                "'thread' directive only references threads not belonging to the group"
+            } else {
+                "'thread' directive contains threads that belong to no group"
             };
-            match cfg.backend(px_name) {
-                None => {
-                    alert(
-                        diags,
-                        s.span.bracket(),
-                        format!("{who} : unable to find required proxy '{px_name}' for tracking."),
-                    );
-                }
-                Some(tp) => match tp.servers.iter().find(|t| t.name == srv_name) {
-                    None => alert(
-                        diags,
-                        s.span.bracket(),
-                        format!("{who} : unable to find required server '{srv_name}' for tracking."),
-                    ),
-                    Some(_) => {
-                        if tracking_loops(cfg, px_name, srv_name, &p.name, &s.name) {
-                            alert(
-                                diags,
-                                s.span.bracket(),
-                                format!(
-                                    "{who} : unable to track {px_name}/{srv_name} as it belongs to a tracking chain looping back to {}/{}.",
-                                    p.name, s.name
-                                ),
-                            );
-                        }
-                    }
-                },
+            let msg =
+                format!("Proxy '{}': {what} in 'bind {}' at [{}:{}].", p.name, b.opts.arg, b.span.file, b.span.line);
+            alert(diags, Loc::None, msg);
+        }
+    }
+
+    fn proxy(&self, p: &Proxy, diags: &mut Diags) {
+        let kind = p.caps.type_name();
+        let http = p.mode == Mode::Http;
+        self.bind_threads(p, diags);
+        if !http {
+            self.ensure_no_http(p, diags);
+        }
+        if p.caps.frontend && p.binds.is_empty() {
+            warning(
+                diags,
+                Loc::None,
+                format!(
+                    "{kind} '{}' has no 'bind' directive. Please declare it as a backend if this was intended.",
+                    p.name
+                ),
+            );
+        }
+        if p.caps.backend && p.balance_set {
+            if p.transparent {
+                alert(diags, Loc::None, format!("{kind} '{}' cannot use both transparent and balance mode.", p.name));
+            } else if p.dispatch.is_some() {
+                warning(
+                    diags,
+                    Loc::None,
+                    format!("dispatch address of {kind} '{}' will be ignored in balance mode.", p.name),
+                );
             }
         }
-        if s.opts.agent_check && s.opts.agent_port.is_none() {
+        self.external_check(p, diags);
+        let mut email = p.email_alert.clone();
+        if email.set && !(email.mailers.is_some() && email.from.is_some() && email.to.is_some()) {
+            warning(diags, Loc::None, format!("'email-alert' will be ignored for {kind} '{}' (the presence any of 'email-alert from', 'email-alert level' 'email-alert mailers', 'email-alert myhostname', or 'email-alert to' requires each of 'email-alert from', 'email-alert mailers' and 'email-alert to' to be present).", p.name));
+            email = Default::default();
+        }
+        self.default_backend(p, diags);
+        self.use_backend(p, diags);
+        // use-server targets, the L6 warning, and every ACL/condition argument reference.
+        check_sample_args(self.cfg, p, diags);
+        self.stick_rules(p, diags);
+        crate::ir::keywords::rules::post::check(self.cfg, p, diags);
+        if let Some(t) = &p.stick_table {
+            if let Some(peers) = &t.peers {
+                if !self.cfg.peers.iter().any(|s| &s.name == peers) {
+                    alert(diags, Loc::None, format!("Proxy '{}': unable to find sync peers '{peers}'.", p.name));
+                }
+            }
+        }
+        if let Some(m) = &email.mailers {
+            if !self.cfg.mailers.iter().any(|s| s.name == m.name) {
+                alert(diags, Loc::None, format!("Proxy '{}': unable to find mailers '{}'.", p.name, m.name));
+            }
+        }
+        if p.stats.enabled && !p.stats.http_request.is_empty() && (!p.stats.auth.is_empty() || p.stats.realm.is_some())
+        {
             alert(
                 diags,
-                s.span.bracket(),
-                format!("{who} : server {} does not have agent port. Agent check has been disabled.", s.name),
+                Loc::None,
+                format!("proxy '{}': stats 'auth'/'realm' and 'http-request' can't be used at the same time.", p.name),
+            );
+        }
+        self.log_formats(p, diags);
+        self.timeouts(p, diags);
+        if let Some((_, len)) = &p.capture_cookie {
+            if *len >= 64 {
+                warning(diags, Loc::None, format!("truncating capture length to 63 bytes for {kind} '{}'.", p.name));
+            }
+        }
+        if p.caps.backend
+            && p.load_server_state == Some(ServerStateFrom::Global)
+            && self.cfg.global.server_state_file.is_none()
+        {
+            warning(diags, Loc::None, format!("backend '{}' configured to load server state file from global section 'server-state-file' directive. Unfortunately, 'server-state-file' is not set!", p.name));
+        }
+        self.duplicate_servers(p, diags);
+        for s in &p.servers {
+            ssl::server(p, s, self.cfg, diags);
+            self.track(p, s, diags);
+        }
+        if p.caps.frontend
+            && p.log.targets.is_empty()
+            && (p.log.format != LogFormat::Default || p.log.format_sd.is_some())
+        {
+            warning(
+                diags,
+                Loc::None,
+                format!("log format ignored for {kind} '{}' since it has no log address.", p.name),
+            );
+        }
+        if !http {
+            self.http_only_settings(p, diags);
+        }
+        for s in &p.servers {
+            if !http && s.opts.redir.is_some() {
+                alert(
+                    diags,
+                    Loc::None,
+                    format!("{kind} '{}' : server cannot have cookie or redirect prefix in non-HTTP mode.", p.name),
+                );
+            }
+            if !http && s.opts.cookie.is_some() {
+                warning(
+                    diags,
+                    Loc::None,
+                    format!("{kind} '{}' : ignoring cookie for server '{}' as HTTP mode is disabled.", p.name, s.name),
+                );
+            }
+            if p.rdp_cookie.is_some() && matches!(s.addr.port, PortSpec::None | PortSpec::Offset(_)) {
+                warning(diags, Loc::None, format!("{kind} '{}' : RDP cookie persistence will not work for server '{}' because it lacks an explicit port number.", p.name, s.name));
+            }
+        }
+        if let Some(app) = &p.fcgi_app {
+            if !self.cfg.fcgi_apps.iter().any(|a| a.name == app.name) {
+                alert(diags, Loc::None, format!("proxy '{}' : fcgi-app '{}' not found.", p.name, app.name));
+            } else if !p.servers.iter().any(|s| s.opts.proto.as_deref() == Some("fcgi")) {
+                alert(diags, Loc::None, format!("proxy '{}': FCGI app configured but no FCGI server found.", p.name));
+            }
+        }
+        self.mux_protos(p, diags);
+    }
+
+    /// HAProxy's `proxy_cfg_ensure_no_http`: HTTP-only settings of a TCP proxy.
+    fn ensure_no_http(&self, p: &Proxy, diags: &mut Diags) {
+        let kind = p.caps.type_name();
+        if p.cookie.is_some() {
+            warning(diags, Loc::None, format!("cookie will be ignored for {kind} '{}' (needs 'mode http').", p.name));
+        }
+        if p.monitor_uri.is_some() {
+            warning(
+                diags,
+                Loc::None,
+                format!("monitor-uri will be ignored for {kind} '{}' (needs 'mode http').", p.name),
+            );
+        }
+        if matches!(p.balance, Balance::Uri { .. } | Balance::UrlParam { .. } | Balance::Hdr { .. }) {
+            warning(
+                diags,
+                Loc::None,
+                format!(
+                    "Layer 7 hash not possible for {kind} '{}' (needs 'mode http'). Falling back to round robin.",
+                    p.name
+                ),
+            );
+        }
+        let at = |p: &Proxy| p.log.format_line.as_ref().map(|s| s.parsing()).unwrap_or(Loc::None);
+        match p.log.format {
+            LogFormat::Http | LogFormat::HttpClf => warning(
+                diags,
+                at(p),
+                format!("'option httplog' not usable with {kind} '{}' (needs 'mode http'). Falling back to 'option tcplog'.", p.name),
+            ),
+            LogFormat::Https => warning(
+                diags,
+                at(p),
+                format!("'option httpslog' not usable with {kind} '{}' (needs 'mode http'). Falling back to 'option tcplog'.", p.name),
+            ),
+            _ => {}
+        }
+    }
+
+    fn external_check(&self, p: &Proxy, diags: &mut Diags) {
+        let kind = p.caps.type_name();
+        let ext = p.caps.backend && p.checks.kind == crate::ir::types::CheckKind::External;
+        if ext {
+            if global_setting(self.cfg, "external-check").is_none() {
+                alert(
+                    diags,
+                    Loc::None,
+                    format!(
+                        "Proxy '{}' : 'option external-check' unable to find required 'global.external-check'.",
+                        p.name
+                    ),
+                );
+            }
+            if p.external_check_command.is_none() {
+                alert(
+                    diags,
+                    Loc::None,
+                    format!(
+                        "Proxy '{}' : 'option external-check' unable to find required 'external-check command'.",
+                        p.name
+                    ),
+                );
+            }
+            if global_setting(self.cfg, "insecure-fork-wanted").is_none() {
+                warning(diags, Loc::None, format!("Proxy '{}' : 'insecure-fork-wanted' not enabled in the global section, 'option external-check' will likely fail.", p.name));
+            }
+        }
+        if let Some(cmd) = &p.external_check_command {
+            if !ext {
+                warning(
+                    diags,
+                    Loc::None,
+                    format!(
+                        "'external-check command' will be ignored for {kind} '{}' (requires 'option external-check').",
+                        p.name
+                    ),
+                );
+            }
+            if !cmd.starts_with('/') && p.external_check_path.is_none() {
+                alert(diags, Loc::None, format!("Proxy '{}': 'external-check command' does not have a leading '/' and 'external-check path' is not set.", p.name));
+            }
+        }
+        if p.external_check_path.is_some() && !ext {
+            warning(
+                diags,
+                Loc::None,
+                format!(
+                    "'external-check path' will be ignored for {kind} '{}' (requires 'option external-check').",
+                    p.name
+                ),
             );
         }
     }
-}
 
-/// Follow `track` links from (px, srv); true if they come back to (start_px, start_srv).
-fn tracking_loops(cfg: &Config, px: &str, srv: &str, start_px: &str, start_srv: &str) -> bool {
-    let mut cur = (px.to_string(), srv.to_string());
-    for _ in 0..10_000 {
-        if cur.0 == start_px && cur.1 == start_srv {
+    fn default_backend(&self, p: &Proxy, diags: &mut Diags) {
+        let Some(r) = &p.default_backend else { return };
+        match backend_by_name(self.cfg, &r.name) {
+            None => alert(
+                diags,
+                Loc::None,
+                format!("Proxy '{}': unable to find required default_backend: '{}'.", p.name, r.name),
+            ),
+            Some(b) if b.name == p.name && p.caps.backend => {
+                alert(diags, Loc::None, format!("Proxy '{}': loop detected for default_backend: '{}'.", p.name, r.name))
+            }
+            Some(b) if !modes_compatible(p, b) => alert(diags, Loc::None, incompatible(p, b, "as its default backend")),
+            Some(_) => {
+                if !p.servers.is_empty() {
+                    warning(
+                        diags,
+                        Loc::None,
+                        format!("In proxy '{}', the 'default_backend' rule always has precedence over the servers, which will never be used.", p.name),
+                    );
+                }
+            }
+        }
+    }
+
+    fn use_backend(&self, p: &Proxy, diags: &mut Diags) {
+        for rule in &p.use_backend {
+            let Some(name) = rule.words.first() else {
+                continue;
+            };
+            if name.contains("%[") {
+                continue; // dynamic: resolved per request
+            }
+            match backend_by_name(self.cfg, name) {
+                None => alert(
+                    diags,
+                    Loc::None,
+                    format!("Proxy '{}': unable to find required use_backend: '{}'.", p.name, name),
+                ),
+                Some(b) if b.name == p.name && p.caps.backend => {
+                    alert(diags, Loc::None, format!("Proxy '{}': loop detected for use_backend: '{}'.", p.name, name))
+                }
+                Some(b) if !modes_compatible(p, b) => {
+                    alert(diags, Loc::None, incompatible(p, b, "in a 'use_backend' rule"))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// A stick table by name: a proxy's (named after it) or a `peers` section's (`<peers>/<t>`).
+    fn table_exists(&self, name: &str) -> bool {
+        if self.cfg.proxies.iter().any(|p| p.name == name && p.stick_table.is_some()) {
             return true;
         }
-        let Some(s) = cfg.backend(&cur.0).and_then(|b| b.servers.iter().find(|s| s.name == cur.1)) else {
+        let Some((peers, table)) = name.split_once('/') else {
             return false;
         };
-        let Some(t) = &s.opts.track else { return false };
-        cur = match t.split_once('/') {
-            Some((a, b)) => (a.to_string(), b.to_string()),
-            None => (cur.0.clone(), t.clone()),
-        };
+        self.cfg.peers.iter().any(|s| {
+            s.name == peers
+                && s.entries
+                    .iter()
+                    .any(|(_, w)| w.first().is_some_and(|k| k == "table") && w.get(1).is_some_and(|t| t == table))
+        })
     }
-    false
-}
 
-fn check_warnings(p: &Proxy, diags: &mut Diags) {
-    let t = &p.timeouts;
-    let fe_missing = p.caps.frontend && t.client.is_none();
-    let be_missing = p.caps.backend && (t.connect.is_none() || t.server.is_none());
-    if (fe_missing || be_missing) && p.mode != Mode::Log {
-        let kind = p.caps.type_name();
-        let kind = if kind == "proxy" { "proxy" } else { kind };
-        diags.push(
-            Diagnostic::new(Severity::Warning, Loc::None, format!("missing timeouts for {kind} '{}'.", p.name))
+    fn stick_rules(&self, p: &Proxy, diags: &mut Diags) {
+        let request = p.stick_rules.iter().filter(|r| r.kind != StickKind::StoreResponse);
+        let response = p.stick_rules.iter().filter(|r| r.kind == StickKind::StoreResponse);
+        for (rules, what) in [(request.collect::<Vec<_>>(), "stick-table"), (response.collect(), "store table")] {
+            for r in rules {
+                let found = match &r.table {
+                    Some(t) => self.table_exists(t),
+                    None => p.stick_table.is_some(),
+                };
+                if !found {
+                    let name = r.table.as_deref().unwrap_or(&p.name);
+                    alert(diags, Loc::None, format!("Proxy '{}': unable to find {what} '{name}'.", p.name));
+                }
+            }
+        }
+    }
+
+    /// Log formats are compiled after parsing, for proxies that log (frontends).
+    fn log_formats(&self, p: &Proxy, diags: &mut Diags) {
+        if !p.caps.frontend {
+            return;
+        }
+        if let LogFormat::Custom(f) = &p.log.format {
+            if let Err(e) = crate::log::format::LogFormat::compile(f) {
+                let known = match &e {
+                    crate::log::format::FormatError::Sample(_) => true,
+                    crate::log::format::FormatError::UnknownVar(v) => LOG_VARS.contains(&v.as_str()),
+                };
+                if known {
+                    if let Some(span) = &p.log.format_line {
+                        self.unsupported.borrow_mut().push(Unsupported { span: span.clone(), what: e.to_string() });
+                    }
+                } else {
+                    let loc = p
+                        .log
+                        .format_line
+                        .as_ref()
+                        .map(|s| Loc::CapParsing { file: s.file.clone(), line: s.line })
+                        .unwrap_or(Loc::None);
+                    alert(diags, loc, format!("failed to parse log-format : {e}."));
+                }
+            }
+        }
+    }
+
+    fn timeouts(&self, p: &Proxy, diags: &mut Diags) {
+        let t = &p.timeouts;
+        let fe_missing = p.caps.frontend && t.client.is_none();
+        let be_missing = p.caps.backend
+            && !p.servers.is_empty()
+            && (t.connect.is_none() || (t.server.is_none() && (p.mode == Mode::Http || t.tunnel.is_none())));
+        if fe_missing || be_missing {
+            diags.push(
+                Diagnostic::new(
+                    Severity::Warning,
+                    Loc::None,
+                    format!("missing timeouts for {} '{}'.", p.caps.type_name(), p.name),
+                )
                 .with_detail(&[
                     "While not properly invalid, you will certainly encounter various problems",
                     "with such a configuration. To fix this, please ensure that all following",
                     "timeouts are set to a non-zero value: 'client', 'connect', 'server'.",
                 ]),
-        );
+            );
+        }
     }
-    if p.cookie.is_some() && p.mode != Mode::Http && p.caps.backend {
-        diags.push(Diagnostic::new(
-            Severity::Warning,
-            Loc::None,
-            format!("cookie will be ignored for {} (needs 'mode http').", p.describe()),
-        ));
+
+    /// Server names must be distinct, except for servers with an explicit `id`.
+    fn duplicate_servers(&self, p: &Proxy, diags: &mut Diags) {
+        let mut first_seen: HashMap<&str, u32> = HashMap::new();
+        for s in p.servers.iter().filter(|s| s.opts.id.is_none()) {
+            if let Some(line) = first_seen.get(s.name.as_str()) {
+                let msg = format!(
+                    "{} '{}', another server named '{}' was already defined at line {}, please use distinct names.",
+                    p.caps.type_name(),
+                    p.name,
+                    s.name,
+                    line
+                );
+                alert(diags, s.span.parsing(), msg);
+            } else {
+                first_seen.insert(&s.name, s.span.line);
+            }
+        }
+    }
+
+    /// HAProxy's `srv_apply_track`.
+    fn track(&self, p: &Proxy, s: &Server, diags: &mut Diags) {
+        let Some(track) = &s.opts.track else { return };
+        let who = format!("'server {}/{}'", p.name, s.name);
+        let (px_name, srv_name) = match track.split_once('/') {
+            Some((a, b)) => (a, b),
+            None => (p.name.as_str(), track.as_str()),
+        };
+        let tracked_px = if track.contains('/') { backend_by_name(self.cfg, px_name) } else { Some(p) };
+        let Some(tp) = tracked_px else {
+            alert(diags, s.span.bracket(), format!("{who} : unable to find required proxy '{px_name}' for tracking."));
+            return;
+        };
+        let Some(target) = tp.servers.iter().find(|t| t.name == srv_name) else {
+            alert(
+                diags,
+                s.span.bracket(),
+                format!("{who} : unable to find required server '{srv_name}' for tracking."),
+            );
+            return;
+        };
+        if !target.opts.check && !target.opts.agent_check && target.opts.track.is_none() {
+            let msg =
+                format!("{who} : unable to use {px_name}/{srv_name} for tracking as it does not have any check nor agent enabled.");
+            alert(diags, s.span.bracket(), msg);
+            return;
+        }
+        // Only links already resolved count: a chain closes on its last server.
+        let me = (p.name.clone(), s.name.clone());
+        let target_key = (tp.name.clone(), target.name.clone());
+        let mut cur = self.tracks.borrow().get(&target_key).cloned();
+        let mut loops = target_key == me;
+        while let Some(next) = cur {
+            if next == me {
+                loops = true;
+                break;
+            }
+            cur = self.tracks.borrow().get(&next).cloned();
+        }
+        if loops {
+            let msg = format!(
+                "{who} : unable to track {px_name}/{srv_name} as it belongs to a tracking chain looping back to {}/{}.",
+                p.name, s.name
+            );
+            alert(diags, s.span.bracket(), msg);
+            return;
+        }
+        self.tracks.borrow_mut().insert(me, target_key);
+    }
+
+    /// Settings that need HTTP mode, in a proxy that is not in HTTP mode.
+    fn http_only_settings(&self, p: &Proxy, diags: &mut Diags) {
+        let kind = p.caps.type_name();
+        let ignored = |what: &str| format!("{what} ignored for {kind} '{}' as it requires HTTP mode.", p.name);
+        if p.stats.enabled {
+            warning(diags, Loc::None, ignored("'stats' statement"));
+        }
+        if p.capture_cookie.is_some() {
+            warning(diags, Loc::None, ignored("'capture' statement"));
+        }
+        let rules_ignored =
+            |what: &str| format!("'{what}' rules ignored for {kind} '{}' as they require HTTP mode.", p.name);
+        if !p.http_request.is_empty() {
+            warning(diags, Loc::None, rules_ignored("http-request"));
+        }
+        if !p.http_response.is_empty() {
+            warning(diags, Loc::None, rules_ignored("http-response"));
+        }
+        if !p.http_after_response.is_empty() {
+            warning(diags, Loc::None, rules_ignored("http-after-response"));
+        }
+        if !p.redirects.is_empty() {
+            warning(diags, Loc::None, rules_ignored("redirect"));
+        }
+        if p.forwardfor.is_some() {
+            warning(diags, Loc::None, ignored("'option forwardfor'"));
+        }
+        if p.originalto.is_some() {
+            warning(diags, Loc::None, ignored("'option originalto'"));
+        }
+        for o in FLAG_OPTIONS.iter().filter(|o| o.http_only) {
+            let cap = match o.side {
+                crate::ir::keywords::options::Side::Frontend => p.caps.frontend,
+                crate::ir::keywords::options::Side::Backend => p.caps.backend,
+                crate::ir::keywords::options::Side::Both => true,
+            };
+            if cap && p.options.is_on(o.name) {
+                warning(diags, Loc::None, ignored(&format!("'option {}'", o.name)));
+            }
+        }
+    }
+
+    /// A MUX protocol must suit the proxy's mode.
+    fn mux_protos(&self, p: &Proxy, diags: &mut Diags) {
+        let http = p.mode == Mode::Http;
+        let usable = |proto: &str, frontend: bool| {
+            MUX_PROTOS.iter().any(|(name, http_only)| *name == proto && *http_only == http)
+                && !(frontend && proto == "fcgi")
+        };
+        let mut seen_binds = Vec::new();
+        for b in &p.binds {
+            let Some(proto) = &b.opts.proto else { continue };
+            if seen_binds.contains(&(&b.span, &b.opts.arg)) {
+                continue;
+            }
+            seen_binds.push((&b.span, &b.opts.arg));
+            if !usable(proto, true) {
+                let msg = format!(
+                    "{} '{}' : MUX protocol '{proto}' is not usable for 'bind {}' at [{}:{}].",
+                    p.caps.type_name(),
+                    p.name,
+                    b.opts.arg,
+                    b.span.file,
+                    b.span.line
+                );
+                alert(diags, Loc::None, msg);
+            }
+        }
+        for s in &p.servers {
+            let Some(proto) = &s.opts.proto else { continue };
+            if !usable(proto, false) {
+                let msg = format!(
+                    "{} '{}' : MUX protocol '{proto}' is not usable for server '{}' at [{}:{}].",
+                    p.caps.type_name(),
+                    p.name,
+                    s.name,
+                    s.span.file,
+                    s.span.line
+                );
+                alert(diags, Loc::None, msg);
+            }
+        }
+    }
+
+    /// `errorfiles <name>` must name an `http-errors` section, and the statuses it lists
+    /// should be declared there (HAProxy's `proxy_check_errors`).
+    fn errorfiles(&self, p: &Proxy, diags: &mut Diags) {
+        for r in &p.error_rules {
+            let ErrorRule::Section { name, codes } = r else { continue };
+            let Some(section) = self.cfg.http_errors.iter().find(|s| s.name == name.name) else {
+                let msg = format!(
+                    "proxy '{}': unknown http-errors section '{}' (at {}:{}).",
+                    p.name, name.name, name.span.file, name.span.line
+                );
+                alert(diags, Loc::None, msg);
+                continue;
+            };
+            for code in codes {
+                let declared = section.entries.iter().any(|(_, w)| {
+                    w.first().map(String::as_str) == Some("errorfile")
+                        && w.get(1).is_some_and(|c| crate::ir::values::atoi(c) == i64::from(*code))
+                });
+                if !declared {
+                    let msg = format!(
+                        "config: proxy '{}' : status '{code}' not declared in http-errors section '{}' (at {}:{}).",
+                        p.name, name.name, name.span.file, name.span.line
+                    );
+                    warning(diags, Loc::None, msg);
+                }
+            }
+        }
+    }
+
+    /// `resolvers <id>` on servers must name a `resolvers` section.
+    fn resolvers(&self, p: &Proxy, diags: &mut Diags) {
+        for s in &p.servers {
+            if let Some(r) = &s.opts.resolvers {
+                if !self.cfg.resolvers.iter().any(|x| &x.name == r) {
+                    let msg = format!(
+                        "{} '{}', server '{}': unable to find required resolvers '{r}'",
+                        p.caps.type_name(),
+                        p.name,
+                        s.name
+                    );
+                    alert(diags, Loc::None, msg);
+                }
+            }
+        }
     }
 }
 
-/// Resolve server names (HAProxy's `srv_init_addr`), run after all checks passed.
-pub fn resolve_servers(cfg: &mut Config, diags: &mut Diags) {
+/// Resolve server names (HAProxy's `srv_init_addr`), run after all checks passed. With
+/// `dont_fail` (`-dr`), a server whose methods all failed is disabled with a warning.
+pub fn resolve_servers(cfg: &mut Config, diags: &mut Diags, dont_fail: bool) {
     let mut failed = false;
-    for p in &mut cfg.proxies {
+    for p in cfg.proxies.iter_mut().filter(|p| !p.disabled) {
         for s in &mut p.servers {
             let Host::Unresolved(name) = s.addr.host.clone() else {
                 continue;
             };
-            let methods = s.opts.init_addr.clone().unwrap_or_else(|| vec![InitAddr::Last, InitAddr::Libc]);
+            // Without `init-addr`: last, then libc, then (with resolvers) none.
+            let methods = s.opts.init_addr.clone().unwrap_or_else(|| {
+                let mut m = vec![InitAddr::Last, InitAddr::Libc];
+                if s.opts.resolvers.is_some() {
+                    m.push(InitAddr::None);
+                }
+                m
+            });
+            let methods = if dont_fail { [methods, vec![InitAddr::None]].concat() } else { methods };
             let mut done = false;
+            // Once libc failed, the fallbacks say so (no state file makes `last` fail silently).
+            let mut libc_failed = false;
+            let fallback = |what: &str| {
+                let msg = format!("'server {}/{}' : could not resolve address '{}', {what}.", p.name, s.name, name);
+                Diagnostic::new(Severity::Warning, s.span.bracket(), msg)
+            };
             for m in &methods {
                 match m {
                     InitAddr::Last => {}
@@ -385,10 +901,20 @@ pub fn resolve_servers(cfg: &mut Config, diags: &mut Diags) {
                         if let Some(ip) = addr::resolve(&name, s.addr.family) {
                             s.addr.host = Host::Resolved { name: name.clone(), ip };
                             done = true;
+                        } else {
+                            libc_failed = true;
                         }
                     }
-                    InitAddr::None => done = true,
+                    InitAddr::None => {
+                        if libc_failed {
+                            diags.push(fallback("disabling server"));
+                        }
+                        done = true;
+                    }
                     InitAddr::Ip(ip) => {
+                        if libc_failed {
+                            diags.push(fallback("falling back to configured address"));
+                        }
                         s.addr.host = Host::Resolved { name: name.clone(), ip: *ip };
                         done = true;
                     }

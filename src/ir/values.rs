@@ -43,33 +43,28 @@ pub fn parse_time(text: &str, unit: TimeUnit) -> Result<u64, TimeError> {
     }
     // Scale of the suffix, in microseconds.
     let rest = &text[i..];
-    let (mult_us, len): (u64, usize) = if rest.starts_with("us") {
-        (1, 2)
+    let mult_us: u64 = if rest.starts_with("us") {
+        1
     } else if rest.starts_with("ms") {
-        (1_000, 2)
+        1_000
     } else if rest.starts_with('s') {
-        (1_000_000, 1)
+        1_000_000
     } else if rest.starts_with('m') {
-        (60_000_000, 1)
+        60_000_000
     } else if rest.starts_with('h') {
-        (3_600_000_000, 1)
+        3_600_000_000
     } else if rest.starts_with('d') {
-        (86_400_000_000, 1)
+        86_400_000_000
     } else if rest.is_empty() {
-        (
-            match unit {
-                TimeUnit::Us => 1,
-                TimeUnit::Ms => 1_000,
-                TimeUnit::S => 1_000_000,
-            },
-            0,
-        )
+        match unit {
+            TimeUnit::Us => 1,
+            TimeUnit::Ms => 1_000,
+            TimeUnit::S => 1_000_000,
+        }
     } else {
         return Err(TimeError::Unexpected(rest.chars().next().unwrap_or('?')));
     };
-    if let Some(c) = rest[len..].chars().next() {
-        return Err(TimeError::Unexpected(c));
-    }
+    // Characters after a valid unit are ignored with a warning (see `time_trailing_warning`).
     let unit_us: u64 = match unit {
         TimeUnit::Us => 1,
         TimeUnit::Ms => 1_000,
@@ -85,6 +80,20 @@ pub fn parse_time(text: &str, unit: TimeUnit) -> Result<u64, TimeError> {
         return Err(TimeError::Underflow);
     }
     Ok(result)
+}
+
+/// HAProxy accepts characters after a valid time unit (`30sec`) but warns, without location.
+pub fn time_trailing_warning(text: &str) -> Option<String> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let rest = &text[digits..];
+    let unit = ["us", "ms", "s", "m", "h", "d"].iter().find(|u| rest.starts_with(*u))?;
+    let c = rest[unit.len()..].chars().next()?;
+    Some(format!(
+        "unexpected character '{c}' after the timer value '{text}', only (us=microseconds,ms=milliseconds,s=seconds,m=minutes,h=hours,d=days) are supported. This will be reported as an error in next versions."
+    ))
 }
 
 /// Parse a time in milliseconds (the unit of every timeout).
@@ -161,6 +170,12 @@ mod tests {
         assert_eq!(parse_ms("abc"), Err(TimeError::Unexpected('a')));
         assert_eq!(parse_ms("-1"), Err(TimeError::Unexpected('-')));
         assert_eq!(parse_ms("1.5s"), Err(TimeError::Unexpected('.')));
+        assert_eq!(parse_ms("30sec"), Ok(30_000));
+        assert_eq!(parse_ms("10ux"), Err(TimeError::Unexpected('u')));
+        assert!(time_trailing_warning("30sec")
+            .unwrap()
+            .starts_with("unexpected character 'e' after the timer value '30sec'"));
+        assert_eq!(time_trailing_warning("30s"), None);
         assert_eq!(parse_ms("99999999999"), Err(TimeError::Overflow));
         assert_eq!(parse_ms("3000000s"), Err(TimeError::Overflow));
         assert_eq!(parse_ms(""), Err(TimeError::Empty));

@@ -146,7 +146,9 @@ impl Logger {
         };
         out.push_str(msg);
         let mut bytes = out.into_bytes();
-        bytes.truncate(t.maxlen.saturating_sub(1).max(1));
+        // The line is cut at `len` bytes; the newline comes on top (HAProxy sends 1025 bytes
+        // for the default 1024).
+        bytes.truncate(t.maxlen.max(1));
         bytes.push(b'\n');
         bytes
     }

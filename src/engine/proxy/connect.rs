@@ -164,6 +164,7 @@ pub async fn connect_or_reuse<R>(
         };
         match result {
             Ok((stream, addr)) => {
+                be.observe(srv.idx, crate::engine::health::Hana::L4Ok);
                 let _ = stream.set_nodelay(true);
                 return Ok(Got::New(Connected {
                     stream,
@@ -176,6 +177,7 @@ pub async fn connect_or_reuse<R>(
                 }));
             }
             Err(why) => {
+                be.observe(srv.idx, crate::engine::health::Hana::L4Err);
                 if attempt >= retries {
                     srv.counters.conn_errors.inc();
                     be.counters.conn_errors.inc();

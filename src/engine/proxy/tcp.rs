@@ -229,7 +229,15 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
                 client_fin: ms(fe_t.client_fin),
                 server_fin: ms(p.timeouts.server_fin),
             };
-            let stats = relay(&mut client, &mut c.stream, t, s.eng.run_state.subscribe(), &[], &[]).await;
+            // `on-marked-down shutdown-sessions` ends the session when the server goes down.
+            let mut killed_by_down = false;
+            let stats = tokio::select! {
+                st = relay(&mut client, &mut c.stream, t, s.eng.run_state.subscribe(), &[], &[]) => st,
+                _ = srv.shutdown.notified() => {
+                    killed_by_down = true;
+                    super::relay::RelayStats { up: 0, down: 0, end: RelayEnd::Killed }
+                }
+            };
             srv.counters.bytes_in.add(stats.up);
             srv.counters.bytes_out.add(stats.down);
             srv.counters.sessions.dec();
@@ -249,6 +257,9 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
                 RelayEnd::ServerError => *b"SD--",
                 RelayEnd::Killed => *b"KD--",
             };
+            if killed_by_down {
+                o.term = *b"D---";
+            }
             o.log(&s, stats.up == 0);
         }
     }

@@ -4,13 +4,25 @@
 //! Shared here: the handler context, the message helpers (`parsing [f:l] : ...`), and the
 //! "not supported yet" bookkeeping. Each family lives in its own file.
 
+pub mod balance;
 pub mod bind;
+pub mod capture;
 pub mod catalog;
+pub mod checks;
+pub mod errors;
 pub mod global;
+pub mod legacy;
+pub mod logging;
+pub mod misc;
 pub mod options;
+pub mod persist;
 pub mod proxy;
 pub mod rules;
+pub mod sections;
 pub mod server;
+mod server_addr;
+pub mod stats;
+pub mod timeouts;
 
 use crate::config::ast::{Directive, Span};
 use crate::config::diag::{nearest, Diagnostic, Diags, Loc, Severity};

@@ -1,10 +1,12 @@
-//! `option <name> [args]` in proxy sections: the flag options HAProxy 2.6 knows, and the ones
-//! with arguments (httpchk, forwardfor, httplog, redispatch, ...).
+//! `option <name> [args]` in proxy sections: the flag options HAProxy 2.6 knows (with their
+//! `no option` / `default option` forms), the ones with arguments (httplog, forwardfor,
+//! redispatch, the check types...), and the removed ones with HAProxy's messages.
 
 use crate::config::ast::Directive;
-use crate::ir::types::{CheckKind, ForwardFor, HttpChk, LogFormat, Redispatch};
+use crate::ir::types::{CheckKind, ForwardFor, LogFormat, Redispatch};
 use crate::ir::values;
 
+use super::logging::format_origin;
 use super::proxy::{Cx, Flow};
 use super::{Modifier, Status};
 
@@ -19,6 +21,7 @@ pub enum Side {
 pub struct FlagOption {
     pub name: &'static str,
     pub side: Side,
+    /// Ignored (with a warning after parsing) in a proxy that is not in HTTP mode.
     pub http_only: bool,
     pub status: Status,
 }
@@ -28,75 +31,100 @@ const fn opt(name: &'static str, side: Side, http_only: bool, status: Status) ->
 }
 
 use Side::{Backend as Be, Both, Frontend as Fe};
-use Status::{Ignored, Rejected, Supported};
+use Status::{Rejected, Supported};
 
-/// Simple on/off options (HAProxy's `cfg_opts` and `cfg_opts2`).
+/// Simple on/off options (HAProxy's `cfg_opts` then `cfg_opts2`, in its order).
 pub const FLAG_OPTIONS: &[FlagOption] = &[
     opt("abortonclose", Be, false, Rejected),
     opt("allbackups", Be, false, Supported),
     opt("checkcache", Be, true, Rejected),
-    opt("clitcpka", Fe, false, Ignored),
-    opt("contstats", Fe, false, Ignored),
+    opt("clitcpka", Fe, false, Rejected),
+    opt("contstats", Fe, false, Rejected),
     opt("dontlognull", Fe, false, Supported),
     opt("http-buffer-request", Both, true, Rejected),
     opt("http-ignore-probes", Fe, true, Rejected),
     opt("idle-close-on-response", Fe, true, Rejected),
-    opt("prefer-last-server", Be, false, Rejected),
+    opt("prefer-last-server", Be, true, Rejected),
     opt("logasap", Fe, false, Rejected),
-    opt("nolinger", Both, false, Ignored),
+    opt("nolinger", Both, false, Rejected),
     opt("persist", Be, false, Supported),
-    opt("srvtcpka", Be, false, Ignored),
+    opt("srvtcpka", Be, false, Rejected),
     opt("transparent", Be, false, Rejected),
-    opt("http-no-delay", Both, true, Ignored),
-    opt("http-pretend-keepalive", Both, true, Rejected),
-    opt("http-server-close", Both, true, Supported),
-    opt("http-keep-alive", Both, true, Supported),
-    opt("httpclose", Both, true, Supported),
-    opt("http-use-proxy-header", Fe, true, Rejected),
-    opt("http-drop-request-trailers", Be, true, Rejected),
-    opt("http-drop-response-trailers", Fe, true, Rejected),
-    opt("log-separate-errors", Fe, false, Supported),
-    opt("log-health-checks", Be, false, Supported),
-    opt("socket-stats", Fe, false, Ignored),
-    opt("splice-auto", Both, false, Ignored),
-    opt("splice-request", Both, false, Ignored),
-    opt("splice-response", Both, false, Ignored),
-    opt("tcp-smart-accept", Fe, false, Ignored),
-    opt("tcp-smart-connect", Be, false, Ignored),
+    opt("splice-request", Both, false, Rejected),
+    opt("splice-response", Both, false, Rejected),
+    opt("splice-auto", Both, false, Rejected),
     opt("accept-invalid-http-request", Fe, true, Rejected),
     opt("accept-invalid-http-response", Be, true, Rejected),
-    opt("h1-case-adjust-bogus-client", Fe, true, Rejected),
-    opt("h1-case-adjust-bogus-server", Be, true, Rejected),
-    opt("disable-h2-upgrade", Fe, true, Ignored),
-    opt("independent-streams", Both, false, Ignored),
-    opt("forceclose", Both, true, Supported),
+    opt("dontlog-normal", Fe, false, Rejected),
+    opt("log-separate-errors", Fe, false, Supported),
+    opt("log-health-checks", Be, false, Supported),
+    opt("socket-stats", Fe, false, Rejected),
+    opt("tcp-smart-accept", Fe, false, Rejected),
+    opt("tcp-smart-connect", Be, false, Rejected),
+    opt("independent-streams", Both, false, Rejected),
+    opt("http-use-proxy-header", Fe, true, Rejected),
+    opt("http-pretend-keepalive", Be, true, Rejected),
+    opt("http-no-delay", Both, true, Rejected),
+    opt("h1-case-adjust-bogus-client", Fe, false, Rejected),
+    opt("h1-case-adjust-bogus-server", Be, false, Rejected),
+    opt("disable-h2-upgrade", Fe, true, Rejected),
 ];
+
+/// The HTTP connection modes: exclusive, and `no option X` only cancels X.
+const HTTP_MODES: &[&str] = &["httpclose", "http-server-close", "http-keep-alive"];
 
 /// Options that take arguments or select a check type, with how far we run them.
 pub const ARG_OPTIONS: &[(&str, Status)] = &[
+    ("httpclose", Supported),
+    ("http-server-close", Supported),
+    ("http-keep-alive", Supported),
     ("redispatch", Supported),
     ("httplog", Supported),
     ("tcplog", Supported),
     ("httpslog", Supported),
     ("tcpka", Rejected),
-    ("httpchk", Rejected),
-    ("ssl-hello-chk", Rejected),
-    ("smtpchk", Rejected),
-    ("pgsql-check", Rejected),
-    ("redis-check", Rejected),
-    ("mysql-check", Rejected),
-    ("ldap-check", Rejected),
+    ("httpchk", Supported),
+    ("ssl-hello-chk", Supported),
+    ("smtpchk", Supported),
+    ("pgsql-check", Supported),
+    ("redis-check", Supported),
+    ("mysql-check", Supported),
+    ("ldap-check", Supported),
     ("spop-check", Rejected),
-    ("tcp-check", Rejected),
+    ("tcp-check", Supported),
     ("external-check", Rejected),
     ("forwardfor", Supported),
     ("originalto", Rejected),
     ("http-restrict-req-hdr-names", Rejected),
-    ("dontlog-normal", Rejected),
+];
+
+/// HAProxy's extra candidates for "did you mean" after the flag options.
+const COMMON_OPTIONS: &[&str] = &[
+    "httpclose",
+    "forceclose",
+    "http-server-close",
+    "http-keep-alive",
+    "http-tunnel",
+    "redispatch",
+    "httplog",
+    "tcplog",
+    "tcpka",
+    "httpchk",
+    "ssl-hello-chk",
+    "smtpchk",
+    "pgsql-check",
+    "redis-check",
+    "mysql-check",
+    "ldap-check",
+    "spop-check",
+    "tcp-check",
+    "external-check",
+    "forwardfor",
+    "original-to",
 ];
 
 fn all_names() -> impl Iterator<Item = &'static str> {
-    FLAG_OPTIONS.iter().map(|o| o.name).chain(ARG_OPTIONS.iter().map(|(n, _)| *n))
+    FLAG_OPTIONS.iter().map(|o| o.name).chain(COMMON_OPTIONS.iter().copied())
 }
 
 pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
@@ -107,100 +135,197 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
     }
     let modifier = cx.st.modifier;
     if let Some(o) = FLAG_OPTIONS.iter().find(|o| o.name == name) {
-        if d.len() > 2 {
-            cx.r.alert_at(d, 2, format!("'option {name}' cannot handle unexpected argument '{}'.", d.arg(2)));
+        if cx.too_many_idx(d, 0, 1) {
             return Flow::Continue;
         }
-        let need_backend = o.side == Be;
         if o.side != Both {
+            let need_backend = o.side == Be;
             let has = if need_backend { cx.p.caps.backend } else { cx.p.caps.frontend };
             if !has {
                 let cap = if need_backend { "backend" } else { "frontend" };
-                cx.r.warning(
-                    d,
-                    format!("'option {name}' ignored because {} has no {cap} capability.", cx.p.describe()),
-                );
+                cx.r.warning(d, format!("'{name}' ignored because {} has no {cap} capability.", cx.p.describe()));
                 return Flow::Continue;
             }
         }
-        let on = modifier != Modifier::No;
-        if modifier == Modifier::Default {
-            cx.p.options.set.remove(o.name);
-        } else {
-            cx.p.options.set.insert(o.name, on);
+        match modifier {
+            Modifier::None => cx.p.options.set.insert(o.name, true),
+            Modifier::No => cx.p.options.set.insert(o.name, false),
+            Modifier::Default => cx.p.options.set.remove(o.name),
+        };
+        if name == "transparent" {
+            cx.p.transparent = modifier == Modifier::None;
         }
-        // The HTTP connection modes exclude each other.
-        if on && matches!(name, "http-server-close" | "http-keep-alive" | "httpclose" | "forceclose") {
-            for other in ["http-server-close", "http-keep-alive", "httpclose", "forceclose"] {
-                if other != name {
-                    cx.p.options.set.remove(other);
-                }
-            }
-        }
-        if on && o.status == Rejected {
+        if modifier == Modifier::None && o.status == Rejected {
             cx.r.not_yet(d, format!("option {name}"));
         }
         return Flow::Continue;
     }
     match name {
-        "redispatch" => {
-            if !cx.p.caps.backend {
-                cx.r.warning(
-                    d,
-                    format!("'option redispatch' ignored because {} has no backend capability.", cx.p.describe()),
-                );
+        "forceclose" => {
+            cx.alert_tight(d, "option 'forceclose' is not supported any more since HAProxy 2.0, please just remove it, or use 'option httpclose' if absolutely needed.");
+            return Flow::Continue;
+        }
+        "http-tunnel" => {
+            cx.alert_tight(
+                d,
+                "option 'http-tunnel' is not supported any more since HAProxy 2.1, please just remove it, it shouldn't be needed.",
+            );
+            return Flow::Continue;
+        }
+        "http_proxy" => {
+            cx.alert_tight(d, "option 'http_proxy' is not supported any more since HAProxy 2.5. This option stopped working in HAProxy 1.9 and usually had nasty side effects. It can be more reliably implemented with combinations of 'http-request set-dst' and 'http-request set-uri', and even 'http-request do-resolve' if DNS resolution is desired.");
+            return Flow::Continue;
+        }
+        m if HTTP_MODES.contains(&m) => {
+            if cx.too_many_idx(d, 0, 1) {
                 return Flow::Continue;
             }
-            if d.len() > 3 {
-                cx.r.alert_at(d, 3, format!("'option redispatch' cannot handle unexpected argument '{}'.", d.arg(3)));
+            match modifier {
+                Modifier::None => {
+                    for other in HTTP_MODES {
+                        cx.p.options.set.remove(other);
+                    }
+                    cx.p.options.set.insert(HTTP_MODES.iter().find(|x| **x == m).copied().unwrap_or("httpclose"), true);
+                    return Flow::Continue;
+                }
+                Modifier::No => {
+                    cx.p.options.set.remove(m);
+                    return Flow::Continue;
+                }
+                // `default option <mode>` goes on to the negation error below.
+                Modifier::Default => {}
+            }
+        }
+        "redispatch" => {
+            if !cx.p.caps.backend {
+                cx.r.warning(d, format!("'redispatch' ignored because {} has no backend capability.", cx.p.describe()));
                 return Flow::Continue;
             }
             cx.p.redispatch = match modifier {
-                Modifier::No => None,
-                _ if d.has_arg(2) => Some(Redispatch { interval: values::atoi(d.arg(2)) as i32 }),
-                _ => Some(Redispatch { interval: -1 }),
+                Modifier::None if d.has_arg(2) => Some(Redispatch { interval: values::atoi(d.arg(2)) as i32 }),
+                Modifier::None => Some(Redispatch { interval: -1 }),
+                _ => None,
             };
+            return Flow::Continue;
         }
-        "httplog" => {
-            if d.len() > 3 || (d.len() == 3 && d.arg(2) != "clf") {
-                cx.r.alert_at(d, 2, "keyword 'httplog' only supports option 'clf'.");
+        _ => {}
+    }
+    if modifier != Modifier::None {
+        cx.alert_tight(d, format!("negation/default is not supported for option '{name}'."));
+        return Flow::Continue;
+    }
+    match name {
+        "httplog" | "httpslog" | "tcplog" => {
+            let format = match name {
+                "httplog" if d.has_arg(2) => {
+                    if d.arg(2) != "clf" {
+                        cx.r.alert_at(d, 2, "keyword 'httplog' only supports option 'clf'.");
+                        return Flow::Continue;
+                    }
+                    if cx.too_many_idx(d, 1, 1) {
+                        return Flow::Continue;
+                    }
+                    LogFormat::HttpClf
+                }
+                "httplog" => LogFormat::Http,
+                "httpslog" => LogFormat::Https,
+                _ => LogFormat::Tcp,
+            };
+            if cx.p.is_defaults() && cx.p.log.format != LogFormat::Default {
+                let old = format_origin(&cx.p.log.format);
+                let new = match name {
+                    "httplog" if format == LogFormat::HttpClf => "option httplog clf",
+                    // HAProxy names httpslog "option httplog" here.
+                    "httplog" | "httpslog" => "option httplog",
+                    _ => "option tcplog",
+                };
+                cx.warning_tight(d, format!("'{new}' overrides previous '{old}' in 'defaults' section."));
+            }
+            cx.p.log.format = format;
+            cx.p.log.format_line = Some(d.span.clone());
+            if name == "tcplog" && cx.too_many_idx(d, 0, 1) {
                 return Flow::Continue;
             }
-            cx.p.log.format = if modifier == Modifier::No {
-                LogFormat::Default
-            } else if d.arg(2) == "clf" {
-                LogFormat::HttpClf
-            } else {
-                LogFormat::Http
-            };
+            if !cx.p.is_defaults() && !cx.p.caps.frontend {
+                cx.r.warning(d, format!("backend '{}' : 'option {name}' directive is ignored in backends.", cx.p.name));
+            }
         }
-        "httpslog" => cx.p.log.format = LogFormat::Https,
-        "tcplog" => cx.p.log.format = if modifier == Modifier::No { LogFormat::Default } else { LogFormat::Tcp },
-        "tcpka" => cx.r.not_yet(d, "option tcpka"),
+        "tcpka" => {
+            if cx.too_many_idx(d, 0, 1) {
+                return Flow::Continue;
+            }
+            cx.r.not_yet(d, "option tcpka");
+        }
         "httpchk" => {
             cx.warn_if_not_cap(d, true, "");
+            if d.len() > 5 {
+                cx.r.alert_at(d, 5, format!("'option httpchk' cannot handle unexpected argument '{}'.", d.arg(5)));
+                return Flow::Continue;
+            }
             let args: Vec<&str> = d.args_from(2).collect();
-            let (method, uri, version) = match args.len() {
-                0 => ("OPTIONS", "/", "HTTP/1.0"),
-                1 => ("OPTIONS", args[0], "HTTP/1.0"),
-                2 => (args[0], args[1], "HTTP/1.0"),
-                _ => (args[0], args[1], args[2]),
-            };
-            // The legacy trick: headers smuggled into the version word after `\r\n`.
-            let mut parts = version.split("\r\n");
-            let ver = parts.next().unwrap_or("HTTP/1.0").to_string();
-            let headers = parts
-                .filter(|h| !h.is_empty())
-                .filter_map(|h| h.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
-                .collect();
+            let (req, legacy) = crate::ir::checks::parse_httpchk(&args);
+            if legacy {
+                cx.r.push(super::with_source(
+                    crate::config::diag::Diagnostic::new(
+                        crate::config::diag::Severity::Warning,
+                        crate::config::diag::Loc::ParsingTight { file: d.span.file.clone(), line: d.span.line },
+                        "'option httpchk' : hiding headers or body at the end of the version string is deprecated. Please, consider to use 'http-check send' directive instead.",
+                    ),
+                    d,
+                    4,
+                ));
+            }
             cx.p.checks.kind = CheckKind::Http;
-            cx.r.not_yet(d, "option httpchk");
-            cx.p.checks.httpchk =
-                Some(HttpChk { method: method.to_string(), uri: uri.to_string(), version: ver, headers });
+            cx.p.checks.proto_args.clear();
+            cx.p.checks.httpchk = Some(req);
         }
         "ssl-hello-chk" | "smtpchk" | "pgsql-check" | "redis-check" | "mysql-check" | "ldap-check" | "spop-check"
         | "tcp-check" | "external-check" => {
             cx.warn_if_not_cap(d, true, "");
+            let max = match name {
+                "smtpchk" | "pgsql-check" => 2,
+                "mysql-check" => 3,
+                "external-check" => usize::MAX,
+                _ => 0,
+            };
+            if d.len() > 2 + max {
+                let i = 2 + max;
+                cx.r.alert_at(d, i, format!("'option {name}' cannot handle unexpected argument '{}'.", d.arg(i)));
+                return Flow::Continue;
+            }
+            match name {
+                "pgsql-check" => {
+                    if !d.has_arg(2) || !d.has_arg(3) {
+                        cx.r.alert(d, "'option pgsql-check' expects 'user <username>' as argument.");
+                        return Flow::Continue;
+                    }
+                    if d.arg(2) != "user" {
+                        cx.r.alert(d, "'option pgsql-check' only supports optional values: 'user'.");
+                        return Flow::Continue;
+                    }
+                }
+                "mysql-check" if d.has_arg(2) => {
+                    if d.arg(2) != "user" {
+                        cx.r.alert(
+                            d,
+                            format!("'option mysql-check' only supports optional values: 'user' (got '{}').", d.arg(2)),
+                        );
+                        return Flow::Continue;
+                    }
+                    if !d.has_arg(3) {
+                        cx.r.alert(d, "'option mysql-check user' expects <username> as argument.");
+                        return Flow::Continue;
+                    }
+                    if d.has_arg(4) && d.arg(4) != "post-41" && d.arg(4) != "pre-41" {
+                        cx.r.alert(
+                            d,
+                            format!("keyword 'user' only supports 'post-41' and 'pre-41' (got '{}').", d.arg(4)),
+                        );
+                        return Flow::Continue;
+                    }
+                }
+                _ => {}
+            }
             cx.p.checks.kind = match name {
                 "ssl-hello-chk" => CheckKind::SslHello,
                 "smtpchk" => CheckKind::Smtp,
@@ -213,7 +338,9 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
                 _ => CheckKind::External,
             };
             cx.p.checks.proto_args = d.args_from(2).map(String::from).collect();
-            cx.r.not_yet(d, format!("option {name}"));
+            if matches!(name, "spop-check" | "external-check") {
+                cx.r.not_yet(d, format!("option {name}"));
+            }
         }
         "forwardfor" | "originalto" => {
             let mut ff = ForwardFor {
@@ -222,31 +349,32 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
                 if_none: false,
             };
             let mut i = 2;
-            while i < d.len() {
+            while d.has_arg(i) {
                 match d.arg(i) {
-                    "except" if d.has_arg(i + 1) => {
-                        ff.except = Some(d.arg(i + 1).to_string());
-                        i += 2;
-                    }
-                    "header" if d.has_arg(i + 1) => {
-                        ff.header = d.arg(i + 1).to_string();
+                    w @ ("except" | "header") => {
+                        let v = d.arg(i + 1);
+                        let ok = if w == "except" { valid_network(v) } else { !v.is_empty() };
+                        if !ok {
+                            let what = if w == "except" { "<address>[/mask]" } else { "<header_name>" };
+                            cx.r.alert_at(d, i, format!("'option {name} {w}' expects {what} as argument."));
+                            return Flow::Continue;
+                        }
+                        if w == "except" {
+                            ff.except = Some(v.to_string());
+                        } else {
+                            ff.header = v.to_string();
+                        }
                         i += 2;
                     }
                     "if-none" if name == "forwardfor" => {
                         ff.if_none = true;
                         i += 1;
                     }
-                    other => {
+                    _ => {
                         let msg = if name == "forwardfor" {
-                            format!(
-                                "error detected in {} while parsing 'option forwardfor' : unknown parameter '{other}'.",
-                                cx.p.describe()
-                            )
+                            "'option forwardfor' only supports optional values: 'except', 'header' and 'if-none'."
                         } else {
-                            format!(
-                                "error detected in {} while parsing 'option originalto' : unknown parameter '{other}'.",
-                                cx.p.describe()
-                            )
+                            "'option originalto' only supports optional values: 'except' and 'header'."
                         };
                         cx.r.alert_at(d, i, msg);
                         return Flow::Continue;
@@ -260,8 +388,15 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
                 cx.r.not_yet(d, "option originalto");
             }
         }
-        "dontlog-normal" | "http-restrict-req-hdr-names" => {
-            cx.r.not_yet(d, format!("option {name}"));
+        "http-restrict-req-hdr-names" => {
+            if cx.too_many(d, 2) {
+                return Flow::Continue;
+            }
+            match d.arg(2) {
+                "" => cx.r.alert(d, "missing parameter. option 'http-restrict-req-hdr-names' expects 'preserve', 'reject' or 'delete' option."),
+                "preserve" | "reject" | "delete" => cx.r.not_yet(d, "option http-restrict-req-hdr-names"),
+                other => cx.r.alert_at(d, 2, format!("invalid parameter '{other}'. option 'http-restrict-req-hdr-names' expects 'preserve', 'reject' or 'delete' option.")),
+            }
         }
         _ => {
             let msg = match crate::config::diag::haproxy_suggest(name, all_names()) {
@@ -272,4 +407,28 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
         }
     }
     Flow::Continue
+}
+
+/// `str2net` / `str62net`: an IPv4 address or name with an optional mask or prefix length, or
+/// an IPv6 address with an optional prefix length.
+fn valid_network(v: &str) -> bool {
+    if v.is_empty() {
+        return false;
+    }
+    let (a, len) = match v.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (v, None),
+    };
+    if let Ok(ip) = a.parse::<std::net::IpAddr>() {
+        let max = if ip.is_ipv4() { 32 } else { 128 };
+        return match len {
+            None => true,
+            Some(l) => {
+                l.parse::<u32>().is_ok_and(|n| n <= max) || (ip.is_ipv4() && l.parse::<std::net::Ipv4Addr>().is_ok())
+            }
+        };
+    }
+    // IPv4 names are resolved.
+    len.is_none_or(|l| l.parse::<u32>().is_ok_and(|n| n <= 32) || l.parse::<std::net::Ipv4Addr>().is_ok())
+        && crate::ir::addr::resolve(a, crate::ir::addr::Family::Ipv4).is_some()
 }

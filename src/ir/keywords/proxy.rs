@@ -1,16 +1,15 @@
 //! Proxy sections (defaults, frontend, backend, listen): the keyword table, the `no`/`default`
-//! modifiers, capability checks, and the core keywords. Larger families live beside this file
-//! (server.rs, bind.rs, options.rs).
+//! modifiers, capability checks, and the core keywords. The families live beside this file:
+//! server.rs, bind.rs, options.rs, timeouts.rs, balance.rs, persist.rs (cookies, stick tables,
+//! persistence), stats.rs, capture.rs, errors.rs (error pages), logging.rs, legacy.rs (removed
+//! keywords), misc.rs (compression, email alerts, external checks, source, dispatch...).
 
 use crate::acl;
 use crate::config::ast::Directive;
 use crate::config::diag::{Diagnostic, Loc, Severity};
-use crate::ir::types::{
-    AclDef, Balance, Caps, Condition, ErrorFile, Global, HashFunction, HashMethod, Mode, NameRef, Proxy, Rule,
-};
-use crate::ir::values::{self, TimeError};
+use crate::ir::types::{AclDef, Caps, Condition, Global, Mode, NameRef, Proxy, Rule};
+use crate::ir::values;
 
-use super::global::too_many;
 use super::{Modifier, Reporter, Status};
 
 /// Whether parsing may go on after a directive.
@@ -19,12 +18,30 @@ pub enum Flow {
     Continue,
     /// HAProxy's ERR_ABORT: stop reading the configuration.
     Abort,
+    /// A parser returned -1, which HAProxy's reader takes for a failure to read the file: it
+    /// stops there, without its "Error(s) found" line.
+    ReadFailure,
 }
 
 /// Per-section parsing state that is not part of the IR.
 #[derive(Debug, Default)]
 pub struct SectionState {
     pub modifier: Modifier,
+    /// The `stats` settings still are the defaults section's (HAProxy shares its `uri_auth`
+    /// until the proxy uses a `stats` keyword of its own, which starts from scratch).
+    pub stats_inherited: bool,
+    /// The timeouts as inherited from the defaults section, for "overwriting" warnings.
+    pub default_timeouts: crate::ir::types::Timeouts,
+    pub default_rate_limit: Option<u32>,
+    /// Stick tables declared so far in the configuration: (owner's type, owner's name, where),
+    /// for HAProxy's name-conflict check.
+    pub tables: Vec<(String, String, crate::config::ast::Span)>,
+    /// Custom proxy ids given so far (HAProxy's `used_proxy_id` tree): (id, owner's type,
+    /// owner's name, where the owner was declared).
+    pub proxy_ids: Vec<(i64, String, String, crate::config::ast::Span)>,
+    /// This proxy's custom listener ids (`used_listener_id`): (id, bind line, its address),
+    /// kept even for lines that failed, as HAProxy's tree does.
+    pub listener_ids: Vec<(i64, crate::config::ast::Span, String)>,
 }
 
 pub struct Cx<'r, 'a> {
@@ -46,55 +63,125 @@ const fn kw(name: &'static str, status: Status, handler: Handler) -> Keyword {
     Keyword { name, status, handler }
 }
 
-use Status::Supported;
+use super::{balance, capture, errors, legacy, logging, misc, persist, stats, timeouts};
+use Status::{Rejected, Supported};
 
-/// Keywords of proxy sections, first word only; multi-word families dispatch inside.
+/// Keywords of proxy sections, first word only; multi-word families dispatch inside. A status
+/// here is the keyword's as a whole; handlers note the forms they cannot run themselves.
 pub const KEYWORDS: &[Keyword] = &[
     kw("mode", Supported, mode),
     kw("id", Supported, id),
     kw("description", Supported, description),
     kw("disabled", Supported, |cx, d| {
-        if !too_many(cx.r, d, 0) {
+        if !cx.too_many(d, 0) {
             cx.p.disabled = true;
         }
         Flow::Continue
     }),
     kw("enabled", Supported, |cx, d| {
-        if !too_many(cx.r, d, 0) {
+        if !cx.too_many(d, 0) {
             cx.p.disabled = false;
         }
         Flow::Continue
     }),
+    kw("bind-process", Supported, bind_process),
     kw("bind", Supported, super::bind::bind),
     kw("server", Supported, super::server::server),
     kw("default-server", Supported, super::server::default_server),
     kw("server-template", Supported, super::server::server_template),
     kw("option", Supported, super::options::option),
-    kw("timeout", Supported, timeout),
-    kw("balance", Supported, balance),
-    kw("hash-type", Supported, hash_type),
+    kw("http-check", Supported, super::checks::http_check),
+    kw("tcp-check", Supported, super::checks::tcp_check),
+    kw("timeout", Supported, timeouts::timeout),
+    kw("clitimeout", Rejected, timeouts::timeout),
+    kw("contimeout", Rejected, timeouts::timeout),
+    kw("srvtimeout", Rejected, timeouts::timeout),
+    kw("rate-limit", Rejected, timeouts::rate_limit),
+    kw("max-keep-alive-queue", Rejected, timeouts::max_keep_alive_queue),
+    kw("retry-on", Rejected, timeouts::retry_on),
+    kw("clitcpka-cnt", Rejected, timeouts::tcpka_cnt),
+    kw("srvtcpka-cnt", Rejected, timeouts::tcpka_cnt),
+    kw("clitcpka-idle", Rejected, timeouts::tcpka_time),
+    kw("srvtcpka-idle", Rejected, timeouts::tcpka_time),
+    kw("clitcpka-intvl", Rejected, timeouts::tcpka_time),
+    kw("srvtcpka-intvl", Rejected, timeouts::tcpka_time),
+    kw("balance", Supported, balance::balance),
+    kw("hash-type", Supported, balance::hash_type),
+    kw("hash-balance-factor", Rejected, balance::hash_balance_factor),
     kw("maxconn", Supported, maxconn),
+    kw("backlog", Rejected, backlog),
     kw("fullconn", Supported, fullconn),
     kw("retries", Supported, retries),
-    kw("http-reuse", Supported, http_reuse),
     kw("default_backend", Supported, default_backend),
     kw("use_backend", Supported, use_backend),
     kw("use-server", Supported, use_server),
     kw("acl", Supported, acl),
     kw("monitor-uri", Supported, monitor_uri),
     kw("monitor", Supported, monitor),
-    kw("errorfile", Supported, errorfile),
-    kw("log", Supported, log),
-    kw("log-format", Supported, log_format),
-    kw("log-tag", Supported, |cx, d| {
-        if !d.has_arg(1) {
-            cx.r.alert(d, "'log-tag' expects a tag for use in syslog.");
-        } else if !too_many(cx.r, d, 1) {
-            cx.p.log.tag = Some(d.arg(1).to_string());
-            cx.r.not_yet(d, "log-tag in a proxy");
-        }
-        Flow::Continue
-    }),
+    kw("cookie", Rejected, persist::cookie),
+    kw("dynamic-cookie-key", Rejected, persist::dynamic_cookie_key),
+    kw("persist", Rejected, persist::persist),
+    kw("force-persist", Rejected, persist::force_persist),
+    kw("ignore-persist", Rejected, persist::force_persist),
+    kw("stick-table", Rejected, persist::stick_table),
+    kw("stick", Rejected, persist::stick),
+    kw("stats", Rejected, stats::stats),
+    kw("capture", Rejected, capture::capture),
+    kw("declare", Rejected, capture::declare),
+    kw("errorfile", Supported, errors::errorfile),
+    kw("errorfiles", Rejected, errors::errorfiles),
+    kw("errorloc", Rejected, errors::errorloc),
+    kw("errorloc302", Rejected, errors::errorloc),
+    kw("errorloc303", Rejected, errors::errorloc),
+    kw("http-error", Rejected, errors::http_error),
+    kw("log", Supported, logging::log),
+    kw("log-format", Supported, logging::log_format),
+    kw("log-format-sd", Rejected, logging::log_format_sd),
+    kw("error-log-format", Rejected, logging::error_log_format),
+    kw("log-tag", Rejected, logging::log_tag),
+    kw("unique-id-format", Rejected, logging::unique_id_format),
+    kw("unique-id-header", Rejected, logging::unique_id_header),
+    kw("compression", Rejected, misc::compression),
+    kw("email-alert", Rejected, misc::email_alert),
+    kw("external-check", Rejected, misc::external_check),
+    kw("use-fcgi-app", Rejected, misc::use_fcgi_app),
+    kw("http-reuse", Supported, misc::http_reuse),
+    kw("http-send-name-header", Rejected, misc::http_send_name_header),
+    kw("max-session-srv-conns", Rejected, misc::max_session_srv_conns),
+    kw("server-state-file-name", Rejected, misc::server_state_file_name),
+    kw("load-server-state-from-file", Rejected, misc::load_server_state_from_file),
+    kw("source", Rejected, misc::source),
+    kw("usesrc", Rejected, misc::usesrc),
+    kw("dispatch", Rejected, misc::dispatch),
+    kw("transparent", Rejected, misc::transparent),
+    kw("monitor-net", Rejected, legacy::monitor_net),
+    kw("appsession", Rejected, legacy::appsession),
+    kw("grace", Rejected, legacy::grace),
+    kw("redispatch", Rejected, legacy::redispatch),
+    kw("redisp", Rejected, legacy::redispatch),
+    kw("block", Rejected, legacy::block),
+    kw("reqadd", Rejected, legacy::req_rsp),
+    kw("reqdel", Rejected, legacy::req_rsp),
+    kw("reqrep", Rejected, legacy::req_rsp),
+    kw("reqdeny", Rejected, legacy::req_rsp),
+    kw("reqallow", Rejected, legacy::req_rsp),
+    kw("reqpass", Rejected, legacy::req_rsp),
+    kw("reqtarpit", Rejected, legacy::req_rsp),
+    kw("reqidel", Rejected, legacy::req_rsp),
+    kw("reqirep", Rejected, legacy::req_rsp),
+    kw("reqideny", Rejected, legacy::req_rsp),
+    kw("reqiallow", Rejected, legacy::req_rsp),
+    kw("reqipass", Rejected, legacy::req_rsp),
+    kw("reqitarpit", Rejected, legacy::req_rsp),
+    kw("rspadd", Rejected, legacy::req_rsp),
+    kw("rspdel", Rejected, legacy::req_rsp),
+    kw("rsprep", Rejected, legacy::req_rsp),
+    kw("rspdeny", Rejected, legacy::req_rsp),
+    kw("rspidel", Rejected, legacy::req_rsp),
+    kw("rspirep", Rejected, legacy::req_rsp),
+    kw("rspideny", Rejected, legacy::req_rsp),
+    kw("cliexp", Rejected, legacy::req_rsp),
+    kw("srvexp", Rejected, legacy::req_rsp),
     kw("http-request", Supported, super::rules::http_request),
     kw("http-response", Supported, super::rules::http_response),
     kw("http-after-response", Supported, super::rules::http_after_response),
@@ -104,41 +191,147 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("filter", Supported, super::rules::filter::filter),
 ];
 
-/// Run one directive of a proxy section.
-pub fn handle(r: &mut Reporter, p: &mut Proxy, st: &mut SectionState, global: &Global, d: &Directive) -> Flow {
-    // `no` and `default` prefixes: only some keywords accept them.
-    let (modifier, d) = match d.keyword() {
+/// Keywords HAProxy registers for proxy sections, then its list of common proxy keywords: the
+/// candidates of its "did you mean" for an unknown keyword, in its order.
+const SUGGEST: &[&str] = &[
+    "clitcpka-cnt",
+    "clitcpka-idle",
+    "clitcpka-intvl",
+    "clitimeout",
+    "compression",
+    "contimeout",
+    "declare",
+    "errorfile",
+    "errorfiles",
+    "errorloc",
+    "errorloc302",
+    "errorloc303",
+    "external-check",
+    "filter",
+    "http-check",
+    "http-error",
+    "max-keep-alive-queue",
+    "rate-limit",
+    "retry-on",
+    "srvtcpka-cnt",
+    "srvtcpka-idle",
+    "srvtcpka-intvl",
+    "srvtimeout",
+    "tcp-check",
+    "tcp-request",
+    "tcp-response",
+    "timeout",
+    "use-fcgi-app",
+    "listen",
+    "frontend",
+    "backend",
+    "defaults",
+    "server",
+    "default-server",
+    "server-template",
+    "bind",
+    "monitor-net",
+    "monitor-uri",
+    "mode",
+    "id",
+    "description",
+    "disabled",
+    "enabled",
+    "acl",
+    "dynamic-cookie-key",
+    "cookie",
+    "email-alert",
+    "persist",
+    "appsession",
+    "load-server-state-from-file",
+    "server-state-file-name",
+    "max-session-srv-conns",
+    "capture",
+    "retries",
+    "http-request",
+    "http-response",
+    "http-after-response",
+    "http-send-name-header",
+    "block",
+    "redirect",
+    "use_backend",
+    "use-server",
+    "force-persist",
+    "ignore-persist",
+    "force-persist",
+    "stick-table",
+    "stick",
+    "stats",
+    "option",
+    "default_backend",
+    "http-reuse",
+    "monitor",
+    "transparent",
+    "maxconn",
+    "backlog",
+    "fullconn",
+    "dispatch",
+    "balance",
+    "hash-type",
+    "hash-balance-factor",
+    "unique-id-format",
+    "unique-id-header",
+    "log-format",
+    "log-format-sd",
+    "log-tag",
+    "log",
+    "source",
+    "usesrc",
+    "error-log-format",
+];
+
+/// The words a handler sees after a `no` / `default` prefix. HAProxy shifts its argument array
+/// left; with `default` it does not clear the last slot, so the last word appears twice
+/// (`default option httpclose` is seen as `option httpclose httpclose`).
+fn strip_modifier(d: &Directive) -> (Modifier, std::borrow::Cow<'_, Directive>) {
+    match d.keyword() {
         "no" | "default" if d.len() > 1 => {
-            let m = if d.keyword() == "no" { Modifier::No } else { Modifier::Default };
+            let no = d.keyword() == "no";
             let mut shifted = d.clone();
             shifted.words.remove(0);
-            (m, std::borrow::Cow::Owned(shifted))
+            if !no {
+                if let Some(last) = shifted.words.last().cloned() {
+                    shifted.words.push(last);
+                }
+            }
+            (if no { Modifier::No } else { Modifier::Default }, std::borrow::Cow::Owned(shifted))
         }
         _ => (Modifier::None, std::borrow::Cow::Borrowed(d)),
-    };
+    }
+}
+
+/// The section word HAProxy names in "unknown keyword" messages.
+pub fn section_word(p: &Proxy) -> &'static str {
+    if p.is_defaults() {
+        "defaults"
+    } else if p.caps == Caps::LISTEN {
+        "listen"
+    } else if p.caps.frontend {
+        "frontend"
+    } else {
+        "backend"
+    }
+}
+
+/// Run one directive of a proxy section.
+pub fn handle(r: &mut Reporter, p: &mut Proxy, st: &mut SectionState, global: &Global, d: &Directive) -> Flow {
+    let (modifier, d) = strip_modifier(d);
     let d: &Directive = &d;
     st.modifier = modifier;
     let name = d.keyword();
-    if modifier != Modifier::None && !matches!(name, "option" | "log") {
-        r.push(Diagnostic::new(
-            Severity::Alert,
-            Loc::ParsingTight { file: d.span.file.clone(), line: d.span.line },
-            "negation/default currently supported only for options, log, busy-polling, set-dumpable, strict-limits, insecure-fork-wanted and numa-cpu-mapping.",
-        ));
-        return Flow::Continue;
-    }
+    // A prefix on another keyword was reported by the reader; the keyword is parsed all the same.
     let Some(k) = KEYWORDS.iter().find(|k| k.name == name) else {
-        let section = if p.is_defaults() {
-            "defaults"
-        } else if p.caps == Caps::LISTEN {
-            "listen"
-        } else if p.caps.frontend {
-            "frontend"
-        } else {
-            "backend"
+        let section = section_word(p);
+        let msg = match crate::config::diag::haproxy_suggest(name, SUGGEST.iter().copied().filter(|k| *k != name)) {
+            Some(s) => format!("unknown keyword '{name}' in '{section}' section; did you mean '{s}' maybe ?"),
+            None => format!("unknown keyword '{name}' in '{section}' section"),
         };
-        let names: Vec<&str> = KEYWORDS.iter().map(|k| k.name).collect();
-        r.unknown_keyword(d, section, &names);
+        r.alert(d, msg);
         return Flow::Continue;
     };
     let mut cx = Cx { r, p, st, global };
@@ -181,6 +374,32 @@ impl Cx<'_, '_> {
             0,
         ));
     }
+    pub fn warning_tight(&mut self, d: &Directive, msg: impl Into<String>) {
+        self.r.push(super::with_source(
+            Diagnostic::new(Severity::Warning, Loc::ParsingTight { file: d.span.file.clone(), line: d.span.line }, msg),
+            d,
+            0,
+        ));
+    }
+    /// HAProxy's `alertif_too_many_args(max)`: `'kw' cannot handle unexpected argument 'x'.`
+    pub fn too_many(&mut self, d: &Directive, max: usize) -> bool {
+        self.too_many_idx(d, max, 0)
+    }
+    /// HAProxy's `alertif_too_many_args_idx(max, idx)`: the keyword is named by its first
+    /// `idx + 1` words, the extra argument is word `idx + max + 1`.
+    pub fn too_many_idx(&mut self, d: &Directive, max: usize, idx: usize) -> bool {
+        let at = idx + max + 1;
+        if !d.has_arg(at) {
+            return false;
+        }
+        let kw = (0..=idx).map(|i| d.arg(i)).collect::<Vec<_>>().join(" ");
+        self.r.alert_at(d, at, format!("'{kw}' cannot handle unexpected argument '{}'.", d.arg(at)));
+        true
+    }
+    /// A warning of a keyword parser registered by a module (`parsing [f:l] : <msg>`).
+    pub fn kw_warning(&mut self, d: &Directive, msg: impl Into<String>) {
+        self.r.warning(d, msg);
+    }
 }
 
 /// Split `<words> [if|unless <cond>]` into the words and the condition.
@@ -197,13 +416,20 @@ pub fn split_condition(d: &Directive, from: usize) -> (Vec<String>, Option<Condi
 }
 
 fn mode(cx: &mut Cx, d: &Directive) -> Flow {
-    if too_many(cx.r, d, 1) {
+    if cx.too_many(d, 1) {
         return Flow::Continue;
     }
     cx.p.mode = match d.arg(1) {
         "http" => Mode::Http,
         "tcp" => Mode::Tcp,
-        "log" => Mode::Log,
+        "health" => {
+            cx.r.alert_at(
+                d,
+                1,
+                "'mode health' doesn't exist anymore. Please use 'http-request return status 200' instead.",
+            );
+            return Flow::Continue;
+        }
         other => {
             cx.r.alert_at(d, 1, format!("unknown proxy mode '{other}'."));
             return Flow::Continue;
@@ -214,7 +440,11 @@ fn mode(cx: &mut Cx, d: &Directive) -> Flow {
 }
 
 fn id(cx: &mut Cx, d: &Directive) -> Flow {
-    if cx.alert_if_defaults(d) {
+    if cx.p.is_defaults() {
+        cx.alert_tight(d, "'id' not allowed in 'defaults' section.");
+        return Flow::Continue;
+    }
+    if cx.too_many(d, 1) {
         return Flow::Continue;
     }
     if !d.has_arg(1) {
@@ -226,276 +456,55 @@ fn id(cx: &mut Cx, d: &Directive) -> Flow {
         cx.alert_tight(d, "custom id has to be > 0.");
         return Flow::Continue;
     }
+    // HAProxy changes the key of the proxy's node already in its id tree before looking the
+    // new id up: a second `id` line finds the proxy itself, its first id is freed.
+    let (name, span) = (cx.p.name.clone(), cx.p.span.clone());
+    if let Some(own) = cx.st.proxy_ids.iter_mut().find(|e| e.2 == name && e.3 == span) {
+        own.0 = v;
+    }
+    if let Some((_, kind, name, at)) = cx.st.proxy_ids.iter().find(|(id, ..)| *id == v) {
+        let msg = format!(
+            "{} {} reuses same custom id as {kind} {name} (declared at {}:{}).",
+            cx.p.caps.type_name(),
+            cx.p.name,
+            at.file,
+            at.line
+        );
+        cx.alert_tight(d, msg);
+        return Flow::Continue;
+    }
+    let owner = (v, cx.p.caps.type_name().to_string(), cx.p.name.clone(), cx.p.span.clone());
+    cx.st.proxy_ids.push(owner);
     cx.p.id = Some(v as i32);
     Flow::Continue
 }
 
 fn description(cx: &mut Cx, d: &Directive) -> Flow {
+    if cx.p.is_defaults() {
+        cx.alert_tight(d, "'description' not allowed in 'defaults' section.");
+        return Flow::Continue;
+    }
     if !d.has_arg(1) {
-        // HAProxy reports this one oddly and stops reading the file.
+        // HAProxy returns -1 here, which its reader takes for a failure to read the file.
         cx.alert_tight(d, "'description' expects a string argument.");
         let msg = format!("Could not open configuration file {} : Success", d.span.file);
         cx.r.push(Diagnostic::new(Severity::Alert, Loc::None, msg));
-        return Flow::Abort;
+        return Flow::ReadFailure;
     }
     cx.p.description = Some(d.args_from(1).collect::<Vec<_>>().join(" "));
     Flow::Continue
 }
 
-pub fn time_msg(kw: &str, e: &TimeError, arg: &str) -> String {
-    match e {
-        TimeError::Unexpected(c) => format!("unexpected character '{c}' in '{kw}'"),
-        TimeError::Overflow => {
-            format!("timer overflow in argument '{arg}' to '{kw}' (maximum value is 2147483647 ms or ~24.8 days)")
+/// `bind-process`: accepted and ignored since 2.5, with a warning; bad process sets still fail.
+fn bind_process(cx: &mut Cx, d: &Directive) -> Flow {
+    cx.warning_tight(d, "'bind-process' has no effect, is deprecated, and will be removed in version 2.7.");
+    for w in d.args_from(1) {
+        if w == "all" {
+            break;
         }
-        TimeError::Underflow => {
-            format!("timer underflow in argument '{arg}' to '{kw}' (minimum non-null value is 1 ms)")
-        }
-        TimeError::Empty => format!("'{kw}' expects an integer value (in milliseconds)"),
-    }
-}
-
-fn timeout(cx: &mut Cx, d: &Directive) -> Flow {
-    let which = d.arg(1);
-    let (backend_side, frontend_side) = match which {
-        "client" | "clitimeout" | "client-fin" | "http-request" | "http-keep-alive" => (false, true),
-        "server" | "srvtimeout" | "server-fin" | "connect" | "contimeout" | "queue" | "check" => (true, false),
-        "tunnel" => (true, false),
-        "tarpit" => (false, false),
-        _ => {
-            let msg = format!("'timeout' supports 'client', 'server', 'connect', 'check', 'queue', 'http-keep-alive', 'http-request', 'tunnel', 'tarpit', 'client-fin' and 'server-fin' (got '{which}')");
-            cx.r.alert_at(d, 1, msg);
+        if let Err(e) = super::bind::parse_process_set(w, 64) {
+            cx.r.alert(d, format!("bind-process : {e}"));
             return Flow::Continue;
-        }
-    };
-    let kwname = format!("timeout {which}");
-    if (backend_side && !cx.p.caps.backend) || (frontend_side && !cx.p.caps.frontend) {
-        let cap = if backend_side { "backend" } else { "frontend" };
-        cx.r.warning(d, format!("'{kwname}' will be ignored because {} has no {cap} capability", cx.p.describe()));
-    }
-    let v = match values::parse_ms(d.arg(2)) {
-        Ok(v) => v,
-        Err(e) => {
-            cx.r.alert_at(d, 2, time_msg(&kwname, &e, d.arg(2)));
-            return Flow::Continue;
-        }
-    };
-    if d.len() > 3 {
-        cx.r.alert_at(d, 3, format!("'{kwname}' cannot handle unexpected argument '{}'.", d.arg(3)));
-        return Flow::Continue;
-    }
-    let t = &mut cx.p.timeouts;
-    let slot = match which {
-        "client" | "clitimeout" => &mut t.client,
-        "client-fin" => &mut t.client_fin,
-        "server" | "srvtimeout" => &mut t.server,
-        "server-fin" => &mut t.server_fin,
-        "connect" | "contimeout" => &mut t.connect,
-        "check" => &mut t.check,
-        "queue" => &mut t.queue,
-        "http-keep-alive" => &mut t.http_keep_alive,
-        "http-request" => &mut t.http_request,
-        "tunnel" => &mut t.tunnel,
-        _ => &mut t.tarpit,
-    };
-    *slot = Some(v);
-    if matches!(which, "check" | "tarpit") {
-        cx.r.not_yet(d, kwname);
-    }
-    Flow::Continue
-}
-
-fn http_reuse(cx: &mut Cx, d: &Directive) -> Flow {
-    if cx.warn_if_not_cap(d, true, "") {
-        return Flow::Continue;
-    }
-    use crate::ir::types::HttpReuse;
-    let mode = match d.arg(1) {
-        "never" => HttpReuse::Never,
-        "safe" => HttpReuse::Safe,
-        "aggressive" => HttpReuse::Aggressive,
-        "always" => HttpReuse::Always,
-        _ => {
-            cx.r.alert(d, "'http-reuse' only supports 'never', 'safe', 'aggressive', 'always'.");
-            return Flow::Continue;
-        }
-    };
-    if !too_many(cx.r, d, 1) {
-        cx.p.http_reuse = mode;
-    }
-    Flow::Continue
-}
-
-fn balance(cx: &mut Cx, d: &Directive) -> Flow {
-    cx.warn_if_not_cap(d, true, "");
-    if !d.has_arg(1) {
-        // `balance` alone keeps the current algorithm, as HAProxy does.
-        return Flow::Continue;
-    }
-    let algo = d.arg(1);
-    let positive = |cx: &mut Cx, i: usize, what: &str| -> Option<u32> {
-        let v = d.arg(i + 1);
-        match v.parse::<u32>() {
-            Ok(n) if n > 0 || what == "check_post" => Some(n),
-            _ => {
-                cx.r.alert(d, format!("balance {algo} : '{}' expects a positive integer (got '{v}').", d.arg(i)));
-                None
-            }
-        }
-    };
-    let b = match algo {
-        "roundrobin" => Balance::RoundRobin,
-        "static-rr" => Balance::StaticRr,
-        "leastconn" => Balance::LeastConn,
-        "first" => Balance::First,
-        "source" => Balance::Source,
-        "uri" => {
-            let (mut whole, mut len, mut depth, mut path_only) = (false, None, None, false);
-            let mut i = 2;
-            while i < d.len() {
-                match d.arg(i) {
-                    "whole" => whole = true,
-                    "path-only" => path_only = true,
-                    "len" => {
-                        let Some(n) = positive(cx, i, "len") else {
-                            return Flow::Continue;
-                        };
-                        len = Some(n);
-                        i += 1;
-                    }
-                    "depth" => {
-                        let Some(n) = positive(cx, i, "depth") else {
-                            return Flow::Continue;
-                        };
-                        depth = Some(n);
-                        i += 1;
-                    }
-                    other => {
-                        cx.r.alert(
-                            d,
-                            format!("balance uri : unknown option '{other}'. Only 'whole', 'len', 'depth' and 'path-only' are supported."),
-                        );
-                        return Flow::Continue;
-                    }
-                }
-                i += 1;
-            }
-            Balance::Uri { whole, len, depth, path_only }
-        }
-        "url_param" => {
-            if !d.has_arg(2) {
-                cx.r.alert(d, "'balance url_param' requires an URL parameter name.");
-                return Flow::Continue;
-            }
-            let mut check_post = None;
-            if d.arg(3) == "check_post" {
-                check_post = Some(values::atoi(d.arg(4)).max(0) as u32);
-            }
-            Balance::UrlParam { name: d.arg(2).to_string(), check_post }
-        }
-        "random" => {
-            let draws = if d.has_arg(2) { values::atoi(d.arg(2)) } else { 2 };
-            if draws < 1 {
-                cx.r.alert(d, "'balance random' : 'draws' must be > 0.");
-                return Flow::Continue;
-            }
-            Balance::Random { draws: draws as u32 }
-        }
-        a if a.starts_with("hdr(") => match a.strip_prefix("hdr(").and_then(|s| s.strip_suffix(')')) {
-            Some(name) if !name.is_empty() => {
-                Balance::Hdr { name: name.to_string(), use_domain_only: d.arg(2) == "use_domain_only" }
-            }
-            _ => {
-                cx.r.alert(d, "hdr requires an http header field name.");
-                return Flow::Continue;
-            }
-        },
-        a if a.starts_with("rdp-cookie") => {
-            let name = a.strip_prefix("rdp-cookie").unwrap_or("");
-            let cookie = match name.strip_prefix('(').and_then(|s| s.strip_suffix(')')) {
-                Some(n) => Some(n.to_string()),
-                None if name.is_empty() => None,
-                None => {
-                    cx.r.alert(d, "rdp-cookie : missing cookie name.");
-                    return Flow::Continue;
-                }
-            };
-            Balance::Rdp { cookie }
-        }
-        "hash" => {
-            if !d.has_arg(2) {
-                cx.r.alert(d, "'balance hash' requires a sample expression.");
-                return Flow::Continue;
-            }
-            Balance::Hash { expr: d.arg(2).to_string() }
-        }
-        _ => {
-            cx.r.alert_at(d, 1, "balance only supports 'roundrobin', 'static-rr', 'leastconn', 'source', 'uri', 'url_param', 'hdr(name)' and 'rdp-cookie(name)' options.");
-            return Flow::Continue;
-        }
-    };
-    // The remaining hash algorithms wait for the HTTP path to hand uri / url_param / hdr() their
-    // input (engine::lb::hash::hash_input), and for sample fetches (rdp-cookie, hash).
-    if !matches!(
-        b,
-        Balance::RoundRobin
-            | Balance::StaticRr
-            | Balance::LeastConn
-            | Balance::First
-            | Balance::Random { .. }
-            | Balance::Source
-    ) {
-        cx.r.not_yet(d, format!("balance {algo}"));
-    }
-    cx.p.balance = b;
-    cx.p.balance_set = true;
-    Flow::Continue
-}
-
-fn hash_type(cx: &mut Cx, d: &Directive) -> Flow {
-    cx.warn_if_not_cap(d, true, "");
-    cx.p.hash_type.method = match d.arg(1) {
-        "consistent" => HashMethod::Consistent,
-        "map-based" => HashMethod::MapBased,
-        "avalanche" => {
-            cx.r.alert(
-                d,
-                "'hash-type avalanche' is not supported anymore, please use 'hash-type map-based avalanche' instead.",
-            );
-            return Flow::Continue;
-        }
-        _ => {
-            cx.r.alert(d, "'hash-type' only supports 'consistent' and 'map-based'.");
-            return Flow::Continue;
-        }
-    };
-    // Every hash-type line resets the function and the avalanche modifier: without a function,
-    // HAProxy uses sdbm, with avalanche for consistent hashing only.
-    cx.p.hash_type.function = HashFunction::Sdbm;
-    cx.p.hash_type.avalanche = cx.p.hash_type.method == HashMethod::Consistent && !d.has_arg(2);
-    if d.has_arg(2) {
-        cx.p.hash_type.function = match d.arg(2) {
-            "sdbm" => HashFunction::Sdbm,
-            "djb2" => HashFunction::Djb2,
-            "wt6" => HashFunction::Wt6,
-            "crc32" => HashFunction::Crc32,
-            _ => {
-                cx.r.alert(d, "'hash-type' only supports 'sdbm', 'djb2', 'crc32', or 'wt6' hash functions.");
-                return Flow::Continue;
-            }
-        };
-        if d.has_arg(3) {
-            if d.arg(3) == "avalanche" {
-                cx.p.hash_type.avalanche = true;
-            } else {
-                cx.r.alert(
-                    d,
-                    format!(
-                        "'hash-type' only supports 'avalanche' as a modifier for hash functions (got '{}').",
-                        d.arg(3)
-                    ),
-                );
-            }
         }
     }
     Flow::Continue
@@ -507,10 +516,19 @@ fn maxconn(cx: &mut Cx, d: &Directive) -> Flow {
         cx.r.alert(d, "'maxconn' expects an integer argument.");
         return Flow::Continue;
     }
-    if too_many(cx.r, d, 1) {
+    cx.p.maxconn = Some(values::atoi(d.arg(1)).max(0) as u32);
+    cx.too_many(d, 1);
+    Flow::Continue
+}
+
+fn backlog(cx: &mut Cx, d: &Directive) -> Flow {
+    cx.warn_if_not_cap(d, false, "");
+    if !d.has_arg(1) {
+        cx.r.alert(d, "'backlog' expects an integer argument.");
         return Flow::Continue;
     }
-    cx.p.maxconn = Some(values::atoi(d.arg(1)).max(0) as u32);
+    cx.p.backlog = Some(values::atoi(d.arg(1)).max(0) as u32);
+    cx.too_many(d, 1);
     Flow::Continue
 }
 
@@ -520,20 +538,18 @@ fn fullconn(cx: &mut Cx, d: &Directive) -> Flow {
         cx.r.alert(d, "'fullconn' expects an integer argument.");
         return Flow::Continue;
     }
-    if too_many(cx.r, d, 1) {
-        return Flow::Continue;
-    }
     cx.p.fullconn = Some(values::atoi(d.arg(1)).max(0) as u32);
+    cx.too_many(d, 1);
     Flow::Continue
 }
 
 fn retries(cx: &mut Cx, d: &Directive) -> Flow {
     cx.warn_if_not_cap(d, true, "");
-    if !d.has_arg(1) {
-        cx.r.alert(d, "'retries' expects an integer argument (dispatch counts for one).");
+    if cx.too_many(d, 1) {
         return Flow::Continue;
     }
-    if too_many(cx.r, d, 1) {
+    if !d.has_arg(1) {
+        cx.r.alert(d, "'retries' expects an integer argument (dispatch counts for one).");
         return Flow::Continue;
     }
     cx.p.retries = Some(values::atoi(d.arg(1)) as i32);
@@ -546,10 +562,8 @@ fn default_backend(cx: &mut Cx, d: &Directive) -> Flow {
         cx.r.alert(d, "'default_backend' expects a backend name.");
         return Flow::Continue;
     }
-    if too_many(cx.r, d, 1) {
-        return Flow::Continue;
-    }
     cx.p.default_backend = Some(NameRef { name: d.arg(1).to_string(), span: d.span.clone() });
+    cx.too_many(d, 1);
     Flow::Continue
 }
 
@@ -692,6 +706,9 @@ fn acl(cx: &mut Cx, d: &Directive) -> Flow {
 
 fn monitor_uri(cx: &mut Cx, d: &Directive) -> Flow {
     cx.warn_if_not_cap(d, false, "");
+    if cx.too_many(d, 1) {
+        return Flow::Continue;
+    }
     if !d.has_arg(1) {
         cx.r.alert(d, "'monitor-uri' expects an URI.");
         return Flow::Continue;
@@ -722,70 +739,6 @@ fn monitor(cx: &mut Cx, d: &Directive) -> Flow {
     Flow::Continue
 }
 
-fn log(cx: &mut Cx, d: &Directive) -> Flow {
-    if cx.st.modifier == Modifier::No {
-        // `no log`: drop inherited targets.
-        cx.p.log.targets.clear();
-        cx.p.log.disabled = true;
-        return Flow::Continue;
-    }
-    if d.arg(1) == "global" {
-        if too_many(cx.r, d, 1) {
-            return Flow::Continue;
-        }
-        cx.p.log.disabled = false;
-        cx.p.log.targets.push(crate::ir::types::LogTarget::Global);
-        return Flow::Continue;
-    }
-    if let Some(t) = super::global::parse_log(cx.r, d) {
-        cx.p.log.disabled = false;
-        cx.p.log.targets.push(t);
-    }
-    Flow::Continue
-}
-
-fn log_format(cx: &mut Cx, d: &Directive) -> Flow {
-    if !d.has_arg(1) {
-        cx.r.alert(d, "log-format expects a format string as an argument.");
-        return Flow::Continue;
-    }
-    if d.len() > 2 {
-        cx.r.alert(d, "log-format only accepts 1 argument, please use quotes if the format contains spaces.");
-        return Flow::Continue;
-    }
-    if let Err(e) = crate::log::format::LogFormat::compile(d.arg(1)) {
-        match e {
-            crate::log::format::FormatError::Sample(_) => cx.r.not_yet(d, e.to_string()),
-            _ => {
-                cx.r.alert(d, format!("failed to parse log-format : {e}"));
-                return Flow::Continue;
-            }
-        }
-    }
-    cx.p.log.format = crate::ir::types::LogFormat::Custom(d.arg(1).to_string());
-    Flow::Continue
-}
-
-/// Status codes `errorfile` and `http-error` accept.
-pub const ERROR_CODES: &[u16] = &[200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504];
-
-fn errorfile(cx: &mut Cx, d: &Directive) -> Flow {
-    if !d.has_arg(1) || !d.has_arg(2) {
-        cx.r.alert(d, "errorfile : expects <status_code> and <file> as arguments.");
-        return Flow::Continue;
-    }
-    let code = values::atoi(d.arg(1));
-    let body = match std::fs::read(d.arg(2)) {
-        Ok(b) => b,
-        Err(_) => {
-            cx.r.alert_at(d, 2, format!("errorfile : error opening file '{}'.", d.arg(2)));
-            return Flow::Continue;
-        }
-    };
-    let Some(&status) = ERROR_CODES.iter().find(|&&c| i64::from(c) == code) else {
-        cx.r.alert_at(d, 1, format!("errorfile : status code '{}' not handled.", d.arg(1)));
-        return Flow::Continue;
-    };
-    cx.p.errorfiles.insert(status, ErrorFile { status, body });
-    Flow::Continue
-}
+#[cfg(test)]
+#[path = "proxy_tests.rs"]
+mod tests;

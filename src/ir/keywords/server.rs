@@ -5,11 +5,12 @@
 
 use crate::config::ast::Directive;
 use crate::config::diag::{Diagnostic, Severity};
-use crate::ir::addr::{self, AddrError, AddrOpts, PortSpec};
+use crate::ir::addr::{self, AddrOpts, PortSpec};
 use crate::ir::types::{InitAddr, Observe, OnError, Server, ServerOpts};
 use crate::ir::values::{self, TimeError};
 
 use super::proxy::{Cx, Flow};
+use super::server_addr::{indent_msg, parse_server_addr, source};
 use super::with_source;
 
 /// Server options that take no argument.
@@ -52,11 +53,11 @@ const FLAGS: &[&str] = &[
     "force-tlsv11",
     "force-tlsv12",
     "force-tlsv13",
-    "no-verifyhost",
     "allow-0rtt",
     "check-via-socks4",
     "stick",
-    "no-stick",
+    "no-check-send-proxy",
+    "usesrc",
 ];
 
 /// Server options that take exactly one argument.
@@ -106,9 +107,6 @@ const VALUED: &[&str] = &[
     "crt",
     "ciphers",
     "ciphersuites",
-    "curves",
-    "sigalgs",
-    "client-sigalgs",
     "verifyhost",
     "ssl-min-ver",
     "ssl-max-ver",
@@ -120,32 +118,88 @@ const VALUED: &[&str] = &[
     "socks4",
     "tcp-ut",
     "log-proto",
-    "usesrc",
-    "interface",
-    "shard",
     "ws",
-    "check-reuse-pool",
-    "set-proxy-v2-tlv-fmt",
-    "hash-key",
 ];
+
+/// Options a `default-server` line does not take: HAProxy says so, without failing.
+const NOT_IN_DEFAULT: &[&str] = &["id", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13"];
+
+/// `proxy-v2-options` values.
+const PROXY_V2_OPTIONS: &[&str] =
+    &["ssl", "cert-cn", "ssl-cipher", "cert-sig", "cert-key", "authority", "crc32c", "unique-id"];
 
 /// Options whose effect the engine implements today; every other option is accepted like
 /// HAProxy accepts it and then refused at start with "not supported yet".
-const SUPPORTED: &[&str] =
-    &["weight", "maxconn", "id", "backup", "no-backup", "disabled", "enabled", "init-addr", "non-stick"];
+const SUPPORTED: &[&str] = &[
+    "weight",
+    "maxconn",
+    "maxqueue",
+    "id",
+    "backup",
+    "no-backup",
+    "disabled",
+    "enabled",
+    "init-addr",
+    "non-stick",
+    "check",
+    "no-check",
+    "agent-check",
+    "no-agent-check",
+    "inter",
+    "fastinter",
+    "downinter",
+    "rise",
+    "fall",
+    "port",
+    "addr",
+    "agent-inter",
+    "agent-addr",
+    "agent-port",
+    "agent-send",
+    "observe",
+    "error-limit",
+    "on-error",
+    "on-marked-down",
+    "on-marked-up",
+    "track",
+    "slowstart",
+];
 
 fn all_keywords() -> impl Iterator<Item = &'static str> {
     FLAGS.iter().chain(VALUED.iter()).copied()
 }
 
 /// Where a server option error is reported: `[f:l] : 'server be/s' : msg`.
-fn server_alert(cx: &mut Cx, d: &Directive, who: &str, i: usize, msg: &str) {
+pub(super) fn server_alert(cx: &mut Cx, d: &Directive, who: &str, i: usize, msg: &str) {
     let text = if who.is_empty() { msg.to_string() } else { format!("'{who}' : {msg}") };
     cx.r.push(with_source(Diagnostic::new(Severity::Alert, d.span.bracket(), text), d, i));
 }
 
+/// HAProxy's checks before any server line: not in defaults (except `default-server`), and
+/// only in proxies with the backend capability.
+fn allowed(cx: &mut Cx, d: &Directive) -> bool {
+    let kw = d.keyword();
+    if cx.p.is_defaults() && kw != "default-server" {
+        server_alert(cx, d, "", 0, &format!("'{kw}' not allowed in 'defaults' section."));
+        return false;
+    }
+    if !cx.p.caps.backend {
+        let msg = format!(
+            "parsing [{}:{}] : '{kw}' not allowed because {} has no backend capability.",
+            d.span.file,
+            d.span.line,
+            cx.p.describe()
+        );
+        server_alert(cx, d, "", 0, &msg);
+        return false;
+    }
+    true
+}
+
 pub fn default_server(cx: &mut Cx, d: &Directive) -> Flow {
-    cx.warn_if_not_cap(d, true, "");
+    if !allowed(cx, d) {
+        return Flow::Continue;
+    }
     let mut opts = cx.p.default_server.clone();
     if apply_options(cx, d, 1, &mut opts, "", true).is_ok() {
         cx.p.default_server = opts;
@@ -154,18 +208,7 @@ pub fn default_server(cx: &mut Cx, d: &Directive) -> Flow {
 }
 
 pub fn server(cx: &mut Cx, d: &Directive) -> Flow {
-    if cx.p.is_defaults() {
-        server_alert(cx, d, "", 0, "'server' not allowed in 'defaults' section.");
-        return Flow::Continue;
-    }
-    if !cx.p.caps.backend {
-        let msg = format!(
-            "parsing [{}:{}] : 'server' not allowed because {} has no backend capability.",
-            d.span.file,
-            d.span.line,
-            cx.p.describe()
-        );
-        server_alert(cx, d, "", 0, &msg);
+    if !allowed(cx, d) {
         return Flow::Continue;
     }
     if !d.has_arg(1) || !d.has_arg(2) {
@@ -182,7 +225,7 @@ pub fn server(cx: &mut Cx, d: &Directive) -> Flow {
         return Flow::Continue;
     };
     let mut opts = cx.p.default_server.clone();
-    if apply_options(cx, d, 3, &mut opts, &who, false).is_err() {
+    if apply_options(cx, d, 3, &mut opts, &who, false).is_err() || !finalize(cx, d, &opts, &who, &name) {
         return Flow::Continue;
     }
     cx.p.servers.push(Server { name, span: d.span.clone(), addr: address, opts, from_template: false });
@@ -190,8 +233,7 @@ pub fn server(cx: &mut Cx, d: &Directive) -> Flow {
 }
 
 pub fn server_template(cx: &mut Cx, d: &Directive) -> Flow {
-    if cx.p.is_defaults() {
-        server_alert(cx, d, "", 0, "'server-template' not allowed in 'defaults' section.");
+    if !allowed(cx, d) {
         return Flow::Continue;
     }
     if !d.has_arg(1) || !d.has_arg(2) || !d.has_arg(3) {
@@ -199,24 +241,30 @@ pub fn server_template(cx: &mut Cx, d: &Directive) -> Flow {
         return Flow::Continue;
     }
     let prefix = d.arg(1).to_string();
+    if let Some(c) = prefix.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
+        server_alert(cx, d, "", 1, &format!("character '{c}' is not permitted in server-template prefix '{prefix}'."));
+        return Flow::Continue;
+    }
     let range = d.arg(2);
+    // HAProxy reads both bounds with atoi(): `x-3` is 0..3, a lone number n is 1..n.
     let parsed = match range.split_once('-') {
-        Some((a, b)) => a.parse::<u32>().ok().zip(b.parse::<u32>().ok()),
-        None => range.parse::<u32>().ok().map(|n| (1, n)),
+        Some((_, b)) => (values::atoi(range), values::atoi(b)),
+        None => (1, values::atoi(range)),
     };
     let (low, high) = match parsed {
-        Some((lo, hi)) if lo >= 1 && hi >= lo => (lo, hi),
+        (lo, hi) if lo >= 0 && hi >= lo => (lo, hi),
         _ => {
             server_alert(cx, d, "", 2, &format!("Wrong server-template number or range arg '{range}'."));
             return Flow::Continue;
         }
     };
-    let who = format!("server {}/{}{}", cx.p.name, prefix, low);
+    // The servers get their names after the line is read: messages say `(null)`.
+    let who = format!("server {}/(null)", cx.p.name);
     let Some(address) = parse_server_addr(cx, d, 3, &who) else {
         return Flow::Continue;
     };
     let mut opts = cx.p.default_server.clone();
-    if apply_options(cx, d, 4, &mut opts, &who, false).is_err() {
+    if apply_options(cx, d, 4, &mut opts, &who, false).is_err() || !finalize(cx, d, &opts, &who, "(null)") {
         return Flow::Continue;
     }
     for n in low..=high {
@@ -231,21 +279,18 @@ pub fn server_template(cx: &mut Cx, d: &Directive) -> Flow {
     Flow::Continue
 }
 
-/// Parse the address word of a server; names are resolved later (after parsing), as HAProxy does.
-fn parse_server_addr(cx: &mut Cx, d: &Directive, i: usize, who: &str) -> Option<addr::Address> {
-    let text = d.arg(i);
-    let opts = AddrOpts { allow_offset: true, resolve: false, ..Default::default() };
-    match addr::parse_address(text, opts) {
-        Ok(a) => Some(a),
-        Err(AddrError::InvalidPort(p)) if p.contains('-') && !p.starts_with('-') => {
-            server_alert(cx, d, who, i, &format!("port range not permitted here in '{text}'"));
-            None
-        }
-        Err(e) => {
-            server_alert(cx, d, who, i, &e.to_string());
-            None
-        }
+/// HAProxy's last checks of a server line, once all its options are read.
+fn finalize(cx: &mut Cx, d: &Directive, o: &ServerOpts, who: &str, name: &str) -> bool {
+    if o.check && o.track.is_some() {
+        server_alert(cx, d, who, 0, "unable to enable checks and tracking at the same time!");
+        return false;
     }
+    if o.agent_check && o.agent_port.is_none() {
+        let msg = format!("server {name} does not have agent port. Agent check has been disabled.");
+        server_alert(cx, d, who, 0, &msg);
+        return false;
+    }
+    true
 }
 
 /// HAProxy's fingerprint-based suggestion for a mistyped server keyword.
@@ -259,15 +304,20 @@ fn time_arg(cx: &mut Cx, d: &Directive, i: usize, who: &str, kw: &str, zero_ok: 
         server_alert(cx, d, who, i, &format!("'{kw}' expects a delay as argument.."));
         return Err(());
     }
-    match values::parse_ms(v) {
+    let parsed = values::parse_ms(v);
+    if let (Ok(_), Some(w)) = (&parsed, values::time_trailing_warning(v)) {
+        let text = if who.is_empty() { w } else { format!("'{who}' : {w}") };
+        cx.r.push(with_source(Diagnostic::new(Severity::Warning, d.span.bracket(), text), d, i));
+    }
+    match parsed {
         Ok(0) if !zero_ok => {
-            let name = who.rsplit('/').next().unwrap_or("");
+            let name = server_name(who);
             server_alert(cx, d, who, i, &format!("invalid value 0 for argument '{kw}' of server {name}.."));
             Err(())
         }
         Ok(ms) => Ok(ms),
         Err(TimeError::Unexpected(c)) => {
-            let name = who.rsplit('/').next().unwrap_or("");
+            let name = server_name(who);
             server_alert(cx, d, who, i, &format!("unexpected character '{c}' in '{kw}' argument of server {name}.."));
             Err(())
         }
@@ -275,6 +325,15 @@ fn time_arg(cx: &mut Cx, d: &Directive, i: usize, who: &str, kw: &str, zero_ok: 
             server_alert(cx, d, who, i, &format!("timer overflow in argument '{v}' to '{kw}' of server."));
             Err(())
         }
+    }
+}
+
+/// The server's name in messages: a `default-server` line is the server named `default-server`.
+pub(super) fn server_name(who: &str) -> &str {
+    if who.is_empty() {
+        "default-server"
+    } else {
+        who.rsplit('/').next().unwrap_or("")
     }
 }
 
@@ -288,10 +347,27 @@ fn apply_options(
     is_default: bool,
 ) -> Result<(), ()> {
     let mut i = from;
-    while i < d.len() {
+    while d.has_arg(i) {
         let kw = d.arg(i);
         let val = d.arg(i + 1).to_string();
-        let name = who.rsplit('/').next().unwrap_or("").to_string();
+        let name = server_name(who).to_string();
+        let known = FLAGS.contains(&kw) || VALUED.contains(&kw) || kw == "source";
+        if !known {
+            let base = match suggestion(kw) {
+                Some(s) => format!("unknown keyword '{kw}'; did you mean '{s}' maybe ?"),
+                None => format!("unknown keyword '{kw}'."),
+            };
+            let msg = if is_default { format!("{base} Hint: no address was expected for this server.") } else { base };
+            server_alert(cx, d, who, i, &msg);
+            return Err(());
+        }
+        if is_default && NOT_IN_DEFAULT.contains(&kw) {
+            // An alert that does not make the configuration invalid.
+            let msg = format!("'{kw}' option is not accepted in default-server sections");
+            cx.r.push(with_source(Diagnostic::new(Severity::Alert, d.span.bracket(), msg).non_fatal(), d, i));
+            i += if FLAGS.contains(&kw) { 1 } else { 2 };
+            continue;
+        }
         if FLAGS.contains(&kw) {
             match kw {
                 "backup" => o.backup = true,
@@ -303,12 +379,19 @@ fn apply_options(
                 "disabled" => o.disabled = true,
                 "enabled" => o.disabled = false,
                 "non-stick" => o.non_stick = true,
+                "stick" => o.non_stick = false,
                 "send-proxy" => o.send_proxy = true,
                 "send-proxy-v2" => o.send_proxy_v2 = true,
+                "no-send-proxy" => o.send_proxy = false,
+                "no-send-proxy-v2" => o.send_proxy_v2 = false,
                 "ssl" => o.ssl = true,
                 "no-ssl" => o.ssl = false,
                 "check-ssl" => o.check_ssl = true,
                 "check-send-proxy" => o.check_send_proxy = true,
+                "usesrc" => {
+                    server_alert(cx, d, who, i, "'usesrc' only allowed after a 'source' statement..");
+                    return Err(());
+                }
                 _ => o.other.push((kw.to_string(), Vec::new())),
             }
             if !SUPPORTED.contains(&kw) {
@@ -317,12 +400,12 @@ fn apply_options(
             i += 1;
             continue;
         }
-        if !VALUED.contains(&kw) {
-            let base = match suggestion(kw) {
-                Some(s) => format!("unknown keyword '{kw}'; did you mean '{s}' maybe ?"),
-                None => format!("unknown keyword '{kw}'."),
-            };
-            let msg = if is_default { format!("{base} Hint: no address was expected for this server.") } else { base };
+        if kw == "source" {
+            i = source(cx, d, i, o, who)?;
+            cx.r.not_yet(d, "server option 'source'");
+            continue;
+        }
+        if let Some(msg) = missing_value(kw, &val) {
             server_alert(cx, d, who, i, &msg);
             return Err(());
         }
@@ -346,13 +429,18 @@ fn apply_options(
                 o.cookie = Some(val.clone());
             }
             "id" => {
-                if is_default {
-                    server_alert(cx, d, who, i, "'id' : not supported in default-server.");
-                    return Err(());
-                }
+                // atol(): `abc` is 0, `12abc` is 12.
                 let v = values::atoi(&val);
                 if v <= 0 {
                     server_alert(cx, d, who, i, "'id' : custom id has to be > 0.");
+                    return Err(());
+                }
+                let taken =
+                    cx.p.servers.iter().find(|s| s.opts.id == Some(v as i32)).map(|s| (s.span.clone(), s.name.clone()));
+                if let Some((at, other)) = taken {
+                    let msg =
+                        format!("'id' : custom id {v} already used at {}:{} ('server {other}').", at.file, at.line);
+                    server_alert(cx, d, who, i, &msg);
                     return Err(());
                 }
                 o.id = Some(v as i32);
@@ -361,6 +449,12 @@ fn apply_options(
             "fastinter" => o.fastinter = Some(time_arg(cx, d, i, who, "fastinter", false)?),
             "downinter" => o.downinter = Some(time_arg(cx, d, i, who, "downinter", false)?),
             "agent-inter" => o.agent_inter = Some(time_arg(cx, d, i, who, "agent-inter", false)?),
+            "slowstart" if val.is_empty() => {
+                // HAProxy reports the string's terminating NUL, which ends the message it
+                // formats; its own final dot follows.
+                server_alert(cx, d, who, i, "unexpected character '.");
+                return Err(());
+            }
             "slowstart" => o.slowstart = Some(time_arg(cx, d, i, who, "slowstart", true)?),
             "rise" | "fall" => {
                 if val.is_empty() {
@@ -379,11 +473,32 @@ fn apply_options(
                 }
             }
             "port" => o.check_port = Some(values::atoi(&val).clamp(0, 65535) as u16),
-            "addr" => o.check_addr = Some(val.clone()),
+            "addr" => {
+                if val.is_empty() {
+                    server_alert(cx, d, who, i, "'addr' expects <ipv4|ipv6> as argument..");
+                    return Err(());
+                }
+                o.check_addr = Some(val.clone());
+            }
             "agent-port" => o.agent_port = Some(values::atoi(&val).clamp(0, 65535) as u16),
-            "agent-addr" => o.agent_addr = Some(val.clone()),
+            "agent-addr" => {
+                if val.is_empty() {
+                    server_alert(cx, d, who, i, "'agent-addr' expects an address as argument..");
+                    return Err(());
+                }
+                if val.parse::<std::net::IpAddr>().is_err() {
+                    let msg = format!("parsing agent-addr failed. Check if '{val}' is correct address..");
+                    server_alert(cx, d, who, i, &msg);
+                    return Err(());
+                }
+                o.agent_addr = Some(val.clone());
+            }
             "agent-send" => o.agent_send = Some(val.clone()),
             "observe" => {
+                if val == "layer7" && cx.p.mode != crate::ir::types::Mode::Http {
+                    server_alert(cx, d, who, i, "'layer7' can only be used in http proxies..");
+                    return Err(());
+                }
                 o.observe = Some(match val.as_str() {
                     "none" => Observe::None,
                     "layer4" => Observe::Layer4,
@@ -400,7 +515,18 @@ fn apply_options(
                     }
                 })
             }
-            "error-limit" => o.error_limit = Some(values::atoi(&val) as i32),
+            "error-limit" => {
+                if val.is_empty() {
+                    server_alert(cx, d, who, i, "'error-limit' expects an integer argument..");
+                    return Err(());
+                }
+                let v = values::atoi(&val);
+                if v < 1 {
+                    server_alert(cx, d, who, i, "error-limit has to be > 0..");
+                    return Err(());
+                }
+                o.error_limit = Some(v as i32);
+            }
             "on-error" => {
                 o.on_error = Some(match val.as_str() {
                     "fastinter" => OnError::FastInter,
@@ -416,12 +542,26 @@ fn apply_options(
                     }
                 })
             }
-            "on-marked-down" => o.on_marked_down = Some(val.clone()),
-            "on-marked-up" => o.on_marked_up = Some(val.clone()),
+            "on-marked-down" => {
+                if val != "shutdown-sessions" {
+                    let msg = format!("'on-marked-down' expects 'shutdown-sessions' but got '{val}'.");
+                    server_alert(cx, d, who, i, &msg);
+                    return Err(());
+                }
+                o.on_marked_down = Some(val.clone());
+            }
+            "on-marked-up" => {
+                if val != "shutdown-backup-sessions" {
+                    let msg = format!("'on-marked-up' expects 'shutdown-backup-sessions' but got '{val}'.");
+                    server_alert(cx, d, who, i, &msg);
+                    return Err(());
+                }
+                o.on_marked_up = Some(val.clone());
+            }
             "track" => o.track = Some(val.clone()),
             "init-addr" => {
                 let mut methods = Vec::new();
-                for m in val.split(',') {
+                for m in val.split(',').filter(|m| !m.is_empty()) {
                     methods.push(match m {
                         "last" => InitAddr::Last,
                         "libc" => InitAddr::Libc,
@@ -441,20 +581,185 @@ fn apply_options(
                 o.init_addr = Some(methods);
             }
             "resolvers" => o.resolvers = Some(val.clone()),
-            "resolve-prefer" => o.resolve_prefer = Some(val.clone()),
+            "resolve-prefer" => {
+                if !matches!(val.as_str(), "ipv4" | "ipv6") {
+                    server_alert(cx, d, who, i, "'resolve-prefer' expects either ipv4 or ipv6 as argument..");
+                    return Err(());
+                }
+                o.resolve_prefer = Some(val.clone());
+            }
+            "resolve-net" => {
+                for net in val.split(',') {
+                    let (a, len) = net.split_once('/').unwrap_or((net, "32"));
+                    let ok = a.parse::<std::net::IpAddr>().is_ok() && len.parse::<u8>().is_ok_and(|l| l <= 128);
+                    if !ok {
+                        server_alert(cx, d, who, i, &format!("'resolve-net' invalid network '{net}'.."));
+                        return Err(());
+                    }
+                }
+                o.other.push((kw.to_string(), vec![val.clone()]));
+            }
+            "resolve-opts" => {
+                for opt in val.split(',').filter(|x| !x.is_empty()) {
+                    if !matches!(opt, "allow-dup-ip" | "ignore-weight" | "prevent-dup-ip") {
+                        let msg = format!("'resolve-opts' : unknown resolve-opts option '{opt}', supported methods are 'allow-dup-ip', 'ignore-weight', and 'prevent-dup-ip'..");
+                        server_alert(cx, d, who, i, &msg);
+                        return Err(());
+                    }
+                }
+                o.other.push((kw.to_string(), vec![val.clone()]));
+            }
             "redir" => o.redir = Some(val.clone()),
-            "source" => o.source = Some(val.clone()),
-            "verify" => o.verify = Some(val.clone()),
+            "verify" => {
+                if !matches!(val.as_str(), "none" | "required") {
+                    let msg =
+                        format!("'verify' : unknown verify method '{val}', only 'none' and 'required' are supported.");
+                    server_alert(cx, d, who, i, &msg);
+                    return Err(());
+                }
+                o.verify = Some(val.clone());
+            }
             "sni" => o.sni = Some(val.clone()),
-            "proto" => o.proto = Some(val.clone()),
+            "proto" => {
+                if !super::bind::MUX_PROTOS.iter().any(|(p, _)| *p == val) {
+                    server_alert(cx, d, who, i, &format!("'proto' :  unknown MUX protocol '{val}'."));
+                    return Err(());
+                }
+                o.proto = Some(val.clone());
+            }
+            "ssl-min-ver" | "ssl-max-ver" => {
+                if !matches!(val.as_str(), "SSLv3" | "TLSv1.0" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3") {
+                    server_alert(cx, d, who, i, &format!("'{val}' : unknown ssl/tls version."));
+                    return Err(());
+                }
+                o.other.push((kw.to_string(), vec![val.clone()]));
+            }
+            "ws" => {
+                if !matches!(val.as_str(), "auto" | "h1" | "h2") {
+                    server_alert(cx, d, who, i, "'ws' has to be 'auto', 'h1' or 'h2'.");
+                    return Err(());
+                }
+                o.other.push((kw.to_string(), vec![val.clone()]));
+            }
+            "log-proto" => {
+                if !matches!(val.as_str(), "legacy" | "octet-count") {
+                    let msg = format!("'log-proto' expects one of 'legacy' or 'octet-count' but got '{val}'.");
+                    server_alert(cx, d, who, i, &msg);
+                    return Err(());
+                }
+                o.other.push((kw.to_string(), vec![val.clone()]));
+            }
+            "pool-max-conn" => {
+                let v = values::atoi(&val);
+                if v < -1 {
+                    server_alert(cx, d, who, i, "'pool-max-conn' must be >= -1.");
+                    return Err(());
+                }
+                o.pool_max_conn = Some(v as i32);
+            }
+            "pool-purge-delay" => {
+                if let Err(e) = values::parse_ms(&val) {
+                    let c = if let TimeError::Unexpected(c) = e { c } else { '?' };
+                    let msg = format!("unexpected character '{c}' in argument to <pool-purge-delay>..");
+                    server_alert(cx, d, who, i, &msg);
+                    return Err(());
+                }
+                o.other.push((kw.to_string(), vec![val.clone()]));
+            }
+            "tcp-ut" => {
+                if values::parse_ms(&val).is_err() {
+                    server_alert(cx, d, who, i, "'tcp-ut' : expects a positive delay in milliseconds.");
+                    return Err(());
+                }
+                o.other.push((kw.to_string(), vec![val.clone()]));
+            }
+            "proxy-v2-options" => {
+                for opt in val.split(',') {
+                    if !PROXY_V2_OPTIONS.contains(&opt) {
+                        server_alert(cx, d, who, i, &format!("'{opt}' : proxy v2 option not implemented."));
+                        return Err(());
+                    }
+                }
+                o.other.push((kw.to_string(), vec![val.clone()]));
+            }
+            "socks4" => {
+                let opts = AddrOpts { port_required: true, resolve: true, ..Default::default() };
+                if let Err(e) = addr::parse_address_env(&val, opts) {
+                    let msg = indent_msg(&format!("'socks4 {val}' : {e}{}\n", e.trailing_lf()));
+                    server_alert(cx, d, who, i, &format!("{msg}."));
+                    return Err(());
+                }
+                o.other.push((kw.to_string(), vec![val.clone()]));
+            }
+            "namespace" => {
+                if !std::path::Path::new("/var/run/netns").join(&val).exists() {
+                    server_alert(cx, d, who, i, &format!("Cannot open namespace '{val}'."));
+                    return Err(());
+                }
+                o.other.push((kw.to_string(), vec![val.clone()]));
+            }
+            "ca-file" | "crl-file" => {
+                let path = match &cx.global.ca_base {
+                    Some(b) if !val.starts_with('/') => format!("{}/{val}", b.trim_end_matches('/')),
+                    _ => val.clone(),
+                };
+                if let Err(msg) = super::bind::check_ca_file(&path) {
+                    server_alert(cx, d, who, i + 1, &msg);
+                    return Err(());
+                }
+                o.other.push((kw.to_string(), vec![val.clone()]));
+            }
+            "crt" => {
+                let path = match &cx.global.crt_base {
+                    Some(b) if !val.starts_with('/') => format!("{}/{val}", b.trim_end_matches('/')),
+                    _ => val.clone(),
+                };
+                // Loaded when the server's SSL context is prepared, after parsing.
+                o.other.push((kw.to_string(), vec![path]));
+            }
             _ => o.other.push((kw.to_string(), vec![val.clone()])),
         }
         if !SUPPORTED.contains(&kw) {
             cx.r.not_yet(d, format!("server option '{kw}'"));
         }
+        if matches!(kw, "on-marked-down" | "on-marked-up") && cx.p.mode != crate::ir::types::Mode::Tcp {
+            // Sessions are shut down in the TCP relay only so far.
+            cx.r.not_yet(d, format!("server option '{kw}' outside mode tcp"));
+        }
         i += 2;
     }
     Ok(())
+}
+
+/// What HAProxy says when an option's value is missing (before the display's final dot).
+fn missing_value(kw: &str, val: &str) -> Option<String> {
+    if !val.is_empty() {
+        return None;
+    }
+    Some(match kw {
+        "id" => "'id' : expects an integer argument.".into(),
+        "max-reuse" | "pool-low-conn" | "pool-max-conn" | "pool-purge-delay" => {
+            format!("'{kw}' expects <value> as argument..")
+        }
+        "redir" => "'redir' expects <prefix> as argument..".into(),
+        "track" => "'track' expects [<proxy>/]<server> as argument..".into(),
+        "namespace" => "'namespace' : expects <name> as argument.".into(),
+        "proto" => "'proto' : missing value.".into(),
+        "resolve-net" => "'resolve-net' expects a list of networks..".into(),
+        "socks4" => "'socks4' expects <addr>:<port> as argument..".into(),
+        "sni" => "'sni' : missing sni expression.".into(),
+        "ssl-min-ver" | "ssl-max-ver" => format!("'{kw}' : missing the ssl/tls version."),
+        "tcp-ut" => "'tcp-ut' : missing TCP User Timeout value.".into(),
+        "verify" => "'verify' : missing verify method.".into(),
+        "verifyhost" => "'verifyhost' : missing hostname to verify against.".into(),
+        "alpn" => "'alpn' : missing the comma-delimited ALPN protocol suite.".into(),
+        "npn" => "'npn' : missing the comma-delimited NPN protocol suite.".into(),
+        "ca-file" => "'ca-file' : missing CAfile path.".into(),
+        "crl-file" => "'crl-file' : missing CRLfile path.".into(),
+        "crt" => "'crt' : missing certificate file path.".into(),
+        "ciphers" | "ciphersuites" => format!("'{kw}' : missing cipher suite."),
+        _ => return None,
+    })
 }
 
 /// Ports of a server address as HAProxy stores them (`srv_port` in `show servers state`).

@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
+use std::io::IoSlice;
+
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,14 +48,40 @@ enum Chunk {
     Done,
 }
 
-/// A chunked-body decoder that re-encodes what it decodes.
+/// A chunked-body decoder. It reads without copying: what one pass over the input found is a
+/// list of payload ranges in the input and, at the end, the last chunk with the trailers
+/// (names lowercased, values trimmed), from which the re-encoded output is written.
 #[derive(Debug, Clone, Copy)]
 pub struct ChunkDecoder {
     state: Chunk,
 }
 
-/// Room kept at the start of the output for the chunk-size line (16 hex digits + CRLF).
-const SIZE_ROOM: usize = 18;
+/// What one pass of the decoder found.
+#[derive(Debug, Default)]
+pub struct Pass {
+    /// Payload ranges in the input.
+    pub data: Vec<std::ops::Range<usize>>,
+    /// `0\r\n`, the trailers and the final CRLF, once the body ended.
+    pub tail: Vec<u8>,
+    /// Input bytes consumed.
+    pub consumed: usize,
+    /// What HAProxy accounts for: payload, trailer names and values, one for the end.
+    pub counted: u64,
+}
+
+impl Pass {
+    fn clear(&mut self) {
+        self.data.clear();
+        self.tail.clear();
+        self.consumed = 0;
+        self.counted = 0;
+    }
+
+    /// Payload bytes found.
+    pub fn data_len(&self) -> usize {
+        self.data.iter().map(|r| r.len()).sum()
+    }
+}
 
 impl Default for ChunkDecoder {
     fn default() -> Self {
@@ -66,31 +94,22 @@ impl ChunkDecoder {
         self.state == Chunk::Done
     }
 
-    /// Decode as much of `buf` as possible. With `out`, the payload found becomes one chunk and,
-    /// at the end, the last chunk with the trailers; without, the input is only checked. Returns
-    /// the bytes HAProxy accounts for (payload, trailer names and values, one for the end).
-    /// `Ok` with `done()` false: more input is needed.
-    pub fn decode(&mut self, buf: &mut BytesMut, mut out: Option<&mut Vec<u8>>) -> Result<u64, BodyError> {
-        let mut counted = 0u64;
-        let data_start = if let Some(o) = out.as_deref_mut() {
-            o.clear();
-            o.resize(SIZE_ROOM, 0);
-            SIZE_ROOM
-        } else {
-            0
-        };
-        let mut start = data_start;
+    /// Go through as much of `buf` as possible. `Ok` with `done()` false: more input is needed.
+    pub fn scan(&mut self, buf: &[u8], pass: &mut Pass) -> Result<(), BodyError> {
+        pass.clear();
+        let mut i = 0;
         loop {
+            let rest = &buf[i..];
             match self.state {
                 Chunk::Done => break,
                 Chunk::Size => {
-                    let Some(nl) = buf.iter().position(|&b| b == b'\n') else {
-                        if buf.len() > 1024 {
+                    let Some(nl) = rest.iter().position(|&b| b == b'\n') else {
+                        if rest.len() > 1024 {
                             return Err(BodyError::Invalid);
                         }
                         break;
                     };
-                    let line = &buf[..nl];
+                    let line = &rest[..nl];
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
                     let hex_end = line.iter().position(|b| !b.is_ascii_hexdigit()).unwrap_or(line.len());
                     if hex_end == 0 {
@@ -98,35 +117,36 @@ impl ChunkDecoder {
                     }
                     let mut size: u64 = 0;
                     for &d in &line[..hex_end] {
-                        let v = (d as char).to_digit(16).unwrap_or(0) as u64;
+                        let v = u64::from((d as char).to_digit(16).unwrap_or(0));
                         size = size.checked_mul(16).and_then(|s| s.checked_add(v)).ok_or(BodyError::Invalid)?;
                     }
-                    let rest = &line[hex_end..];
-                    let ext = rest.iter().position(|&b| b != b' ' && b != b'\t').map(|p| &rest[p..]).unwrap_or(b"");
+                    let after = &line[hex_end..];
+                    let ext = after.iter().position(|&b| b != b' ' && b != b'\t').map(|p| &after[p..]).unwrap_or(b"");
                     if !ext.is_empty() && ext[0] != b';' {
                         return Err(BodyError::Invalid);
                     }
-                    buf.advance(nl + 1);
+                    i += nl + 1;
                     self.state = if size == 0 { Chunk::Trailers } else { Chunk::Data(size) };
                 }
                 Chunk::Data(left) => {
-                    if buf.is_empty() {
+                    if rest.is_empty() {
                         break;
                     }
-                    let n = (buf.len() as u64).min(left) as usize;
-                    if let Some(o) = out.as_deref_mut() {
-                        o.extend_from_slice(&buf[..n]);
+                    let n = (rest.len() as u64).min(left) as usize;
+                    match pass.data.last_mut() {
+                        Some(r) if r.end == i => r.end += n,
+                        _ => pass.data.push(i..i + n),
                     }
-                    buf.advance(n);
-                    counted += n as u64;
+                    i += n;
+                    pass.counted += n as u64;
                     self.state = if left == n as u64 { Chunk::DataEnd } else { Chunk::Data(left - n as u64) };
                 }
                 Chunk::DataEnd => {
-                    if buf.starts_with(b"\r\n") {
-                        buf.advance(2);
-                    } else if buf.starts_with(b"\n") {
-                        buf.advance(1);
-                    } else if buf.len() >= 2 || (buf.len() == 1 && buf[0] != b'\r') {
+                    if rest.starts_with(b"\r\n") {
+                        i += 2;
+                    } else if rest.starts_with(b"\n") {
+                        i += 1;
+                    } else if rest.len() >= 2 || (rest.len() == 1 && rest[0] != b'\r') {
                         return Err(BodyError::Invalid);
                     } else {
                         break;
@@ -136,29 +156,24 @@ impl ChunkDecoder {
                 Chunk::Trailers => {
                     // The whole trailer block at once, up to its empty line.
                     let mut end = None;
-                    let mut i = 0;
-                    while let Some(off) = buf[i..].iter().position(|&b| b == b'\n') {
-                        let line = &buf[i..i + off];
+                    let mut j = 0;
+                    while let Some(off) = rest[j..].iter().position(|&b| b == b'\n') {
+                        let line = &rest[j..j + off];
                         if line.is_empty() || line == b"\r" {
-                            end = Some(i + off + 1);
+                            end = Some(j + off + 1);
                             break;
                         }
-                        i += off + 1;
+                        j += off + 1;
                     }
                     let Some(end) = end else {
-                        if buf.len() > 16384 {
+                        if rest.len() > 16384 {
                             return Err(BodyError::Invalid);
                         }
                         break;
                     };
-                    if let Some(o) = out.as_deref_mut() {
-                        if o.len() > data_start {
-                            start = close_chunk(o, data_start);
-                        }
-                        o.extend_from_slice(b"0\r\n");
-                    }
-                    counted += 1;
-                    for line in buf[..end].split(|&b| b == b'\n') {
+                    pass.tail.extend_from_slice(b"0\r\n");
+                    pass.counted += 1;
+                    for line in rest[..end].split(|&b| b == b'\n') {
                         let line = line.strip_suffix(b"\r").unwrap_or(line);
                         if line.is_empty() {
                             continue;
@@ -169,66 +184,70 @@ impl ChunkDecoder {
                             return Err(BodyError::Invalid);
                         }
                         let value = super::parse::trim(&line[c + 1..]);
-                        counted += (c + value.len()) as u64;
-                        if let Some(o) = out.as_deref_mut() {
-                            o.extend(name.iter().map(u8::to_ascii_lowercase));
-                            o.extend_from_slice(b": ");
-                            o.extend_from_slice(value);
-                            o.extend_from_slice(b"\r\n");
-                        }
+                        pass.counted += (c + value.len()) as u64;
+                        pass.tail.extend(name.iter().map(u8::to_ascii_lowercase));
+                        pass.tail.extend_from_slice(b": ");
+                        pass.tail.extend_from_slice(value);
+                        pass.tail.extend_from_slice(b"\r\n");
                     }
-                    if let Some(o) = out.as_deref_mut() {
-                        o.extend_from_slice(b"\r\n");
-                    }
-                    buf.advance(end);
+                    pass.tail.extend_from_slice(b"\r\n");
+                    i += end;
                     self.state = Chunk::Done;
                 }
             }
         }
+        pass.consumed = i;
+        Ok(())
+    }
+
+    /// Decode as much of `buf` as possible, consuming it. With `out`, the re-encoded output
+    /// (one chunk for the payload found, then the last chunk with the trailers). Returns the
+    /// bytes HAProxy accounts for.
+    pub fn decode(&mut self, buf: &mut BytesMut, out: Option<&mut Vec<u8>>) -> Result<u64, BodyError> {
+        let mut pass = Pass::default();
+        self.scan(buf, &mut pass)?;
         if let Some(o) = out {
-            if self.state != Chunk::Done && o.len() > data_start {
-                start = close_chunk(o, data_start);
+            o.clear();
+            let len = pass.data_len();
+            if len > 0 {
+                o.extend_from_slice(size_line(len, &mut [0u8; 18]));
+                for r in &pass.data {
+                    o.extend_from_slice(&buf[r.clone()]);
+                }
+                o.extend_from_slice(b"\r\n");
             }
-            if o.len() == data_start && start == data_start {
-                o.clear();
-            } else {
-                o.drain(..start);
-            }
+            o.extend_from_slice(&pass.tail);
         }
-        Ok(counted)
+        buf.advance(pass.consumed);
+        Ok(pass.counted)
     }
 }
 
-/// Finish the chunk whose payload starts at `data_start`: write its size line right before the
-/// payload (in the room left for it) and a CRLF after. Returns where the output now starts.
-fn close_chunk(o: &mut Vec<u8>, data_start: usize) -> usize {
-    let len = o.len() - data_start;
-    let mut hex = [0u8; 16];
+/// `<size in upper-case hex>\r\n`, written into `room`.
+fn size_line(len: usize, room: &mut [u8; 18]) -> &[u8] {
     let mut n = 0;
     let mut v = len;
+    let mut rev = [0u8; 16];
     loop {
-        hex[n] = b"0123456789ABCDEF"[v & 15];
+        rev[n] = b"0123456789ABCDEF"[v & 15];
         n += 1;
         v >>= 4;
         if v == 0 {
             break;
         }
     }
-    let start = data_start - n - 2;
-    for i in 0..n {
-        o[start + i] = hex[n - 1 - i];
+    for k in 0..n {
+        room[k] = rev[n - 1 - k];
     }
-    o[data_start - 2] = b'\r';
-    o[data_start - 1] = b'\n';
-    o.extend_from_slice(b"\r\n");
-    start
+    room[n] = b'\r';
+    room[n + 1] = b'\n';
+    &room[..n + 2]
 }
 
 /// Is the start of a chunked body that came with the head well formed so far? (HAProxy refuses
 /// the request at once, before anything is sent, when the first read already shows bad framing.)
 pub fn chunked_prefix_ok(buf: &[u8]) -> bool {
-    let mut copy = BytesMut::from(buf);
-    ChunkDecoder::default().decode(&mut copy, None).is_ok()
+    ChunkDecoder::default().scan(buf, &mut Pass::default()).is_ok()
 }
 
 /// The size HAProxy accounts for the part of a body already in `buf`.
@@ -238,10 +257,18 @@ pub fn buffered_size(framing: Framing, buf: &[u8]) -> u64 {
         Framing::Length(n) => n.min(buf.len() as u64),
         Framing::UntilClose => buf.len() as u64,
         Framing::Chunked => {
-            let mut copy = BytesMut::from(buf);
-            ChunkDecoder::default().decode(&mut copy, None).unwrap_or(0)
+            let mut pass = Pass::default();
+            ChunkDecoder::default().scan(buf, &mut pass).map(|()| pass.counted).unwrap_or(0)
         }
     }
+}
+
+/// Working space for moving bodies, kept by a connection and reused by every transfer.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// Re-encoded chunks gathered when they cannot go out straight from the input.
+    pub out: Vec<u8>,
+    pub pass: Pass,
 }
 
 /// Timeouts and activity reporting for one body transfer.
@@ -282,15 +309,16 @@ async fn put<W: AsyncWrite + Unpin>(dst: &mut W, data: &[u8], pace: &Pace<'_>) -
 }
 
 /// Move a body from `src` to `dst`. `buf` holds bytes already read from `src` after the head;
-/// on return it holds whatever followed the body (a pipelined message). `out` is scratch space
-/// for re-chunking. `total` grows by the size HAProxy accounts for what was sent, also when the
+/// on return it holds whatever followed the body (a pipelined message). Payload bytes are
+/// written from `buf` itself (re-chunked bodies with vectored writes), so a body is copied once,
+/// into `buf`. `total` grows by the size HAProxy accounts for what was sent, also when the
 /// transfer fails half way.
 pub async fn forward<R, W>(
     framing: Framing,
     src: &mut R,
     buf: &mut BytesMut,
     dst: &mut W,
-    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
     pace: &Pace<'_>,
     total: &mut u64,
 ) -> Result<(), BodyError>
@@ -328,11 +356,12 @@ where
         },
         Framing::Chunked => {
             let mut dec = ChunkDecoder::default();
+            let Scratch { out, pass } = scratch;
             loop {
-                *total += dec.decode(buf, Some(out))?;
-                if !out.is_empty() {
-                    put(dst, out, pace).await?;
-                }
+                dec.scan(buf, pass)?;
+                *total += pass.counted;
+                write_pass(dst, buf, pass, out, pace).await?;
+                buf.advance(pass.consumed);
                 if dec.done() {
                     return Ok(());
                 }
@@ -340,6 +369,55 @@ where
             }
         }
     }
+}
+
+/// Write what a decoder pass found, re-encoded: the payload goes out straight from the input
+/// buffer (a vectored write), unless it is scattered over many small chunks, which are then
+/// gathered in `out` first.
+async fn write_pass<W: AsyncWrite + Unpin>(
+    dst: &mut W,
+    buf: &[u8],
+    pass: &Pass,
+    out: &mut Vec<u8>,
+    pace: &Pace<'_>,
+) -> Result<(), BodyError> {
+    let len = pass.data_len();
+    if len == 0 && pass.tail.is_empty() {
+        return Ok(());
+    }
+    let mut room = [0u8; 18];
+    let head = if len > 0 { size_line(len, &mut room) } else { &[][..] };
+    let crlf: &[u8] = if len > 0 { b"\r\n" } else { b"" };
+    if pass.data.len() > 8 {
+        out.clear();
+        out.extend_from_slice(head);
+        for r in &pass.data {
+            out.extend_from_slice(&buf[r.clone()]);
+        }
+        out.extend_from_slice(crlf);
+        out.extend_from_slice(&pass.tail);
+        return put(dst, out, pace).await;
+    }
+    let mut slices: [IoSlice<'_>; 11] = [IoSlice::new(&[]); 11];
+    let mut n = 0;
+    for part in std::iter::once(head).chain(pass.data.iter().map(|r| &buf[r.clone()])).chain([crlf, &pass.tail[..]]) {
+        if !part.is_empty() {
+            slices[n] = IoSlice::new(part);
+            n += 1;
+        }
+    }
+    let mut bufs = &mut slices[..n];
+    while !bufs.is_empty() {
+        match tokio::time::timeout(pace.dst, dst.write_vectored(bufs)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return Err(BodyError::DstFailed),
+            Ok(Ok(w)) => IoSlice::advance_slices(&mut bufs, w),
+            Err(_) => return Err(BodyError::DstTimeout),
+        }
+    }
+    if let Some(a) = pace.activity {
+        a.store((pace.clock)(), Ordering::Relaxed);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -354,7 +432,7 @@ mod tests {
         let mut src: &[u8] = &[];
         let mut buf = BytesMut::from(input);
         let mut out = Vec::new();
-        let mut scratch = Vec::new();
+        let mut scratch = Scratch::default();
         let pace = Pace { src: Duration::from_secs(1), dst: Duration::from_secs(1), activity: None, clock: now };
         let mut total = 0;
         let r = forward(framing, &mut src, &mut buf, &mut out, &mut scratch, &pace, &mut total).await;

@@ -140,10 +140,11 @@ pub(crate) struct Conn {
     pub sbuf: BytesMut,
     pub head: Head,
     pub rhead: Head,
-    /// Scratch space for heads sent and for re-chunked request bodies.
+    /// Heads as they are sent.
     pub out: Vec<u8>,
-    /// Scratch space for re-chunked response bodies.
-    pub out2: Vec<u8>,
+    /// Working space for request bodies, and for response heads and bodies.
+    pub up: body::Scratch,
+    pub down: body::Scratch,
     /// Idle server connections this session keeps for its next requests.
     pub own: Vec<SrvConn>,
     /// The next request is the first one of the connection.
@@ -192,7 +193,8 @@ pub async fn serve(s: Session, client: TcpStream) {
         head: Head::default(),
         rhead: Head::default(),
         out: Vec::new(),
-        out2: Vec::new(),
+        up: body::Scratch::default(),
+        down: body::Scratch::default(),
         own: Vec::new(),
         first: true,
         req_line: String::new(),

@@ -18,6 +18,7 @@ use super::pool;
 use super::txlog::Txn;
 use super::{clock_ms, combined_mode, conn_mode, ms, Conn, ConnMode, Next, SrvConn, FAR};
 use crate::engine::backend::{Backend, Server};
+use crate::engine::health::Hana;
 use crate::engine::proxy::connect::{self, ConnectFailure, Got};
 use crate::engine::proxy::relay::{relay, RelayEnd, RelayTimeouts};
 use crate::ir::types::Proxy;
@@ -74,7 +75,7 @@ async fn skip_body(c: &mut Conn, info: &ReqInfo) -> bool {
     let pace = Pace { src: c.t_client, dst: c.t_client, activity: None, clock: clock_ms };
     let mut sink = tokio::io::sink();
     let mut n = 0;
-    body::forward(framing, &mut c.client, &mut c.cbuf, &mut sink, &mut c.out, &pace, &mut n).await.is_ok()
+    body::forward(framing, &mut c.client, &mut c.cbuf, &mut sink, &mut c.up, &pace, &mut n).await.is_ok()
 }
 
 /// The X-Forwarded-For header to add, as HAProxy decides it from the frontend's and the
@@ -166,7 +167,7 @@ async fn download<R, W>(
     sbuf: &mut BytesMut,
     rhead: &mut Head,
     cw: &mut W,
-    out: &mut Vec<u8>,
+    scratch: &mut body::Scratch,
     p: &Progress,
     d: &DownCtx<'_>,
     tx: &mut Txn,
@@ -176,6 +177,7 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
+    let out = &mut scratch.out;
     let t0 = Instant::now();
     let mut got_any = false;
     let (rinfo, keep) = loop {
@@ -302,7 +304,7 @@ where
         return DownEnd::Tunnel;
     }
     let pace = Pace { src: d.t_server, dst: d.t_client, activity: None, clock: clock_ms };
-    match body::forward(framing, sr, sbuf, cw, out, &pace, &mut tx.bytes_out).await {
+    match body::forward(framing, sr, sbuf, cw, scratch, &pace, &mut tx.bytes_out).await {
         Ok(()) => {}
         Err(e) => {
             let term = match e {
@@ -428,12 +430,16 @@ async fn exchange(
         std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
         std::net::IpAddr::V6(v6) => v6.octets(),
     };
-    let key: &[u8] = if c.s.client.is_ipv4() { &src_key[12..] } else { &src_key };
+    let addr_key: &[u8] = if c.s.client.is_ipv4() { &src_key[12..] } else { &src_key };
+    // What the backend's algorithm hashes: the client address, the request target, or a header.
+    let (cbuf, head) = (&c.cbuf, &c.head);
+    let target = &cbuf[head.uri.clone()];
+    let header = |name: &str| head.first(cbuf, name.as_bytes());
+    let key = crate::engine::lb::hash::hash_input(&be.spec.balance, addr_key, Some(target), &header);
     let first = c.first;
     let forced = super::rules::forced_server(c, tx, be);
     let own = &mut c.own;
-    let got =
-        connect::connect_or_reuse(be, Some(key), c.s.local.port(), forced, |srv| take_idle(own, srv, be, first)).await;
+    let got = connect::connect_or_reuse(be, key, c.s.local.port(), forced, |srv| take_idle(own, srv, be, first)).await;
     let mut sc = match got {
         Err(f) => {
             tx.server = f.server.clone();
@@ -491,6 +497,9 @@ async fn exchange(
     }
     be.release(&srv);
     srv.counters.sessions.dec();
+    if tx.term[..2] == *b"sH" {
+        be.observe(srv.idx, Hana::HttpReadTimeout);
+    }
     if tx.status > 0 {
         srv.counters.http.record(tx.status as u16);
     }
@@ -576,7 +585,7 @@ async fn on_server(
     };
     let rules = rr.any().then_some(&rr);
     let ctx = DownCtx { t_server, t_client, info, client_keep, server_keep: server_ka, first: c.first, rules };
-    let Conn { client, cbuf, sbuf, rhead, out, out2, sess_vars, .. } = c;
+    let Conn { client, cbuf, sbuf, rhead, out, up: up_scratch, down: down_scratch, sess_vars, .. } = c;
     let head_ok = matches!(tokio::time::timeout(t_server, sc.stream.write_all(out)).await, Ok(Ok(())));
     let mut up_end: Option<Result<u64, BodyError>> = (framing == Framing::None).then_some(Ok(0));
     let down_end = if !head_ok {
@@ -588,10 +597,10 @@ async fn on_server(
         let pace = Pace { src: FAR, dst: t_server, activity: Some(&progress.activity), clock: clock_ms };
         let up = async {
             let mut n = 0;
-            let r = body::forward(framing, &mut cr, cbuf, &mut sw, out, &pace, &mut n).await;
+            let r = body::forward(framing, &mut cr, cbuf, &mut sw, up_scratch, &pace, &mut n).await;
             r.map(|()| n)
         };
-        let down = download(&mut sr, sbuf, rhead, &mut cw, out2, &progress, &ctx, tx, sess_vars);
+        let down = download(&mut sr, sbuf, rhead, &mut cw, down_scratch, &progress, &ctx, tx, sess_vars);
         tokio::pin!(up, down);
         let mut end = loop {
             tokio::select! {
@@ -615,6 +624,9 @@ async fn on_server(
         }
         end
     };
+    if tx.status > 0 {
+        be.observe(sc.srv.idx, Hana::for_status(tx.status as u16));
+    }
     let up_ok = matches!(up_end, Some(Ok(_)));
     if let Some(Ok(n)) = up_end {
         tx.bytes_in += n;
@@ -644,6 +656,9 @@ async fn on_server(
             if silent {
                 tx.no_log = true;
                 return (Next::Silent, fate);
+            }
+            if term[0] == b'P' {
+                be.observe(sc.srv.idx, Hana::HttpHdrRsp);
             }
             tx.term = term;
             tx.status = i32::from(status);

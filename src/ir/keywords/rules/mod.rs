@@ -312,7 +312,7 @@ fn http_rules(cx: &mut Cx, d: &Directive, set: RuleSet) -> Flow {
     let words: Vec<&str> = d.args_from(1).collect();
     let name = words.first().copied().unwrap_or("");
     let Some(k) = tables::lookup(set, name) else {
-        let (list, best) = tables::expects(set, name, &[]);
+        let (list, best) = tables::expects(set, name);
         let hint = best.map(|b| format!(" Did you mean '{b}' maybe ?")).unwrap_or_default();
         cx.r.push(tight(Severity::Alert, d, 1, format!("'{kw0}' expects {list}, but got '{name}'.{hint}")));
         return Flow::Abort;
@@ -405,7 +405,7 @@ fn http_rules(cx: &mut Cx, d: &Directive, set: RuleSet) -> Flow {
 }
 
 pub fn experimental_allowed(g: &Global) -> bool {
-    g.other.iter().any(|(k, _)| k == "expose-experimental-directives")
+    g.expose_experimental
 }
 
 pub use reply::redirect_keyword as redirect;

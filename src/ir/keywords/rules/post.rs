@@ -123,7 +123,7 @@ fn check_one(
             Ok(())
         }
         LateCheck::CaptureId { id, response } => {
-            let declared = p.captures.iter().filter(|c| c.request != *response && !c.cookie).count() as i64
+            let declared = p.captures.iter().filter(|c| c.request != *response).count() as i64
                 + if *response {
                     0
                 } else {
@@ -220,6 +220,12 @@ fn check_filters(cfg: &Config, p: &Proxy, diags: &mut Diags) {
             (Some("cache"), Some(n)) if !caches.contains(&n.as_str()) => caches.push(n),
             (Some("fcgi-app"), Some(n)) if !cfg.fcgi_apps.iter().any(|a| &a.name == n) => {
                 alert(diags, format!("proxy '{}' : fcgi-app '{n}' not found.", p.name));
+            }
+            // `use-fcgi-app` lines are checked with the proxy's other settings.
+            (Some("fcgi-app"), Some(_))
+                if p.fcgi_app.is_none() && !p.servers.iter().any(|s| s.opts.proto.as_deref() == Some("fcgi")) =>
+            {
+                alert(diags, format!("proxy '{}': FCGI app configured but no FCGI server found.", p.name));
             }
             _ => {}
         }

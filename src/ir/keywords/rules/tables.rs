@@ -256,68 +256,22 @@ pub fn base_name(set: RuleSet, word: &str) -> &str {
     }
 }
 
-/// HAProxy's `action_build_list` and `action_suggest` (with its `extra` words): the quoted list
+/// HAProxy's `action_build_list` and `action_suggest`: the quoted list
 /// of registered keywords and the closest one to `word`, if close enough.
-pub fn expects(set: RuleSet, word: &str, extra: &[&'static str]) -> (String, Option<&'static str>) {
+pub fn expects(set: RuleSet, word: &str) -> (String, Option<&'static str>) {
     let t = table(set);
     let list = t
         .iter()
         .map(|k| if k.prefix { format!("'{}(*)'", k.name) } else { format!("'{}'", k.name) })
         .collect::<Vec<_>>()
         .join(", ");
-    (list, suggest(t, word, extra))
+    (list, suggest(set, word))
 }
 
-fn suggest(t: &[ActKw], word: &str, extra: &[&'static str]) -> Option<&'static str> {
-    // Keywords first, then the extra words, the first closest one winning; a prefix keyword
-    // is allowed a larger distance.
-    let mut best: Option<(usize, &'static str, bool)> = None;
-    for k in t {
-        let d = distance(word, k.name);
-        if best.is_none_or(|(bd, _, _)| d < bd) {
-            best = Some((d, k.name, k.prefix));
-        }
-    }
-    for e in extra {
-        let d = distance(word, e);
-        if best.is_none_or(|(bd, _, _)| d < bd) {
-            best = Some((d, e, false));
-        }
-    }
-    let (d, name, prefix) = best?;
-    let factor = if prefix { 3 } else { 2 };
-    if d > factor * word.len() || d > factor * name.len() {
-        return None;
-    }
-    Some(name)
-}
-
-/// The fingerprint distance HAProxy's suggestions use (as `config::diag::haproxy_suggest`,
-/// which only answers with a candidate; actions need the distance for their own threshold).
-fn distance(a: &str, b: &str) -> usize {
-    fn class(c: char) -> usize {
-        match c.to_ascii_lowercase() {
-            c @ 'a'..='z' => c as usize - 'a' as usize + 1,
-            '0'..='9' => 27,
-            _ => 28,
-        }
-    }
-    fn fp(w: &str) -> std::collections::BTreeMap<usize, i64> {
-        let mut m = std::collections::BTreeMap::new();
-        let mut from = 28;
-        for c in w.chars() {
-            let to = class(c);
-            *m.entry(from * 32 + to).or_insert(0) += 1;
-            from = to;
-        }
-        *m.entry(from * 32 + 28).or_insert(0) += 1;
-        m
-    }
-    let mut m = fp(a);
-    for (k, v) in fp(b) {
-        *m.entry(k).or_insert(0) -= v;
-    }
-    m.values().map(|v| v.unsigned_abs() as usize).sum()
+/// HAProxy's suggestion, with the candidates in its registration order (kept with the other
+/// contexts in `config::suggest`); the `extra` words of the tcp rules are among them.
+fn suggest(set: RuleSet, word: &str) -> Option<&'static str> {
+    crate::config::suggest::CONTEXTS.iter().find(|c| c.name == set.name())?.suggest(word)
 }
 
 /// Every action keyword, per rule family, for grammar/keywords.tsv (`family`, `keyword`,
@@ -383,7 +337,7 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(expects(RuleSet::HttpReq, "sett-header", &[]).1, Some("set-header"));
-        assert_eq!(expects(RuleSet::TcpReqCont, "sett-var(txn.x)", &[]).1, Some("set-var"));
+        assert_eq!(expects(RuleSet::HttpReq, "sett-header").1, Some("set-header"));
+        assert_eq!(expects(RuleSet::TcpReqCont, "sett-var(txn.x)").1, Some("set-var"));
     }
 }

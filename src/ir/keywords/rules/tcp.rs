@@ -245,15 +245,7 @@ fn rule(cx: &mut Cx, d: &Directive, set: RuleSet) -> Flow {
                 }
             }
             None => {
-                let (list, best) = if set == RuleSet::TcpResCont {
-                    tables::expects(set, kw, &["accept", "reject", "close"])
-                } else {
-                    tables::expects(
-                        set,
-                        kw,
-                        &["accept", "reject", "capture", "track-sc", "expect-proxy", "expect-netscaler-cip"],
-                    )
-                };
+                let (list, best) = tables::expects(set, kw);
                 let hint = best.map(|b| format!(" Did you mean '{b}' maybe ?")).unwrap_or_default();
                 let msg = if set == RuleSet::TcpResCont {
                     format!("'{a0} {a1}' expects 'accept', 'close', 'reject', {list} in {who} (got '{kw}').{hint}")
