@@ -10,5 +10,7 @@ mod http_reuse;
 mod http_timeouts;
 mod process;
 mod retries;
+mod routing;
+mod rules;
 mod runtime_api;
 mod tcp_proxy;

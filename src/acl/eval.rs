@@ -81,6 +81,33 @@ pub trait SampleSource {
     fn fe_conn(&self, _frontend: &str) -> Option<i64> {
         None
     }
+    /// Whether fetches that exist for both directions (`hdr`) look at the response.
+    fn is_response(&self) -> bool {
+        false
+    }
+    /// The response status (`status`).
+    fn status(&self) -> Option<i64> {
+        None
+    }
+    /// The response's protocol version as received, e.g. `HTTP/1.1` (`res.ver`).
+    fn res_version(&self) -> Option<&[u8]> {
+        None
+    }
+    /// The `i`-th response header line (name, value), in order.
+    fn res_header(&self, _i: usize) -> Option<(&[u8], &[u8])> {
+        None
+    }
+    /// A variable by its full name (`txn.foo`), for `var()`.
+    fn var(&self, _name: &str) -> Option<Sample<'_>> {
+        None
+    }
+    /// `fe_name` / `be_name`: the frontend, and the backend once one is chosen.
+    fn fe_name(&self) -> Option<&str> {
+        None
+    }
+    fn be_name(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// HAProxy's `avg_queue`: queued requests divided by usable servers, rounded up; twice the
@@ -114,6 +141,7 @@ pub const EVALUABLE_FETCHES: &[&str] = &[
     "avg_queue",
     "base",
     "be_conn",
+    "be_name",
     "bin",
     "bool",
     "connslots",
@@ -123,6 +151,7 @@ pub const EVALUABLE_FETCHES: &[&str] = &[
     "dst",
     "dst_port",
     "fe_conn",
+    "fe_name",
     "hdr",
     "hdr_cnt",
     "hdr_ip",
@@ -149,13 +178,25 @@ pub const EVALUABLE_FETCHES: &[&str] = &[
     "req.ver",
     "req_proto_http",
     "req_ver",
+    "res.fhdr",
+    "res.fhdr_cnt",
+    "res.hdr",
+    "res.hdr_cnt",
+    "res.hdr_val",
+    "res.ver",
+    "resp_ver",
+    "shdr",
+    "shdr_cnt",
+    "shdr_val",
     "src",
     "src_port",
     "srv_is_up",
+    "status",
     "str",
     "url",
     "url_param",
     "urlp",
+    "var",
 ];
 
 /// Converters haproxide evaluates.
@@ -258,8 +299,21 @@ fn for_each_value<'s>(v: &'s [u8], f: &mut dyn FnMut(&'s [u8]) -> bool) -> bool 
 /// Every value of the request headers named `name` (all headers when empty): comma-split
 /// unless `full`. `f` returns true to stop; returns true if stopped.
 fn for_each_hdr<'s>(src: &'s dyn SampleSource, name: &[u8], full: bool, f: &mut dyn FnMut(&'s [u8]) -> bool) -> bool {
+    for_each_hdr_in(src, false, name, full, f)
+}
+
+/// [`for_each_hdr`] over the request's (`res` false) or the response's headers.
+fn for_each_hdr_in<'s>(
+    src: &'s dyn SampleSource,
+    res: bool,
+    name: &[u8],
+    full: bool,
+    f: &mut dyn FnMut(&'s [u8]) -> bool,
+) -> bool {
     let mut i = 0;
-    while let Some((n, v)) = src.req_header(i) {
+    loop {
+        let line = if res { src.res_header(i) } else { src.req_header(i) };
+        let Some((n, v)) = line else { break };
         i += 1;
         if !name.is_empty() && !n.eq_ignore_ascii_case(name) {
             continue;
@@ -273,8 +327,12 @@ fn for_each_hdr<'s>(src: &'s dyn SampleSource, name: &[u8], full: bool, f: &mut 
 }
 
 fn count_hdr(src: &dyn SampleSource, name: &[u8], full: bool) -> i64 {
+    count_hdr_in(src, false, name, full)
+}
+
+fn count_hdr_in(src: &dyn SampleSource, res: bool, name: &[u8], full: bool) -> i64 {
     let mut n = 0;
-    for_each_hdr(src, name, full, &mut |_| {
+    for_each_hdr_in(src, res, name, full, &mut |_| {
         n += 1;
         false
     });
@@ -291,18 +349,30 @@ fn hdr_occurrences<'s>(
     iterate: bool,
     f: &mut dyn FnMut(&'s [u8]) -> bool,
 ) {
+    hdr_occurrences_in(src, false, name, full, occ, iterate, f)
+}
+
+fn hdr_occurrences_in<'s>(
+    src: &'s dyn SampleSource,
+    res: bool,
+    name: &[u8],
+    full: bool,
+    occ: i64,
+    iterate: bool,
+    f: &mut dyn FnMut(&'s [u8]) -> bool,
+) {
     let occ = if occ == 0 && !iterate { -1 } else { occ };
     if occ == 0 {
-        for_each_hdr(src, name, full, f);
+        for_each_hdr_in(src, res, name, full, f);
         return;
     }
-    let want = if occ > 0 { occ } else { count_hdr(src, name, full) + occ + 1 };
+    let want = if occ > 0 { occ } else { count_hdr_in(src, res, name, full) + occ + 1 };
     if want <= 0 {
         return;
     }
     let mut n = 0;
     let mut found = None;
-    for_each_hdr(src, name, full, &mut |v| {
+    for_each_hdr_in(src, res, name, full, &mut |v| {
         n += 1;
         if n == want {
             found = Some(v);
@@ -487,10 +557,35 @@ pub fn fetch_each<'s>(
                 stop || !iterate
             });
         }
-        "hdr" | "req.hdr" | "req.fhdr" => {
-            let full = e.fetch.name == "req.fhdr";
-            hdr_occurrences(src, arg_str(a, 0).as_bytes(), full, arg_int(a, 1), iterate, &mut |v| f(Sample::str(v)));
+        "hdr" | "req.hdr" | "req.fhdr" | "res.hdr" | "res.fhdr" | "shdr" => {
+            let full = matches!(e.fetch.name, "req.fhdr" | "res.fhdr");
+            let res =
+                matches!(e.fetch.name, "res.hdr" | "res.fhdr" | "shdr") || (e.fetch.name == "hdr" && src.is_response());
+            hdr_occurrences_in(src, res, arg_str(a, 0).as_bytes(), full, arg_int(a, 1), iterate, &mut |v| {
+                f(Sample::str(v))
+            });
         }
+        "res.hdr_val" | "shdr_val" => {
+            hdr_occurrences_in(src, true, arg_str(a, 0).as_bytes(), false, arg_int(a, 1), iterate, &mut |v| {
+                f(Sample::Sint(atoi(v)))
+            });
+        }
+        "res.hdr_cnt" | "res.fhdr_cnt" | "shdr_cnt" => {
+            let full = e.fetch.name == "res.fhdr_cnt";
+            f(Sample::Sint(count_hdr_in(src, true, arg_str(a, 0).as_bytes(), full)));
+        }
+        "status" => one(f, src.status().map(Sample::Sint)),
+        "res.ver" | "resp_ver" => one(f, src.res_version().map(|v| Sample::str(v.strip_prefix(b"HTTP/").unwrap_or(v)))),
+        "var" => {
+            let found = src.var(arg_str(a, 0));
+            match found {
+                Some(v) => f(v),
+                None if a.len() > 1 => f(Sample::owned_str(arg_str(a, 1).as_bytes().to_vec())),
+                None => false,
+            };
+        }
+        "fe_name" => one(f, src.fe_name().map(|n| Sample::str(n.as_bytes()))),
+        "be_name" => one(f, src.be_name().map(|n| Sample::str(n.as_bytes()))),
         "hdr_val" | "req.hdr_val" => {
             hdr_occurrences(src, arg_str(a, 0).as_bytes(), false, arg_int(a, 1), iterate, &mut |v| {
                 f(Sample::Sint(atoi(v)))

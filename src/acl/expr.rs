@@ -49,6 +49,9 @@ pub(crate) enum ConvSource<'a> {
     SameWord,
     /// Also from the following words, advancing this index (after a fetch keyword).
     Words(&'a mut usize),
+    /// Inside a longer text (`%[...]` of a log-format): stop at the first character that
+    /// cannot continue the expression, recording its offset (HAProxy's `endptr`).
+    EndPtr(&'a mut usize),
 }
 
 /// `sample_parse_expr`: parse the expression starting at `words[*idx]`. On success `*idx`
@@ -76,6 +79,28 @@ pub fn parse_sample_expr(words: &[&str], idx: &mut usize) -> Result<SampleExpr, 
     Ok(expr)
 }
 
+/// `sample_parse_expr` with an end pointer, as log-format strings use it: the expression
+/// starts at the beginning of `text` and ends at the first character that cannot continue it.
+/// Returns the expression and the offset of that character.
+pub fn parse_sample_expr_endptr(text: &str) -> Result<(SampleExpr, usize), ExprError> {
+    let n = idchar_len(text);
+    if n == 0 {
+        return Err(ExprError::new("missing fetch method", 0));
+    }
+    let fkw = &text[..n];
+    let fetch = find_fetch(fkw).ok_or_else(|| ExprError::new(format!("unknown fetch method '{fkw}'"), 0))?;
+    let (args, used) = make_arg_list(&text[n..], &fetch.args)
+        .map_err(|e| ExprError::new(format!("fetch method '{fkw}' : {}", e.msg), 0))?;
+    if let Err(e) = smp_check::check_fetch_args(fetch, &args) {
+        return Err(ExprError::new(format!("invalid args in fetch method '{fkw}' : {e}"), 0));
+    }
+    let mut expr = SampleExpr { fetch, args, convs: Vec::new() };
+    let mut end = n + used;
+    let start = end;
+    parse_converters(&[text], ConvSource::EndPtr(&mut end), 0, start, &mut expr)?;
+    Ok((expr, end))
+}
+
 /// `sample_parse_expr_cnv`: the converters after the fetch, from `words[w][pos..]` on.
 pub(crate) fn parse_converters(
     words: &[&str],
@@ -90,6 +115,10 @@ pub(crate) fn parse_converters(
         let word = words.get(w).copied().unwrap_or("");
         let b = word.as_bytes();
         if pos < b.len() && b[pos] != b',' {
+            if let ConvSource::EndPtr(end) = &mut src {
+                **end = pos;
+                return Ok(());
+            }
             let msg = match ckw {
                 Some(c) => format!("missing comma after converter '{c}'"),
                 None => "missing comma after fetch keyword".to_string(),
@@ -101,6 +130,10 @@ pub(crate) fn parse_converters(
         }
         let mut new_word = false;
         if pos >= b.len() {
+            if let ConvSource::EndPtr(end) = &mut src {
+                **end = pos;
+                return Ok(());
+            }
             let ConvSource::Words(idx) = &mut src else {
                 break;
             };

@@ -39,8 +39,8 @@ pub mod smp_check;
 pub mod types;
 
 pub use cond::{check_condition, compile_condition, AclTable, CondInfo, Condition, Conflict, Polarity, Term, TermInfo};
-pub use eval::{fetch_each, unsupported, unsupported_fetches, SampleSource};
-pub use expr::{parse_sample_expr, ConvExpr, SampleExpr};
+pub use eval::{avg_queue, connslots, eval_expr, fetch_each, unsupported, unsupported_fetches, SampleSource};
+pub use expr::{parse_sample_expr, parse_sample_expr_endptr, ConvExpr, SampleExpr};
 pub use fetch_src::{check_log_format_place, check_place, fetch_source};
 pub use parse::{
     check_acl_name, default_acl, expr_meta, parse_acl, Acl, AclError, AclExpr, AclWarning, ExprMeta, ParsedExpr,

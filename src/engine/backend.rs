@@ -189,6 +189,8 @@ pub struct Backend {
     pub counters: Counters,
     /// Current and max queue length (qcur/qmax).
     pub queued: super::counters::Gauge,
+    /// `use-server` rules, compiled when the engine starts.
+    pub rules: super::rules::switching::BackendRules,
     /// Where state-change lines go, resolved on first use.
     pub log_targets: std::sync::OnceLock<Vec<crate::log::Target>>,
     /// Where passive-check observations go (`engine::events` installs it at start).
@@ -262,6 +264,7 @@ impl Backend {
             inner: Mutex::new(Inner { states, balancer, waiters: VecDeque::new() }),
             counters: Counters::default(),
             queued: Default::default(),
+            rules: Default::default(),
             log_targets: std::sync::OnceLock::new(),
             observer: std::sync::OnceLock::new(),
         }
@@ -442,6 +445,11 @@ impl Backend {
 
     pub fn state(&self, idx: usize) -> ServerState {
         self.inner.lock().states[idx].clone()
+    }
+
+    /// Look at every server's state under the lock, without copying them.
+    pub fn with_states<R>(&self, f: impl FnOnce(&[ServerState]) -> R) -> R {
+        f(&self.inner.lock().states)
     }
 
     pub fn states(&self) -> Vec<ServerState> {

@@ -101,6 +101,11 @@ pub struct Counters {
     pub srv_aborts: Counter,
     /// Requests intercepted by the proxy itself (monitor-uri, stats...).
     pub intercepted: Counter,
+    /// Connections and sessions refused by `tcp-request connection|session` rules (dcon, dses).
+    pub denied_conn: Counter,
+    pub denied_sess: Counter,
+    /// Internal errors (eint), e.g. a rewrite that could not be applied.
+    pub internal_errors: Counter,
     /// Connections accepted (conn_tot) for frontends.
     pub connections: Counter,
     /// Last session start, seconds since epoch (lastsess).

@@ -8,6 +8,7 @@ pub mod events;
 pub mod health;
 pub mod lb;
 pub mod proxy;
+pub mod rules;
 pub mod run;
 pub mod state;
 pub mod transitions;
@@ -55,6 +56,8 @@ pub struct Frontend {
     pub listen_state: tokio::sync::Notify,
     /// Log targets and format, compiled when the engine starts.
     pub log: std::sync::OnceLock<proxy::FrontendLog>,
+    /// Switching rules and monitor conditions, compiled when the engine starts.
+    pub rules: rules::switching::FrontendRules,
 }
 
 /// How the process is being stopped.
@@ -85,6 +88,8 @@ pub struct Engine {
     pub active_conns: counters::Gauge,
     pub total_conns: counters::Counter,
     pub total_requests: counters::Counter,
+    /// `proc.*` variables.
+    pub proc_vars: parking_lot::Mutex<rules::vars::Vars>,
     /// Called (backend, server) when a server enters slow start; the checks start its warmup.
     pub on_starting: std::sync::OnceLock<Box<dyn Fn(usize, usize) + Send + Sync>>,
     /// Called (backend, server) when a server is added at run time (`add server`); the checks
@@ -135,7 +140,9 @@ impl Engine {
             if p.caps.backend {
                 let idx = backends.len();
                 backend_by_name.insert(p.name.clone(), idx);
-                backends.push(Arc::new(Backend::new(idx, ids[i], Arc::new(p.clone()), now)));
+                let mut b = Backend::new(idx, ids[i], Arc::new(p.clone()), now);
+                b.rules = rules::switching::BackendRules::build(&config, p);
+                backends.push(Arc::new(b));
             }
         }
         let mut frontends = Vec::new();
@@ -163,6 +170,7 @@ impl Engine {
                 stopped: AtomicBool::new(false),
                 listen_state: tokio::sync::Notify::new(),
                 log: std::sync::OnceLock::new(),
+                rules: rules::switching::FrontendRules::build(&config, p, &|n| backend_by_name.get(n).copied()),
             }));
         }
         let (run_state, _) = watch::channel(RunState::Running);
@@ -181,6 +189,7 @@ impl Engine {
             active_conns: counters::Gauge::default(),
             total_conns: counters::Counter::default(),
             total_requests: counters::Counter::default(),
+            proc_vars: Default::default(),
             on_starting: std::sync::OnceLock::new(),
             on_server_added: std::sync::OnceLock::new(),
         });

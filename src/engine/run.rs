@@ -165,7 +165,12 @@ async fn serve(eng: Arc<Engine>, fe: Arc<Frontend>, conn: Accepted) {
     match conn {
         Accepted::Tcp(stream, peer, local) => {
             let _ = stream.set_nodelay(true);
-            let s = Session::new(eng.clone(), fe.clone(), peer, local);
+            let mut s = Session::new(eng.clone(), fe.clone(), peer, local);
+            if !accept_rules(&mut s, &stream) {
+                fe.counters.sessions.dec();
+                eng.active_conns.dec();
+                return;
+            }
             match fe.spec.mode {
                 Mode::Http => proxy::http::serve(s, stream).await,
                 _ => proxy::tcp::serve(s, stream).await,
@@ -178,6 +183,24 @@ async fn serve(eng: Arc<Engine>, fe: Arc<Frontend>, conn: Accepted) {
     }
     fe.counters.sessions.dec();
     eng.active_conns.dec();
+}
+
+/// `tcp-request connection` then `tcp-request session` rules on a new connection. A connection
+/// rejected by the first is reset at once; by the second, closed. Neither is logged.
+fn accept_rules(s: &mut Session, stream: &tokio::net::TcpStream) -> bool {
+    use crate::engine::rules::Verdict;
+    let fe = s.fe.clone();
+    let mut txn = crate::engine::rules::vars::Vars::default();
+    if let Verdict::Reject | Verdict::Close = s.tcp_rules(&fe.spec.tcp_request_connection, None, &mut txn) {
+        fe.counters.denied_conn.inc();
+        let _ = socket2::SockRef::from(stream).set_linger(Some(std::time::Duration::ZERO));
+        return false;
+    }
+    if let Verdict::Reject | Verdict::Close = s.tcp_rules(&fe.spec.tcp_request_session, None, &mut txn) {
+        fe.counters.denied_sess.inc();
+        return false;
+    }
+    true
 }
 
 /// Run until stopped; returns the process exit code.

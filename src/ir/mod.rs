@@ -7,6 +7,7 @@ mod inherit;
 pub mod keywords;
 pub mod lower;
 mod proxy_types;
+pub mod rules;
 pub mod types;
 pub mod validate;
 pub mod values;

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::addr::Address;
+pub use super::rules::ActionRule;
 use crate::config::ast::Span;
 
 pub use super::proxy_types::*;
@@ -591,16 +592,16 @@ pub struct Proxy {
     pub options: OptionFlags,
     pub log: LogSpec,
     pub acls: Vec<AclDef>,
-    pub http_request: Vec<Rule>,
-    pub http_response: Vec<Rule>,
-    pub http_after_response: Vec<Rule>,
-    pub tcp_request_connection: Vec<Rule>,
-    pub tcp_request_session: Vec<Rule>,
-    pub tcp_request_content: Vec<Rule>,
+    pub http_request: Vec<ActionRule>,
+    pub http_response: Vec<ActionRule>,
+    pub http_after_response: Vec<ActionRule>,
+    pub tcp_request_connection: Vec<ActionRule>,
+    pub tcp_request_session: Vec<ActionRule>,
+    pub tcp_request_content: Vec<ActionRule>,
     pub tcp_request_inspect_delay: Option<u32>,
-    pub tcp_response_content: Vec<Rule>,
+    pub tcp_response_content: Vec<ActionRule>,
     pub tcp_response_inspect_delay: Option<u32>,
-    pub redirects: Vec<Rule>,
+    pub redirects: Vec<ActionRule>,
     /// The `errorfile` pages the engine serves, by status (the last line for a status wins).
     pub errorfiles: BTreeMap<u16, ErrorFile>,
     /// Every error-page line in order, `errorfile` included.

@@ -38,13 +38,19 @@ pub fn validate(cfg: &mut Config, diags: &mut Diags) {
         cx.resolvers(p, diags);
     }
     crate::ir::checks::validate(cfg, diags);
+    crate::ir::keywords::rules::post::finalize(cfg);
     if !diags.has_errors() {
         state::apply(&snapshot, diags);
     }
 }
 
 /// What the ACL module needs to resolve references against this configuration.
-struct Lookup<'a>(&'a Config);
+pub struct Lookup<'a>(pub &'a Config);
+
+/// The configuration as the ACL module looks references up.
+pub fn lookup(cfg: &Config) -> Lookup<'_> {
+    Lookup(cfg)
+}
 
 impl crate::acl::ConfigLookup for Lookup<'_> {
     fn backend(&self, name: &str) -> bool {
@@ -85,6 +91,9 @@ pub struct ProxyConditions {
     pub use_backend: Vec<Option<crate::acl::Condition>>,
     pub use_server: Vec<Option<crate::acl::Condition>>,
     pub monitor_fail: Vec<Option<crate::acl::Condition>>,
+    /// The conditions of the proxy's own action rules (http-request ..., tcp-request ...,
+    /// redirect), as (rule set, index in the set, condition).
+    pub rules: Vec<(crate::ir::rules::RuleSet, usize, Option<crate::acl::Condition>)>,
     /// Reference errors, as (line, HAProxy's message), in HAProxy's order.
     pub errors: Vec<(u32, String)>,
     /// `http_auth_group` target errors, checked only without reference errors.
@@ -112,6 +121,13 @@ pub fn proxy_conditions(cfg: &Config, p: &Proxy) -> ProxyConditions {
             }
         }
     }
+    // Action rules: family 3, the index pointing into `rule_ids`.
+    let own = crate::ir::keywords::rules::post::own_conditions(p);
+    let mut rule_ids = Vec::new();
+    for (line, words, set, i) in own {
+        conds.push((3, rule_ids.len(), line, words));
+        rule_ids.push((set, i));
+    }
     let mut lines: Vec<(u32, Option<usize>, Line<String>)> =
         p.acls.iter().map(|a| (a.span.line, None, Line::Acl { name: &a.name, words: &a.words })).collect();
     lines.extend(conds.iter().enumerate().map(|(k, (_, _, l, w))| (*l, Some(k), Line::Cond { words: w.as_slice() })));
@@ -123,15 +139,25 @@ pub fn proxy_conditions(cfg: &Config, p: &Proxy) -> ProxyConditions {
         use_backend: vec![None; p.use_backend.len()],
         use_server: vec![None; p.use_server.len()],
         monitor_fail: vec![None; p.monitor_fail.len()],
+        rules: rule_ids.iter().map(|(s, i)| (*s, *i, None)).collect(),
         errors: compiled.errors.into_iter().map(|(i, m)| (lines[i].0, m)).collect(),
         target_errors: compiled.target_errors,
     };
+    // The expressions of actions are resolved too, before the condition of their line.
+    let mut errors = crate::ir::keywords::rules::post::action_arg_errors(p, &Lookup(cfg));
+    errors.extend(std::mem::take(&mut out.errors));
+    errors.sort_by_key(|(l, _)| *l);
+    out.errors = errors;
     let cond_ids = lines.iter().filter_map(|(_, id, _)| *id);
     for (k, c) in cond_ids.zip(compiled.conditions) {
         let (f, i, _, _) = conds[k];
         let slot = match f {
             0 => &mut out.use_backend,
             1 => &mut out.use_server,
+            3 => {
+                out.rules[i].2 = c;
+                continue;
+            }
             _ => &mut out.monitor_fail,
         };
         slot[i] = c;
@@ -144,7 +170,12 @@ pub fn proxy_conditions(cfg: &Config, p: &Proxy) -> ProxyConditions {
 /// servers, tables, userlists, regexes), checked in declaration order like HAProxy's
 /// `smp_resolve_args`, which reports all of a proxy's errors in one alert.
 fn check_sample_args(cfg: &Config, p: &Proxy, diags: &mut Diags) {
-    if p.acls.is_empty() && p.use_backend.iter().chain(&p.use_server).chain(&p.monitor_fail).all(|r| r.cond.is_none()) {
+    let rules =
+        crate::ir::keywords::rules::post::SETS.iter().any(|s| !crate::ir::keywords::rules::rules_of(p, *s).is_empty());
+    if !rules
+        && p.acls.is_empty()
+        && p.use_backend.iter().chain(&p.use_server).chain(&p.monitor_fail).all(|r| r.cond.is_none())
+    {
         return;
     }
     let conds = proxy_conditions(cfg, p);
@@ -331,6 +362,7 @@ impl Checks<'_> {
         // use-server targets, the L6 warning, and every ACL/condition argument reference.
         check_sample_args(self.cfg, p, diags);
         self.stick_rules(p, diags);
+        crate::ir::keywords::rules::post::check(self.cfg, p, diags);
         if let Some(t) = &p.stick_table {
             if let Some(peers) = &t.peers {
                 if !self.cfg.peers.iter().any(|s| &s.name == peers) {

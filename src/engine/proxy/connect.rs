@@ -74,8 +74,13 @@ pub enum Got<R> {
     New(Connected),
 }
 
-pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Result<Connected, Failed> {
-    match connect_or_reuse(be, hash_key, dst_port, |_| None::<()>).await? {
+pub async fn connect(
+    be: &Backend,
+    hash_key: Option<&[u8]>,
+    dst_port: u16,
+    forced: Option<Arc<Server>>,
+) -> Result<Connected, Failed> {
+    match connect_or_reuse(be, hash_key, dst_port, forced, |_| None::<()>).await? {
         Got::New(c) => Ok(c),
         // Nothing is ever reused here.
         Got::Reused { server, t_queue, .. } => Err(Failed {
@@ -89,11 +94,13 @@ pub async fn connect(be: &Backend, hash_key: Option<&[u8]>, dst_port: u16) -> Re
 }
 
 /// Pick a server and get a connection to it. `reuse` is asked first, for the server the
-/// balancer picked, whether an idle connection to it can serve the request.
+/// balancer picked, whether an idle connection to it can serve the request. `forced`: a server
+/// chosen by the rules (`use-server`), taken without asking the balancer.
 pub async fn connect_or_reuse<R>(
     be: &Backend,
     hash_key: Option<&[u8]>,
     dst_port: u16,
+    forced: Option<Arc<Server>>,
     mut reuse: impl FnMut(&Arc<Server>) -> Option<R>,
 ) -> Result<Got<R>, Failed> {
     let p = &be.spec;
@@ -105,7 +112,7 @@ pub async fn connect_or_reuse<R>(
     let mut attempt: u32 = 0;
     let mut redispatched = false;
     let mut t_queue = Duration::ZERO;
-    let mut server: Option<Arc<Server>> = None;
+    let mut server: Option<Arc<Server>> = forced.inspect(|s| be.take(s));
     let mut previous: Option<usize> = None;
     loop {
         let srv = match server.take() {

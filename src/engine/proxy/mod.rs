@@ -51,12 +51,14 @@ pub struct Session {
     pub local: SocketAddr,
     pub accepted: Instant,
     pub accept_us: i64,
+    /// `sess.*` variables set by `tcp-request connection|session` rules.
+    pub vars: crate::engine::rules::vars::Vars,
 }
 
 impl Session {
     pub fn new(eng: Arc<Engine>, fe: Arc<Frontend>, client: SocketAddr, local: SocketAddr) -> Session {
         let accept_us = chrono::Utc::now().timestamp_micros();
-        Session { eng, fe, client, local, accepted: Instant::now(), accept_us }
+        Session { eng, fe, client, local, accepted: Instant::now(), accept_us, vars: Default::default() }
     }
 
     /// A record pre-filled with what every log line of this session shares.
@@ -126,6 +128,31 @@ impl Session {
             if self.fe.spec.mode == Mode::Http { "HTTP" } else { "TCP" }
         );
         self.eng.log.emit(&l.targets, 6, &line);
+    }
+}
+
+impl Session {
+    /// Run connection-level rules (`tcp-request connection`, `tcp-request session`, or
+    /// `tcp-request content` in TCP mode): no message, only the connection and variables.
+    pub fn tcp_rules<'r>(
+        &mut self,
+        rules: &'r [crate::ir::rules::ActionRule],
+        be: Option<&super::backend::Backend>,
+        txn: &mut crate::engine::rules::vars::Vars,
+    ) -> crate::engine::rules::Verdict<'r> {
+        if rules.is_empty() {
+            return crate::engine::rules::Verdict::Continue;
+        }
+        let mut cx = crate::engine::rules::Ctx {
+            eng: &self.eng,
+            fe: &self.fe,
+            be,
+            client: self.client,
+            local: self.local,
+            sess: &mut self.vars,
+            txn,
+        };
+        crate::engine::rules::run(&mut cx, rules, None)
     }
 }
 

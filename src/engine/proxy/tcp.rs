@@ -87,7 +87,8 @@ impl Outcome {
     }
 }
 
-pub async fn serve(s: Session, mut client: TcpStream) {
+pub async fn serve(mut s: Session, mut client: TcpStream) {
+    use crate::engine::rules::Verdict;
     s.log_connect();
     let mut o = Outcome {
         backend: None,
@@ -102,13 +103,64 @@ pub async fn serve(s: Session, mut client: TcpStream) {
         down: 0,
         term: *b"----",
     };
-    let Some(be) = s.fe.default_backend.map(|i| s.eng.backends[i].clone()) else {
+    let mut txn = crate::engine::rules::vars::Vars::default();
+    let fe = s.fe.clone();
+    // tcp-request content rules, with no contents to wait for: the fetches haproxide runs do
+    // not depend on them, so the verdict is final at once whatever the inspect-delay.
+    if let Verdict::Reject | Verdict::Close = s.tcp_rules(&fe.spec.tcp_request_content, None, &mut txn) {
+        fe.counters.denied_req.inc();
+        o.term = *b"PR--";
+        o.log(&s, false);
+        close_gracefully(&mut client).await;
+        return;
+    }
+    let be = {
+        let st = crate::engine::rules::source::Stream {
+            eng: &s.eng,
+            fe: &s.fe,
+            be: None,
+            client: s.client,
+            local: s.local,
+            req: None,
+            res: None,
+            response: false,
+            sess: &s.vars,
+            txn: &txn,
+        };
+        crate::engine::rules::switching::choose_backend(&st)
+    };
+    let Some(be) = be else {
         // No backend: HAProxy closes the connection at once.
         o.term = *b"SC--";
         o.log(&s, false);
         return;
     };
     o.backend = Some(be.clone());
+    if be.spec.name != fe.spec.name || !fe.spec.caps.backend {
+        if let Verdict::Reject | Verdict::Close = s.tcp_rules(&be.spec.tcp_request_content, Some(&be), &mut txn) {
+            fe.counters.denied_req.inc();
+            be.counters.denied_req.inc();
+            o.term = *b"PR--";
+            o.log(&s, false);
+            close_gracefully(&mut client).await;
+            return;
+        }
+    }
+    let forced = {
+        let st = crate::engine::rules::source::Stream {
+            eng: &s.eng,
+            fe: &s.fe,
+            be: Some(&be),
+            client: s.client,
+            local: s.local,
+            req: None,
+            res: None,
+            response: false,
+            sess: &s.vars,
+            txn: &txn,
+        };
+        crate::engine::rules::switching::forced_server(&be, &st)
+    };
     be.counters.sessions.inc();
     be.counters.total.inc();
     let src_key: [u8; 16] = match s.client.ip() {
@@ -116,7 +168,7 @@ pub async fn serve(s: Session, mut client: TcpStream) {
         std::net::IpAddr::V6(v6) => v6.octets(),
     };
     let key: &[u8] = if s.client.is_ipv4() { &src_key[12..] } else { &src_key };
-    match connect::connect(&be, Some(key), s.local.port()).await {
+    match connect::connect(&be, Some(key), s.local.port(), forced).await {
         Err(f) => {
             o.server = f.server.clone();
             o.retries = f.retries;
@@ -147,6 +199,27 @@ pub async fn serve(s: Session, mut client: TcpStream) {
             o.redispatched = c.redispatched;
             o.t_queue = c.t_queue.as_millis() as i64;
             o.t_connect = c.t_connect.as_millis() as i64;
+            // tcp-response content rules: evaluated once the server connection is up.
+            let verdict = s.tcp_rules(&be.spec.tcp_response_content, Some(&be), &mut txn);
+            if let Verdict::Reject | Verdict::Close = verdict {
+                let reject = matches!(verdict, Verdict::Reject);
+                if reject {
+                    fe.counters.denied_resp.inc();
+                    be.counters.denied_resp.inc();
+                    srv.counters.denied_resp.inc();
+                }
+                if !reject {
+                    let _ = socket2::SockRef::from(&c.stream).set_linger(Some(Duration::ZERO));
+                }
+                drop(c.stream);
+                srv.counters.sessions.dec();
+                be.release(&srv);
+                be.counters.sessions.dec();
+                o.term = if reject { *b"PD--" } else { *b"----" };
+                o.log(&s, !client_sent_something(&client));
+                close_gracefully(&mut client).await;
+                return;
+            }
             let p = &be.spec;
             let fe_t = &s.fe.spec.timeouts;
             let tunnel = ms(p.timeouts.tunnel);

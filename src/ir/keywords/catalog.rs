@@ -25,6 +25,7 @@ pub fn all() -> Vec<KeywordInfo> {
     out.extend(options::ARG_OPTIONS.iter().map(|(n, st)| info("option", *n, *st)));
     out.extend(server::all_options().map(|(n, st)| info("server", n, st)));
     out.extend(bind::all_options().map(|(n, st)| info("bind", n, st)));
+    out.extend(super::rules::tables::catalog().into_iter().map(|(f, n, st)| info(f, n, st)));
     out.extend(sections::catalog().into_iter().map(|(family, n, st)| info(family, n, st)));
     out
 }

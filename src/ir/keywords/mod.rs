@@ -17,6 +17,7 @@ pub mod misc;
 pub mod options;
 pub mod persist;
 pub mod proxy;
+pub mod rules;
 pub mod sections;
 pub mod server;
 mod server_addr;

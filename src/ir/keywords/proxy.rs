@@ -114,7 +114,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("retries", Supported, retries),
     kw("default_backend", Supported, default_backend),
     kw("use_backend", Supported, use_backend),
-    kw("use-server", Status::Rejected, use_server),
+    kw("use-server", Supported, use_server),
     kw("acl", Supported, acl),
     kw("monitor-uri", Supported, monitor_uri),
     kw("monitor", Supported, monitor),
@@ -182,6 +182,13 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("rspideny", Rejected, legacy::req_rsp),
     kw("cliexp", Rejected, legacy::req_rsp),
     kw("srvexp", Rejected, legacy::req_rsp),
+    kw("http-request", Supported, super::rules::http_request),
+    kw("http-response", Supported, super::rules::http_response),
+    kw("http-after-response", Supported, super::rules::http_after_response),
+    kw("tcp-request", Supported, super::rules::tcp_request),
+    kw("tcp-response", Supported, super::rules::tcp_response),
+    kw("redirect", Supported, super::rules::redirect),
+    kw("filter", Supported, super::rules::filter::filter),
 ];
 
 /// The words a handler sees after a `no` / `default` prefix. HAProxy shifts its argument array
@@ -484,7 +491,6 @@ fn use_backend(cx: &mut Cx, d: &Directive) -> Flow {
             if let Some(c) = info.conflict(acl::Ctx::FE_SET_BCK) {
                 cx.r.warning(d, c.message());
             }
-            cx.r.not_yet(d, "use_backend with a condition");
             Some(Condition { negate: d.arg(2) == "unless", terms: d.args_from(3).map(String::from).collect() })
         }
         "" => None,
@@ -498,9 +504,6 @@ fn use_backend(cx: &mut Cx, d: &Directive) -> Flow {
         }
     };
     let words = vec![d.arg(1).to_string()];
-    if words[0].contains("%[") {
-        cx.r.not_yet(d, "use_backend with a dynamic name");
-    }
     cx.p.use_backend.push(Rule { span: d.span.clone(), words, cond });
     Flow::Continue
 }
@@ -637,7 +640,6 @@ fn monitor(cx: &mut Cx, d: &Directive) -> Flow {
     if rule_condition(cx, d, 2, "error detected while parsing a 'monitor fail' condition").is_none() {
         return Flow::Continue;
     }
-    cx.r.not_yet(d, "monitor fail");
     let cond = Condition { negate: d.arg(2) == "unless", terms: d.args_from(3).map(String::from).collect() };
     cx.p.monitor_fail.push(Rule { span: d.span.clone(), words: vec![], cond: Some(cond) });
     Flow::Continue

@@ -17,6 +17,7 @@ pub mod errors;
 pub mod msg;
 pub mod parse;
 pub mod pool;
+pub mod rules;
 mod txlog;
 mod txn;
 
@@ -153,6 +154,8 @@ pub(crate) struct Conn {
     pub t_client: Duration,
     pub t_http_request: Duration,
     pub t_keepalive: Duration,
+    /// `sess.*` variables.
+    pub sess_vars: crate::engine::rules::vars::Vars,
 }
 
 /// How reading a request head ended. "Empty" variants received nothing at all.
@@ -198,7 +201,9 @@ pub async fn serve(s: Session, client: TcpStream) {
         t_client,
         t_http_request,
         t_keepalive,
+        sess_vars: Default::default(),
     };
+    c.sess_vars = std::mem::take(&mut c.s.vars);
     c.run().await;
     for sc in c.own.drain(..) {
         sc.release();
@@ -309,7 +314,7 @@ impl Conn {
             self.refuse(status, term, null, idle_from).await;
             return Next::Close;
         }
-        let info = match msg::analyze_request(&self.head, &self.cbuf) {
+        let mut info = match msg::analyze_request(&self.head, &self.cbuf) {
             Ok(i) => i,
             Err(r) => {
                 let status = if r == Refusal::Unprocessable { 422 } else { 400 };
@@ -323,6 +328,10 @@ impl Conn {
         }
         let started = first_byte.unwrap_or_else(Instant::now);
         let mut tx = Txn::new(started, idle_from);
+        if !self.s.fe.spec.tcp_request_content.is_empty() && self.content_rules_reject(&mut tx.vars) {
+            self.rejected(idle_from);
+            return Next::Close;
+        }
         self.s.fe.counters.requests.inc();
         self.s.eng.total_requests.inc();
         self.s.log_connect();
@@ -345,7 +354,7 @@ impl Conn {
             self.req_line.push(' ');
             self.req_line.push_str(&lossy(h.version_text.clone()));
         }
-        let next = txn::run(self, &info, &mut tx).await;
+        let next = txn::run(self, &mut info, &mut tx).await;
         if logging && !tx.no_log {
             let rec = tx.record(self);
             self.s.log(&rec, false);
@@ -381,21 +390,42 @@ impl Conn {
         self.cbuf.clear();
     }
 
+    /// The frontend's `tcp-request content` rules, run on each request in HTTP mode (HAProxy
+    /// runs them for every stream, before the HTTP analysis). True if they reject it.
+    fn content_rules_reject(&mut self, txn: &mut crate::engine::rules::vars::Vars) -> bool {
+        use crate::engine::rules::{exec, Msg, Verdict};
+        let fe = self.s.fe.clone();
+        let Conn { s, head, cbuf, sess_vars, .. } = self;
+        let mut cx =
+            exec::Ctx { eng: &s.eng, fe: &s.fe, be: None, client: s.client, local: s.local, sess: sess_vars, txn };
+        let v = exec::run(&mut cx, &fe.spec.tcp_request_content, Some(Msg { head, buf: cbuf, response: false }));
+        matches!(v, Verdict::Reject | Verdict::Close)
+    }
+
+    /// A request refused by `tcp-request content` rules: closed without an answer, logged as a
+    /// bad request (the HTTP analysis had not started).
+    fn rejected(&mut self, idle_from: Instant) {
+        let fe = &self.s.fe;
+        fe.counters.denied_req.inc();
+        if self.s.logs_lines() {
+            let mut rec = self.s.record();
+            rec.status = -1;
+            rec.term = *b"PR--";
+            rec.backend = fe.name.clone();
+            rec.server = "<NOSRV>".into();
+            rec.t_request = -1;
+            rec.t_idle = -1;
+            rec.request_us = chrono::Utc::now().timestamp_micros() - idle_from.elapsed().as_micros() as i64;
+            rec.t_active = idle_from.elapsed().as_millis() as i64;
+            rec.t_total = self.s.accepted.elapsed().as_millis() as i64;
+            self.s.log_as(&rec, false, true);
+        }
+        self.cbuf.clear();
+    }
+
     /// The request and the next bytes of the client buffer: consume the head.
     fn consume_head(&mut self) {
         let n = self.head.len;
         self.cbuf.advance(n);
     }
-}
-
-/// The backend for a request: the first unconditional `use_backend`, else the default.
-pub(crate) fn pick_backend(s: &Session) -> Option<Arc<Backend>> {
-    for rule in &s.fe.spec.use_backend {
-        if rule.cond.is_none() {
-            if let Some(b) = rule.words.first().and_then(|n| s.eng.backend(n)) {
-                return Some(b.clone());
-            }
-        }
-    }
-    s.fe.default_backend.map(|i| s.eng.backends[i].clone())
 }

@@ -32,6 +32,8 @@ pub(crate) struct Txn {
     pub backend_src: Option<SocketAddr>,
     /// HAProxy writes no line for this transaction (monitor-uri, a silent close).
     pub no_log: bool,
+    /// `txn.*`, `req.*` and `res.*` variables.
+    pub vars: crate::engine::rules::vars::Vars,
 }
 
 impl Txn {
@@ -56,6 +58,7 @@ impl Txn {
             server_addr: None,
             backend_src: None,
             no_log: false,
+            vars: Default::default(),
         }
     }
 

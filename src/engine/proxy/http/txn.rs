@@ -16,7 +16,7 @@ use super::msg::{self, ReqInfo, RespInfo};
 use super::parse::{self, Head, Version};
 use super::pool;
 use super::txlog::Txn;
-use super::{clock_ms, combined_mode, conn_mode, ms, pick_backend, Conn, ConnMode, Next, SrvConn, FAR};
+use super::{clock_ms, combined_mode, conn_mode, ms, Conn, ConnMode, Next, SrvConn, FAR};
 use crate::engine::backend::{Backend, Server};
 use crate::engine::health::Hana;
 use crate::engine::proxy::connect::{self, ConnectFailure, Got};
@@ -36,13 +36,14 @@ fn client_conn_value(keep: bool, req: Version, resp: Version) -> Option<&'static
 /// Send one of the proxy's own stream-level responses (`raw` is a full message: the built-in
 /// page or an errorfile), re-serialised like a server response. Returns its internal size and
 /// whether the client connection may stay open (not if the message has no length).
-async fn send_reply(c: &mut Conn, raw: &[u8], keep: bool, info: &ReqInfo) -> (u64, bool) {
+async fn send_reply(c: &mut Conn, raw: &[u8], keep: bool, info: &ReqInfo, tx: &mut Txn) -> (u64, bool) {
     let mut buf = BytesMut::from(raw);
     let mut h = Head::default();
     if !matches!(parse::parse_response(&mut buf, &mut h), Ok(true)) {
         let _ = tokio::time::timeout(c.t_client, c.client.write_all(raw)).await;
         return (raw.len() as u64, false);
     }
+    super::rules::after_own_reply(c, tx, &mut h, &mut buf);
     let has_len = h.headers.iter().any(|x| x.kind == parse::Kind::ContentLength);
     // A message without a length, or one that says `Connection: close`, ends the connection.
     let keep = keep && has_len && !h.has_token(&buf, parse::Kind::Connection, b"close");
@@ -143,6 +144,9 @@ enum DownEnd {
     Cut { term: [u8; 4] },
     /// The request side failed first (see the upload result).
     UpFailed,
+    /// Response rules answered instead of the server (`http-response deny`, `return`...);
+    /// `server_keep`: the server's response was all read and its connection can be kept.
+    Replaced { msg: Vec<u8>, status: u16, term: [u8; 4], server_keep: bool },
 }
 
 struct DownCtx<'a> {
@@ -152,6 +156,8 @@ struct DownCtx<'a> {
     client_keep: bool,
     server_keep: bool,
     first: bool,
+    /// http-response / http-after-response rules to run on the final response, if any.
+    rules: Option<&'a super::rules::RespRules>,
 }
 
 /// Read the response (interim ones forwarded on the way) and relay it.
@@ -165,6 +171,7 @@ async fn download<R, W>(
     p: &Progress,
     d: &DownCtx<'_>,
     tx: &mut Txn,
+    sess: &mut crate::engine::rules::vars::Vars,
 ) -> DownEnd
 where
     R: AsyncRead + Unpin,
@@ -239,9 +246,39 @@ where
     };
     tx.t_response = t0.elapsed().as_millis() as i64;
     tx.status = i32::from(rhead.status);
+    // HAProxy counts the response as the server sent it, before the rules edit it.
+    let mut received = None;
+    if let Some(rr) = d.rules.filter(|_| !rinfo.tunnel) {
+        out.clear();
+        received = Some(msg::build_response(out, rhead, sbuf, &rinfo, None));
+        match rr.response(sess, &mut tx.vars, rhead, sbuf) {
+            super::rules::RespDecision::Forward => tx.status = i32::from(rhead.status),
+            super::rules::RespDecision::Replace { msg, status, term } => {
+                // HAProxy counts the response it dropped (what of its body came with the head
+                // too), and logs no response time.
+                tx.bytes_out += received.unwrap_or(0) + body::buffered_size(rinfo.framing, &sbuf[rhead.len..]);
+                tx.t_response = -1;
+                // The server's answer is dropped; its connection stays if it was read in full.
+                let body = match rinfo.framing {
+                    Framing::None => Some(0),
+                    Framing::Length(n) if (sbuf.len() - rhead.len) as u64 >= n => Some(n as usize),
+                    _ => None,
+                };
+                let server_keep = match body {
+                    Some(n) => {
+                        sbuf.advance(rhead.len + n);
+                        d.server_keep && !rinfo.server_close && sbuf.is_empty()
+                    }
+                    None => false,
+                };
+                return DownEnd::Replaced { msg, status, term, server_keep };
+            }
+        }
+    }
     out.clear();
     let conn = if rinfo.tunnel { None } else { client_conn_value(keep, d.info.version, rhead.version) };
-    tx.bytes_out += msg::build_response(out, rhead, sbuf, &rinfo, conn);
+    let sent = msg::build_response(out, rhead, sbuf, &rinfo, conn);
+    tx.bytes_out += received.unwrap_or(sent);
     sbuf.advance(rhead.len);
     // A body that came whole with the head leaves with it, in one write.
     let mut framing = rinfo.framing;
@@ -283,31 +320,76 @@ where
     DownEnd::Done { server_keep, client_keep: keep }
 }
 
+/// Send one of the proxy's answers to a request and account for it like HAProxy: status,
+/// bytes, termination flags. The client connection stays if the request allows it and its body
+/// is already all in (HAProxy closes otherwise).
+async fn answer(c: &mut Conn, info: &ReqInfo, tx: &mut Txn, msg: &[u8], status: u16, term: [u8; 4]) -> Next {
+    let fe = c.s.fe.clone();
+    let keep = info.keep_alive
+        && conn_mode(&fe.spec) != ConnMode::Close
+        && super::rules::body_complete(info, &c.cbuf[c.head.len..]);
+    c.consume_head();
+    tx.term = term;
+    tx.status = i32::from(status);
+    let (n, keep) = send_reply(c, msg, keep, info, tx).await;
+    tx.bytes_out = n;
+    fe.counters.http.record(status);
+    fe.counters.bytes_out.add(n);
+    if let Some(be) = &tx.backend {
+        be.counters.http.record(status);
+    }
+    if keep && skip_body(c, info).await {
+        Next::KeepAlive
+    } else {
+        Next::Close
+    }
+}
+
 /// Serve the parsed request in `c.head` (analysed as `info`).
-pub(crate) async fn run(c: &mut Conn, info: &ReqInfo, tx: &mut Txn) -> Next {
+pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next {
     let fe = c.s.fe.clone();
     if let Some(m) = &fe.spec.monitor_uri {
         if c.cbuf[c.head.uri.clone()] == *m.as_bytes() {
             // Answered by the proxy, never logged.
             tx.no_log = true;
+            fe.counters.intercepted.inc();
+            let fail = super::rules::monitor_fails(c, tx);
             c.consume_head();
             let keep = info.keep_alive && conn_mode(&fe.spec) != ConnMode::Close;
-            let page = super::errors::stream_page(&super::errors::NO_PROXY, None, 200);
-            let (_, keep) = send_reply(c, &page, keep, info).await;
-            fe.counters.http.record(200);
+            let (page, status) = if fail {
+                (super::errors::stream_page(&fe.spec, None, 503), 503)
+            } else {
+                (super::errors::stream_page(&super::errors::NO_PROXY, None, 200), 200)
+            };
+            let page = page.into_owned();
+            let (_, keep) = send_reply(c, &page, keep, info, tx).await;
+            fe.counters.http.record(status);
             return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
         }
     }
-    let Some(be) = pick_backend(&c.s) else {
-        c.consume_head();
-        tx.term = *b"SC--";
-        tx.status = 503;
-        let keep = info.keep_alive;
-        let page = super::errors::stream_page(&fe.spec, None, 503).into_owned();
-        let (n, keep) = send_reply(c, &page, keep, info).await;
-        tx.bytes_out = n;
-        fe.counters.http.record(503);
-        return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
+    let be = match super::rules::process_request(c, info, tx) {
+        super::rules::Decision::Forward(be) => be,
+        super::rules::Decision::Answer { msg, status, term } => {
+            return answer(c, info, tx, &msg, status, term).await;
+        }
+        super::rules::Decision::Reject => {
+            // Closed without a word; logged with neither request time nor status.
+            tx.term = *b"PR--";
+            tx.t_request = -1;
+            c.consume_head();
+            return Next::Close;
+        }
+        super::rules::Decision::NoBackend => {
+            c.consume_head();
+            tx.term = *b"SC--";
+            tx.status = 503;
+            let keep = info.keep_alive;
+            let page = super::errors::stream_page(&fe.spec, None, 503).into_owned();
+            let (n, keep) = send_reply(c, &page, keep, info, tx).await;
+            tx.bytes_out = n;
+            fe.counters.http.record(503);
+            return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
+        }
     };
     tx.backend = Some(be.clone());
     be.counters.requests.inc();
@@ -355,8 +437,9 @@ async fn exchange(
     let header = |name: &str| head.first(cbuf, name.as_bytes());
     let key = crate::engine::lb::hash::hash_input(&be.spec.balance, addr_key, Some(target), &header);
     let first = c.first;
+    let forced = super::rules::forced_server(c, tx, be);
     let own = &mut c.own;
-    let got = connect::connect_or_reuse(be, key, c.s.local.port(), |srv| take_idle(own, srv, be, first)).await;
+    let got = connect::connect_or_reuse(be, key, c.s.local.port(), forced, |srv| take_idle(own, srv, be, first)).await;
     let mut sc = match got {
         Err(f) => {
             tx.server = f.server.clone();
@@ -371,7 +454,7 @@ async fn exchange(
             c.consume_head();
             tx.status = 503;
             let page = super::errors::stream_page(&c.s.fe.spec, Some(&be.spec), 503).into_owned();
-            let (n, keep) = send_reply(c, &page, client_keep, info).await;
+            let (n, keep) = send_reply(c, &page, client_keep, info, tx).await;
             tx.bytes_out = n;
             return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
         }
@@ -492,8 +575,17 @@ async fn on_server(
     }
     let progress = Progress::default();
     progress.activity.store(clock_ms(), Relaxed);
-    let ctx = DownCtx { t_server, t_client, info, client_keep, server_keep: server_ka, first: c.first };
-    let Conn { client, cbuf, sbuf, rhead, out, up: up_scratch, down: down_scratch, .. } = c;
+    let rr = super::rules::RespRules {
+        eng: c.s.eng.clone(),
+        fe: c.s.fe.clone(),
+        be: be.clone(),
+        server: Some(sc.srv.clone()),
+        client: c.s.client,
+        local: c.s.local,
+    };
+    let rules = rr.any().then_some(&rr);
+    let ctx = DownCtx { t_server, t_client, info, client_keep, server_keep: server_ka, first: c.first, rules };
+    let Conn { client, cbuf, sbuf, rhead, out, up: up_scratch, down: down_scratch, sess_vars, .. } = c;
     let head_ok = matches!(tokio::time::timeout(t_server, sc.stream.write_all(out)).await, Ok(Ok(())));
     let mut up_end: Option<Result<u64, BodyError>> = (framing == Framing::None).then_some(Ok(0));
     let down_end = if !head_ok {
@@ -508,7 +600,7 @@ async fn on_server(
             let r = body::forward(framing, &mut cr, cbuf, &mut sw, up_scratch, &pace, &mut n).await;
             r.map(|()| n)
         };
-        let down = download(&mut sr, sbuf, rhead, &mut cw, down_scratch, &progress, &ctx, tx);
+        let down = download(&mut sr, sbuf, rhead, &mut cw, down_scratch, &progress, &ctx, tx, sess_vars);
         tokio::pin!(up, down);
         let mut end = loop {
             tokio::select! {
@@ -552,6 +644,14 @@ async fn on_server(
             tx.term = term;
             (Next::Close, Fate::Close)
         }
+        DownEnd::Replaced { msg, status, term, server_keep } => {
+            tx.term = term;
+            tx.status = i32::from(status);
+            let (n, keep) = send_reply(c, &msg, client_keep && up_ok, info, tx).await;
+            tx.bytes_out += n;
+            let fate = if server_keep && up_ok { Fate::Keep } else { Fate::Rst };
+            (if keep { Next::KeepAlive } else { Next::Close }, fate)
+        }
         DownEnd::Failed { status, term, silent, fate } => {
             if silent {
                 tx.no_log = true;
@@ -563,7 +663,7 @@ async fn on_server(
             tx.term = term;
             tx.status = i32::from(status);
             let page = super::errors::stream_page(&c.s.fe.spec, Some(&be.spec), status).into_owned();
-            let (n, keep) = send_reply(c, &page, client_keep && up_ok, info).await;
+            let (n, keep) = send_reply(c, &page, client_keep && up_ok, info, tx).await;
             tx.bytes_out += n;
             (if keep { Next::KeepAlive } else { Next::Close }, fate)
         }
@@ -574,7 +674,7 @@ async fn on_server(
                 if !progress.head_sent.load(Relaxed) {
                     tx.status = 400;
                     let page = super::errors::stream_page(&c.s.fe.spec, Some(&be.spec), 400).into_owned();
-                    let (n, _) = send_reply(c, &page, false, info).await;
+                    let (n, _) = send_reply(c, &page, false, info, tx).await;
                     tx.bytes_out += n;
                 }
                 (Next::Close, Fate::Fin)

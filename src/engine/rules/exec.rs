@@ -1,0 +1,216 @@
+//! Running a rule set on a stream, as HAProxy's `http_req_get_intercept_rule`,
+//! `http_res_get_intercept_rule` and `tcp_exec_*_rules` do: each rule whose condition passes
+//! acts in order; a final action (allow, deny, return, redirect, reject) ends the set. Header and
+//! request-line edits are applied at once, so later rules see them.
+
+use bytes::BytesMut;
+
+use crate::acl::eval_expr;
+use crate::engine::backend::Backend;
+use crate::engine::proxy::http::parse::Head;
+use crate::engine::{Engine, Frontend};
+use crate::ir::rules::{Action, ActionRule, Redirect, Reply};
+
+use super::edit::{commit, Parts};
+use super::render::render;
+use super::source::{HeadView, Stream};
+use super::vars::{Scopes, Vars};
+
+/// How a rule set ended.
+#[derive(Debug)]
+pub enum Verdict<'r> {
+    /// Every rule ran, or `allow`/`accept` stopped the set: processing goes on.
+    Continue,
+    /// `deny` (http): the reply, then close.
+    Deny(&'r Reply),
+    /// `return`.
+    Return(&'r Reply),
+    /// A redirect and its Location.
+    Redirect(&'r Redirect, Vec<u8>),
+    /// `reject`: close without a response.
+    Reject,
+    /// tcp-response `close`.
+    Close,
+    /// A rewrite could not be applied: HAProxy's 500 (`strict-mode on`).
+    Error,
+}
+
+/// The stream around the rules.
+pub struct Ctx<'a> {
+    pub eng: &'a Engine,
+    pub fe: &'a Frontend,
+    pub be: Option<&'a Backend>,
+    pub client: std::net::SocketAddr,
+    pub local: std::net::SocketAddr,
+    pub sess: &'a mut Vars,
+    pub txn: &'a mut Vars,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn stream<'s>(&'s self, req: Option<HeadView<'s>>, res: Option<HeadView<'s>>) -> Stream<'s> {
+        Stream {
+            eng: self.eng,
+            fe: self.fe,
+            be: self.be,
+            client: self.client,
+            local: self.local,
+            response: res.is_some(),
+            req,
+            res,
+            sess: self.sess,
+            txn: self.txn,
+        }
+    }
+
+    fn scopes(&mut self) -> Scopes<'_> {
+        Scopes { proc_: &self.eng.proc_vars, sess: self.sess, txn: self.txn }
+    }
+}
+
+/// The message a rule set works on: the request (response rules see none) or the response.
+pub struct Msg<'m> {
+    pub head: &'m mut Head,
+    pub buf: &'m mut BytesMut,
+    pub response: bool,
+}
+
+/// Does the rule's condition let it act?
+fn passes(r: &ActionRule, s: &Stream<'_>) -> bool {
+    match &r.cond {
+        None => true,
+        Some(c) => c.compiled.as_ref().is_some_and(|c| c.eval(s)),
+    }
+}
+
+/// Run `rules` on the message (or on the connection alone for tcp rules, `msg` None).
+pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_>>) -> Verdict<'r> {
+    let mut scratch: Vec<u8> = Vec::new();
+    for r in rules {
+        let view = msg.as_ref().map(|m| HeadView { head: m.head, buf: m.buf });
+        let response = msg.as_ref().is_some_and(|m| m.response);
+        let (req, res) = if response { (None, view) } else { (view, None) };
+        let s = cx.stream(req, res);
+        if !passes(r, &s) {
+            continue;
+        }
+        // Values first, while the stream is borrowed; then the effect.
+        enum Effect {
+            None,
+            Edit(fn(&mut Parts, &ActionRule, &[u8])),
+            SetVar(crate::acl::Sample<'static>),
+            Unset,
+        }
+        scratch.clear();
+        let effect = match &r.action {
+            Action::Allow => return Verdict::Continue,
+            Action::Deny(rep) => return Verdict::Deny(rep),
+            Action::Return(rep) => return Verdict::Return(rep),
+            Action::Reject => return Verdict::Reject,
+            Action::Close => return Verdict::Close,
+            Action::Redirect(rd) => match super::reply::location(rd, &s) {
+                Some(loc) => return Verdict::Redirect(rd, loc),
+                None => Effect::None,
+            },
+            Action::SetHeader { value, .. } => {
+                render(value, &s, true, &mut scratch);
+                Effect::Edit(|p, r, v| {
+                    if let Action::SetHeader { name, add, .. } = &r.action {
+                        if *add {
+                            p.add_header(name.as_bytes(), v);
+                        } else {
+                            p.set_header(name.as_bytes(), v);
+                        }
+                    }
+                })
+            }
+            Action::DelHeader { .. } => Effect::Edit(|p, r, _| {
+                if let Action::DelHeader { name, how } = &r.action {
+                    p.del_header(name.as_bytes(), how);
+                }
+            }),
+            Action::ReplaceHeader { with, .. } => {
+                render(with, &s, true, &mut scratch);
+                Effect::Edit(|p, r, v| {
+                    if let Action::ReplaceHeader { name, re, per_value, .. } = &r.action {
+                        p.replace_header(name.as_bytes(), re, v, *per_value);
+                    }
+                })
+            }
+            Action::SetLine { value, .. } => {
+                render(value, &s, true, &mut scratch);
+                Effect::Edit(|p, r, v| {
+                    if let Action::SetLine { part, .. } = &r.action {
+                        p.set_line(*part, v);
+                    }
+                })
+            }
+            Action::ReplaceLine { with, .. } => {
+                render(with, &s, true, &mut scratch);
+                Effect::Edit(|p, r, v| {
+                    if let Action::ReplaceLine { part, re, .. } = &r.action {
+                        p.replace_line(*part, re, v);
+                    }
+                })
+            }
+            Action::SetStatus { .. } => Effect::Edit(|p, r, _| {
+                if let Action::SetStatus { code, reason } = &r.action {
+                    p.set_status(*code, reason.as_deref());
+                }
+            }),
+            Action::SetVar { expr, .. } => match eval_expr(expr, &s) {
+                Some(v) => Effect::SetVar(v.into_owned()),
+                None => Effect::None,
+            },
+            Action::SetVarFmt { fmt, .. } => {
+                render(fmt, &s, false, &mut scratch);
+                Effect::SetVar(crate::acl::Sample::owned_str(scratch.clone()))
+            }
+            Action::UnsetVar { .. } => Effect::Unset,
+            Action::NoOp | Action::Unsupported => Effect::None,
+        };
+        let _ = &s;
+        match effect {
+            Effect::None => {}
+            Effect::Edit(f) => {
+                let Some(m) = msg.as_mut() else { continue };
+                let mut parts = Parts::of(m.head, m.buf, m.response);
+                f(&mut parts, r, &scratch);
+                if !commit(&parts, m.head, m.buf, m.response) {
+                    return Verdict::Error;
+                }
+            }
+            Effect::SetVar(v) => {
+                if let Action::SetVar { var, conds, .. } | Action::SetVarFmt { var, conds, .. } = &r.action {
+                    cx.scopes().set(var, conds, v);
+                }
+            }
+            Effect::Unset => {
+                if let Action::UnsetVar { var } = &r.action {
+                    cx.scopes().unset(var);
+                }
+            }
+        }
+    }
+    Verdict::Continue
+}
+
+/// The first `redirect` rule whose condition passes, with its Location.
+pub fn redirects<'r>(
+    cx: &Ctx<'_>,
+    rules: &'r [ActionRule],
+    head: &Head,
+    buf: &[u8],
+) -> Option<(&'r Redirect, Vec<u8>)> {
+    let s = cx.stream(Some(HeadView { head, buf }), None);
+    for r in rules {
+        if !passes(r, &s) {
+            continue;
+        }
+        if let Action::Redirect(rd) = &r.action {
+            if let Some(loc) = super::reply::location(rd, &s) {
+                return Some((rd, loc));
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,127 @@
+//! Choosing where a request goes: `use_backend` rules (with dynamic names) then
+//! `default_backend`, `use-server` rules, and `monitor fail` conditions, compiled once when the
+//! engine starts and evaluated over a [`Stream`].
+
+use std::sync::Arc;
+
+use crate::acl::Condition;
+use crate::engine::backend::{Backend, Server};
+use crate::ir::types::Proxy;
+
+use super::source::Stream;
+
+/// The frontend's compiled switching rules, monitor conditions and the like, built once.
+pub struct FrontendRules {
+    /// `use_backend`: the condition (none: always) and the backend, by index, or a name format.
+    pub switching: Vec<(Option<Condition>, Target)>,
+    pub monitor_fail: Vec<Condition>,
+}
+
+pub enum Target {
+    Backend(usize),
+    Dynamic(crate::ir::rules::LogFmt),
+    /// A name that is no backend (refused by -c; kept so indexes stay aligned).
+    Missing,
+}
+
+/// `use-server` rules of a backend: condition and server index.
+#[derive(Default)]
+pub struct BackendRules {
+    pub use_server: Vec<(Option<Condition>, usize)>,
+}
+
+impl FrontendRules {
+    pub fn build(
+        cfg: &crate::ir::types::Config,
+        p: &Proxy,
+        backend_idx: &dyn Fn(&str) -> Option<usize>,
+    ) -> FrontendRules {
+        let conds = crate::ir::validate::proxy_conditions(cfg, p);
+        let switching = p
+            .use_backend
+            .iter()
+            .zip(conds.use_backend)
+            .map(|(r, c)| {
+                let name = r.words.first().map(String::as_str).unwrap_or("");
+                let target = if name.contains('%') {
+                    let place = crate::ir::keywords::rules::fmt::FmtPlace {
+                        cap: crate::acl::Ctx::FE_SET_BCK,
+                        http_proxy: p.mode == crate::ir::types::Mode::Http,
+                        http_opt: false,
+                    };
+                    match crate::ir::keywords::rules::fmt::parse(name, place, &mut Vec::new()) {
+                        Ok(f) => Target::Dynamic(f),
+                        Err(_) => Target::Missing,
+                    }
+                } else {
+                    backend_idx(name).map(Target::Backend).unwrap_or(Target::Missing)
+                };
+                (if r.cond.is_some() { c } else { None }, target)
+            })
+            .collect();
+        let monitor_fail = conds.monitor_fail.into_iter().flatten().collect();
+        FrontendRules { switching, monitor_fail }
+    }
+}
+
+impl BackendRules {
+    pub fn build(cfg: &crate::ir::types::Config, p: &Proxy) -> BackendRules {
+        let conds = crate::ir::validate::proxy_conditions(cfg, p);
+        let use_server = p
+            .use_server
+            .iter()
+            .zip(conds.use_server)
+            .filter_map(|(r, c)| {
+                let name = r.words.first()?;
+                let idx = p.servers.iter().position(|s| &s.name == name)?;
+                Some((c, idx))
+            })
+            .collect();
+        BackendRules { use_server }
+    }
+}
+
+fn pass(c: &Option<Condition>, s: &Stream<'_>) -> bool {
+    c.as_ref().is_none_or(|c| c.eval(s))
+}
+
+/// `use_backend` rules in order, then `default_backend` (a listen section is its own).
+pub fn choose_backend(s: &Stream<'_>) -> Option<Arc<Backend>> {
+    let eng = s.eng;
+    for (cond, target) in &s.fe.rules.switching {
+        if !pass(cond, s) {
+            continue;
+        }
+        match target {
+            Target::Backend(i) => return Some(eng.backends[*i].clone()),
+            Target::Dynamic(f) => {
+                let mut name = Vec::new();
+                super::render::render(f, s, false, &mut name);
+                if let Some(b) = std::str::from_utf8(&name).ok().and_then(|n| eng.backend(n)) {
+                    return Some(b.clone());
+                }
+            }
+            Target::Missing => {}
+        }
+    }
+    s.fe.default_backend.map(|i| eng.backends[i].clone())
+}
+
+/// `monitor fail`: does one of the conditions ask for a 503?
+pub fn monitor_fails(s: &Stream<'_>) -> bool {
+    s.fe.rules.monitor_fail.iter().any(|cond| cond.eval(s))
+}
+
+/// `use-server`: the first rule whose condition passes and whose server is up (or persistence
+/// is forced with `option persist`).
+pub fn forced_server(be: &Backend, s: &Stream<'_>) -> Option<Arc<Server>> {
+    for (cond, idx) in &be.rules.use_server {
+        if !pass(cond, s) {
+            continue;
+        }
+        if be.state(*idx).usable() || be.spec.options.is_on("persist") {
+            return Some(be.servers[*idx].clone());
+        }
+    }
+    None
+}
