@@ -305,6 +305,10 @@ impl Lowerer<'_> {
                 self.diags.push(Diagnostic::new(Severity::Alert, d.span.parsing(), "'listen' or 'defaults' expected."));
             }
             Current::Aux(aux) => {
+                if aux.kind == "peers" {
+                    let mut r = Reporter { diags: self.diags, unsupported: &mut self.cfg.unsupported };
+                    super::keywords::peers::directive(&mut r, aux, d, &mut self.tables, &mut self.cfg.peers_tables);
+                }
                 aux.entries.push((d.span.clone(), d.words.iter().map(|w| w.text.clone()).collect()));
             }
         }
@@ -353,9 +357,12 @@ impl Lowerer<'_> {
             }
             self.aux_seen.entry("cache").or_default().push((aux.name.clone(), aux.span.clone()));
         }
-        self.cfg
-            .unsupported
-            .push(super::types::Unsupported { span: aux.span.clone(), what: format!("'{}' section", aux.kind) });
+        // A peers section only declaring tables runs; replication is refused after parsing.
+        if aux.kind != "peers" {
+            self.cfg
+                .unsupported
+                .push(super::types::Unsupported { span: aux.span.clone(), what: format!("'{}' section", aux.kind) });
+        }
         let list = match aux.kind {
             "userlist" => &mut self.cfg.userlists,
             "peers" => &mut self.cfg.peers,
