@@ -11,6 +11,7 @@ pub mod persist;
 pub mod proxy;
 pub mod run;
 pub mod state;
+pub mod stick;
 pub mod transitions;
 
 use std::collections::HashMap;
