@@ -25,6 +25,14 @@ pub struct RunOptions {
     pub argv: Vec<String>,
     /// `-q`: no messages on stderr once running.
     pub quiet: bool,
+    /// `-sf` / `-st`: old processes to stop softly (SIGUSR1) or at once (SIGTERM) once we listen.
+    pub finish_pids: Vec<i32>,
+    pub terminate_pids: Vec<i32>,
+    /// `-n`: global maxconn override; `-N`: default maxconn of proxies without one.
+    pub maxconn: Option<i64>,
+    pub per_proxy_maxconn: Option<i64>,
+    /// Flags HAProxy accepts whose behaviour is not built yet: starting is refused.
+    pub refused_flags: Vec<String>,
 }
 
 fn alert(msg: &str) {
@@ -32,7 +40,19 @@ fn alert(msg: &str) {
 }
 
 /// Start serving. Returns the process exit code; alerts go to stderr in HAProxy's format.
-pub fn start(config: Config, opts: &RunOptions) -> i32 {
+pub fn start(mut config: Config, opts: &RunOptions) -> i32 {
+    if let Some(flag) = opts.refused_flags.first() {
+        alert(&format!("not supported yet: command-line flag '{flag}'"));
+        return 1;
+    }
+    if let Some(n) = opts.maxconn.filter(|n| *n > 0) {
+        config.global.maxconn = Some(n.min(i64::from(u32::MAX)) as u32);
+    }
+    if let Some(n) = opts.per_proxy_maxconn.filter(|n| *n > 0) {
+        for p in config.proxies.iter_mut().filter(|p| p.caps.frontend && p.maxconn.is_none()) {
+            p.maxconn = Some(n.min(i64::from(u32::MAX)) as u32);
+        }
+    }
     if !config.unsupported.is_empty() {
         for u in &config.unsupported {
             alert(&format!("config : parsing [{}:{}] : not supported yet: {}", u.span.file, u.span.line, u.what));
@@ -59,8 +79,18 @@ pub fn start(config: Config, opts: &RunOptions) -> i32 {
         .map(|n| n as usize)
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     let eng = Engine::new(config, logger);
+    // `server-state-file`: the states saved before a reload come back before anything serves.
+    crate::runtime_api::state_file::load(&eng, crate::runtime_api::state_file::configured);
     let listeners = match run::prepare(&eng) {
         Ok(l) => l,
+        Err(e) => {
+            alert(&e.to_string());
+            return 1;
+        }
+    };
+    // The stats sockets are bound now too, while their mode and owner may still be set.
+    let cli = match crate::runtime_api::bind(&eng) {
+        Ok(c) => c,
         Err(e) => {
             alert(&e.to_string());
             return 1;
@@ -74,6 +104,16 @@ pub fn start(config: Config, opts: &RunOptions) -> i32 {
                 alert(&format!("[haproxide.main()] Cannot create pidfile {path} : {e}"));
                 return 1;
             }
+        }
+    }
+    // Listening now (SO_REUSEPORT lets the old process keep its sockets meanwhile): ask the old
+    // processes to finish, as HAProxy does for a reload.
+    for (pids, sig) in [
+        (&opts.finish_pids, nix::sys::signal::Signal::SIGUSR1),
+        (&opts.terminate_pids, nix::sys::signal::Signal::SIGTERM),
+    ] {
+        for &p in pids.iter() {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), sig);
         }
     }
     if let Err(msg) = drop_privileges(&eng.config.global) {
@@ -90,7 +130,10 @@ pub fn start(config: Config, opts: &RunOptions) -> i32 {
             return 1;
         }
     };
-    rt.block_on(run::run(eng, listeners))
+    rt.block_on(async move {
+        crate::runtime_api::spawn(eng.clone(), cli);
+        run::run(eng, listeners).await
+    })
 }
 
 /// `chroot`, `group`/`gid`, `user`/`uid` from the global section, in HAProxy's order.

@@ -69,6 +69,9 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
         return fail(diags, true);
     }
     let mut config = lowered.config;
+    if ir::keywords::sections::check_first(&config, &mut diags) {
+        return fail(diags, true);
+    }
     if opts.master_cli && !opts.master_worker {
         diags.push(Diagnostic::new(
             Severity::Warning,
@@ -77,22 +80,8 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
         ));
     }
     ir::validate::validate(&mut config, &mut diags);
-    for p in &config.programs {
-        if !p.entries.iter().any(|(_, w)| w.first().is_some_and(|k| k == "command")) {
-            diags.push(Diagnostic::new(
-                Severity::Alert,
-                Loc::None,
-                format!("The program section '{}' lacks a command to launch.", p.name),
-            ));
-        }
-    }
-    if !config.programs.is_empty() && !opts.master_worker {
-        diags.push(Diagnostic::new(
-            Severity::Alert,
-            Loc::None,
-            "Can't use a 'program' section without master worker mode.",
-        ));
-    }
+    ir::keywords::global::post::check(&config, &mut diags);
+    ir::keywords::sections::check_last(&config, &mut diags, opts.master_worker);
     if diags.has_errors() {
         return fail(diags, true);
     }
@@ -105,7 +94,8 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
         // HAProxy exits right after "Failed to initialize server(s) addr.".
         return fail(diags, false);
     }
-    let notes = config
+    ir::keywords::global::post::state_file(&config, &mut diags);
+    let mut notes: Vec<String> = config
         .unsupported
         .iter()
         .map(|u| {
@@ -115,6 +105,21 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
             )
         })
         .collect();
+    // Options of a defaults section reach every proxy that inherits them: note each line once.
+    let mut seen = std::collections::HashSet::new();
+    let proxy_ignored = config
+        .proxies
+        .iter()
+        .flat_map(|p| p.ignored.iter())
+        .filter(|u| seen.insert((u.span.file.clone(), u.span.line)));
+    notes.extend(
+        config
+            .global
+            .ignored
+            .iter()
+            .chain(proxy_ignored)
+            .map(|u| format!("ignored: {} at {}:{} has no effect in haproxide", u.what, u.span.file, u.span.line)),
+    );
     let zero_warning = opts.zero_warning || config.global.zero_warning;
     if zero_warning && diags.warnings() > 0 {
         diags.push(Diagnostic::new(

@@ -13,6 +13,8 @@ pub mod config;
 pub mod engine;
 pub mod ir;
 pub mod log;
+pub mod runtime_api;
+pub mod stats;
 
 /// The version string we print where HAProxy prints its own: the HAProxy release whose
 /// behaviour we match, then ours.

@@ -170,6 +170,20 @@ fn main() -> ExitCode {
         foreground: args.foreground,
         argv: argv.iter().skip(1).map(|a| lex::bytes_to_text(a)).collect(),
         quiet: args.quiet_effective(),
+        finish_pids: args.finish_pids.clone(),
+        terminate_pids: args.terminate_pids.clone(),
+        maxconn: args.maxconn,
+        per_proxy_maxconn: args.per_proxy_maxconn,
+        refused_flags: [
+            (args.socket_transfer.is_some(), "-x"),
+            (args.master_worker, "-W"),
+            (!args.master_cli.is_empty(), "-S"),
+            (args.memory_limit_mb.is_some(), "-m"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, f)| f.to_string())
+        .collect(),
     };
     ExitCode::from(haproxide::app::start(config, &run) as u8)
 }

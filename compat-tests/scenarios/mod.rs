@@ -10,4 +10,5 @@ mod http_reuse;
 mod http_timeouts;
 mod process;
 mod retries;
+mod runtime_api;
 mod tcp_proxy;

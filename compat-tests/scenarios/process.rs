@@ -54,3 +54,28 @@ fn sigusr1_finishes_in_flight_requests_then_exits() {
     let [o, h] = both(|imp| run(imp, Signal::SIGUSR1));
     assert_same("SIGUSR1", &o, &h);
 }
+
+/// A reload as init scripts do it: a second process on the same config with `-sf <old pid>`
+/// binds next to the old one (SO_REUSEPORT), then tells it to finish; the old one exits 0 and the
+/// new one serves.
+#[test]
+fn reload_with_sf_hands_over() {
+    crate::require_haproxy!();
+    let [o, h] = both(|imp| {
+        let s1 = MockHttp::start("s1");
+        let mut t = Template::new();
+        t.set_port(1, s1.port());
+        let cfg = t.render(CFG);
+        let mut old = proc::start(imp, &cfg, &[]);
+        old.wait_ready(&[t.port(0)], &[]);
+        let pid = old.pid().to_string();
+        let mut new = proc::start(imp, &cfg, &["-sf", &pid]);
+        let old_status = old.child.wait_timeout(Duration::from_secs(5));
+        let served = client::get(t.port(0), "/").map(|r| r.status).unwrap_or(0);
+        let new_running = new.child.try_status().is_none();
+        drop(new.kill());
+        format!("old exit={:?} new running={new_running} served={served}", old_status.and_then(|s| s.code()))
+    });
+    assert_eq!(o, "old exit=Some(0) new running=true served=200", "haproxy itself");
+    assert_same("-sf reload", &o, &h);
+}

@@ -34,6 +34,12 @@ pub fn start(eng: &Arc<Engine>) {
             tokio::spawn(warmup(Arc::downgrade(&eng), be, srv));
         }
     }));
+    let weak = Arc::downgrade(eng);
+    let _ = eng.on_server_added.set(Box::new(move |be, srv| {
+        if let Some(eng) = weak.upgrade() {
+            start_server(&eng, be, srv);
+        }
+    }));
     let mut list = Vec::new();
     for (bi, b) in eng.backends.iter().enumerate() {
         if b.spec.disabled {
@@ -70,11 +76,31 @@ pub fn start(eng: &Arc<Engine>) {
         let shift = schedule::spread(own, spread_pct, jitter.sample());
         let first = schedule::first_delay(gmin, own, pos, count, shift, max_spread);
         let rules = if agent {
-            Arc::new(rules::agent_ruleset(eng.backends[bi].servers[si].spec.opts.agent_send.as_deref()))
+            Arc::new(rules::agent_ruleset(eng.backends[bi].servers[si].check_params.load().agent_send.as_deref()))
         } else {
             shared.entry(bi).or_insert_with(|| Arc::new(rules::health_ruleset(&eng.backends[bi].spec.checks))).clone()
         };
         tokio::spawn(run_check(Arc::downgrade(eng), bi, si, agent, rules, Duration::from_millis(first)));
+    }
+}
+
+/// Start the check tasks of a server added at run time; they run once `enable health` /
+/// `enable agent` enable them.
+fn start_server(eng: &Arc<Engine>, be: usize, srv: usize) {
+    let b = &eng.backends[be];
+    let st = b.state(srv);
+    for (agent, c) in [(false, &st.check), (true, &st.agent)] {
+        if !c.configured {
+            continue;
+        }
+        let rules = if agent {
+            Arc::new(rules::agent_ruleset(b.servers[srv].check_params.load().agent_send.as_deref()))
+        } else {
+            Arc::new(rules::health_ruleset(&b.spec.checks))
+        };
+        // The first check comes one interval after the server was added, as in HAProxy.
+        let first = intervals(eng, be, srv, agent).get(&c.health, st.op == OpState::Stopped);
+        tokio::spawn(run_check(Arc::downgrade(eng), be, srv, agent, rules, Duration::from_millis(first)));
     }
 }
 
@@ -114,18 +140,19 @@ fn parse_ip_port(a: &str) -> Option<(std::net::IpAddr, Option<u16>)> {
 
 fn target(eng: &Engine, be: usize, srv: usize, agent: bool) -> Target {
     let s = &eng.backends[be].servers[srv];
-    let o = &s.spec.opts;
     let addr = s.addr.load();
     let svc_port = match addr.port {
         crate::ir::addr::PortSpec::Fixed(p) => Some(p),
         _ => None,
     };
-    let check_addr = o.check_addr.as_deref().and_then(parse_ip_port);
+    // The runtime API may have changed these since the configuration was read.
+    let p = s.check_params.load();
+    let check_addr = p.check_addr.as_deref().and_then(parse_ip_port);
     if agent {
-        let agent_addr = o.agent_addr.as_deref().and_then(parse_ip_port).or(check_addr);
-        return Target { ip: addr.ip, svc_port, check_port: o.agent_port, check_addr: agent_addr.map(|a| (a.0, None)) };
+        let agent_addr = p.agent_addr.as_deref().and_then(parse_ip_port).or(check_addr);
+        return Target { ip: addr.ip, svc_port, check_port: p.agent_port, check_addr: agent_addr.map(|a| (a.0, None)) };
     }
-    Target { ip: addr.ip, svc_port, check_port: o.check_port.filter(|p| *p > 0), check_addr }
+    Target { ip: addr.ip, svc_port, check_port: p.check_port.filter(|p| *p > 0), check_addr }
 }
 
 /// `http-check send-state`: the `X-Haproxy-Server-State` value (`httpchk_build_status_header`).
@@ -195,6 +222,8 @@ async fn run_check(
 ) {
     let Some(eng) = weak.upgrade() else { return };
     let b = &eng.backends[be];
+    let mut rules = rules;
+    let mut agent_send = b.servers[srv].check_params.load().agent_send.clone();
     let iv = intervals(&eng, be, srv, agent);
     let deadlines = Deadlines {
         inter: iv.inter,
@@ -235,6 +264,14 @@ async fn run_check(
             }
             next = n;
             continue;
+        }
+        if agent {
+            // `set server ... agent-send` changes what the next agent check sends.
+            let now_send = b.servers[srv].check_params.load().agent_send.clone();
+            if now_send != agent_send {
+                rules = Arc::new(rules::agent_ruleset(now_send.as_deref()));
+                agent_send = now_send;
+            }
         }
         b.check_started(srv, agent);
         let state_header = (!agent && b.spec.checks.send_state)

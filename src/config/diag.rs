@@ -80,6 +80,9 @@ pub struct Diagnostic {
     pub source_line: Option<String>,
     /// haproxide's addition: an explanation printed after HAProxy's text (`   = <note>`).
     pub note: Option<String>,
+    /// Not a message: the place where a global `quiet` took effect. Nothing is printed from
+    /// there on (HAProxy sets its quiet mode while parsing that line).
+    pub quiet_from_here: bool,
 }
 
 impl Diagnostic {
@@ -95,7 +98,12 @@ impl Diagnostic {
             col: None,
             source_line: None,
             note: None,
+            quiet_from_here: false,
         }
+    }
+    /// The marker for a global `quiet` line (see [`Diagnostic::quiet_from_here`]).
+    pub fn quiet_marker() -> Self {
+        Diagnostic { quiet_from_here: true, ..Diagnostic::new(Severity::Diag, Loc::None, "") }
     }
     pub fn with_col(mut self, col: u32) -> Self {
         self.col = Some(col);
@@ -277,6 +285,10 @@ impl<W: std::io::Write> Printer<W> {
     /// Print one diagnostic (or nothing, as `-q`/`-dD` decide). Before the first warning or
     /// alert, HAProxy prints its version and executable path once.
     pub fn print(&mut self, d: &Diagnostic) {
+        if d.quiet_from_here {
+            self.quiet = true;
+            return;
+        }
         let shown = match d.severity {
             Severity::Diag => self.diag_mode,
             _ => !self.quiet,
@@ -339,48 +351,11 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
-/// HAProxy's keyword suggestion: each word is fingerprinted by its letter transitions (with
-/// begin and end markers, digits and symbols folded), the closest fingerprint wins, and nothing is
-/// suggested when the distance exceeds twice either word's length.
+/// HAProxy's keyword suggestion (`cfg_find_best_match`): the closest candidate by character
+/// transition fingerprint, earlier candidates winning ties, or `None` when even the best is too
+/// far. Give the candidates in HAProxy's order: [`super::suggest`] has each context's list.
 pub fn haproxy_suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    fn class(c: char) -> usize {
-        match c.to_ascii_lowercase() {
-            c @ 'a'..='z' => c as usize - 'a' as usize + 1,
-            '0'..='9' => 27,
-            _ => 28,
-        }
-    }
-    fn fingerprint(w: &str) -> Vec<(usize, i32)> {
-        let mut fp = std::collections::BTreeMap::new();
-        let mut from = 28;
-        for c in w.chars() {
-            let to = class(c);
-            *fp.entry(from * 32 + to).or_insert(0) += 1;
-            from = to;
-        }
-        *fp.entry(from * 32 + 28).or_insert(0) += 1;
-        fp.into_iter().collect()
-    }
-    fn distance(a: &[(usize, i32)], b: &[(usize, i32)]) -> usize {
-        let mut m: std::collections::BTreeMap<usize, i32> = a.iter().copied().collect();
-        for (k, v) in b {
-            *m.entry(*k).or_insert(0) -= v;
-        }
-        m.values().map(|v| v.unsigned_abs() as usize).sum()
-    }
-    let wfp = fingerprint(word);
-    let mut best: Option<(usize, &str)> = None;
-    for c in candidates {
-        let d = distance(&wfp, &fingerprint(c));
-        if best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, c));
-        }
-    }
-    let (d, c) = best?;
-    if d > 2 * word.len() || d > 2 * c.len() {
-        return None;
-    }
-    Some(c)
+    super::suggest::suggest(word, candidates, &[])
 }
 
 #[cfg(test)]

@@ -6,3 +6,4 @@ pub mod cond;
 pub mod diag;
 pub mod lex;
 pub mod parse;
+pub mod suggest;

@@ -3,8 +3,8 @@
 //! and counters are atomics outside the lock so the proxy path reads them without locking.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
+use std::sync::{Arc, OnceLock};
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -38,10 +38,100 @@ pub struct Server {
     pub shutdown: tokio::sync::Notify,
     /// Woken when an observed error asks for the next health check at `fastinter`.
     pub check_wake: tokio::sync::Notify,
+    /// Where and what the checks send; the runtime API may change it.
+    pub check_params: ArcSwap<CheckParams>,
+    /// Added at run time (`add server`).
+    pub dynamic: bool,
+    /// Removed at run time (`del server`): it keeps its slot but is gone for every purpose.
+    pub deleted: AtomicBool,
     /// The server this one tracks, resolved at start (read without locking).
     pub track: std::sync::OnceLock<TrackRef>,
     /// The servers tracking this one, most recently declared first, fixed at start.
     pub trackers: std::sync::OnceLock<Vec<(usize, usize)>>,
+}
+
+/// Servers per chunk of a [`ServerList`].
+const CHUNK: usize = 64;
+/// Room for servers added at run time beyond the configured ones, in chunks.
+const DYNAMIC_CHUNKS: usize = 16;
+
+/// A backend's servers: the configured ones, then those added at run time. It only grows, so
+/// an index stays valid and `list[idx]` needs no lock; appends are serialized by the backend.
+/// One chunk of slots, allocated when first needed.
+type Chunk = OnceLock<Box<[OnceLock<Arc<Server>>]>>;
+
+pub struct ServerList {
+    chunks: Vec<Chunk>,
+    len: AtomicUsize,
+}
+
+impl ServerList {
+    fn new(servers: Vec<Arc<Server>>) -> ServerList {
+        let n = servers.len();
+        let chunks = (0..n.div_ceil(CHUNK) + DYNAMIC_CHUNKS).map(|_| OnceLock::new()).collect();
+        let l = ServerList { chunks, len: AtomicUsize::new(0) };
+        for s in servers {
+            let _ = l.push(s);
+        }
+        l
+    }
+    fn slot(&self, i: usize) -> Option<&OnceLock<Arc<Server>>> {
+        let chunk = self.chunks.get(i / CHUNK)?.get_or_init(|| (0..CHUNK).map(|_| OnceLock::new()).collect());
+        chunk.get(i % CHUNK)
+    }
+    /// Append a server; None when the list is full. Callers serialize appends.
+    fn push(&self, s: Arc<Server>) -> Option<usize> {
+        let i = self.len.load(Acquire);
+        self.slot(i)?.set(s).ok()?;
+        self.len.store(i + 1, Release);
+        Some(i)
+    }
+    pub fn len(&self) -> usize {
+        self.len.load(Acquire)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn get(&self, i: usize) -> Option<&Arc<Server>> {
+        if i >= self.len() {
+            return None;
+        }
+        self.chunks.get(i / CHUNK)?.get()?.get(i % CHUNK)?.get()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Server>> + '_ {
+        (0..self.len()).filter_map(move |i| self.get(i))
+    }
+}
+
+impl std::ops::Index<usize> for ServerList {
+    type Output = Arc<Server>;
+    fn index(&self, i: usize) -> &Arc<Server> {
+        self.get(i).expect("server index out of range")
+    }
+}
+
+/// Check and agent settings that `set server ... check-addr | check-port | agent-addr |
+/// agent-port | agent-send` change at run time. Addresses keep their configured text form.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CheckParams {
+    pub check_addr: Option<String>,
+    pub check_port: Option<u16>,
+    pub agent_addr: Option<String>,
+    pub agent_port: Option<u16>,
+    pub agent_send: Option<String>,
+}
+
+impl CheckParams {
+    pub fn from_spec(s: &ServerSpec) -> CheckParams {
+        let o = &s.opts;
+        CheckParams {
+            check_addr: o.check_addr.clone(),
+            check_port: o.check_port,
+            agent_addr: o.agent_addr.clone(),
+            agent_port: o.agent_port,
+            agent_send: o.agent_send.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,7 +184,7 @@ pub struct Backend {
     pub id: u32,
     pub name: String,
     pub spec: Arc<Proxy>,
-    pub servers: Vec<Arc<Server>>,
+    pub servers: ServerList,
     inner: Mutex<Inner>,
     pub counters: Counters,
     /// Current and max queue length (qcur/qmax).
@@ -105,7 +195,7 @@ pub struct Backend {
     pub observer: std::sync::OnceLock<Box<dyn Fn(usize, super::health::Hana) + Send + Sync>>,
 }
 
-struct Conns<'a>(&'a [Arc<Server>], &'a [ServerState]);
+struct Conns<'a>(&'a ServerList, &'a [ServerState]);
 
 impl ConnView for Conns<'_> {
     fn cur_conns(&self, idx: usize) -> u32 {
@@ -153,6 +243,9 @@ impl Backend {
                 counters: Counters::default(),
                 shutdown: tokio::sync::Notify::new(),
                 check_wake: tokio::sync::Notify::new(),
+                check_params: ArcSwap::from_pointee(CheckParams::from_spec(s)),
+                dynamic: false,
+                deleted: AtomicBool::new(false),
                 track: std::sync::OnceLock::new(),
                 trackers: std::sync::OnceLock::new(),
             }));
@@ -165,7 +258,7 @@ impl Backend {
             id,
             name: spec.name.clone(),
             spec,
-            servers,
+            servers: ServerList::new(servers),
             inner: Mutex::new(Inner { states, balancer, waiters: VecDeque::new() }),
             counters: Counters::default(),
             queued: Default::default(),
@@ -364,6 +457,63 @@ impl Backend {
     }
 
     pub fn server_by_name(&self, name: &str) -> Option<&Arc<Server>> {
-        self.servers.iter().find(|s| s.name == name)
+        self.servers.iter().find(|s| s.name == name && !s.deleted.load(Relaxed))
+    }
+
+    /// Removed by `del server`.
+    pub fn is_deleted(&self, idx: usize) -> bool {
+        self.servers.get(idx).is_some_and(|s| s.deleted.load(Relaxed))
+    }
+
+    /// Added by `add server`.
+    pub fn is_dynamic(&self, idx: usize) -> bool {
+        self.servers.get(idx).is_some_and(|s| s.dynamic)
+    }
+
+    /// `add server`: append a server built from `spec` with its initial `state` (HAProxy starts
+    /// dynamic servers in maintenance). The balancer is rebuilt with the new server. Returns the
+    /// server's index, or None when the list is full.
+    pub fn add_server(&self, spec: ServerSpec, id: u32, state: ServerState) -> Option<usize> {
+        let mut inner = self.inner.lock();
+        let ip = match &spec.addr.host {
+            Host::Ip(ip) | Host::Resolved { ip, .. } => Some(*ip),
+            _ => None,
+        };
+        let idx = self.servers.len();
+        let srv = Arc::new(Server {
+            idx,
+            id,
+            name: spec.name.clone(),
+            addr: ArcSwap::from_pointee(ServerAddr { ip, port: spec.addr.port }),
+            cur_conns: AtomicU32::new(0),
+            counters: Counters::default(),
+            shutdown: tokio::sync::Notify::new(),
+            check_wake: tokio::sync::Notify::new(),
+            check_params: ArcSwap::from_pointee(CheckParams::from_spec(&spec)),
+            dynamic: true,
+            deleted: AtomicBool::new(false),
+            idle: Default::default(),
+            track: std::sync::OnceLock::new(),
+            trackers: std::sync::OnceLock::new(),
+            spec,
+        });
+        self.servers.push(srv)?;
+        inner.states.push(state);
+        let lb_view: Vec<_> = inner.states.iter().map(|s| s.lb()).collect();
+        let ids: Vec<u32> = self.servers.iter().map(|s| s.id).collect();
+        inner.balancer = lb::for_proxy(&self.spec, &lb_view, &ids);
+        Some(idx)
+    }
+
+    /// `del server`: the server leaves for good. It must be in maintenance with no connection
+    /// (the caller checked, under this lock's protection the check is repeated).
+    pub fn delete_server(&self, idx: usize) -> bool {
+        let inner = self.inner.lock();
+        let Some(srv) = self.servers.get(idx) else { return false };
+        if !inner.states[idx].in_maint() || srv.cur_conns.load(Relaxed) > 0 {
+            return false;
+        }
+        srv.deleted.store(true, Relaxed);
+        true
     }
 }

@@ -15,7 +15,7 @@ pub mod stick;
 pub mod transitions;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -46,8 +46,15 @@ pub struct Frontend {
     pub default_backend: Option<usize>,
     /// Frontend `maxconn`: accept only while a permit is available.
     pub conn_limit: Arc<Semaphore>,
-    pub maxconn: u32,
+    /// The current `maxconn` (`set maxconn frontend` changes it together with `conn_limit`).
+    pub maxconn: AtomicU32,
     pub disabled: AtomicBool,
+    /// `disable frontend`: listeners stop accepting until `enable frontend`.
+    pub paused: AtomicBool,
+    /// `shutdown frontend`: listeners are closed for good.
+    pub stopped: AtomicBool,
+    /// Woken when `paused`/`stopped` change, so accept loops notice at once.
+    pub listen_state: tokio::sync::Notify,
     /// Log targets and format, compiled when the engine starts.
     pub log: std::sync::OnceLock<proxy::FrontendLog>,
 }
@@ -71,7 +78,10 @@ pub struct Engine {
     pub started: Instant,
     pub started_unix: u64,
     pub global_conn_limit: Arc<Semaphore>,
-    pub global_maxconn: u32,
+    /// The current global `maxconn` (`set maxconn global` changes it with `global_conn_limit`).
+    pub global_maxconn: AtomicU32,
+    /// The global `maxconn` at start (`Hard_maxconn` in `show info`).
+    pub hard_maxconn: u32,
     pub run_state: watch::Sender<RunState>,
     /// Connections currently being served, all frontends together.
     pub active_conns: counters::Gauge,
@@ -79,6 +89,9 @@ pub struct Engine {
     pub total_requests: counters::Counter,
     /// Called (backend, server) when a server enters slow start; the checks start its warmup.
     pub on_starting: std::sync::OnceLock<Box<dyn Fn(usize, usize) + Send + Sync>>,
+    /// Called (backend, server) when a server is added at run time (`add server`); the checks
+    /// start its health and agent check tasks.
+    pub on_server_added: std::sync::OnceLock<Box<dyn Fn(usize, usize) + Send + Sync>>,
 }
 
 pub fn unix_now() -> u64 {
@@ -146,8 +159,11 @@ impl Engine {
                 counters: Counters::default(),
                 default_backend,
                 conn_limit: Arc::new(Semaphore::new(maxconn as usize)),
-                maxconn,
+                maxconn: AtomicU32::new(maxconn),
                 disabled: AtomicBool::new(p.disabled),
+                paused: AtomicBool::new(false),
+                stopped: AtomicBool::new(false),
+                listen_state: tokio::sync::Notify::new(),
                 log: std::sync::OnceLock::new(),
             }));
         }
@@ -161,12 +177,14 @@ impl Engine {
             started: Instant::now(),
             started_unix: now,
             global_conn_limit: Arc::new(Semaphore::new(global_maxconn as usize)),
-            global_maxconn,
+            global_maxconn: AtomicU32::new(global_maxconn),
+            hard_maxconn: global_maxconn,
             run_state,
             active_conns: counters::Gauge::default(),
             total_conns: counters::Counter::default(),
             total_requests: counters::Counter::default(),
             on_starting: std::sync::OnceLock::new(),
+            on_server_added: std::sync::OnceLock::new(),
         });
         events::init(&eng);
         eng
@@ -197,6 +215,32 @@ impl Engine {
     }
 
     pub fn frontend_stopping(&self, fe: &Frontend) -> bool {
-        self.is_stopping() || fe.disabled.load(Ordering::Relaxed)
+        self.is_stopping() || fe.disabled.load(Ordering::Relaxed) || fe.stopped.load(Ordering::Relaxed)
+    }
+
+    pub fn frontend(&self, name: &str) -> Option<&Arc<Frontend>> {
+        self.frontends.iter().find(|f| f.name == name)
+    }
+}
+
+/// Change the size of a connection limit at run time: more permits are added at once; fewer
+/// are taken back as connections end (a background task holds on to the surplus).
+pub fn resize_limit(sem: &Arc<Semaphore>, from: u32, to: u32) {
+    if to > from {
+        sem.add_permits((to - from) as usize);
+    } else if to < from {
+        let surplus = from - to;
+        let forgotten = sem.forget_permits(surplus as usize) as u32;
+        let owed = surplus - forgotten;
+        if owed > 0 {
+            let sem = sem.clone();
+            if let Ok(h) = tokio::runtime::Handle::try_current() {
+                h.spawn(async move {
+                    if let Ok(p) = sem.acquire_many(owed).await {
+                        p.forget();
+                    }
+                });
+            }
+        }
     }
 }

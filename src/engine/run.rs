@@ -53,19 +53,32 @@ async fn accept_loop(eng: Arc<Engine>, fe: Arc<Frontend>, l: Listener) {
         }
     };
     let mut state = eng.run_state.subscribe();
+    let mut l = l;
     loop {
+        // Registered before the flags are read, so a change in between is not missed.
+        let listen_state = fe.listen_state.notified();
+        tokio::pin!(listen_state);
+        listen_state.as_mut().enable();
         if eng.frontend_stopping(&fe) {
             return;
+        }
+        if fe.paused.load(std::sync::atomic::Ordering::Relaxed) {
+            // `disable frontend` (runtime API): refuse connections until `enable frontend`.
+            let Some(resumed) = paused(l, &fe, &mut state).await else { return };
+            l = resumed;
+            continue;
         }
         // Wait for room under both maxconn limits before accepting anything.
         let got = tokio::select! {
             p = permits(&eng, &fe) => p,
             _ = state.changed() => continue,
+            _ = &mut listen_state => continue,
         };
         let Some(held) = got else { return };
         let accepted = tokio::select! {
             r = accept(&l) => r,
             _ = state.changed() => continue,
+            _ = &mut listen_state => continue,
         };
         match accepted {
             Ok(conn) => {
@@ -81,6 +94,48 @@ async fn accept_loop(eng: Arc<Engine>, fe: Arc<Frontend>, l: Listener) {
                 tracing::warn!(frontend = %fe.name, "accept failed: {e}");
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
+        }
+    }
+}
+
+/// A paused frontend (`disable frontend`) stops listening while keeping its socket bound, as
+/// HAProxy does (shutdown of the listening TCP socket, `listen()` again on resume): meanwhile
+/// connection attempts are refused. The socket leaves the reactor while paused, so the shut
+/// socket's readiness cannot spin the accept loop. None when the process stops meanwhile.
+async fn paused(
+    l: AsyncListener,
+    fe: &Frontend,
+    state: &mut tokio::sync::watch::Receiver<RunState>,
+) -> Option<AsyncListener> {
+    let std = match l {
+        AsyncListener::Tcp(t) => t.into_std().ok()?,
+        unix => {
+            // Unix sockets cannot be paused this way; they just stop being accepted from.
+            wait_resume(fe, state).await?;
+            return Some(unix);
+        }
+    };
+    let _ = socket2::SockRef::from(&std).shutdown(std::net::Shutdown::Both);
+    wait_resume(fe, state).await?;
+    let _ = socket2::SockRef::from(&std).listen(1024);
+    tokio::net::TcpListener::from_std(std).ok().map(AsyncListener::Tcp)
+}
+
+/// Wait until the frontend is resumed; None if it is stopped or the process stops.
+async fn wait_resume(fe: &Frontend, state: &mut tokio::sync::watch::Receiver<RunState>) -> Option<()> {
+    loop {
+        let n = fe.listen_state.notified();
+        tokio::pin!(n);
+        n.as_mut().enable();
+        if fe.stopped.load(std::sync::atomic::Ordering::Relaxed) || *state.borrow() != RunState::Running {
+            return None;
+        }
+        if !fe.paused.load(std::sync::atomic::Ordering::Relaxed) {
+            return Some(());
+        }
+        tokio::select! {
+            _ = n => {}
+            r = state.changed() => r.ok()?,
         }
     }
 }

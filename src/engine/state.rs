@@ -153,6 +153,9 @@ pub enum ServerOp {
     Track(TrackOp),
     /// `enable/disable health|agent`.
     SetCheckEnabled { agent: bool, enabled: bool },
+    /// `set server ... agent up|down`: the agent's health counter is forced and the server
+    /// follows, with the cause's text in the log.
+    SetAgentHealth { up: bool },
 }
 
 /// One check (health or agent) as HAProxy keeps it in `struct check`.
@@ -294,10 +297,10 @@ impl ServerState {
     pub fn set_disabled(&mut self) {
         self.admin |= admin::CMAINT | admin::FMAINT;
         self.op = OpState::Stopped;
-        if self.check.enabled {
-            self.check.paused = true;
-            self.check.health.set_down();
-        }
+        // HAProxy pauses the health check and zeroes its counter whether or not a check is
+        // configured (`show servers state` then reads check_state 8, check_health 0).
+        self.check.paused = true;
+        self.check.health.set_down();
     }
 
     pub fn in_maint(&self) -> bool {

@@ -130,6 +130,16 @@ impl Machine<'_, '_> {
                 TrackOp::SetAdmin(m) => self.set_admin_flag(*m),
                 TrackOp::ClrAdmin(m) => self.clr_admin_flag(*m),
             },
+            ServerOp::SetAgentHealth { up } => {
+                let reason = cause.text().map(|t| Reason::Text(t.to_string())).unwrap_or(Reason::None);
+                if *up {
+                    self.s().agent.health.set_up();
+                    self.set_running(reason);
+                } else {
+                    self.s().agent.health.set_down();
+                    self.set_stopped(reason);
+                }
+            }
             ServerOp::SetCheckEnabled { agent, enabled } => {
                 let c = self.check_mut(*agent);
                 if c.configured {

@@ -15,6 +15,7 @@ impl Proxy {
         p.default_server = d.default_server.clone();
         p.disabled = d.disabled;
         p.options = d.options.clone();
+        p.ignored = d.ignored.clone();
         p.forwardfor = d.forwardfor.clone();
         p.originalto = d.originalto.clone();
         p.http_reuse = d.http_reuse;

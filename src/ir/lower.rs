@@ -14,7 +14,7 @@ use crate::config::ast::{self, Directive, Effect, Item, Section, SectionKind, Sp
 use crate::config::diag::{Diagnostic, Diags, Loc, Severity};
 use crate::config::lex::first_byte_text;
 
-use super::keywords::{global, proxy, Reporter};
+use super::keywords::{global, proxy, sections, Reporter};
 use super::types::{AuxSection, Caps, Config, Proxy};
 
 /// HAProxy stops reading a file after this many fatal errors in it.
@@ -73,8 +73,9 @@ enum Current {
     /// The header failed without creating a proxy: every line gets "'listen' or 'defaults'
     /// expected."
     NoProxy,
-    Aux(AuxSection),
-    /// Lines are accepted and ignored (namespace_list, a userlist without a name).
+    /// An auxiliary section being read, with its parsing state.
+    Aux(Box<AuxSection>, sections::State),
+    /// Lines are accepted and ignored (a section whose header was refused).
     Ignore,
 }
 
@@ -304,12 +305,16 @@ impl Lowerer<'_> {
             Current::NoProxy => {
                 self.diags.push(Diagnostic::new(Severity::Alert, d.span.parsing(), "'listen' or 'defaults' expected."));
             }
-            Current::Aux(aux) => {
-                if aux.kind == "peers" {
-                    let mut r = Reporter { diags: self.diags, unsupported: &mut self.cfg.unsupported };
-                    super::keywords::peers::directive(&mut r, aux, d, &mut self.tables, &mut self.cfg.peers_tables);
+            Current::Aux(aux, st) => {
+                let mut r = Reporter { diags: self.diags, unsupported: &mut self.cfg.unsupported };
+                let before = r.diags.errors();
+                if sections::directive(&mut r, aux, st, &self.cfg.global, d) == proxy::Flow::Abort {
+                    self.aborted = true;
                 }
-                aux.entries.push((d.span.clone(), d.words.iter().map(|w| w.text.clone()).collect()));
+                // A valid peers `table` line also declares the stick table `<peers>/<table>`.
+                if aux.kind == "peers" && d.keyword() == "table" && r.diags.errors() == before {
+                    super::keywords::peers::table(&mut r, aux, d, &mut self.tables, &mut self.cfg.peers_tables);
+                }
             }
         }
         self.current = current;
@@ -337,31 +342,30 @@ impl Lowerer<'_> {
                     self.cfg.proxies.push(*p);
                 }
             }
-            Current::Aux(aux) => self.end_aux(aux),
+            Current::Aux(aux, st) => self.end_aux(*aux, st),
             _ => {}
         }
     }
 
-    fn end_aux(&mut self, aux: AuxSection) {
+    fn end_aux(&mut self, mut aux: AuxSection, st: sections::State) {
+        let before = self.diags.errors();
+        let keep = sections::end(self.diags, &mut aux, &st);
+        if self.diags.errors() > before {
+            self.count_fatal(aux.span.line);
+        }
+        if !keep {
+            return;
+        }
         if aux.kind == "cache" {
-            let sized = aux.entries.iter().any(|(_, w)| w.first().is_some_and(|k| k == "total-max-size"));
-            if !sized {
-                let line = aux.span.line;
-                self.diags.push(Diagnostic::new(
-                    Severity::Alert,
-                    Loc::None,
-                    format!("Size not specified for cache '{}'", aux.name),
-                ));
-                self.count_fatal(line);
-                return;
-            }
             self.aux_seen.entry("cache").or_default().push((aux.name.clone(), aux.span.clone()));
         }
         // A peers section only declaring tables runs; replication is refused after parsing.
-        if aux.kind != "peers" {
-            self.cfg
-                .unsupported
-                .push(super::types::Unsupported { span: aux.span.clone(), what: format!("'{}' section", aux.kind) });
+        if aux.kind == "namespace_list" {
+            return;
+        }
+        if aux.kind != "peers" && !self.cfg.unsupported.iter().any(|u| u.span == aux.span) {
+            let what = format!("'{}' section", aux.kind);
+            self.cfg.unsupported.push(super::types::Unsupported { span: aux.span.clone(), what });
         }
         let list = match aux.kind {
             "userlist" => &mut self.cfg.userlists,
@@ -391,7 +395,10 @@ impl Lowerer<'_> {
                 }
                 self.current = Current::Global;
             }
-            SectionKind::NamespaceList => self.current = Current::Ignore,
+            SectionKind::NamespaceList => {
+                let (aux, st) = sections::begin(sec.kind, "", &sec.header.span, &self.cfg.global);
+                self.current = Current::Aux(Box::new(aux), st);
+            }
             k if k.is_proxy() => self.proxy_header(sec),
             _ => self.aux_header(sec),
         }
@@ -617,7 +624,14 @@ impl Lowerer<'_> {
         let prev = self.aux_seen.get(kw).and_then(|v| v.iter().find(|(n, _)| *n == name)).map(|(_, s)| s.clone());
         let at = |s: &Span| format!("{}:{}", s.file, s.line);
         let bad = bad_char_text(&name);
-        let aux = |name: String| AuxSection { kind: kw, name, span: span.clone(), entries: Vec::new() };
+        let global = self.cfg.global.clone();
+        let aux = |name: String| {
+            let (aux, st) = sections::begin(sec.kind, &name, &span, &global);
+            Current::Aux(Box::new(aux), st)
+        };
+        if sec.kind == SectionKind::Peers {
+            self.cfg.global.peers_seen = true;
+        }
         if sec.kind == SectionKind::Program && has(h, 2) {
             self.alert(span.parsing(), format!("'program' cannot handle unexpected argument '{}'.", h.haproxy_arg(2)));
             self.aborted = true;
@@ -676,7 +690,11 @@ impl Lowerer<'_> {
                         span.tight(),
                         format!("ignoring duplicated userlist '{name}'."),
                     ));
-                    self.current = Current::Ignore;
+                    // HAProxy keeps adding the lines to the userlist it created last.
+                    self.current = match self.cfg.userlists.pop() {
+                        Some(last) => Current::Aux(Box::new(last), sections::State::default()),
+                        None => Current::Ignore,
+                    };
                     return;
                 }
             }
@@ -758,7 +776,7 @@ impl Lowerer<'_> {
                     return;
                 }
                 // A cache is only registered once its section ended with a size.
-                self.current = Current::Aux(aux(name));
+                self.current = aux(name);
                 return;
             }
             SectionKind::Program if prev.is_some() => {
@@ -779,6 +797,6 @@ impl Lowerer<'_> {
             _ => {}
         }
         self.aux_seen.entry(kw).or_default().push((name.clone(), span.clone()));
-        self.current = Current::Aux(aux(name));
+        self.current = aux(name);
     }
 }

@@ -614,6 +614,9 @@ pub struct Proxy {
     pub unique_id_format: Option<String>,
     pub unique_id_header: Option<String>,
     pub filters: Vec<Rule>,
+    /// Settings accepted for syntax that have no observable effect in haproxide (performance
+    /// knobs); `-c` notes them.
+    pub ignored: Vec<Unsupported>,
     pub compression: Option<CompressionSpec>,
     pub email_alert: EmailAlert,
 }
@@ -694,6 +697,7 @@ impl Proxy {
             unique_id_format: None,
             unique_id_header: None,
             filters: Vec::new(),
+            ignored: Vec::new(),
             compression: None,
             email_alert: EmailAlert::default(),
         }
@@ -749,16 +753,162 @@ pub struct Global {
     pub tune: BTreeMap<String, String>,
     /// Settings accepted for syntax whose effect haproxide does not implement yet.
     pub other: Vec<(String, Vec<String>)>,
+    /// Settings accepted that have no observable effect in haproxide (performance tuning):
+    /// `-c` notes them under HAProxy's output, a start goes ahead.
+    pub ignored: Vec<Unsupported>,
+    /// Numeric settings as HAProxy stores them, by keyword: its "already specified" checks
+    /// compare the stored value with zero.
+    pub numeric: BTreeMap<String, i64>,
+    /// `expose-experimental-directives` was seen.
+    pub expose_experimental: bool,
+    /// `localpeer <name>`.
+    pub localpeer: Option<String>,
+    /// A `peers` section was seen (a later `localpeer` is ignored).
+    pub peers_seen: bool,
+    pub cluster_secret: bool,
+    pub external_check: bool,
+    /// `unix-bind prefix <path>`.
+    pub unix_bind_prefix: Option<String>,
+    /// `httpclient.resolvers.id`, checked once every resolvers section is known.
+    pub httpclient_resolvers: Option<String>,
+    /// `httpclient.ssl.ca-file`, opened after parsing.
+    pub httpclient_ca_file: Option<String>,
+    /// `h1-case-adjust-file`, read after parsing.
+    pub h1_case_adjust_file: Option<String>,
+    /// `tune.ssl.capture-buffer-size` (or its deprecated name) was set.
+    pub ssl_capture_set: bool,
+    /// `ssl-propquery`, applied when the HTTP client's SSL context is made.
+    pub ssl_propquery: Option<String>,
 }
 
-/// Sections other than global and proxies, kept as their checked directives until an issue
-/// gives them behaviour.
+/// Sections other than global and proxies: their accepted directives (words as written), and
+/// what their checks needed in typed form. None of them is run yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuxSection {
     pub kind: &'static str,
     pub name: String,
     pub span: Span,
     pub entries: Vec<(Span, Vec<String>)>,
+    pub detail: AuxDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AuxDetail {
+    #[default]
+    None,
+    Userlist(UserlistSpec),
+    Peers(PeersSpec),
+    Resolvers(ResolversSpec),
+    Mailers(MailersSpec),
+    HttpErrors(HttpErrorsSpec),
+    Ring(RingSpec),
+    Cache(CacheSpec),
+    Program(ProgramSpec),
+    FcgiApp(FcgiAppSpec),
+    LogForward(LogForwardSpec),
+}
+
+/// A `userlist` user: name, password (hashed or not), and the groups it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSpec {
+    pub name: String,
+    pub password: Option<String>,
+    pub insecure: bool,
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSpec {
+    pub name: String,
+    pub users: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserlistSpec {
+    pub users: Vec<UserSpec>,
+    pub groups: Vec<GroupSpec>,
+}
+
+/// A `peer` (or `server`) line of a `peers` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerSpec {
+    pub name: String,
+    pub addr: Option<String>,
+    pub local: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PeersSpec {
+    pub peers: Vec<PeerSpec>,
+    /// `table <name>` lines.
+    pub tables: Vec<String>,
+    pub disabled: bool,
+    /// The local peer is declared (by name: `localpeer` or the host name).
+    pub has_local: bool,
+    /// The local peer name in force when the section was read.
+    pub local_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResolversSpec {
+    /// Nameservers: name and address (`parse-resolv-conf` adds those of /etc/resolv.conf).
+    pub nameservers: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MailersSpec {
+    pub mailers: Vec<(String, String)>,
+    pub timeout_mail: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpErrorsSpec {
+    /// Status code and file of each `errorfile` line.
+    pub errorfiles: Vec<(u16, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RingSpec {
+    pub size: u64,
+    pub maxlen: u64,
+    pub format: Option<String>,
+    pub backing_file: Option<String>,
+    pub servers: usize,
+    pub timeout_connect: Option<u32>,
+    pub timeout_server: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CacheSpec {
+    /// `total-max-size`, in megabytes.
+    pub total_max_size: u64,
+    pub max_object_size: Option<u64>,
+    pub max_age: Option<u32>,
+    pub process_vary: bool,
+    pub max_secondary_entries: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProgramSpec {
+    pub command: Option<Vec<String>>,
+    pub user: Option<String>,
+    pub group: Option<String>,
+    pub start_on_reload: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FcgiAppSpec {
+    pub docroot: Option<String>,
+    pub index: Option<String>,
+    pub max_reqs: Option<u32>,
+    pub mpxs_conns: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogForwardSpec {
+    pub binds: usize,
+    pub dgram_binds: usize,
 }
 
 /// Something valid for HAProxy that haproxide cannot run yet: refused at start with

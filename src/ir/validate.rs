@@ -14,7 +14,8 @@ use crate::ir::addr::{self, Host, PortSpec};
 use crate::ir::keywords::bind::MUX_PROTOS;
 use crate::ir::keywords::options::FLAG_OPTIONS;
 use crate::ir::types::{
-    Balance, Config, ErrorRule, InitAddr, LogFormat, Mode, Proxy, Server, ServerStateFrom, StickKind, Unsupported,
+    AuxDetail, Balance, Config, ErrorRule, InitAddr, LogFormat, Mode, Proxy, Server, ServerStateFrom, StickKind,
+    Unsupported,
 };
 
 pub mod persist;
@@ -29,7 +30,7 @@ pub fn validate(cfg: &mut Config, diags: &mut Diags) {
         cx.proxy(p, diags);
     }
     cfg.unsupported.extend(cx.unsupported.take());
-    peers_sections(cfg, &snapshot, diags);
+    peers_sections(cfg, &snapshot);
     for p in snapshot.proxies.iter().filter(|p| !p.disabled) {
         ssl::binds(p, &snapshot, diags);
     }
@@ -45,27 +46,14 @@ pub fn validate(cfg: &mut Config, diags: &mut Diags) {
     }
 }
 
-/// HAProxy removes a `peers` section that does not name the local peer (its tables stay);
-/// a section that does would replicate, which haproxide does not do yet, and neither does a
-/// table bound to such a section with `peers`.
-fn peers_sections(cfg: &mut Config, snapshot: &Config, diags: &mut Diags) {
-    use crate::ir::keywords::peers;
-    if snapshot.peers.is_empty() {
-        return;
-    }
-    let local = peers::local_peer();
+/// A `peers` section that names the local peer would replicate, which haproxide does not do
+/// yet, and neither does a table bound to such a section with `peers`. (A section without the
+/// local peer is removed by HAProxy with a warning from the section parser; its tables stay.)
+fn peers_sections(cfg: &mut Config, snapshot: &Config) {
     let mut replicating = Vec::new();
     for sec in &snapshot.peers {
-        let (complete, disabled) = peers::section_state(sec, &local);
-        if disabled {
-            continue;
-        }
-        if !complete {
-            warning(
-                diags,
-                Loc::None,
-                format!("Removing incomplete section 'peers {}' (no peer named '{local}').", sec.name),
-            );
+        let AuxDetail::Peers(spec) = &sec.detail else { continue };
+        if spec.disabled || !spec.has_local {
             continue;
         }
         replicating.push(sec.name.clone());

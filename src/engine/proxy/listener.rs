@@ -47,7 +47,12 @@ pub fn bind_tcp(fe: &Frontend, bind: &Bind, addr: SocketAddr) -> Result<Listener
     }
     sock.set_nonblocking(true).map_err(err)?;
     sock.bind(&addr.into()).map_err(err)?;
-    let backlog = bind.opts.backlog.or(bind.opts.maxconn).unwrap_or(fe.maxconn).clamp(1, 65535);
+    let backlog = bind
+        .opts
+        .backlog
+        .or(bind.opts.maxconn)
+        .unwrap_or(fe.maxconn.load(std::sync::atomic::Ordering::Relaxed))
+        .clamp(1, 65535);
     sock.listen(backlog as i32).map_err(err)?;
     Ok(Listener::Tcp(sock.into()))
 }

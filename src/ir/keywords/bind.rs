@@ -276,8 +276,7 @@ pub fn bind_options(cx: &mut Cx, d: &Directive, from: usize, who: &str, listener
             continue;
         }
         let Some(&(_, missing)) = VALUED.iter().find(|(k, _)| *k == kw) else {
-            let all = FLAGS.iter().copied().chain(VALUED.iter().map(|(k, _)| *k));
-            let msg = match crate::config::diag::haproxy_suggest(kw, all) {
+            let msg = match crate::config::suggest::BIND.suggest(kw) {
                 Some(s) => format!("{who}: unknown keyword '{kw}'; did you mean '{s}' maybe ?"),
                 None => format!("{who}: unknown keyword '{kw}'."),
             };

@@ -2,7 +2,7 @@
 //! it is implemented. `grammar/keywords.tsv` is this list written out; a test keeps the two in
 //! step, so the table is the single source and the TSV can never drift from the code.
 
-use super::{bind, global, options, proxy, server, Status};
+use super::{bind, global, options, proxy, sections, server, Status};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeywordInfo {
@@ -25,6 +25,7 @@ pub fn all() -> Vec<KeywordInfo> {
     out.extend(options::ARG_OPTIONS.iter().map(|(n, st)| info("option", *n, *st)));
     out.extend(server::all_options().map(|(n, st)| info("server", n, st)));
     out.extend(bind::all_options().map(|(n, st)| info("bind", n, st)));
+    out.extend(sections::catalog().into_iter().map(|(family, n, st)| info(family, n, st)));
     out
 }
 

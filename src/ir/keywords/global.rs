@@ -1,13 +1,40 @@
-//! The `global` section: process settings, logging, the stats sockets, and tuning knobs.
+//! The `global` section: process settings, limits, logging, the stats sockets, SSL and Lua
+//! settings, and tuning knobs, with HAProxy 2.6's argument checks and messages.
+//!
+//! This file holds the keyword table, the dispatch (with the `no`/`default` prefixes HAProxy's
+//! reader applies before any section parser), the shared message helpers and C-style number
+//! readers. The keyword families live in `global/`: process and limits, tuning, SSL/Lua/HTTP
+//! client, logging and stats, and the checks made once the whole configuration is read.
+
+mod limits;
+mod logstats;
+pub mod post;
+mod process;
+mod ssl;
+mod tune;
 
 use crate::config::ast::Directive;
-use crate::ir::addr::{self, AddrOpts};
-use crate::ir::types::{Bind, BindOpts, CliLevel, Global, LogTarget};
-use crate::ir::values::{self, TimeError};
+use crate::config::diag::{Diagnostic, Loc, Severity};
+use crate::config::suggest;
+use crate::ir::types::{Global, Unsupported};
+use crate::ir::values::TimeError;
 
-use super::{Reporter, Status};
+pub use logstats::{parse_log, parse_target, FACILITIES, LEVELS};
 
-type Handler = fn(&mut Reporter, &mut Global, &Directive);
+use super::{with_source, Modifier, Reporter, Status};
+
+/// What a global keyword handler works with.
+pub struct Cx<'r, 'a> {
+    pub r: &'r mut Reporter<'a>,
+    pub g: &'r mut Global,
+    /// The `no` / `default` prefix the line had.
+    pub kwm: Modifier,
+    /// Set by a handler whose line does not follow the keyword's status in the table (`stats
+    /// bind-process` has no effect while `stats socket` is not run yet): how to note it.
+    pub note: Option<(Status, String)>,
+}
+
+type Handler = fn(&mut Cx, &Directive);
 
 pub struct Keyword {
     pub name: &'static str,
@@ -21,270 +48,276 @@ const fn kw(name: &'static str, status: Status, handler: Handler) -> Keyword {
 
 use Status::{Ignored, Rejected, Supported};
 
-/// Every `global` keyword we know.
+/// Every `global` keyword HAProxy 2.6.12 (Debian build) knows, with how far haproxide runs it.
+/// `Ignored` ones have no effect a user can observe here (pollers, buffer and cache sizes,
+/// CPU placement...); `Rejected` ones change behaviour haproxide does not implement yet.
 pub const KEYWORDS: &[Keyword] = &[
-    kw("daemon", Supported, |r, g, d| {
-        if no_args(r, d) {
-            g.daemon = true;
-        }
-    }),
-    kw("master-worker", Rejected, |r, g, d| {
-        if d.len() > 2 || (d.len() == 2 && d.arg(1) != "no-exit-on-failure") {
-            r.alert(d, "'master-worker' only supports 'no-exit-on-failure' option");
-        } else {
-            g.master_worker = true;
-        }
-    }),
-    kw("quiet", Supported, |r, g, d| {
-        if no_args(r, d) {
-            g.quiet = true;
-        }
-    }),
-    kw("zero-warning", Supported, |r, g, d| {
-        if no_args(r, d) {
-            g.zero_warning = true;
-        }
-    }),
-    kw("nbproc", Supported, |r, _, d| {
-        r.alert(d, "nbproc is not supported any more since HAProxy 2.5. Threads will automatically be used on multi-processor machines if available.");
-    }),
-    kw("nbthread", Supported, |r, g, d| {
-        if too_many(r, d, 1) {
-            return;
-        }
-        match values::strict_int(d.arg(1)) {
-            None => r.alert(d, format!("'nbthread' passed a missing or unparsable integer value in '{}'", d.arg(1))),
-            Some(n) if !(1..=64).contains(&n) => {
-                r.alert(d, format!("'nbthread' value must be between 1 and 64 (was {n})"))
-            }
-            Some(n) => g.nbthread = Some(n as u32),
-        }
-    }),
-    kw("maxconn", Supported, |r, g, d| {
-        if too_many(r, d, 1) {
-            return;
-        }
-        if !d.has_arg(1) {
-            r.alert(d, "'maxconn' expects an integer argument.");
-            return;
-        }
-        g.maxconn = Some(values::atoi(d.arg(1)).max(0) as u32);
-    }),
-    kw("pidfile", Supported, |r, g, d| {
-        if too_many(r, d, 1) {
-            return;
-        }
-        if !d.has_arg(1) {
-            r.alert(d, "'pidfile' expects a file name as an argument.");
-            return;
-        }
-        g.pidfile = Some(d.arg(1).to_string());
-    }),
-    kw("user", Supported, |r, g, d| {
-        if too_many(r, d, 1) {
-            return;
-        }
-        match nix::unistd::User::from_name(d.arg(1)) {
-            Ok(Some(u)) => {
-                g.user = Some(d.arg(1).to_string());
-                g.uid = Some(u.uid.as_raw());
-            }
-            _ => r.alert(d, format!("cannot find user id for '{}' (0:Success)", d.arg(1))),
-        }
-    }),
-    kw("group", Supported, |r, g, d| {
-        if too_many(r, d, 1) {
-            return;
-        }
-        match nix::unistd::Group::from_name(d.arg(1)) {
-            Ok(Some(gr)) => {
-                g.group = Some(d.arg(1).to_string());
-                g.gid = Some(gr.gid.as_raw());
-            }
-            _ => r.alert(d, format!("cannot find group id for '{}' (0:Success)", d.arg(1))),
-        }
-    }),
-    kw("uid", Supported, |r, g, d| {
-        if too_many(r, d, 1) {
-            return;
-        }
-        match values::strict_int(d.arg(1)) {
-            Some(n) => g.uid = Some(n as u32),
-            None => r.warning(d, format!(" uid: string '{}' is not a number.", d.arg(1))),
-        }
-    }),
-    kw("gid", Supported, |r, g, d| {
-        if too_many(r, d, 1) {
-            return;
-        }
-        match values::strict_int(d.arg(1)) {
-            Some(n) => g.gid = Some(n as u32),
-            None => r.warning(d, format!(" gid: string '{}' is not a number.", d.arg(1))),
-        }
-    }),
-    kw("chroot", Supported, |r, g, d| {
-        if too_many(r, d, 1) {
-            return;
-        }
-        if !d.has_arg(1) {
-            r.alert(d, "'chroot' expects a directory as an argument.");
-            return;
-        }
-        g.chroot = Some(d.arg(1).to_string());
-    }),
-    kw("log", Supported, |r, g, d| {
-        if let Some(t) = parse_log(r, d) {
-            g.log.push(t);
-        }
-    }),
-    kw("log-tag", Supported, |r, g, d| {
-        if too_many(r, d, 1) {
-            return;
-        }
-        if !d.has_arg(1) {
-            r.alert(d, "'log-tag' expects a tag for use in syslog.");
-            return;
-        }
-        g.log_tag = Some(d.arg(1).to_string());
-    }),
-    kw("log-send-hostname", Supported, |r, g, d| {
-        if too_many(r, d, 1) {
-            return;
-        }
-        g.log_send_hostname = Some(if d.has_arg(1) {
-            d.arg(1).to_string()
-        } else {
-            nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default()
-        });
-    }),
-    kw("node", Supported, |r, g, d| {
-        let ok = d.has_arg(1) && d.arg(1).chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-        if !ok {
-            r.push(crate::config::diag::Diagnostic::new(
-                crate::config::diag::Severity::Alert,
-                crate::config::diag::Loc::ParsingTight { file: d.span.file.clone(), line: d.span.line },
-                "'node' requires valid node name - non-empty string with digits(0-9), letters(A-Z, a-z), dot(.), hyphen(-) or underscode(_).",
-            ));
-            return;
-        }
-        g.node = Some(d.arg(1).to_string());
-    }),
-    kw("description", Supported, |r, g, d| {
-        if !d.has_arg(1) {
-            r.alert(d, "'description' expects a string argument.");
-            return;
-        }
-        g.description = Some(d.args_from(1).collect::<Vec<_>>().join(" "));
-    }),
-    kw("stats", Supported, stats),
-    kw("server-state-file", Rejected, |r, g, d| {
-        if too_many(r, d, 1) {
-            return;
-        }
-        if !d.has_arg(1) {
-            r.alert(d, "'server-state-file' expects a path to a file as an argument.");
-            return;
-        }
-        g.server_state_file = Some(d.arg(1).to_string());
-    }),
-    kw("server-state-base", Rejected, |r, g, d| {
-        if too_many(r, d, 1) {
-            return;
-        }
-        if !d.has_arg(1) {
-            r.alert(d, "'server-state-base' expects a directory as an argument.");
-            return;
-        }
-        g.server_state_base = Some(d.arg(1).to_string());
-    }),
-    kw("hard-stop-after", Rejected, |r, g, d| {
-        if !d.has_arg(1) {
-            r.alert(d, "'hard-stop-after' expects <time> as argument.");
-            return;
-        }
-        match values::parse_ms(d.arg(1)) {
-            Ok(v) => g.hard_stop_after = Some(v),
-            Err(e) => r.alert(d, time_error("hard-stop-after", d.arg(1), &e)),
-        }
-    }),
-    kw("spread-checks", Supported, |r, g, d| {
-        if too_many(r, d, 1) {
-            return;
-        }
-        let v = values::atoi(d.arg(1));
-        if !(0..=50).contains(&v) {
-            r.push(crate::config::diag::Diagnostic::new(
-                crate::config::diag::Severity::Alert,
-                crate::config::diag::Loc::ParsingTight { file: d.span.file.clone(), line: d.span.line },
-                "'spread-checks' needs a positive value in range 0..50.",
-            ));
-            return;
-        }
-        g.spread_checks = Some(v as u32);
-    }),
-    kw("ca-base", Ignored, |r, g, d| {
-        if d.has_arg(1) {
-            g.ca_base = Some(d.arg(1).to_string());
-        } else {
-            r.alert(d, "'ca-base' expects a directory path as an argument.");
-        }
-    }),
-    kw("crt-base", Ignored, |r, g, d| {
-        if d.has_arg(1) {
-            g.crt_base = Some(d.arg(1).to_string());
-        } else {
-            r.alert(d, "'crt-base' expects a directory path as an argument.");
-        }
-    }),
-    kw("cpu-map", Ignored, |r, g, d| {
-        if d.len() < 3 {
-            r.alert(d, "cpu-map expects a thread group number, a process or thread number and a CPU list.");
-            return;
-        }
-        g.other.push((d.keyword().to_string(), d.args_from(1).map(String::from).collect()));
-    }),
-    kw("lua-load", Rejected, |r, g, d| {
-        let path = d.arg(1);
-        if let Err(e) = std::fs::metadata(path) {
-            let reason = crate::config::parse::io_reason(&e);
-            r.alert(d, format!("error in Lua file '{path}': cannot open {path}: {reason}"));
-            return;
-        }
-        g.other.push((d.keyword().to_string(), d.args_from(1).map(String::from).collect()));
-    }),
+    // Process.
+    kw("daemon", Supported, process::daemon),
+    kw("master-worker", Rejected, process::master_worker),
+    kw("quiet", Supported, process::quiet),
+    kw("zero-warning", Supported, process::zero_warning),
+    kw("expose-experimental-directives", Ignored, process::expose_experimental),
+    kw("nbproc", Rejected, process::nbproc),
+    kw("nbthread", Supported, process::nbthread),
+    kw("thread-groups", Ignored, process::thread_groups),
+    kw("thread-group", Ignored, process::thread_group),
+    kw("cpu-map", Ignored, process::cpu_map),
+    kw("numa-cpu-mapping", Ignored, process::flag_loose),
+    kw("pidfile", Supported, process::pidfile),
+    kw("user", Supported, process::user),
+    kw("group", Supported, process::group),
+    kw("uid", Supported, process::uid),
+    kw("gid", Supported, process::gid),
+    kw("chroot", Supported, process::chroot),
+    kw("node", Supported, process::node),
+    kw("description", Supported, process::description),
+    kw("localpeer", Rejected, process::localpeer),
+    kw("cluster-secret", Ignored, process::cluster_secret),
+    kw("setenv", Rejected, process::setenv),
+    kw("presetenv", Rejected, process::setenv),
+    kw("unsetenv", Rejected, process::unsetenv),
+    kw("resetenv", Rejected, process::flag_loose),
+    kw("unix-bind", Rejected, process::unix_bind),
+    kw("external-check", Ignored, process::external_check),
+    kw("insecure-fork-wanted", Ignored, process::flag),
+    kw("insecure-setuid-wanted", Ignored, process::flag),
+    kw("set-dumpable", Ignored, process::flag),
+    kw("strict-limits", Ignored, process::flag),
+    kw("no-memory-trimming", Ignored, process::flag),
+    kw("busy-polling", Ignored, process::flag),
+    kw("noepoll", Ignored, process::flag),
+    kw("nokqueue", Ignored, process::flag),
+    kw("noevports", Ignored, process::flag),
+    kw("nopoll", Ignored, process::flag),
+    kw("nosplice", Ignored, process::flag),
+    kw("nogetaddrinfo", Ignored, process::flag),
+    kw("noreuseport", Ignored, process::flag),
+    kw("hard-stop-after", Rejected, process::time_kw),
+    kw("grace", Rejected, process::time_kw),
+    kw("close-spread-time", Ignored, process::time_kw),
+    kw("mworker-max-reloads", Rejected, process::mworker_max_reloads),
+    kw("default-path", Rejected, process::default_path),
+    kw("set-var", Rejected, process::set_var),
+    kw("set-var-fmt", Rejected, process::set_var),
+    kw("profiling.tasks", Ignored, process::profiling_tasks),
+    kw("server-state-file", Supported, process::server_state_file),
+    kw("server-state-base", Supported, process::server_state_base),
+    kw("spread-checks", Supported, process::spread_checks),
+    kw("max-spread-checks", Ignored, process::max_spread_checks),
+    // Limits.
+    kw("maxconn", Supported, limits::int_once),
+    kw("maxconnrate", Rejected, limits::int_once),
+    kw("maxsessrate", Rejected, limits::int_once),
+    kw("maxsslrate", Rejected, limits::int_once),
+    kw("maxpipes", Ignored, limits::int_once),
+    kw("fd-hard-limit", Ignored, limits::int_once),
+    kw("ulimit-n", Ignored, limits::int_once),
+    kw("maxsslconn", Rejected, limits::ssl_int),
+    kw("maxcomprate", Rejected, limits::maxcomprate),
+    kw("maxcompcpuusage", Rejected, limits::maxcompcpuusage),
+    kw("maxzlibmem", Ignored, limits::int_plain),
+    // Logging and stats.
+    kw("log", Supported, logstats::log),
+    kw("log-tag", Supported, logstats::log_tag),
+    kw("log-send-hostname", Supported, logstats::log_send_hostname),
+    kw("stats", Supported, logstats::stats),
+    // Tuning.
+    kw("tune.runqueue-depth", Ignored, limits::int_once),
+    kw("tune.maxpollevents", Ignored, limits::int_once),
+    kw("tune.maxaccept", Ignored, limits::int_once),
+    kw("tune.recv_enough", Ignored, limits::int_plain),
+    kw("tune.buffers.limit", Ignored, limits::int_plain),
+    kw("tune.buffers.reserve", Ignored, limits::int_plain),
+    kw("tune.bufsize", Rejected, tune::bufsize),
+    kw("tune.maxrewrite", Rejected, tune::maxrewrite),
+    kw("tune.idletimer", Ignored, tune::idletimer),
+    kw("tune.rcvbuf.client", Ignored, limits::int_once),
+    kw("tune.rcvbuf.server", Ignored, limits::int_once),
+    kw("tune.sndbuf.client", Ignored, limits::int_once),
+    kw("tune.sndbuf.server", Ignored, limits::int_once),
+    kw("tune.pipesize", Ignored, limits::int_plain),
+    kw("tune.http.cookielen", Rejected, limits::int_plain),
+    kw("tune.http.logurilen", Rejected, limits::int_plain),
+    kw("tune.http.maxhdr", Rejected, tune::maxhdr),
+    kw("tune.comp.maxlevel", Ignored, tune::comp_maxlevel),
+    kw("tune.pattern.cache-size", Ignored, tune::pattern_cache_size),
+    kw("tune.chksize", Rejected, tune::chksize),
+    kw("tune.fail-alloc", Ignored, tune::fail_alloc),
+    kw("tune.fd.edge-triggered", Ignored, tune::on_off),
+    kw("tune.idle-pool.shared", Ignored, tune::on_off),
+    kw("tune.listener.multi-queue", Ignored, tune::on_off),
+    kw("tune.sched.low-latency", Ignored, tune::on_off),
+    kw("tune.h2.header-table-size", Ignored, tune::h2_range),
+    kw("tune.h2.initial-window-size", Ignored, tune::positive_int),
+    kw("tune.h2.max-concurrent-streams", Ignored, tune::positive_int),
+    kw("tune.h2.max-frame-size", Ignored, tune::h2_range),
+    kw("tune.peers.max-updates-at-once", Ignored, tune::peers_max_updates),
+    kw("tune.pool-high-fd-ratio", Ignored, tune::fd_ratio),
+    kw("tune.pool-low-fd-ratio", Ignored, tune::fd_ratio),
+    kw("tune.vars.check-max-size", Ignored, tune::vars_size),
+    kw("tune.vars.global-max-size", Ignored, tune::vars_size),
+    kw("tune.vars.proc-max-size", Ignored, tune::vars_size),
+    kw("tune.vars.reqres-max-size", Ignored, tune::vars_size),
+    kw("tune.vars.sess-max-size", Ignored, tune::vars_size),
+    kw("tune.vars.txn-max-size", Ignored, tune::vars_size),
+    kw("tune.lua.forced-yield", Ignored, tune::lua_forced_yield),
+    kw("tune.lua.maxmem", Ignored, tune::lua_maxmem),
+    kw("tune.lua.service-timeout", Ignored, tune::lua_timeout),
+    kw("tune.lua.session-timeout", Ignored, tune::lua_timeout),
+    kw("tune.lua.task-timeout", Ignored, tune::lua_timeout),
+    kw("tune.ssl.cachesize", Ignored, limits::ssl_int),
+    kw("tune.ssl.maxrecord", Ignored, limits::ssl_int),
+    kw("tune.ssl.hard-maxrecord", Ignored, limits::ssl_int),
+    kw("tune.ssl.ssl-ctx-cache-size", Ignored, limits::ssl_int),
+    kw("tune.ssl.capture-buffer-size", Ignored, ssl::capture_buffer_size),
+    kw("tune.ssl.capture-cipherlist-size", Ignored, ssl::capture_buffer_size),
+    kw("tune.ssl.default-dh-param", Ignored, ssl::default_dh_param),
+    kw("tune.ssl.force-private-cache", Ignored, process::flag),
+    kw("tune.ssl.keylog", Rejected, tune::on_off),
+    kw("tune.ssl.lifetime", Ignored, ssl::lifetime),
+    // SSL.
+    kw("ca-base", Rejected, ssl::base_dir),
+    kw("crt-base", Rejected, ssl::base_dir),
+    kw("issuers-chain-path", Rejected, ssl::issuers_chain_path),
+    kw("ssl-default-bind-ciphers", Rejected, ssl::cipher_suite),
+    kw("ssl-default-bind-ciphersuites", Rejected, ssl::cipher_suite),
+    kw("ssl-default-bind-curves", Rejected, ssl::cipher_suite),
+    kw("ssl-default-bind-options", Rejected, ssl::default_options),
+    kw("ssl-default-server-ciphers", Rejected, ssl::cipher_suite),
+    kw("ssl-default-server-ciphersuites", Rejected, ssl::cipher_suite),
+    kw("ssl-default-server-options", Rejected, ssl::default_options),
+    kw("ssl-dh-param-file", Rejected, ssl::dh_param_file),
+    kw("ssl-load-extra-files", Rejected, ssl::load_extra_files),
+    kw("ssl-load-extra-del-ext", Rejected, process::flag_loose),
+    kw("ssl-mode-async", Ignored, process::flag_loose),
+    kw("ssl-propquery", Rejected, ssl::propquery),
+    kw("ssl-provider", Rejected, ssl::provider),
+    kw("ssl-provider-path", Rejected, ssl::provider_path),
+    kw("ssl-server-verify", Rejected, ssl::server_verify),
+    kw("ssl-skip-self-issued-ca", Rejected, process::flag_loose),
+    // Lua, HTTP client, HTTP/1 and HTTP/2 behaviour.
+    kw("lua-load", Rejected, ssl::lua_load),
+    kw("lua-load-per-thread", Rejected, ssl::lua_load),
+    kw("lua-prepend-path", Rejected, ssl::lua_prepend_path),
+    kw("httpclient.resolvers.id", Rejected, ssl::httpclient_resolvers_id),
+    kw("httpclient.resolvers.prefer", Rejected, ssl::httpclient_choice),
+    kw("httpclient.ssl.ca-file", Rejected, ssl::httpclient_ca_file),
+    kw("httpclient.ssl.verify", Rejected, ssl::httpclient_choice),
+    kw("h1-case-adjust", Rejected, ssl::h1_case_adjust),
+    kw("h1-case-adjust-file", Rejected, ssl::h1_case_adjust_file),
+    kw("h1-accept-payload-with-any-method", Rejected, process::flag),
+    kw("h2-workaround-bogus-websocket-clients", Ignored, process::flag),
+    kw("pp2-never-send-local", Rejected, process::flag),
 ];
 
-/// Look a directive up in the table and run it; unknown keywords get HAProxy's message.
-pub fn handle(r: &mut Reporter, g: &mut Global, d: &Directive) {
-    let name = d.keyword();
-    if let Some(k) = KEYWORDS.iter().find(|k| k.name == name) {
-        let before = r.diags.alerts();
-        (k.handler)(r, g, d);
-        if r.diags.alerts() == before {
-            match k.status {
-                Status::Supported => {}
-                Status::Rejected => r.not_yet(d, name),
-                Status::Ignored => r.warning(d, format!("'{name}' has no effect in haproxide and is ignored.")),
-            }
-        }
-        return;
+/// The `no` / `default` prefixes HAProxy's reader takes off a line before any section parser
+/// sees it (the reader already gave the alert for keywords that do not accept them). HAProxy
+/// still parses the line: `no` shifts the words left and empties the last one, `default`
+/// shifts them without emptying it (so `default daemon` reads as `daemon daemon`).
+pub fn strip_modifier(d: &Directive) -> (Modifier, Directive) {
+    let kwm = match d.keyword() {
+        "no" => Modifier::No,
+        "default" => Modifier::Default,
+        _ => return (Modifier::None, d.clone()),
+    };
+    let mut words = d.all_words.clone();
+    let n = words.iter().skip(1).take_while(|w| !w.text.is_empty()).count();
+    for i in 0..n {
+        words[i] = words[i + 1].clone();
     }
-    let names: Vec<&str> = KEYWORDS.iter().map(|k| k.name).collect();
-    r.unknown_keyword(d, "global", &names);
+    if kwm == Modifier::No {
+        words[n].text.clear();
+    }
+    (kwm, Directive::new(d.span.clone(), words, d.raw.clone()))
+}
+
+/// Look a directive up in the table and run it; unknown keywords get HAProxy's message and
+/// suggestion.
+pub fn handle(r: &mut Reporter, g: &mut Global, d: &Directive) {
+    let (kwm, d) = strip_modifier(d);
+    let d = &d;
+    let name = d.haproxy_arg(0);
+    let Some(k) = KEYWORDS.iter().find(|k| k.name == name) else {
+        let msg = match suggest::GLOBAL.suggest(name) {
+            Some(s) => format!("unknown keyword '{name}' in 'global' section; did you mean '{s}' maybe ?"),
+            None => format!("unknown keyword '{name}' in 'global' section"),
+        };
+        r.alert(d, msg);
+        return;
+    };
+    let before = r.diags.errors();
+    let mut cx = Cx { r, g, kwm, note: None };
+    (k.handler)(&mut cx, d);
+    if cx.r.diags.errors() == before {
+        let (status, what) = cx.note.take().unwrap_or_else(|| (k.status, format!("'{name}'")));
+        match status {
+            Status::Supported => {}
+            Status::Rejected => cx.r.not_yet(d, format!("{what} in the global section")),
+            Status::Ignored => cx.g.ignored.push(Unsupported { span: d.span.clone(), what }),
+        }
+    }
+}
+
+impl Cx<'_, '_> {
+    fn push(&mut self, sev: Severity, loc: Loc, d: &Directive, msg: String) -> &mut Diagnostic {
+        self.r.push(with_source(Diagnostic::new(sev, loc, msg), d, 0));
+        self.r.diags.list.last_mut().expect("just pushed")
+    }
+    /// `parsing [f:l] : msg`, fatal.
+    pub fn alert(&mut self, d: &Directive, msg: impl Into<String>) {
+        self.push(Severity::Alert, d.span.parsing(), d, msg.into());
+    }
+    /// `parsing [f:l]: msg`, fatal.
+    pub fn alert_tight(&mut self, d: &Directive, msg: impl Into<String>) {
+        self.push(Severity::Alert, d.span.tight(), d, msg.into());
+    }
+    /// A fatal alert whose text ends with a line feed (HAProxy then prints an empty line).
+    pub fn alert_nl(&mut self, d: &Directive, msg: impl Into<String>) {
+        self.push(Severity::Alert, d.span.parsing(), d, msg.into()).detail_raw.push(String::new());
+    }
+    /// An alert that does not make the configuration invalid ("already specified. Continuing.").
+    pub fn alert_soft(&mut self, d: &Directive, msg: impl Into<String>) {
+        self.push(Severity::Alert, d.span.parsing(), d, msg.into()).fatal = false;
+    }
+    pub fn alert_soft_tight(&mut self, d: &Directive, msg: impl Into<String>) {
+        self.push(Severity::Alert, d.span.tight(), d, msg.into()).fatal = false;
+    }
+    /// An alert with no location (`config : msg`), fatal.
+    pub fn alert_bare(&mut self, d: &Directive, msg: impl Into<String>) {
+        self.push(Severity::Alert, Loc::None, d, msg.into());
+    }
+    pub fn warning(&mut self, d: &Directive, msg: impl Into<String>) {
+        self.push(Severity::Warning, d.span.parsing(), d, msg.into());
+    }
+    pub fn warning_tight(&mut self, d: &Directive, msg: impl Into<String>) {
+        self.push(Severity::Warning, d.span.tight(), d, msg.into());
+    }
+    /// HAProxy's `too_many_args(max)`: an alert naming the first extra argument.
+    pub fn too_many(&mut self, d: &Directive, max: usize) -> bool {
+        too_many(self.r, d, max)
+    }
+    /// The value stored for `key` (0 when unset), as HAProxy's "already specified" checks see it.
+    pub fn stored(&self, key: &str) -> i64 {
+        self.g.numeric.get(key).copied().unwrap_or(0)
+    }
+    pub fn store(&mut self, key: &str, v: i64) {
+        self.g.numeric.insert(key.to_string(), v);
+    }
+    /// Keep the words of an accepted setting haproxide does not model further.
+    pub fn keep(&mut self, d: &Directive) {
+        self.g.other.push((d.haproxy_arg(0).to_string(), d.args_from(1).map(String::from).collect()));
+    }
 }
 
 /// HAProxy's `too_many_args`: more than `max` arguments is an alert. Returns true if so.
 pub fn too_many(r: &mut Reporter, d: &Directive, max: usize) -> bool {
-    if d.len() > max + 1 {
+    if d.has_arg(max + 1) {
         r.alert(d, format!("'{}' cannot handle unexpected argument '{}'.", d.keyword(), d.arg(max + 1)));
         true
     } else {
         false
     }
-}
-
-fn no_args(r: &mut Reporter, d: &Directive) -> bool {
-    !too_many(r, d, 0)
 }
 
 pub fn time_error(kw: &str, arg: &str, e: &TimeError) -> String {
@@ -300,212 +333,59 @@ pub fn time_error(kw: &str, arg: &str, e: &TimeError) -> String {
     }
 }
 
-/// Syslog facilities, in HAProxy's order (their index is the facility number).
-pub const FACILITIES: &[&str] = &[
-    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "auth2", "ftp", "ntp", "audit",
-    "alert", "cron2", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
-];
-
-/// Syslog levels, index = severity.
-pub const LEVELS: &[&str] = &["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
-
-/// `log <target> [len <n>] [format <f>] [sample <r>:<s>] <facility> [<level> [<minlevel>]]`, or
-/// `log global` in proxies (handled by the caller).
-pub fn parse_log(r: &mut Reporter, d: &Directive) -> Option<LogTarget> {
-    let mut i = 2;
-    let mut len = None;
-    let mut format = None;
-    let mut sample = None;
-    loop {
-        match d.arg(i) {
-            "len" => {
-                len = Some(values::atoi(d.arg(i + 1)).max(0) as u32);
-                i += 2;
-            }
-            "format" => {
-                format = Some(d.arg(i + 1).to_string());
-                i += 2;
-            }
-            "sample" => {
-                sample = Some(d.arg(i + 1).to_string());
-                i += 2;
-            }
-            _ => break,
+/// C `strtol(s, &end, 10)`: leading blanks, a sign, digits (saturating like glibc), and the
+/// rest of the text after them.
+pub fn strtol(s: &str) -> (i64, &str) {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return (0, s);
+    }
+    let mut v: i64 = 0;
+    let mut overflow = false;
+    for b in body[..digits].bytes() {
+        match v.checked_mul(10).and_then(|x| x.checked_add(i64::from(b - b'0'))) {
+            Some(x) => v = x,
+            None => overflow = true,
         }
     }
-    if !d.has_arg(1) || !d.has_arg(i) {
-        r.alert(d, "log : expects <address> and <facility>  as arguments");
-        return None;
-    }
-    let target = d.arg(1);
-    if !matches!(target, "stdout" | "stderr") && !target.starts_with("ring@") {
-        let opts = AddrOpts { resolve: true, dgram: true, ..Default::default() };
-        if let Err(e) = addr::parse_address(target, opts) {
-            r.alert(d, format!("log : {e}"));
-            return None;
-        }
-    }
-    let facility = d.arg(i);
-    if !FACILITIES.contains(&facility) {
-        r.alert(d, format!("log : unknown log facility '{facility}'"));
-        return None;
-    }
-    let level = d.words.get(i + 1).map(|w| w.text.clone());
-    if let Some(l) = &level {
-        if !LEVELS.contains(&l.as_str()) {
-            r.alert(d, format!("log : unknown optional log level '{l}'"));
-            return None;
-        }
-    }
-    let minlevel = d.words.get(i + 2).map(|w| w.text.clone());
-    if let Some(l) = &minlevel {
-        if !LEVELS.contains(&l.as_str()) {
-            r.alert(d, format!("log : unknown optional minimum log level '{l}'"));
-            return None;
-        }
-    }
-    if d.len() > i + 3 {
-        r.alert(d, format!("'log' cannot handle unexpected argument '{}'.", d.arg(i + 3)));
-        return None;
-    }
-    Some(LogTarget::Target {
-        span: d.span.clone(),
-        addr: target.to_string(),
-        len,
-        format,
-        sample,
-        facility: facility.to_string(),
-        level,
-        minlevel,
-    })
+    let v = match (overflow, neg) {
+        (true, true) => i64::MIN,
+        (true, false) => i64::MAX,
+        (false, true) => -v,
+        (false, false) => v,
+    };
+    (v, &body[digits..])
 }
 
-/// `stats socket|timeout|maxconn|bind-process` in the global section.
-fn stats(r: &mut Reporter, g: &mut Global, d: &Directive) {
-    match d.arg(1) {
-        "socket" => {
-            if !d.has_arg(2) {
-                r.alert(d, "'stats socket' in global section expects an address or a path to a UNIX socket");
-                return;
-            }
-            let opts = AddrOpts { port_required: true, resolve: true, ..Default::default() };
-            let address = match addr::parse_address(d.arg(2), opts) {
-                Ok(a) => a,
-                Err(e) => {
-                    r.alert(d, format!("'stats socket' : {e}"));
-                    return;
-                }
-            };
-            let mut bopts = BindOpts { level: Some(CliLevel::Operator), ..Default::default() };
-            let mut i = 3;
-            while i < d.len() {
-                let opt = d.arg(i);
-                let val = d.arg(i + 1);
-                match opt {
-                    "level" => {
-                        bopts.level = Some(match val {
-                            "user" => CliLevel::User,
-                            "operator" => CliLevel::Operator,
-                            "admin" => CliLevel::Admin,
-                            _ => {
-                                r.alert(
-                                    d,
-                                    format!("'stats socket' : ''level' only supports 'user', 'operator', and 'admin' (got '{val}')'"),
-                                );
-                                return;
-                            }
-                        });
-                        i += 2;
-                    }
-                    "mode" => {
-                        bopts.mode = u32::from_str_radix(val, 8).ok();
-                        i += 2;
-                    }
-                    "user" => {
-                        bopts.user = Some(val.to_string());
-                        i += 2;
-                    }
-                    "group" => {
-                        bopts.group = Some(val.to_string());
-                        i += 2;
-                    }
-                    "uid" => {
-                        bopts.uid = val.parse().ok();
-                        i += 2;
-                    }
-                    "gid" => {
-                        bopts.gid = val.parse().ok();
-                        i += 2;
-                    }
-                    "expose-fd" => {
-                        if val != "listeners" {
-                            r.alert(
-                                d,
-                                format!("'stats socket' : ''expose-fd' only supports 'listeners' (got '{val}')'"),
-                            );
-                            return;
-                        }
-                        bopts.expose_fd_listeners = true;
-                        i += 2;
-                    }
-                    "process" => {
-                        bopts.process = Some(val.to_string());
-                        i += 2;
-                    }
-                    "severity-output" => {
-                        bopts.severity_output = Some(val.to_string());
-                        i += 2;
-                    }
-                    "name" => {
-                        bopts.name = Some(val.to_string());
-                        i += 2;
-                    }
-                    "maxconn" => {
-                        bopts.maxconn = Some(values::atoi(val).max(0) as u32);
-                        i += 2;
-                    }
-                    "backlog" => {
-                        bopts.backlog = Some(values::atoi(val).max(0) as u32);
-                        i += 2;
-                    }
-                    "thread" => {
-                        bopts.thread = Some(val.to_string());
-                        i += 2;
-                    }
-                    "accept-proxy" => {
-                        bopts.accept_proxy = true;
-                        i += 1;
-                    }
-                    _ => {
-                        r.alert(d, format!("'stats socket' : unknown keyword '{opt}'."));
-                        return;
-                    }
-                }
-            }
-            r.not_yet(d, "stats socket");
-            g.stats_sockets.push(Bind { span: d.span.clone(), addr: address, opts: bopts });
-        }
-        "timeout" => match values::parse_ms(d.arg(2)).inspect(|_| r.not_yet(d, "stats timeout")) {
-            Ok(0) => r.alert(d, "'stats timeout' expects a positive value"),
-            Ok(v) => g.stats_timeout = Some(v),
-            Err(TimeError::Unexpected(c)) => r.alert(d, format!("'stats timeout' : unexpected character '{c}'")),
-            Err(_) => r.alert(d, "'stats timeout' expects a positive value"),
-        },
-        "maxconn" => {
-            let v = values::atoi(d.arg(2));
-            if v <= 0 {
-                r.alert(d, "'stats maxconn' : expects a positive integer argument");
-                return;
-            }
-            r.not_yet(d, "stats maxconn");
-            g.stats_maxconn = Some(v as u32);
-        }
-        "bind-process" => {
-            r.warning(d, "'stats bind-process' is deprecated and ignored.");
-        }
-        other => r.alert(
-            d,
-            format!("'stats' only supports 'socket', 'maxconn', 'bind-process' and 'timeout' (got '{other}')"),
-        ),
-    }
+/// C `atol`.
+pub fn atol(s: &str) -> i64 {
+    strtol(s).0
 }
+
+/// C `atoi`: `(int)strtol(...)`, so large values wrap like a 32-bit int.
+pub fn atoi(s: &str) -> i32 {
+    atol(s) as i32
+}
+
+/// HAProxy's `strl2irc`: an optional `-` then digits only, within an int.
+pub fn strl2irc(s: &str) -> Option<i32> {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v: i64 = digits.parse().ok()?;
+    let v = if neg { -v } else { v };
+    i32::try_from(v).ok()
+}
+
+#[cfg(test)]
+mod tests;

@@ -18,6 +18,7 @@ pub mod options;
 pub mod peers;
 pub mod persist;
 pub mod proxy;
+pub mod sections;
 pub mod server;
 mod server_addr;
 pub mod stats;

@@ -31,7 +31,7 @@ const fn opt(name: &'static str, side: Side, http_only: bool, status: Status) ->
 }
 
 use Side::{Backend as Be, Both, Frontend as Fe};
-use Status::{Rejected, Supported};
+use Status::{Ignored, Rejected, Supported};
 
 /// Simple on/off options (HAProxy's `cfg_opts` then `cfg_opts2`, in its order).
 pub const FLAG_OPTIONS: &[FlagOption] = &[
@@ -39,7 +39,7 @@ pub const FLAG_OPTIONS: &[FlagOption] = &[
     opt("allbackups", Be, false, Supported),
     opt("checkcache", Be, true, Rejected),
     opt("clitcpka", Fe, false, Rejected),
-    opt("contstats", Fe, false, Rejected),
+    opt("contstats", Fe, false, Ignored),
     opt("dontlognull", Fe, false, Supported),
     opt("http-buffer-request", Both, true, Rejected),
     opt("http-ignore-probes", Fe, true, Rejected),
@@ -50,21 +50,21 @@ pub const FLAG_OPTIONS: &[FlagOption] = &[
     opt("persist", Be, false, Supported),
     opt("srvtcpka", Be, false, Rejected),
     opt("transparent", Be, false, Rejected),
-    opt("splice-request", Both, false, Rejected),
-    opt("splice-response", Both, false, Rejected),
-    opt("splice-auto", Both, false, Rejected),
+    opt("splice-request", Both, false, Ignored),
+    opt("splice-response", Both, false, Ignored),
+    opt("splice-auto", Both, false, Ignored),
     opt("accept-invalid-http-request", Fe, true, Rejected),
     opt("accept-invalid-http-response", Be, true, Rejected),
     opt("dontlog-normal", Fe, false, Rejected),
     opt("log-separate-errors", Fe, false, Supported),
     opt("log-health-checks", Be, false, Supported),
-    opt("socket-stats", Fe, false, Rejected),
-    opt("tcp-smart-accept", Fe, false, Rejected),
-    opt("tcp-smart-connect", Be, false, Rejected),
+    opt("socket-stats", Fe, false, Ignored),
+    opt("tcp-smart-accept", Fe, false, Ignored),
+    opt("tcp-smart-connect", Be, false, Ignored),
     opt("independent-streams", Both, false, Rejected),
     opt("http-use-proxy-header", Fe, true, Rejected),
     opt("http-pretend-keepalive", Be, true, Rejected),
-    opt("http-no-delay", Both, true, Rejected),
+    opt("http-no-delay", Both, true, Ignored),
     opt("h1-case-adjust-bogus-client", Fe, false, Rejected),
     opt("h1-case-adjust-bogus-server", Be, false, Rejected),
     opt("disable-h2-upgrade", Fe, true, Rejected),
@@ -98,35 +98,6 @@ pub const ARG_OPTIONS: &[(&str, Status)] = &[
     ("http-restrict-req-hdr-names", Rejected),
 ];
 
-/// HAProxy's extra candidates for "did you mean" after the flag options.
-const COMMON_OPTIONS: &[&str] = &[
-    "httpclose",
-    "forceclose",
-    "http-server-close",
-    "http-keep-alive",
-    "http-tunnel",
-    "redispatch",
-    "httplog",
-    "tcplog",
-    "tcpka",
-    "httpchk",
-    "ssl-hello-chk",
-    "smtpchk",
-    "pgsql-check",
-    "redis-check",
-    "mysql-check",
-    "ldap-check",
-    "spop-check",
-    "tcp-check",
-    "external-check",
-    "forwardfor",
-    "original-to",
-];
-
-fn all_names() -> impl Iterator<Item = &'static str> {
-    FLAG_OPTIONS.iter().map(|o| o.name).chain(COMMON_OPTIONS.iter().copied())
-}
-
 pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
     let name = d.arg(1);
     if name.is_empty() {
@@ -157,6 +128,9 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
         }
         if modifier == Modifier::None && o.status == Rejected {
             cx.r.not_yet(d, format!("option {name}"));
+        }
+        if modifier == Modifier::None && o.status == Ignored {
+            cx.p.ignored.push(crate::ir::types::Unsupported { span: d.span.clone(), what: format!("option {name}") });
         }
         return Flow::Continue;
     }
@@ -399,7 +373,7 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
             }
         }
         _ => {
-            let msg = match crate::config::diag::haproxy_suggest(name, all_names()) {
+            let msg = match crate::config::suggest::OPTION.suggest(name) {
                 Some(s) => format!("unknown option '{name}'; did you mean '{s}' maybe ?"),
                 None => format!("unknown option '{name}'."),
             };

@@ -10,26 +10,16 @@ use crate::ir::types::{AuxSection, StickTableSpec};
 use super::persist::parse_table;
 use super::Reporter;
 
-/// Keywords of a `peers` section (HAProxy 2.6).
-pub const KEYWORDS: &[&str] =
-    &["bind", "default-bind", "default-server", "disabled", "enabled", "log", "peer", "server", "table"];
-
-/// One line of a `peers` section. `tables` lists every table declared so far, as the
-/// proxies' parser keeps it, for HAProxy's name-conflict check; `out` receives the table.
-pub fn directive(
+/// A `table` line of a `peers` section, already checked by the section parser. `tables` lists
+/// every table declared so far, as the proxies' parser keeps it, for HAProxy's name-conflict
+/// check; `out` receives the table.
+pub fn table(
     r: &mut Reporter,
     aux: &AuxSection,
     d: &Directive,
     tables: &mut Vec<(String, String, Span)>,
     out: &mut Vec<(String, StickTableSpec)>,
 ) {
-    let kw = d.keyword();
-    if kw != "table" {
-        if !KEYWORDS.contains(&kw) && !kw.is_empty() {
-            r.alert(d, format!("unknown keyword '{kw}' in 'peers' section"));
-        }
-        return;
-    }
     let full = format!("{}/{}", aux.name, d.arg(1));
     if let Some((what, owner, at)) = tables.iter().find(|(_, owner, _)| *owner == full) {
         let shown = owner.split_once('/').map(|(p, _)| p).unwrap_or(owner);
@@ -63,28 +53,4 @@ fn tight(sev: Severity, d: &Directive, msg: String) -> Diagnostic {
         d,
         0,
     )
-}
-
-/// The local peer's name: `-L`, else the host name (HAProxy's `localpeer`).
-pub fn local_peer() -> String {
-    match std::env::var("HAPROXY_LOCALPEER") {
-        Ok(v) => v,
-        Err(_) => nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_default(),
-    }
-}
-
-/// Whether a section names the local peer (so it would replicate), and whether it is
-/// `disabled`.
-pub fn section_state(aux: &AuxSection, local: &str) -> (bool, bool) {
-    let mut complete = false;
-    let mut disabled = false;
-    for (_, w) in &aux.entries {
-        match w.first().map(String::as_str) {
-            Some("peer" | "server") if w.get(1).is_some_and(|n| n == local) => complete = true,
-            Some("disabled") => disabled = true,
-            Some("enabled") => disabled = false,
-            _ => {}
-        }
-    }
-    (complete, disabled)
 }

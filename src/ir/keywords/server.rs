@@ -165,10 +165,6 @@ const SUPPORTED: &[&str] = &[
     "slowstart",
 ];
 
-fn all_keywords() -> impl Iterator<Item = &'static str> {
-    FLAGS.iter().chain(VALUED.iter()).copied()
-}
-
 /// Where a server option error is reported: `[f:l] : 'server be/s' : msg`.
 pub(super) fn server_alert(cx: &mut Cx, d: &Directive, who: &str, i: usize, msg: &str) {
     let text = if who.is_empty() { msg.to_string() } else { format!("'{who}' : {msg}") };
@@ -293,11 +289,6 @@ fn finalize(cx: &mut Cx, d: &Directive, o: &ServerOpts, who: &str, name: &str) -
     true
 }
 
-/// HAProxy's fingerprint-based suggestion for a mistyped server keyword.
-fn suggestion(word: &str) -> Option<&'static str> {
-    crate::config::diag::haproxy_suggest(word, all_keywords())
-}
-
 fn time_arg(cx: &mut Cx, d: &Directive, i: usize, who: &str, kw: &str, zero_ok: bool) -> Result<u32, ()> {
     let v = d.arg(i + 1);
     if v.is_empty() {
@@ -353,7 +344,9 @@ fn apply_options(
         let name = server_name(who).to_string();
         let known = FLAGS.contains(&kw) || VALUED.contains(&kw) || kw == "source";
         if !known {
-            let base = match suggestion(kw) {
+            let ctx =
+                if is_default { &crate::config::suggest::DEFAULT_SERVER } else { &crate::config::suggest::SERVER };
+            let base = match ctx.suggest(kw) {
                 Some(s) => format!("unknown keyword '{kw}'; did you mean '{s}' maybe ?"),
                 None => format!("unknown keyword '{kw}'."),
             };

@@ -89,6 +89,15 @@ impl IdlePool {
         self.conns.lock().len()
     }
 
+    /// Close every idle connection (HAProxy's `srv_cleanup_connections`: a server put in
+    /// maintenance or given a new address keeps none).
+    pub fn purge(&self) {
+        let all = std::mem::take(&mut *self.conns.lock());
+        for c in all {
+            close_server(c.stream);
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
