@@ -7,10 +7,12 @@ pub mod counters;
 pub mod events;
 pub mod health;
 pub mod lb;
+pub mod persist;
 pub mod proxy;
 pub mod rules;
 pub mod run;
 pub mod state;
+pub mod stick;
 pub mod transitions;
 
 use std::collections::HashMap;

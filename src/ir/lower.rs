@@ -307,8 +307,13 @@ impl Lowerer<'_> {
             }
             Current::Aux(aux, st) => {
                 let mut r = Reporter { diags: self.diags, unsupported: &mut self.cfg.unsupported };
+                let before = r.diags.errors();
                 if sections::directive(&mut r, aux, st, &self.cfg.global, d) == proxy::Flow::Abort {
                     self.aborted = true;
+                }
+                // A valid peers `table` line also declares the stick table `<peers>/<table>`.
+                if aux.kind == "peers" && d.keyword() == "table" && r.diags.errors() == before {
+                    super::keywords::peers::table(&mut r, aux, d, &mut self.tables, &mut self.cfg.peers_tables);
                 }
             }
         }
@@ -354,10 +359,11 @@ impl Lowerer<'_> {
         if aux.kind == "cache" {
             self.aux_seen.entry("cache").or_default().push((aux.name.clone(), aux.span.clone()));
         }
+        // A peers section only declaring tables runs; replication is refused after parsing.
         if aux.kind == "namespace_list" {
             return;
         }
-        if !self.cfg.unsupported.iter().any(|u| u.span == aux.span) {
+        if aux.kind != "peers" && !self.cfg.unsupported.iter().any(|u| u.span == aux.span) {
             let what = format!("'{}' section", aux.kind);
             self.cfg.unsupported.push(super::types::Unsupported { span: aux.span.clone(), what });
         }

@@ -439,6 +439,9 @@ pub struct StickTableSpec {
     pub srvkey: Option<String>,
     /// Data types stored, as written (`gpc0`, `http_req_rate(10s)` ...).
     pub store: Vec<String>,
+    /// Declaration order among all the configuration's tables (`show table` lists them from
+    /// the last declared).
+    pub seq: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -468,6 +471,8 @@ pub struct StickRule {
     pub kind: StickKind,
     /// The sample expression, as written.
     pub expr: String,
+    /// The expression as parsed (its arguments resolved after the whole configuration is read).
+    pub parsed: Option<crate::acl::SampleExpr>,
     pub table: Option<String>,
     pub cond: Option<Condition>,
 }
@@ -923,6 +928,8 @@ pub struct Config {
     pub proxies: Vec<Proxy>,
     pub userlists: Vec<AuxSection>,
     pub peers: Vec<AuxSection>,
+    /// Tables of `peers` sections (`table` lines), named `<peers>/<table>`.
+    pub peers_tables: Vec<(String, StickTableSpec)>,
     pub resolvers: Vec<AuxSection>,
     pub mailers: Vec<AuxSection>,
     pub http_errors: Vec<AuxSection>,

@@ -14,9 +14,11 @@ use crate::ir::addr::{self, Host, PortSpec};
 use crate::ir::keywords::bind::MUX_PROTOS;
 use crate::ir::keywords::options::FLAG_OPTIONS;
 use crate::ir::types::{
-    Balance, Config, ErrorRule, InitAddr, LogFormat, Mode, Proxy, Server, ServerStateFrom, StickKind, Unsupported,
+    AuxDetail, Balance, Config, ErrorRule, InitAddr, LogFormat, Mode, Proxy, Server, ServerStateFrom, StickKind,
+    Unsupported,
 };
 
+pub mod persist;
 mod ssl;
 mod state;
 
@@ -28,6 +30,7 @@ pub fn validate(cfg: &mut Config, diags: &mut Diags) {
         cx.proxy(p, diags);
     }
     cfg.unsupported.extend(cx.unsupported.take());
+    peers_sections(cfg, &snapshot);
     for p in snapshot.proxies.iter().filter(|p| !p.disabled) {
         ssl::binds(p, &snapshot, diags);
     }
@@ -41,6 +44,29 @@ pub fn validate(cfg: &mut Config, diags: &mut Diags) {
     crate::ir::keywords::rules::post::finalize(cfg);
     if !diags.has_errors() {
         state::apply(&snapshot, diags);
+    }
+}
+
+/// A `peers` section that names the local peer would replicate, which haproxide does not do
+/// yet, and neither does a table bound to such a section with `peers`. (A section without the
+/// local peer is removed by HAProxy with a warning from the section parser; its tables stay.)
+fn peers_sections(cfg: &mut Config, snapshot: &Config) {
+    let mut replicating = Vec::new();
+    for sec in &snapshot.peers {
+        let AuxDetail::Peers(spec) = &sec.detail else { continue };
+        if spec.disabled || !spec.has_local {
+            continue;
+        }
+        replicating.push(sec.name.clone());
+        cfg.unsupported.push(Unsupported { span: sec.span.clone(), what: "peers replication".into() });
+    }
+    for p in snapshot.proxies.iter().filter(|p| !p.disabled) {
+        if let Some(t) = &p.stick_table {
+            if t.peers.as_ref().is_some_and(|n| replicating.contains(n)) {
+                cfg.unsupported
+                    .push(Unsupported { span: t.span.clone(), what: "stick-table replication (peers)".into() });
+            }
+        }
     }
 }
 
@@ -363,6 +389,7 @@ impl Checks<'_> {
         check_sample_args(self.cfg, p, diags);
         self.stick_rules(p, diags);
         crate::ir::keywords::rules::post::check(self.cfg, p, diags);
+        persist::check(self.cfg, p, diags);
         if let Some(t) = &p.stick_table {
             if let Some(peers) = &t.peers {
                 if !self.cfg.peers.iter().any(|s| &s.name == peers) {
@@ -602,7 +629,16 @@ impl Checks<'_> {
         })
     }
 
+    /// The key type of a table by name (a proxy's, or a `peers` section's `<peers>/<t>`).
+    fn table_key(&self, name: &str) -> Option<crate::ir::types::TableKey> {
+        if let Some(t) = self.cfg.proxies.iter().find(|p| p.name == name).and_then(|p| p.stick_table.as_ref()) {
+            return Some(t.key);
+        }
+        self.cfg.peers_tables.iter().find(|(n, _)| n == name).map(|(_, t)| t.key)
+    }
+
     fn stick_rules(&self, p: &Proxy, diags: &mut Diags) {
+        use crate::ir::types::TableKey;
         let request = p.stick_rules.iter().filter(|r| r.kind != StickKind::StoreResponse);
         let response = p.stick_rules.iter().filter(|r| r.kind == StickKind::StoreResponse);
         for (rules, what) in [(request.collect::<Vec<_>>(), "stick-table"), (response.collect(), "store table")] {
@@ -611,9 +647,27 @@ impl Checks<'_> {
                     Some(t) => self.table_exists(t),
                     None => p.stick_table.is_some(),
                 };
+                let name = r.table.as_deref().unwrap_or(&p.name);
                 if !found {
-                    let name = r.table.as_deref().unwrap_or(&p.name);
                     alert(diags, Loc::None, format!("Proxy '{}': unable to find {what} '{name}'.", p.name));
+                    continue;
+                }
+                // HAProxy's `stktable_compatible_sample`: a cast to the key type must exist.
+                let key = if r.table.is_some() { self.table_key(name) } else { p.stick_table.as_ref().map(|t| t.key) };
+                let to = match key {
+                    Some(TableKey::Ip) => crate::acl::SmpType::Ipv4,
+                    Some(TableKey::Ipv6) => crate::acl::SmpType::Ipv6,
+                    Some(TableKey::Integer) => crate::acl::SmpType::Sint,
+                    Some(TableKey::String { .. }) => crate::acl::SmpType::Str,
+                    Some(TableKey::Binary { .. }) => crate::acl::SmpType::Bin,
+                    None => continue,
+                };
+                if r.parsed.as_ref().is_some_and(|e| !e.out_type().can_cast(to)) {
+                    alert(
+                        diags,
+                        Loc::None,
+                        format!("Proxy '{}': type of fetch not usable with type of {what} '{name}'.", p.name),
+                    );
                 }
             }
         }

@@ -15,6 +15,7 @@ pub mod legacy;
 pub mod logging;
 pub mod misc;
 pub mod options;
+pub mod peers;
 pub mod persist;
 pub mod proxy;
 pub mod rules;

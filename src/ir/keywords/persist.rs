@@ -2,6 +2,7 @@
 //! `ignore-persist`, `stick-table` and `stick` rules. None of them runs yet; each is parsed and
 //! checked the way HAProxy does, then recorded as not supported.
 
+use crate::acl;
 use crate::config::ast::Directive;
 use crate::ir::types::{CookieMode, CookieSpec, Rule, StickKind, StickRule, StickTableSpec, TableKey};
 use crate::ir::values::{self, TimeError, TimeUnit};
@@ -202,6 +203,14 @@ pub fn force_persist(cx: &mut Cx, d: &Directive) -> Flow {
     if !matches!(d.arg(1), "if" | "unless") {
         cx.r.alert(d, format!("'{}' requires either 'if' or 'unless' followed by a condition.", d.keyword()));
         return Flow::Continue;
+    }
+    let what = format!("error detected while parsing a '{}' rule", d.keyword());
+    let Some(info) = super::proxy::rule_condition(cx, d, 1, &what) else {
+        return Flow::Continue;
+    };
+    // Persistence rules run once the backend is known, before its content rules.
+    if let Some(c) = info.conflict(acl::Ctx::BE_REQ_CNT) {
+        cx.r.warning(d, c.message());
     }
     let (words, cond) = split_condition(d, 0);
     cx.p.persist_rules.push(Rule { span: d.span.clone(), words, cond });
@@ -439,7 +448,7 @@ fn parse_table_inner(d: &Directive, from: usize, in_peers: bool) -> Result<(Stic
     let Some(key) = key else {
         return Err(format!("{kw}: missing type."));
     };
-    let spec = StickTableSpec { span: d.span.clone(), key, size, expire, nopurge, peers, srvkey, store };
+    let spec = StickTableSpec { span: d.span.clone(), key, size, expire, nopurge, peers, srvkey, store, seq: 0 };
     Ok((spec, warnings))
 }
 
@@ -471,6 +480,7 @@ pub fn stick_table(cx: &mut Cx, d: &Directive) -> Flow {
                 cx.warning_tight(d, format!("stick-table: {w}"));
             }
             let owner = (cx.p.caps.type_name().to_string(), cx.p.name.clone(), spec.span.clone());
+            let spec = StickTableSpec { seq: cx.st.tables.len() as u32, ..spec };
             cx.st.tables.push(owner);
             cx.p.stick_table = Some(spec);
         }
@@ -480,7 +490,9 @@ pub fn stick_table(cx: &mut Cx, d: &Directive) -> Flow {
     Flow::Continue
 }
 
-/// `stick on|match|store-request|store-response <pattern> [table <name>] [if|unless <cond>]`.
+/// `stick on|match|store-request|store-response <pattern> [table <name>] [if|unless <cond>]`,
+/// HAProxy's parser: the pattern is a sample expression (converters may follow as separate
+/// words), checked against what is available when the rule runs.
 pub fn stick(cx: &mut Cx, d: &Directive) -> Flow {
     if cx.alert_if_defaults(d) {
         return Flow::Continue;
@@ -502,22 +514,52 @@ pub fn stick(cx: &mut Cx, d: &Directive) -> Flow {
         cx.r.alert(d, "'stick' expects a fetch method.");
         return Flow::Continue;
     }
-    // The sample expression is one word (converters are attached with commas).
-    let expr = d.arg(2).to_string();
-    let mut i = 3;
+    let words: Vec<&str> = (0..d.len()).map(|i| d.arg(i)).collect();
+    let mut i = 2;
+    let parsed = match acl::parse_sample_expr(&words, &mut i) {
+        Ok(e) => e,
+        Err(e) => {
+            cx.r.alert_at(d, e.word, format!("'stick': {}", e.msg));
+            return Flow::Continue;
+        }
+    };
+    let response = kind == StickKind::StoreResponse;
+    let place = if response { acl::Ctx::BE_STO_RUL } else { acl::Ctx::BE_SET_SRV };
+    if !parsed.fetch.val.intersects(place) {
+        let src = acl::fetch_source(parsed.fetch.name).unwrap_or("internal state");
+        let when = if response { "for 'store-response'" } else { "during request" };
+        cx.r.alert_at(
+            d,
+            2,
+            format!(
+                "'stick': fetch method '{}' extracts information from '{src}', none of which is available {when}.",
+                parsed.fetch.name
+            ),
+        );
+        return Flow::Continue;
+    }
+    let expr = words[2..i].join(" ");
     let mut table = None;
     if d.arg(i) == "table" {
         table = Some(d.arg(i + 1).to_string());
         i += 2;
     }
     let cond = if matches!(d.arg(i), "if" | "unless") {
+        let Some(info) =
+            super::proxy::rule_condition(cx, d, i, "'stick': error detected while parsing sticking condition")
+        else {
+            return Flow::Continue;
+        };
+        if let Some(c) = info.conflict(place) {
+            cx.r.warning(d, c.message());
+        }
         split_condition(d, i).1
     } else if d.has_arg(i) {
-        cx.r.alert(d, format!("'stick': unknown keyword '{}'.", d.arg(i)));
+        cx.r.alert_at(d, i, format!("'stick': unknown keyword '{}'.", d.arg(i)));
         return Flow::Continue;
     } else {
         None
     };
-    cx.p.stick_rules.push(StickRule { span: d.span.clone(), kind, expr, table, cond });
+    cx.p.stick_rules.push(StickRule { span: d.span.clone(), kind, expr, parsed: Some(parsed), table, cond });
     Flow::Continue
 }

@@ -553,7 +553,7 @@ fn acl_warnings(cx: &mut Cx, d: &Directive, first_word: usize, warnings: Vec<acl
 
 /// Check the condition starting at word `at` (`if`/`unless`) against the ACLs defined so far,
 /// reporting problems as HAProxy does under the rule's own prefix.
-fn rule_condition(cx: &mut Cx, d: &Directive, at: usize, prefix: &str) -> Option<acl::CondInfo> {
+pub(super) fn rule_condition(cx: &mut Cx, d: &Directive, at: usize, prefix: &str) -> Option<acl::CondInfo> {
     let words: Vec<&str> = d.args_from(at).collect();
     let acls = &cx.p.acls;
     let known = |name: &str| -> Option<Vec<acl::ExprMeta>> {
