@@ -34,8 +34,11 @@ pub struct Server {
     pub cur_conns: AtomicU32,
     pub counters: Counters,
     /// Woken by `on-marked-down shutdown-sessions` (and `on-marked-up shutdown-backup-sessions`
-    /// on backups): sessions on this server end.
+    /// on backups) and `shutdown sessions server`: sessions on this server end. Use
+    /// [`Server::kill_sessions`], which records the cause first.
     pub shutdown: tokio::sync::Notify,
+    /// The termination cause of the last shutdown (HAProxy's `K`, `D` or `U`).
+    shutdown_cause: std::sync::atomic::AtomicU8,
     /// Woken when an observed error asks for the next health check at `fastinter`.
     pub check_wake: tokio::sync::Notify,
     /// Where and what the checks send; the runtime API may change it.
@@ -48,6 +51,20 @@ pub struct Server {
     pub track: std::sync::OnceLock<TrackRef>,
     /// The servers tracking this one, most recently declared first, fixed at start.
     pub trackers: std::sync::OnceLock<Vec<(usize, usize)>>,
+}
+
+impl Server {
+    /// End every session on this server; `cause` is HAProxy's termination flag for them
+    /// (`K` killed from the runtime API, `D` marked down, `U` a backup when a server came up).
+    pub fn kill_sessions(&self, cause: u8) {
+        self.shutdown_cause.store(cause, std::sync::atomic::Ordering::Relaxed);
+        self.shutdown.notify_waiters();
+    }
+
+    /// The cause recorded by the last [`Server::kill_sessions`].
+    pub fn shutdown_cause(&self) -> u8 {
+        self.shutdown_cause.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// Servers per chunk of a [`ServerList`].
@@ -244,6 +261,7 @@ impl Backend {
                 cur_conns: AtomicU32::new(0),
                 counters: Counters::default(),
                 shutdown: tokio::sync::Notify::new(),
+                shutdown_cause: std::sync::atomic::AtomicU8::new(b'K'),
                 check_wake: tokio::sync::Notify::new(),
                 check_params: ArcSwap::from_pointee(CheckParams::from_spec(s)),
                 dynamic: false,
@@ -496,6 +514,7 @@ impl Backend {
             cur_conns: AtomicU32::new(0),
             counters: Counters::default(),
             shutdown: tokio::sync::Notify::new(),
+            shutdown_cause: std::sync::atomic::AtomicU8::new(b'K'),
             check_wake: tokio::sync::Notify::new(),
             check_params: ArcSwap::from_pointee(CheckParams::from_spec(&spec)),
             dynamic: true,

@@ -251,12 +251,12 @@ pub fn apply(eng: &Engine, be: usize, srv: usize, op: ServerOp, cause: Cause) ->
         }
     }
     if t.shutdown_sessions {
-        backend.servers[srv].shutdown.notify_waiters();
+        backend.servers[srv].kill_sessions(b'D');
     }
     if t.shutdown_backup_sessions {
         for (i, s) in backend.servers.iter().enumerate() {
             if backend.state(i).backup {
-                s.shutdown.notify_waiters();
+                s.kill_sessions(b'U');
             }
         }
     }

@@ -12,6 +12,7 @@ mod dynamic;
 mod howto;
 mod load;
 mod protocol;
+mod sessions;
 mod state_file;
 
 use std::path::PathBuf;

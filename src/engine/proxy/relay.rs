@@ -20,6 +20,25 @@ pub enum RelayEnd {
     ServerError,
     /// The process is stopping hard.
     Killed,
+    /// The server's sessions were shut down; the byte is HAProxy's termination cause
+    /// (`K` from the runtime API, `D` on-marked-down, `U` on-marked-up for backups).
+    ServerKilled(u8),
+}
+
+impl RelayEnd {
+    /// The termination flags HAProxy logs for a session that ended this way in its data phase.
+    /// (A server shutdown shows no session state, as in HAProxy.)
+    pub fn term(self) -> [u8; 4] {
+        match self {
+            RelayEnd::Done => *b"----",
+            RelayEnd::ClientTimeout => *b"cD--",
+            RelayEnd::ServerTimeout => *b"sD--",
+            RelayEnd::ClientError => *b"CD--",
+            RelayEnd::ServerError => *b"SD--",
+            RelayEnd::Killed => *b"KD--",
+            RelayEnd::ServerKilled(cause) => [cause, b'-', b'-', b'-'],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +67,7 @@ pub async fn relay<C, S>(
     server: &mut S,
     t: RelayTimeouts,
     mut kill: tokio::sync::watch::Receiver<crate::engine::RunState>,
+    srv: &crate::engine::backend::Server,
     initial_up: &[u8],
     initial_down: &[u8],
 ) -> RelayStats
@@ -70,6 +90,9 @@ where
     let deadline = |d: Option<Duration>| now + d.unwrap_or(FAR);
     let mut client_deadline = deadline(t.client);
     let mut server_deadline = deadline(t.server);
+    // Registered before the loop: a shutdown between two polls is not missed.
+    let srv_killed = srv.shutdown.notified();
+    tokio::pin!(srv_killed);
     let end = loop {
         if !client_open && !server_open {
             break RelayEnd::Done;
@@ -115,6 +138,7 @@ where
                 }
                 break RelayEnd::ServerTimeout;
             }
+            _ = &mut srv_killed => break RelayEnd::ServerKilled(srv.shutdown_cause()),
             r = kill.changed() => {
                 if r.is_err() || *kill.borrow() == crate::engine::RunState::HardStop {
                     break RelayEnd::Killed;

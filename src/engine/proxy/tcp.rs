@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 
 use super::connect::{self, ConnectFailure};
-use super::relay::{relay, RelayEnd, RelayTimeouts};
+use super::relay::{relay, RelayTimeouts};
 use super::{ms_since, Session};
 use crate::engine::backend::{Backend, Server};
 
@@ -229,15 +229,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
                 client_fin: ms(fe_t.client_fin),
                 server_fin: ms(p.timeouts.server_fin),
             };
-            // `on-marked-down shutdown-sessions` ends the session when the server goes down.
-            let mut killed_by_down = false;
-            let stats = tokio::select! {
-                st = relay(&mut client, &mut c.stream, t, s.eng.run_state.subscribe(), &[], &[]) => st,
-                _ = srv.shutdown.notified() => {
-                    killed_by_down = true;
-                    super::relay::RelayStats { up: 0, down: 0, end: RelayEnd::Killed }
-                }
-            };
+            let stats = relay(&mut client, &mut c.stream, t, s.eng.run_state.subscribe(), &srv, &[], &[]).await;
             srv.counters.bytes_in.add(stats.up);
             srv.counters.bytes_out.add(stats.down);
             srv.counters.sessions.dec();
@@ -249,17 +241,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
             be.counters.sessions.dec();
             o.up = stats.up;
             o.down = stats.down;
-            o.term = match stats.end {
-                RelayEnd::Done => *b"----",
-                RelayEnd::ClientTimeout => *b"cD--",
-                RelayEnd::ServerTimeout => *b"sD--",
-                RelayEnd::ClientError => *b"CD--",
-                RelayEnd::ServerError => *b"SD--",
-                RelayEnd::Killed => *b"KD--",
-            };
-            if killed_by_down {
-                o.term = *b"D---";
-            }
+            o.term = stats.end.term();
             o.log(&s, stats.up == 0);
         }
     }

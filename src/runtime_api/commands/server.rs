@@ -529,7 +529,7 @@ pub fn shutdown_sessions(ctx: &mut Ctx, args: &Args) -> Out {
     need_level!(ctx, Admin);
     match find_server(ctx, &args.str(3)) {
         Ok(f) => {
-            f.be.servers[f.idx].shutdown.notify_waiters();
+            f.be.servers[f.idx].kill_sessions(b'K');
             Out::Nothing
         }
         Err(o) => o,

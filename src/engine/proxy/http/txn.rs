@@ -20,7 +20,7 @@ use super::{clock_ms, combined_mode, conn_mode, ms, Conn, ConnMode, Next, SrvCon
 use crate::engine::backend::{Backend, Server};
 use crate::engine::health::Hana;
 use crate::engine::proxy::connect::{self, ConnectFailure, Got};
-use crate::engine::proxy::relay::{relay, RelayEnd, RelayTimeouts};
+use crate::engine::proxy::relay::{relay, RelayTimeouts};
 use crate::ir::types::Proxy;
 
 /// The Connection value the client gets: `keep-alive` when the connection stays and either side
@@ -585,6 +585,7 @@ async fn on_server(
     };
     let rules = rr.any().then_some(&rr);
     let ctx = DownCtx { t_server, t_client, info, client_keep, server_keep: server_ka, first: c.first, rules };
+    let kill_switch = sc.srv.clone();
     let Conn { client, cbuf, sbuf, rhead, out, up: up_scratch, down: down_scratch, sess_vars, .. } = c;
     let head_ok = matches!(tokio::time::timeout(t_server, sc.stream.write_all(out)).await, Ok(Ok(())));
     let mut up_end: Option<Result<u64, BodyError>> = (framing == Framing::None).then_some(Ok(0));
@@ -601,10 +602,21 @@ async fn on_server(
             r.map(|()| n)
         };
         let down = download(&mut sr, sbuf, rhead, &mut cw, down_scratch, &progress, &ctx, tx, sess_vars);
-        tokio::pin!(up, down);
+        // `on-marked-down shutdown-sessions` and `shutdown sessions server` kill the exchange:
+        // a 502 before the response head went out, a cut after it (HAProxy's K flag).
+        let killed = kill_switch.shutdown.notified();
+        tokio::pin!(up, down, killed);
         let mut end = loop {
             tokio::select! {
                 biased;
+                _ = &mut killed => {
+                    let cause = kill_switch.shutdown_cause();
+                    break if progress.head_sent.load(Relaxed) {
+                        DownEnd::Cut { term: [cause, b'D', b'-', b'-'] }
+                    } else {
+                        DownEnd::Failed { status: 502, term: [cause, b'H', b'-', b'-'], silent: false, fate: Fate::Close }
+                    };
+                }
                 d = &mut down => break d,
                 u = &mut up, if up_end.is_none() => {
                     let client_side = matches!(u, Err(BodyError::SrcClosed | BodyError::SrcReset | BodyError::Invalid | BodyError::SrcTimeout));
@@ -704,15 +716,8 @@ async fn tunnel(c: &mut Conn, sc: &mut SrvConn, be: &Arc<Backend>, tx: &mut Txn)
     };
     let up0 = std::mem::take(&mut c.cbuf);
     let down0 = std::mem::take(&mut c.sbuf);
-    let stats = relay(&mut c.client, &mut sc.stream, t, c.s.eng.run_state.subscribe(), &up0, &down0).await;
+    let stats = relay(&mut c.client, &mut sc.stream, t, c.s.eng.run_state.subscribe(), &sc.srv, &up0, &down0).await;
     tx.bytes_in += stats.up;
     tx.bytes_out += stats.down;
-    tx.term = match stats.end {
-        RelayEnd::Done => *b"----",
-        RelayEnd::ClientTimeout => *b"cD--",
-        RelayEnd::ServerTimeout => *b"sD--",
-        RelayEnd::ClientError => *b"CD--",
-        RelayEnd::ServerError => *b"SD--",
-        RelayEnd::Killed => *b"KD--",
-    };
+    tx.term = stats.end.term();
 }
