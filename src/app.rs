@@ -53,6 +53,8 @@ pub fn start(mut config: Config, opts: &RunOptions) -> i32 {
             p.maxconn = Some(n.min(i64::from(u32::MAX)) as u32);
         }
     }
+    // Before any thread exists: `show env`, external programs and the workers see it.
+    config.global.env.apply_to_process();
     if !config.unsupported.is_empty() {
         for u in &config.unsupported {
             alert(&format!("config : parsing [{}:{}] : not supported yet: {}", u.span.file, u.span.line, u.what));

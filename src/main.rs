@@ -110,7 +110,7 @@ fn main() -> ExitCode {
     }
 
     if let Some(c) = &args.check_condition {
-        let env = ProcessEnv { file: None, line: 0, section: None };
+        let env = ProcessEnv { file: None, line: 0, section: None, overlay: None };
         let fail = |err: &mut Printer<std::io::Stderr>, m: String| {
             err.print(&Diagnostic::new(Severity::Alert, Loc::None, m));
             ExitCode::from(2)

@@ -222,6 +222,8 @@ impl File {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
     pub files: Vec<File>,
+    /// The environment changes made by the global `setenv`-family lines, in reading order.
+    pub env: super::env::EnvOverlay,
 }
 
 impl Config {

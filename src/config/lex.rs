@@ -20,6 +20,8 @@ pub struct ProcessEnv<'a> {
     pub file: Option<&'a str>,
     pub line: u32,
     pub section: Option<&'a str>,
+    /// What the configuration read so far changed in the environment (`setenv`...).
+    pub overlay: Option<&'a super::env::EnvOverlay>,
 }
 
 /// `getenv()`: names that libc could never match give nothing instead of panicking.
@@ -37,7 +39,10 @@ impl VarSource for ProcessEnv<'_> {
             ".FILE" => self.file.map(str::to_string),
             ".LINE" => Some(self.line.to_string()),
             ".SECTION" => self.section.map(str::to_string),
-            _ => getenv(name),
+            _ => match self.overlay {
+                Some(o) => o.get(name),
+                None => getenv(name),
+            },
         }
     }
 }

@@ -146,11 +146,11 @@ fn word_expansion() {
 
 #[test]
 fn pseudo_variables() {
-    let e = ProcessEnv { file: Some("f.cfg"), line: 34, section: Some("be") };
+    let e = ProcessEnv { file: Some("f.cfg"), line: 34, section: Some("be"), overlay: None };
     let w = |s: &str| tokenize(s.as_bytes(), &e).unwrap().words.into_iter().map(|w| w.text).collect::<Vec<_>>();
     assert_eq!(w("\"${.LINE}${.LINE}-${.FILE}\" \"$.SECTION\""), vec!["3434-f.cfg", "be"]);
     assert_eq!(w("\"${.LINE[*]}\" \"${.LINE-x}\""), vec!["34", "34"]);
-    let none = ProcessEnv { file: None, line: 0, section: None };
+    let none = ProcessEnv { file: None, line: 0, section: None, overlay: None };
     assert_eq!(tokenize(b"\"[${.SECTION}]\"", &none).unwrap().words[0].text, "[]");
     let (kind, pos, excerpt) = match tokenize(b"  .notice \"${.SECTIONx}\" y", &e).unwrap_err() {
         LexError::Syntax { kind, pos, excerpt } => (kind, pos, excerpt),

@@ -4,6 +4,7 @@
 pub mod ast;
 pub mod cond;
 pub mod diag;
+pub mod env;
 pub mod lex;
 pub mod parse;
 pub mod suggest;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use super::ast::{Config, Directive, Effect, File, Item, Section, SectionKind, Span};
 use super::cond;
 use super::diag::{Diagnostic, Loc, Severity};
+use super::env::EnvOverlay;
 use super::lex::{self, bytes_to_text, caret_excerpt, text_to_bytes, LexError, ProcessEnv, Tokenizer};
 
 /// HAProxy refuses to nest `.if` this deep (MAXNESTEDCONDS): 99 levels work.
@@ -154,7 +155,7 @@ impl Cond {
 pub fn parse(sources: &[Source]) -> Config {
     let mut cfg = Config::default();
     for src in sources {
-        let f = read_file(src);
+        let f = read_file_with(src, &mut cfg.env);
         let stop = f.aborted;
         cfg.files.push(f);
         if stop {
@@ -200,6 +201,7 @@ impl Lines<'_> {
 
 struct Reader {
     file: Arc<str>,
+    env: EnvOverlay,
     sections: Vec<Section>,
     current: Section,
     section_name: Option<String>,
@@ -229,8 +231,15 @@ fn outside_section(file: &Arc<str>) -> Section {
 
 /// Read one file.
 pub fn read_file(src: &Source) -> File {
+    read_file_with(src, &mut EnvOverlay::default())
+}
+
+/// Read one file in an environment changed by the files before it; its own global
+/// `setenv`-family lines change `env` further.
+pub fn read_file_with(src: &Source, env: &mut EnvOverlay) -> File {
     let file = src.name.clone();
     let mut r = Reader {
+        env: std::mem::take(env),
         file: file.clone(),
         sections: Vec::new(),
         current: outside_section(&file),
@@ -303,6 +312,7 @@ pub fn read_file(src: &Source) -> File {
         r.sections.push(last);
     }
     let has_unterminated = unterminated.is_some();
+    *env = std::mem::take(&mut r.env);
     File {
         name: file,
         sections: r.sections,
@@ -339,7 +349,9 @@ impl Reader {
     fn line(&mut self, linenum: u32, content: &[u8]) -> Flow {
         let file = self.file.clone();
         let section = self.section_name.clone();
-        let env = ProcessEnv { file: Some(&file), line: linenum, section: section.as_deref() };
+        let overlay = (!self.env.is_empty()).then(|| self.env.clone());
+        let env =
+            ProcessEnv { file: Some(&file), line: linenum, section: section.as_deref(), overlay: overlay.as_ref() };
         let line = match self.tokenizer.tokenize(content, &env) {
             Ok(l) => l,
             Err(e) => {
@@ -484,6 +496,10 @@ impl Reader {
             let d = self.tight(linenum, format!("unknown keyword '{lead}' out of section."));
             self.push_diag(d, Effect::CountFatal);
             return Flow::Next;
+        }
+        if self.current.kind == SectionKind::Global && shifted.is_none() {
+            let w: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+            self.env.run_line(&w);
         }
         self.current.items.push(Item::Directive(Directive::new(span, words, raw)));
         Flow::Next

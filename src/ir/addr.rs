@@ -273,7 +273,7 @@ pub fn env_expand(text: &str) -> String {
         let name_len = after[name_start..].bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
         let name = &after[name_start..name_start + name_len];
         if !name.is_empty() {
-            out.push_str(&std::env::var(name).unwrap_or_default());
+            out.push_str(&crate::config::env::lookup(name).unwrap_or_default());
         }
         let mut next = name_start + name_len;
         if braced && after[next..].starts_with('}') {

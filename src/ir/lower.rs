@@ -111,10 +111,16 @@ struct Lowerer<'a> {
 /// Lower every file. Pushes reader and keyword diagnostics in line order, plus
 /// `Error(s) found in configuration file : F` after each file that had errors.
 pub fn lower(ast: &ast::Config, diags: &mut Diags) -> Lowered {
+    crate::config::env::with_overlay(&ast.env, || lower_in_env(ast, diags))
+}
+
+fn lower_in_env(ast: &ast::Config, diags: &mut Diags) -> Lowered {
     let dummy_span = Span { file: "".into(), line: 0 };
+    let mut cfg = Config::default();
+    cfg.global.env = ast.env.clone();
     let mut l = Lowerer {
         diags,
-        cfg: Config::default(),
+        cfg,
         last_defaults: Proxy::new("", Caps::DEFAULTS, dummy_span),
         defaults: Vec::new(),
         last_idx: None,

@@ -750,7 +750,8 @@ pub struct Global {
     pub strict_limits: bool,
     pub ca_base: Option<String>,
     pub crt_base: Option<String>,
-    pub setenv: Vec<(String, String)>,
+    /// What `setenv`, `presetenv`, `unsetenv` and `resetenv` did while the files were read.
+    pub env: crate::config::env::EnvOverlay,
     pub tune: BTreeMap<String, String>,
     /// Settings accepted for syntax whose effect haproxide does not implement yet.
     pub other: Vec<(String, Vec<String>)>,

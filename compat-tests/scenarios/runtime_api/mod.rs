@@ -9,6 +9,7 @@
 
 mod commands;
 mod dynamic;
+mod environment;
 mod howto;
 mod load;
 mod protocol;

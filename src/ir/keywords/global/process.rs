@@ -344,9 +344,9 @@ pub fn setenv(cx: &mut Cx, d: &Directive) {
     }
     if !d.has_arg(2) {
         cx.alert_tight(d, format!("'{}' expects a name and a value.", d.keyword()));
-        return;
     }
-    cx.g.setenv.push((d.arg(1).to_string(), d.arg(2).to_string()));
+    // The reader already ran the line on the environment (config::env), as HAProxy does
+    // while parsing, so that later lines see it.
 }
 
 pub fn unsetenv(cx: &mut Cx, d: &Directive) {
