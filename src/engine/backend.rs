@@ -17,7 +17,7 @@ use super::counters::Counters;
 use super::lb::{self, Balancer, ConnView, PickRequest};
 use super::state::{self, ApplyCtx, Cause, ServerOp, ServerState, TrackRef, Transition};
 use crate::ir::addr::{Host, PortSpec};
-use crate::ir::types::{Proxy, Server as ServerSpec};
+use crate::ir::types::{Balance, Proxy, Server as ServerSpec};
 
 /// The parts of a server that never change at run time, plus its live address.
 pub struct Server {
@@ -206,6 +206,9 @@ pub struct Backend {
     pub counters: Counters,
     /// Current and max queue length (qcur/qmax).
     pub queued: super::counters::Gauge,
+    /// HAProxy's default `fullconn`, computed once the frontends are known
+    /// (`engine::default_fullconn`); used when the backend sets none.
+    pub default_fullconn: AtomicU32,
     /// `use-server` rules, compiled when the engine starts.
     pub rules: super::rules::switching::BackendRules,
     /// Where state-change lines go, resolved on first use.
@@ -214,17 +217,26 @@ pub struct Backend {
     pub observer: std::sync::OnceLock<Box<dyn Fn(usize, super::health::Hana) + Send + Sync>>,
 }
 
-struct Conns<'a>(&'a ServerList, &'a [ServerState]);
+/// What the balancer sees of the servers: live connection counts and the limits in force.
+struct Conns<'a> {
+    servers: &'a ServerList,
+    states: &'a [ServerState],
+    /// The backend's connections now (HAProxy's `beconn`), its `fullconn`, and the time in
+    /// seconds, for the dynamic limit.
+    beconn: u32,
+    fullconn: u32,
+    now: u64,
+}
 
 impl ConnView for Conns<'_> {
     fn cur_conns(&self, idx: usize) -> u32 {
-        self.0[idx].cur_conns.load(Relaxed)
+        self.servers[idx].cur_conns.load(Relaxed)
     }
     fn maxconn(&self, idx: usize) -> u32 {
-        self.1[idx].maxconn
+        self.states[idx].dynamic_maxconn(self.beconn, self.fullconn, self.now)
     }
     fn maxqueue(&self, idx: usize) -> u32 {
-        self.0[idx].spec.opts.maxqueue.unwrap_or(0)
+        self.servers[idx].spec.opts.maxqueue.unwrap_or(0)
     }
 }
 
@@ -282,6 +294,7 @@ impl Backend {
             inner: Mutex::new(Inner { states, balancer, waiters: VecDeque::new() }),
             counters: Counters::default(),
             queued: Default::default(),
+            default_fullconn: AtomicU32::new(0),
             rules: Default::default(),
             log_targets: std::sync::OnceLock::new(),
             observer: std::sync::OnceLock::new(),
@@ -294,11 +307,21 @@ impl Backend {
         let rx = {
             let mut inner = self.inner.lock();
             let Inner { states, balancer, waiters } = &mut *inner;
-            let conns = Conns(&self.servers, states);
+            let conns = self.conns(states);
             // The algorithm may insist on a full server (hashing, the first backup): then the
             // request waits for a slot on that one, as HAProxy queues it on the server.
             let mut only = None;
-            if let Some(idx) = balancer.pick(req, &conns) {
+            // With requests already waiting in the backend's queue, the round-robin family and
+            // `first` know every server is full and queue this one behind them (HAProxy's
+            // assign_server); a limit that grew meanwhile is served from the queue, in order.
+            let queue_first = !waiters.is_empty() && {
+                let backend_queue = waiters.iter().filter(|w| w.only.is_none()).count();
+                backend_queue > 0
+                    && backend_queue != conns.beconn as usize
+                    && matches!(self.spec.balance, Balance::RoundRobin | Balance::StaticRr | Balance::First)
+            };
+            let picked = if queue_first { None } else { balancer.pick(req, &conns) };
+            if let Some(idx) = picked {
                 if !conns.is_full(idx) {
                     balancer.conn_taken(idx);
                     let srv = self.servers[idx].clone();
@@ -333,24 +356,61 @@ impl Backend {
         }
     }
 
-    /// Release a connection slot; the oldest waiter that accepts this server inherits it.
+    /// The view the balancer gets, with the dynamic limits as of now.
+    fn conns<'a>(&'a self, states: &'a [ServerState]) -> Conns<'a> {
+        Conns {
+            servers: &self.servers,
+            states,
+            beconn: self.beconn(),
+            fullconn: self.fullconn(),
+            now: super::unix_now(),
+        }
+    }
+
+    /// The backend's current connections (HAProxy's `beconn`).
+    fn beconn(&self) -> u32 {
+        self.counters.sessions.get().min(u64::from(u32::MAX)) as u32
+    }
+
+    /// `fullconn`: configured, or HAProxy's default computed when the engine started.
+    pub fn fullconn(&self) -> u32 {
+        self.spec.fullconn.filter(|f| *f > 0).unwrap_or_else(|| self.default_fullconn.load(Relaxed)).max(1)
+    }
+
+    /// Release a connection slot; the oldest waiters that accept this server take the room
+    /// the server has under its limit now (usually just this slot; more when the dynamic
+    /// `minconn` limit grew, none when it shrank).
     pub fn release(&self, srv: &Arc<Server>) {
         let mut inner = self.inner.lock();
-        let usable = inner.states[srv.idx].usable();
+        let Inner { states, balancer, waiters } = &mut *inner;
+        let conns = self.conns(states);
+        let usable = states[srv.idx].usable();
+        let max = conns.maxconn(srv.idx);
+        // The slot being released still counts until it is handed over or dropped.
+        let mut cur = srv.cur_conns.load(Relaxed);
+        let mut kept = false;
         let mut i = 0;
-        while usable && i < inner.waiters.len() {
-            if inner.waiters[i].only.is_some_and(|o| o != srv.idx) {
+        while usable && i < waiters.len() && (max == 0 || cur <= max) {
+            if waiters[i].only.is_some_and(|o| o != srv.idx) {
                 i += 1;
                 continue;
             }
-            let Some(w) = inner.waiters.remove(i) else { break };
+            let Some(w) = waiters.remove(i) else { break };
             self.queued.dec();
             if w.tx.send(srv.clone()).is_ok() {
-                return; // the slot changes hands; the count stays
+                if kept {
+                    srv.cur_conns.fetch_add(1, Relaxed);
+                    balancer.conn_taken(srv.idx);
+                }
+                // The first hand-over reuses the released slot; the count stays.
+                kept = true;
+                cur += 1;
             }
         }
-        srv.cur_conns.fetch_sub(1, Relaxed);
-        inner.balancer.conn_dropped(srv.idx);
+        if !kept {
+            srv.cur_conns.fetch_sub(1, Relaxed);
+            balancer.conn_dropped(srv.idx);
+        }
     }
 
     /// Count a connection to a server chosen without the balancer (persistence, use-server).
@@ -386,6 +446,8 @@ impl Backend {
             track_op,
             cur_sess: &cur_sess,
             queued: inner.waiters.len(),
+            beconn: self.beconn(),
+            fullconn: self.fullconn(),
         };
         let t = state::apply_in(&mut inner.states, idx, op, cause, &ctx);
         if t.lb_changed() {

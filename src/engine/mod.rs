@@ -195,6 +195,9 @@ impl Engine {
             on_starting: std::sync::OnceLock::new(),
             on_server_added: std::sync::OnceLock::new(),
         });
+        for b in &eng.backends {
+            b.default_fullconn.store(default_fullconn(&eng, b), std::sync::atomic::Ordering::Relaxed);
+        }
         events::init(&eng);
         eng
     }
@@ -252,4 +255,22 @@ pub fn resize_limit(sem: &Arc<Semaphore>, from: u32, to: u32) {
             }
         }
     }
+}
+
+/// HAProxy's default `fullconn`: a tenth of the sum of the maxconn of the frontends that can
+/// reach the backend, or of the global maxconn when none can.
+pub fn default_fullconn(eng: &Engine, be: &Backend) -> u32 {
+    let mut sum: u64 = 0;
+    for fe in &eng.frontends {
+        if fe.spec.disabled {
+            continue;
+        }
+        let reaches = fe.default_backend == Some(be.idx)
+            || fe.spec.use_backend.iter().any(|r| r.words.iter().any(|a| a == &be.name));
+        if reaches {
+            // The configured value: HAProxy computes fullconn once, at start.
+            sum += u64::from(fe.spec.maxconn.filter(|m| *m > 0).unwrap_or(eng.hard_maxconn));
+        }
+    }
+    sum.div_ceil(10).clamp(1, u64::from(u32::MAX)) as u32
 }

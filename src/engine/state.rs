@@ -248,6 +248,9 @@ pub struct ServerState {
     /// Effective weight in HAProxy's units (`uweight * WEIGHT_SCALE`, less during slow start).
     pub weight: u32,
     pub maxconn: u32,
+    /// `minconn`: the floor of the dynamic limit while the backend is below `fullconn`
+    /// (equal to `maxconn` when not set: a static limit).
+    pub minconn: u32,
     pub backup: bool,
     /// Seconds since epoch of the last op/admin change (`lastchg`).
     pub last_change: u64,
@@ -274,6 +277,7 @@ impl ServerState {
             uweight: iweight,
             weight: iweight * WEIGHT_SCALE,
             maxconn,
+            minconn: maxconn,
             backup,
             last_change: now,
             check: CheckState::new(false, 2, 3),
@@ -291,6 +295,26 @@ impl ServerState {
             s.set_disabled();
         }
         s
+    }
+
+    /// The connection limit in force now (HAProxy's `srv_dynamic_maxconn`): between `minconn`
+    /// and `maxconn` in proportion to the backend's connections (`beconn`) over `fullconn`,
+    /// and ramped up during slow start. 0 means no limit.
+    pub fn dynamic_maxconn(&self, beconn: u32, fullconn: u32, now: u64) -> u32 {
+        if self.maxconn == 0 {
+            return 0;
+        }
+        let mut max = if beconn >= fullconn || self.minconn == self.maxconn {
+            self.maxconn
+        } else {
+            self.minconn.max((u64::from(beconn) * u64::from(self.maxconn) / u64::from(fullconn.max(1))) as u32)
+        };
+        if self.op == OpState::Starting && now < self.last_change + u64::from(self.slowstart) && now >= self.last_change
+        {
+            let ratio = 100 * (now - self.last_change) / u64::from(self.slowstart);
+            max = 1.max((u64::from(max) * ratio / 100) as u32);
+        }
+        max
     }
 
     /// `disabled` in the configuration: forced maintenance from the start, checks paused.
@@ -405,7 +429,11 @@ impl ServerState {
 pub fn from_spec(spec: &crate::ir::types::Server, px: &crate::ir::types::Proxy, weight: u32, now: u64) -> ServerState {
     use crate::ir::types::{Balance, HashMethod, Observe, OnError};
     let o = &spec.opts;
-    let mut s = ServerState::new(weight, o.maxconn.unwrap_or(0), o.backup, false, now);
+    // HAProxy's start-up normalisation: a `minconn` above `maxconn` (or alone) becomes the
+    // limit; a `maxconn` alone is a static limit.
+    let (max, min) = (o.maxconn.unwrap_or(0), o.minconn.unwrap_or(0));
+    let mut s = ServerState::new(weight, max.max(min), o.backup, false, now);
+    s.minconn = if min > max || min == 0 { max.max(min) } else { min };
     let rise = o.rise.unwrap_or(2).max(1) as u32;
     let fall = o.fall.unwrap_or(3).max(1) as u32;
     s.check = CheckState::new(o.check && px.caps.backend, rise, fall);
@@ -574,12 +602,15 @@ pub struct ApplyCtx<'a> {
     pub cur_sess: &'a dyn Fn(usize) -> u32,
     /// Requests waiting in the backend's queue.
     pub queued: usize,
+    /// The backend's connections and its `fullconn`, for the dynamic `minconn` limit.
+    pub beconn: u32,
+    pub fullconn: u32,
 }
 
 impl ApplyCtx<'_> {
     /// A context for a lone server with no sessions and no queue (tests, simple callers).
     pub fn simple(now: u64) -> ApplyCtx<'static> {
-        ApplyCtx { now, log_health_checks: false, track_op: None, cur_sess: &|_| 0, queued: 0 }
+        ApplyCtx { now, log_health_checks: false, track_op: None, cur_sess: &|_| 0, queued: 0, beconn: 0, fullconn: 1 }
     }
 }
 

@@ -455,7 +455,7 @@ pub fn backend_row(eng: &Engine, be: &Backend, states: &[ServerState], f: &Filte
     r.set(QMAX, be.queued.max());
     r.set(SCUR, c.sessions.get());
     r.set(SMAX, c.sessions.max());
-    r.set(SLIM, p.fullconn.unwrap_or_else(|| default_fullconn(eng, be)));
+    r.set(SLIM, be.fullconn());
     r.set(STOT, c.total.get());
     r.set(BIN, c.bytes_in.get());
     r.set(BOUT, c.bytes_out.get());
@@ -522,24 +522,6 @@ pub fn backend_row(eng: &Engine, be: &Backend, states: &[ServerState], f: &Filte
     }
     module_fields(&mut r, true);
     r
-}
-
-/// HAProxy's default `fullconn`: a tenth of the sum of the maxconn of the frontends that can
-/// reach the backend, or of the global maxconn when none can.
-fn default_fullconn(eng: &Engine, be: &Backend) -> u32 {
-    let mut sum: u64 = 0;
-    for fe in &eng.frontends {
-        if fe.spec.disabled {
-            continue;
-        }
-        let reaches = fe.default_backend == Some(be.idx)
-            || fe.spec.use_backend.iter().any(|r| r.words.iter().any(|a| a == &be.name));
-        if reaches {
-            // The configured value: HAProxy computes fullconn once, at start.
-            sum += u64::from(fe.spec.maxconn.filter(|m| *m > 0).unwrap_or(eng.hard_maxconn));
-        }
-    }
-    sum.div_ceil(10).clamp(1, u64::from(u32::MAX)) as u32
 }
 
 /// Whether `up` / `no-maint` leave this server out.

@@ -12,6 +12,7 @@ mod dynamic;
 mod environment;
 mod howto;
 mod load;
+mod minconn;
 mod protocol;
 mod sessions;
 mod state_file;

@@ -133,6 +133,7 @@ const PROXY_V2_OPTIONS: &[&str] =
 const SUPPORTED: &[&str] = &[
     "weight",
     "maxconn",
+    "minconn",
     "maxqueue",
     "id",
     "backup",
