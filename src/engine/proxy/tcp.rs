@@ -159,8 +159,10 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
             sess: &s.vars,
             txn: &txn,
         };
-        crate::engine::rules::switching::forced_server(&be, &st)
+        let force = be.rules.persist.rule_flags(&st).force;
+        (crate::engine::rules::switching::forced_server(&be, &st, force), force)
     };
+    let (forced, force_persist) = forced;
     be.counters.sessions.inc();
     be.counters.total.inc();
     let src_key: [u8; 16] = match s.client.ip() {
@@ -168,7 +170,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
         std::net::IpAddr::V6(v6) => v6.octets(),
     };
     let key: &[u8] = if s.client.is_ipv4() { &src_key[12..] } else { &src_key };
-    match connect::connect(&be, Some(key), s.local.port(), forced).await {
+    match connect::connect(&be, Some(key), s.local.port(), forced, force_persist).await {
         Err(f) => {
             o.server = f.server.clone();
             o.retries = f.retries;

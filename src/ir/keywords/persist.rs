@@ -1,6 +1,6 @@
 //! Persistence: `cookie`, `dynamic-cookie-key`, `persist rdp-cookie`, `force-persist` /
-//! `ignore-persist`, `stick-table` and `stick` rules. None of them runs yet; each is parsed and
-//! checked the way HAProxy does, then recorded as not supported.
+//! `ignore-persist`, `stick-table` and `stick` rules, parsed and checked the way HAProxy does.
+//! The engine runs cookies and the persist rules; the others are recorded as not supported.
 
 use crate::acl;
 use crate::config::ast::Directive;
