@@ -209,3 +209,158 @@ fn howto_backup_with_the_same_cookie() {
     });
     assert_same("backup with the same cookie", &theirs, &ours);
 }
+
+/// Entry addresses and remaining lifetimes differ between processes; the rest is compared.
+fn table_norm(s: &str) -> String {
+    let s = regex::Regex::new(r"0x[0-9a-f]+:").unwrap().replace_all(s, "PTR:").into_owned();
+    // Expiry counts down in milliseconds: compare it rounded to minutes of the 10m tables.
+    regex::Regex::new(r"exp=(\d+)")
+        .unwrap()
+        .replace_all(&s, |c: &regex::Captures| {
+            let ms: u64 = c[1].parse().unwrap_or(0);
+            format!("exp~{}", ms.div_ceil(60_000))
+        })
+        .into_owned()
+}
+
+const STICK_CFG: &str = "\
+global
+    stats socket ${DIR}/admin.sock level admin
+    stats socket ${DIR}/oper.sock level operator
+    stats socket ${DIR}/user.sock level user
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+listen li
+    bind 127.0.0.1:${PORT_0}
+    balance roundrobin
+    stick-table type ip size 10 expire 10m
+    stick on src
+    server s1 127.0.0.1:${WEB}
+    server s2 127.0.0.1:${WEB}
+listen by_hdr
+    bind 127.0.0.1:${PORT_1}
+    balance roundrobin
+    stick-table type string len 8 size 3 store http_req_cnt
+    stick match req.hdr(x-user)
+    stick store-request req.hdr(x-user) if { req.hdr(x-store) yes }
+    server a 127.0.0.1:${WEB}
+    server b 127.0.0.1:${WEB}
+    server c 127.0.0.1:${WEB} non-stick
+listen ports
+    bind 127.0.0.1:${PORT_2}
+    stick-table type integer size 5
+    stick match dst_port
+    server p 127.0.0.1:${WEB}
+backend spare
+    stick-table type ipv6 size 2 store gpc0,conn_cnt
+";
+
+/// `stick on` / `match` / `store-request` with traffic, then every form of `show table`,
+/// `set table` and `clear table`, on all three levels.
+#[test]
+fn stick_tables_after_traffic() {
+    crate::require_haproxy!();
+    let web = MockHttp::start("web");
+    let [theirs, ours] = both(|imp| {
+        let c = super::runtime_api::Cli::start(imp, STICK_CFG, &web);
+        let mut ports = c.ports.clone();
+        let (p0, p1, p2) = (ports.port(0), ports.port(1), ports.port(2));
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            out.push(who(p0, &Request::get("/")));
+        }
+        // Users: stored only when asked, matched afterwards; more users than the table holds.
+        for (user, store) in [("u1", "yes"), ("u2", "yes"), ("u1", "no"), ("u3", "yes"), ("u4", "yes"), ("u2", "no")] {
+            let r = Request::get("/").header("X-User", user).header("X-Store", store);
+            out.push(format!("{user} {store}: {}", who(p1, &r)));
+        }
+        out.push(who(p2, &Request::get("/")));
+        let cmds = [
+            "show table",
+            "show table li",
+            "show table by_hdr",
+            "show table ports",
+            "show table spare",
+            "show table li key 127.0.0.1",
+            "show table li key 10.0.0.1",
+            "show table by_hdr data.server_id eq 1",
+            "show table by_hdr data.server_id gt 1",
+            "show table by_hdr data.nope eq 1",
+            "show table by_hdr data.http_req_cnt eq 0",
+            "set table spare key ::1 data.gpc0 7 data.conn_cnt 3",
+            "set table spare key 127.0.0.1 data.gpc0 1",
+            "show table spare",
+            "set table ports key 80 data.server_id 1",
+            "set table ports key abc",
+            "show table ports",
+            "clear table ports key 80",
+            "clear table by_hdr data.server_id eq 2",
+            "show table by_hdr",
+            "clear table li",
+            "show table li",
+            "show table nope",
+            "set table li",
+            "clear table",
+        ];
+        for cmd in cmds {
+            out.push(format!("> {cmd}\n{}", table_norm(&c.cmd(cmd))));
+        }
+        for sock in ["oper.sock", "user.sock"] {
+            for cmd in ["show table by_hdr", "set table spare key ::2", "clear table spare key ::1"] {
+                out.push(format!("{sock}> {cmd}\n{}", table_norm(&c.raw_on(sock, format!("{cmd}\n").as_bytes()))));
+            }
+        }
+        out.join("\n")
+    });
+    assert_same("stick tables", &theirs, &ours);
+}
+
+/// A stuck client stays on its server when others come and go, and leaves it for another one
+/// when its server goes into maintenance (and comes back to a new entry).
+#[test]
+fn stick_on_src_follows_server_state() {
+    crate::require_haproxy!();
+    let s1 = MockHttp::start("s1");
+    let s2 = MockHttp::start("s2");
+    let [theirs, ours] = both(|imp| {
+        let cfg = format!(
+            "global\n    stats socket ${{DIR}}/admin.sock level admin\ndefaults\n    mode http\n    timeout connect 1s\n    \
+             timeout client 5s\n    timeout server 5s\nlisten li\n    bind 127.0.0.1:${{PORT_0}}\n    balance roundrobin\n    \
+             stick-table type ip size 10 expire 10m\n    stick on src\n    server s1 127.0.0.1:{}\n    server s2 127.0.0.1:{}\n",
+            s1.port(),
+            s2.port()
+        );
+        let c = super::runtime_api::Cli::start(imp, &cfg, &s1);
+        let p = c.ports.clone().port(0);
+        let mut out = Vec::new();
+        for _ in 0..2 {
+            out.push(who(p, &Request::get("/")));
+        }
+        out.push(c.cmd("set server li/s1 state maint"));
+        for _ in 0..2 {
+            out.push(who(p, &Request::get("/")));
+        }
+        out.push(table_norm(&c.cmd("show table li")));
+        out.push(c.cmd("set server li/s1 state ready"));
+        for _ in 0..2 {
+            out.push(who(p, &Request::get("/")));
+        }
+        out.push(table_norm(&c.cmd("show table li")));
+        out.push(
+            c.cmd("show stat")
+                .lines()
+                .filter(|l| l.starts_with("li,"))
+                .map(|l| {
+                    let f: Vec<&str> = l.split(',').collect();
+                    format!("{} stot={} lbtot={}", f[1], f[7], f[30])
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        out.join("\n")
+    });
+    assert_same("stick on src", &theirs, &ours);
+}

@@ -30,6 +30,8 @@ pub struct BackendRules {
     pub use_server: Vec<(Option<Condition>, usize)>,
     /// Cookie persistence and `force-persist` / `ignore-persist`.
     pub persist: crate::engine::persist::backend::BackendPersist,
+    /// `stick` rules (built once the tables exist).
+    pub stick: crate::engine::stick::backend::BackendStick,
 }
 
 impl FrontendRules {
@@ -79,7 +81,11 @@ impl BackendRules {
                 Some((c, idx))
             })
             .collect();
-        BackendRules { use_server, persist: crate::engine::persist::backend::BackendPersist::build(cfg, p) }
+        BackendRules {
+            use_server,
+            persist: crate::engine::persist::backend::BackendPersist::build(cfg, p),
+            stick: Default::default(),
+        }
     }
 }
 

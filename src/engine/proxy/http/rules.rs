@@ -278,6 +278,21 @@ pub(crate) fn persist_flags(
     (flags, forced)
 }
 
+/// `stick match|on|store-request`: the server a table designates (in `flags`) and the keys
+/// to store once the response comes.
+pub(crate) fn stick_request(
+    c: &Conn,
+    tx: &Txn,
+    be: &Backend,
+    flags: &mut crate::engine::persist::cookie::Flags,
+    pending: &mut crate::engine::stick::rules::Pending,
+) {
+    let st = &be.rules.stick;
+    let view = crate::engine::stick::backend::View { be, keys: &st.keys };
+    let now = crate::engine::stick::now_ms();
+    st.rules.on_request(&stream(c, tx, Some(be)), &view, be.rules.persist.persist, flags, pending, now);
+}
+
 /// What response rules decided.
 pub(crate) enum RespDecision {
     Forward,

@@ -23,6 +23,7 @@ use crate::engine::persist::backend as persist;
 use crate::engine::persist::cookie::{CookieTxn, Flags};
 use crate::engine::proxy::connect::{self, ConnectFailure, Got};
 use crate::engine::proxy::relay::{relay, RelayEnd, RelayTimeouts};
+use crate::engine::stick::rules::{commit as stick_commit, Pending};
 use crate::ir::types::Proxy;
 
 /// The Connection value the client gets: `keep-alive` when the connection stays and either side
@@ -439,6 +440,13 @@ async fn exchange(
             forced = flags.assigned.and_then(|i| be.servers.get(i).cloned());
         }
     }
+    let mut pending = Pending::default();
+    if !be.rules.stick.rules.request.is_empty() {
+        super::rules::stick_request(c, tx, be, &mut flags, &mut pending);
+        if forced.is_none() {
+            forced = flags.assigned.and_then(|i| be.servers.get(i).cloned());
+        }
+    }
     let post = &c.cbuf[c.head.method.clone()] == b"POST";
     let src_key: [u8; 16] = match c.s.client.ip() {
         std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
@@ -507,6 +515,15 @@ async fn exchange(
     }
     let ck = CkResp { flags, post };
     let (next, fate) = on_server(c, &mut sc, be, info, tx, client_keep, server_ka, ck).await;
+    if !pending.is_empty() {
+        // Stored once a response came back, for the server that sent it.
+        if tx.t_response >= 0 {
+            let view = crate::engine::stick::backend::View { be, keys: &be.rules.stick.keys };
+            stick_commit(&view, srv.idx, &mut pending, crate::engine::stick::now_ms());
+        } else {
+            pending.clear();
+        }
+    }
     match fate {
         Fate::Keep => {
             sc.requests += 1;
