@@ -92,6 +92,8 @@ pub struct Engine {
     pub total_requests: counters::Counter,
     /// `proc.*` variables.
     pub proc_vars: parking_lot::Mutex<rules::vars::Vars>,
+    /// Stick tables, by name.
+    pub tables: stick::Tables,
     /// Called (backend, server) when a server enters slow start; the checks start its warmup.
     pub on_starting: std::sync::OnceLock<Box<dyn Fn(usize, usize) + Send + Sync>>,
     /// Called (backend, server) when a server is added at run time (`add server`); the checks
@@ -136,6 +138,7 @@ impl Engine {
             };
             ids.push(id);
         }
+        let tables = stick::Tables::build(&config);
         let mut backends = Vec::new();
         let mut backend_by_name = HashMap::new();
         for (i, p) in config.proxies.iter().enumerate() {
@@ -144,6 +147,7 @@ impl Engine {
                 backend_by_name.insert(p.name.clone(), idx);
                 let mut b = Backend::new(idx, ids[i], Arc::new(p.clone()), now);
                 b.rules = rules::switching::BackendRules::build(&config, p);
+                b.rules.stick = stick::backend::BackendStick::build(&config, p, &b, &tables);
                 backends.push(Arc::new(b));
             }
         }
@@ -192,6 +196,7 @@ impl Engine {
             total_conns: counters::Counter::default(),
             total_requests: counters::Counter::default(),
             proc_vars: Default::default(),
+            tables,
             on_starting: std::sync::OnceLock::new(),
             on_server_added: std::sync::OnceLock::new(),
         });

@@ -2,5 +2,6 @@
 //! persistence (pure functions over header values); [`xxh64`] the hash of `dynamic` cookies.
 //! Stick tables live in `engine::stick`.
 
+pub mod backend;
 pub mod cookie;
 pub mod xxh64;

@@ -39,6 +39,8 @@ pub struct Connected {
     pub redispatched: bool,
     pub t_queue: Duration,
     pub t_connect: Duration,
+    /// Still on the server persistence chose (HAProxy's SF_DIRECT survived).
+    pub direct: bool,
 }
 
 /// What happened, for logs and counters, when connecting failed.
@@ -79,8 +81,9 @@ pub async fn connect(
     hash_key: Option<&[u8]>,
     dst_port: u16,
     forced: Option<Arc<Server>>,
+    force_persist: bool,
 ) -> Result<Connected, Failed> {
-    match connect_or_reuse(be, hash_key, dst_port, forced, |_| None::<()>).await? {
+    match connect_or_reuse(be, hash_key, dst_port, forced, force_persist, |_| None::<()>).await? {
         Got::New(c) => Ok(c),
         // Nothing is ever reused here.
         Got::Reused { server, t_queue, .. } => Err(Failed {
@@ -95,12 +98,14 @@ pub async fn connect(
 
 /// Pick a server and get a connection to it. `reuse` is asked first, for the server the
 /// balancer picked, whether an idle connection to it can serve the request. `forced`: a server
-/// chosen by the rules (`use-server`), taken without asking the balancer.
+/// chosen by persistence (`use-server`, a cookie), taken without asking the balancer;
+/// `force_persist`: a `force-persist` rule matched, so it is never redispatched.
 pub async fn connect_or_reuse<R>(
     be: &Backend,
     hash_key: Option<&[u8]>,
     dst_port: u16,
     forced: Option<Arc<Server>>,
+    force_persist: bool,
     mut reuse: impl FnMut(&Arc<Server>) -> Option<R>,
 ) -> Result<Got<R>, Failed> {
     let p = &be.spec;
@@ -112,6 +117,7 @@ pub async fn connect_or_reuse<R>(
     let mut attempt: u32 = 0;
     let mut redispatched = false;
     let mut t_queue = Duration::ZERO;
+    let mut direct = forced.is_some();
     let mut server: Option<Arc<Server>> = forced.inspect(|s| be.take(s));
     let mut previous: Option<usize> = None;
     loop {
@@ -174,6 +180,7 @@ pub async fn connect_or_reuse<R>(
                     redispatched,
                     t_queue,
                     t_connect: c0.elapsed(),
+                    direct,
                 }));
             }
             Err(why) => {
@@ -192,11 +199,14 @@ pub async fn connect_or_reuse<R>(
                 let rr_kind =
                     matches!(p.balance, crate::ir::types::Balance::RoundRobin | crate::ir::types::Balance::StaticRr);
                 let several_active = be.usable_counts().0 > 1;
-                let redisp = p.redispatch.is_some_and(|r| {
-                    !be.state(srv.idx).usable()
-                        || redispatch_now(r.interval, attempt, retries)
-                        || (several_active && rr_kind)
-                });
+                // A persistent server is only left when it is down or the interval says so, and
+                // never under `force-persist`.
+                let redisp = !force_persist
+                    && p.redispatch.is_some_and(|r| {
+                        !be.state(srv.idx).usable()
+                            || redispatch_now(r.interval, attempt, retries)
+                            || (!direct && several_active && rr_kind)
+                    });
                 // A refused connection is retried after a turn-around delay of
                 // min(1s, timeout connect), unless a round-robin redispatch can go elsewhere at
                 // once; a timed out attempt is retried at once.
@@ -208,6 +218,7 @@ pub async fn connect_or_reuse<R>(
                     }
                 }
                 if redisp {
+                    direct = false;
                     // Counted as a redispatch only if another server gets picked (below).
                     avoid = Some(srv.idx);
                     be.release(&srv);

@@ -146,6 +146,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
             return;
         }
     }
+    let mut pending = crate::engine::stick::rules::Pending::default();
     let forced = {
         let st = crate::engine::rules::source::Stream {
             eng: &s.eng,
@@ -159,8 +160,23 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
             sess: &s.vars,
             txn: &txn,
         };
-        crate::engine::rules::switching::forced_server(&be, &st)
+        let mut flags = be.rules.persist.rule_flags(&st);
+        let mut forced = crate::engine::rules::switching::forced_server(&be, &st, flags.force);
+        if let Some(s) = &forced {
+            flags.assigned = Some(s.idx);
+        }
+        let stick = &be.rules.stick;
+        if !stick.rules.request.is_empty() {
+            let view = crate::engine::stick::backend::View { be: &be, keys: &stick.keys };
+            let now = crate::engine::stick::now_ms();
+            stick.rules.on_request(&st, &view, be.rules.persist.persist, &mut flags, &mut pending, now);
+            if forced.is_none() {
+                forced = flags.assigned.and_then(|i| be.servers.get(i).cloned());
+            }
+        }
+        (forced, flags.force)
     };
+    let (forced, force_persist) = forced;
     be.counters.sessions.inc();
     be.counters.total.inc();
     let src_key: [u8; 16] = match s.client.ip() {
@@ -168,7 +184,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
         std::net::IpAddr::V6(v6) => v6.octets(),
     };
     let key: &[u8] = if s.client.is_ipv4() { &src_key[12..] } else { &src_key };
-    match connect::connect(&be, Some(key), s.local.port(), forced).await {
+    match connect::connect(&be, Some(key), s.local.port(), forced, force_persist).await {
         Err(f) => {
             o.server = f.server.clone();
             o.retries = f.retries;
@@ -188,8 +204,16 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
             let srv = c.server.clone();
             srv.counters.sessions.inc();
             srv.counters.total.inc();
-            srv.counters.lb_total.inc();
-            be.counters.lb_total.inc();
+            if !c.direct {
+                // Only servers the balancer chose count in lbtot.
+                srv.counters.lb_total.inc();
+                be.counters.lb_total.inc();
+            }
+            if !pending.is_empty() {
+                // In TCP the stores are written once the server connection is up.
+                let view = crate::engine::stick::backend::View { be: &be, keys: &be.rules.stick.keys };
+                crate::engine::stick::rules::commit(&view, srv.idx, &mut pending, crate::engine::stick::now_ms());
+            }
             o.server = Some(srv.clone());
             o.server_addr = Some(c.addr);
             if s.logs_lines() {

@@ -28,6 +28,10 @@ pub enum Target {
 #[derive(Default)]
 pub struct BackendRules {
     pub use_server: Vec<(Option<Condition>, usize)>,
+    /// Cookie persistence and `force-persist` / `ignore-persist`.
+    pub persist: crate::engine::persist::backend::BackendPersist,
+    /// `stick` rules (built once the tables exist).
+    pub stick: crate::engine::stick::backend::BackendStick,
 }
 
 impl FrontendRules {
@@ -77,7 +81,11 @@ impl BackendRules {
                 Some((c, idx))
             })
             .collect();
-        BackendRules { use_server }
+        BackendRules {
+            use_server,
+            persist: crate::engine::persist::backend::BackendPersist::build(cfg, p),
+            stick: Default::default(),
+        }
     }
 }
 
@@ -113,13 +121,13 @@ pub fn monitor_fails(s: &Stream<'_>) -> bool {
 }
 
 /// `use-server`: the first rule whose condition passes and whose server is up (or persistence
-/// is forced with `option persist`).
-pub fn forced_server(be: &Backend, s: &Stream<'_>) -> Option<Arc<Server>> {
+/// is forced with `option persist` or a matching `force-persist`).
+pub fn forced_server(be: &Backend, s: &Stream<'_>, force_persist: bool) -> Option<Arc<Server>> {
     for (cond, idx) in &be.rules.use_server {
         if !pass(cond, s) {
             continue;
         }
-        if be.state(*idx).usable() || be.spec.options.is_on("persist") {
+        if be.state(*idx).usable() || be.rules.persist.persist || force_persist {
             return Some(be.servers[*idx].clone());
         }
     }

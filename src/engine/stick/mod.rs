@@ -13,6 +13,7 @@
 //! Time is a wrapping millisecond tick ([`Tick`]); the engine passes [`now_ms`], tests pass
 //! whatever they like.
 
+pub mod backend;
 pub mod cli;
 pub mod data;
 pub mod dict;

@@ -132,6 +132,7 @@ const PROXY_V2_OPTIONS: &[&str] =
 /// HAProxy accepts it and then refused at start with "not supported yet".
 const SUPPORTED: &[&str] = &[
     "weight",
+    "cookie",
     "maxconn",
     "minconn",
     "maxqueue",

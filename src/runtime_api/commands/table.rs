@@ -1,27 +1,37 @@
-//! Stick-table commands (`stick_table.c`). The engine has no stick tables yet, so every table
-//! name is unknown, as in HAProxy with a configuration that declares none.
+//! Stick-table commands (`stick_table.c`): `show table`, `set table`, `clear table` over the
+//! engine's tables, with the replies `engine::stick::cli` renders as HAProxy 2.6.12 does.
 
-use super::{Args, Ctx, Out};
+use super::{Args, Ctx, Level, Out};
+use crate::engine::stick::cli::{table_command, Action};
+use crate::ir::types::CliLevel;
 
-fn table_req(args: &Args, usage: &str) -> Out {
-    if args.has(2) {
-        return Out::err("No such table\n");
+fn run(ctx: &mut Ctx, args: &Args, action: Action) -> Out {
+    let words: Vec<String> = (2..args.words.len()).map(|i| args.str(i).into_owned()).collect();
+    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    let level = match ctx.sess.level {
+        Level::User => CliLevel::User,
+        Level::Operator => CliLevel::Operator,
+        Level::Admin => CliLevel::Admin,
+    };
+    let reply = table_command(&ctx.eng.tables, action, &refs, level, crate::engine::stick::now_ms());
+    // Dumps are data; everything else the command says is an error message.
+    if reply.is_empty() {
+        Out::Nothing
+    } else if reply.starts_with("# table:") || reply.starts_with("0x") {
+        Out::Raw(reply.into_bytes())
+    } else {
+        Out::Err(reply.into_bytes())
     }
-    if usage.is_empty() {
-        // `show table` alone lists the tables: there are none.
-        return Out::Nothing;
-    }
-    Out::err(usage)
 }
 
-pub fn show_table(_ctx: &mut Ctx, args: &Args) -> Out {
-    table_req(args, "")
+pub fn show_table(ctx: &mut Ctx, args: &Args) -> Out {
+    run(ctx, args, Action::Show)
 }
 
-pub fn set_table(_ctx: &mut Ctx, args: &Args) -> Out {
-    table_req(args, "Required arguments: <table> key <key> [data.<store_data_type> <value>]*\n")
+pub fn set_table(ctx: &mut Ctx, args: &Args) -> Out {
+    run(ctx, args, Action::Set)
 }
 
-pub fn clear_table(_ctx: &mut Ctx, args: &Args) -> Out {
-    table_req(args, "Required arguments: <table> \"data.<store_data_type>\" <operator> <value> or <table> key <key>\n")
+pub fn clear_table(ctx: &mut Ctx, args: &Args) -> Out {
+    run(ctx, args, Action::Clear)
 }

@@ -255,12 +255,42 @@ pub(crate) fn monitor_fails(c: &Conn, tx: &Txn) -> bool {
     rules::switching::monitor_fails(&stream(c, tx, None))
 }
 
-/// `use-server`: the first rule whose condition passes and whose server is up.
-pub(crate) fn forced_server(c: &Conn, tx: &Txn, be: &Backend) -> Option<Arc<Server>> {
-    if be.rules.use_server.is_empty() {
-        return None;
+/// `force-persist` / `ignore-persist`, then `use-server` (the first rule whose condition passes
+/// and whose server is up, or persistence is forced): the stream's persistence flags.
+pub(crate) fn persist_flags(
+    c: &Conn,
+    tx: &Txn,
+    be: &Backend,
+) -> (crate::engine::persist::cookie::Flags, Option<Arc<Server>>) {
+    let mut flags = crate::engine::persist::cookie::Flags::default();
+    if !be.rules.persist.rules.is_empty() {
+        flags = be.rules.persist.rule_flags(&stream(c, tx, Some(be)));
     }
-    rules::switching::forced_server(be, &stream(c, tx, Some(be)))
+    if be.rules.use_server.is_empty() {
+        return (flags, None);
+    }
+    let forced = rules::switching::forced_server(be, &stream(c, tx, Some(be)), flags.force);
+    if let Some(s) = &forced {
+        // HAProxy's SF_DIRECT | SF_ASSIGNED: the cookie designates nothing after this.
+        flags.direct = true;
+        flags.assigned = Some(s.idx);
+    }
+    (flags, forced)
+}
+
+/// `stick match|on|store-request`: the server a table designates (in `flags`) and the keys
+/// to store once the response comes.
+pub(crate) fn stick_request(
+    c: &Conn,
+    tx: &Txn,
+    be: &Backend,
+    flags: &mut crate::engine::persist::cookie::Flags,
+    pending: &mut crate::engine::stick::rules::Pending,
+) {
+    let st = &be.rules.stick;
+    let view = crate::engine::stick::backend::View { be, keys: &st.keys };
+    let now = crate::engine::stick::now_ms();
+    st.rules.on_request(&stream(c, tx, Some(be)), &view, be.rules.persist.persist, flags, pending, now);
 }
 
 /// What response rules decided.
@@ -282,12 +312,17 @@ pub(crate) struct RespRules {
     pub server: Option<Arc<Server>>,
     pub client: std::net::SocketAddr,
     pub local: std::net::SocketAddr,
+    /// Persistence flags of the request, for the cookie HAProxy inserts.
+    pub ck_flags: crate::engine::persist::cookie::Flags,
+    /// The request was a POST (`postonly`).
+    pub post: bool,
 }
 
 impl RespRules {
     pub fn any(&self) -> bool {
         let same = self.be.spec.name == self.fe.spec.name;
-        !self.be.spec.http_response.is_empty()
+        self.be.rules.persist.cookie.is_some()
+            || !self.be.spec.http_response.is_empty()
             || !self.be.spec.http_after_response.is_empty()
             || (!same && (!self.fe.spec.http_response.is_empty() || !self.fe.spec.http_after_response.is_empty()))
     }
@@ -313,8 +348,16 @@ impl RespRules {
         }
     }
 
-    /// http-response rules (backend's, then frontend's), then http-after-response rules.
-    pub fn response(&self, sess: &mut Vars, txn: &mut Vars, head: &mut Head, buf: &mut BytesMut) -> RespDecision {
+    /// http-response rules (backend's, then frontend's), then the backend's cookie
+    /// processing, then http-after-response rules.
+    pub fn response(
+        &self,
+        sess: &mut Vars,
+        txn: &mut Vars,
+        ck: &mut crate::engine::persist::cookie::CookieTxn,
+        head: &mut Head,
+        buf: &mut BytesMut,
+    ) -> RespDecision {
         for p in self.proxies() {
             if p.http_response.is_empty() {
                 continue;
@@ -368,6 +411,16 @@ impl RespRules {
                 }
             }
         }
+        let srv = self.server.as_ref().map(|s| s.idx);
+        crate::engine::persist::backend::response(
+            &self.be.rules.persist,
+            srv,
+            self.post,
+            &self.ck_flags,
+            ck,
+            head,
+            buf,
+        );
         self.after(sess, txn, head, buf);
         RespDecision::Forward
     }

@@ -34,6 +34,8 @@ pub(crate) struct Txn {
     pub no_log: bool,
     /// `txn.*`, `req.*` and `res.*` variables.
     pub vars: crate::engine::rules::vars::Vars,
+    /// Cookie persistence state (the last two characters of `%tsc`).
+    pub cookie: crate::engine::persist::cookie::CookieTxn,
 }
 
 impl Txn {
@@ -59,6 +61,7 @@ impl Txn {
             backend_src: None,
             no_log: false,
             vars: Default::default(),
+            cookie: Default::default(),
         }
     }
 
@@ -77,6 +80,13 @@ impl Txn {
         r.bytes_in = self.bytes_in;
         r.bytes_out = self.bytes_out;
         r.term = self.term;
+        // The cookie characters follow the backend (a listen section is its own backend).
+        let be =
+            self.backend.as_ref().or_else(|| c.s.fe.spec.caps.backend.then(|| c.s.eng.backend(&c.s.fe.name)).flatten());
+        if let Some(b) = be {
+            let t = self.cookie.tsc(b.rules.persist.cookie.as_ref());
+            r.term[2..].copy_from_slice(&t);
+        }
         r.retries = self.retries;
         r.redispatched = self.redispatched;
         r.backend = match &self.backend {

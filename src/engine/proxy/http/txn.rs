@@ -19,8 +19,11 @@ use super::txlog::Txn;
 use super::{clock_ms, combined_mode, conn_mode, ms, Conn, ConnMode, Next, SrvConn, FAR};
 use crate::engine::backend::{Backend, Server};
 use crate::engine::health::Hana;
+use crate::engine::persist::backend as persist;
+use crate::engine::persist::cookie::{CookieTxn, Flags};
 use crate::engine::proxy::connect::{self, ConnectFailure, Got};
 use crate::engine::proxy::relay::{relay, RelayTimeouts};
+use crate::engine::stick::rules::{commit as stick_commit, Pending};
 use crate::ir::types::Proxy;
 
 /// The Connection value the client gets: `keep-alive` when the connection stays and either side
@@ -251,7 +254,7 @@ where
     if let Some(rr) = d.rules.filter(|_| !rinfo.tunnel) {
         out.clear();
         received = Some(msg::build_response(out, rhead, sbuf, &rinfo, None));
-        match rr.response(sess, &mut tx.vars, rhead, sbuf) {
+        match rr.response(sess, &mut tx.vars, &mut tx.cookie, rhead, sbuf) {
             super::rules::RespDecision::Forward => tx.status = i32::from(rhead.status),
             super::rules::RespDecision::Replace { msg, status, term } => {
                 // HAProxy counts the response it dropped (what of its body came with the head
@@ -426,6 +429,25 @@ async fn exchange(
     client_keep: bool,
     server_ka: bool,
 ) -> Next {
+    // Persistence before the balancer: `force-persist`/`ignore-persist`, `use-server`, then
+    // the request's cookie (HAProxy's SRV_RULES then HTTP_INNER analysers).
+    let (mut flags, mut forced) = super::rules::persist_flags(c, tx, be);
+    let bp = &be.rules.persist;
+    if bp.cookie.is_some() {
+        tx.cookie = CookieTxn::new(&c.cbuf[c.head.method.clone()]);
+        persist::request(bp, be, &mut c.head, &mut c.cbuf, &mut flags, &mut tx.cookie);
+        if forced.is_none() {
+            forced = flags.assigned.and_then(|i| be.servers.get(i).cloned());
+        }
+    }
+    let mut pending = Pending::default();
+    if !be.rules.stick.rules.request.is_empty() {
+        super::rules::stick_request(c, tx, be, &mut flags, &mut pending);
+        if forced.is_none() {
+            forced = flags.assigned.and_then(|i| be.servers.get(i).cloned());
+        }
+    }
+    let post = &c.cbuf[c.head.method.clone()] == b"POST";
     let src_key: [u8; 16] = match c.s.client.ip() {
         std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
         std::net::IpAddr::V6(v6) => v6.octets(),
@@ -437,9 +459,10 @@ async fn exchange(
     let header = |name: &str| head.first(cbuf, name.as_bytes());
     let key = crate::engine::lb::hash::hash_input(&be.spec.balance, addr_key, Some(target), &header);
     let first = c.first;
-    let forced = super::rules::forced_server(c, tx, be);
     let own = &mut c.own;
-    let got = connect::connect_or_reuse(be, key, c.s.local.port(), forced, |srv| take_idle(own, srv, be, first)).await;
+    let got =
+        connect::connect_or_reuse(be, key, c.s.local.port(), forced, flags.force, |srv| take_idle(own, srv, be, first))
+            .await;
     let mut sc = match got {
         Err(f) => {
             tx.server = f.server.clone();
@@ -470,19 +493,37 @@ async fn exchange(
             tx.t_queue = n.t_queue.as_millis() as i64;
             tx.t_connect = n.t_connect.as_millis() as i64;
             tx.server = Some(n.server.clone());
+            if !n.direct {
+                // Redispatched: persistence no longer holds (HAProxy clears SF_DIRECT|ASSIGNED).
+                flags.direct = false;
+                flags.assigned = None;
+            }
             SrvConn { stream: n.stream, srv: n.server, be: be.clone(), addr: n.addr, requests: 0 }
         }
     };
     let srv = sc.srv.clone();
     srv.counters.sessions.inc();
     srv.counters.total.inc();
-    srv.counters.lb_total.inc();
-    be.counters.lb_total.inc();
+    if !flags.direct {
+        // Only servers the balancer chose count in lbtot.
+        srv.counters.lb_total.inc();
+        be.counters.lb_total.inc();
+    }
     tx.server_addr = Some(sc.addr);
     if c.s.logs_lines() {
         tx.backend_src = sc.stream.local_addr().ok();
     }
-    let (next, fate) = on_server(c, &mut sc, be, info, tx, client_keep, server_ka).await;
+    let ck = CkResp { flags, post };
+    let (next, fate) = on_server(c, &mut sc, be, info, tx, client_keep, server_ka, ck).await;
+    if !pending.is_empty() {
+        // Stored once a response came back, for the server that sent it.
+        if tx.t_response >= 0 {
+            let view = crate::engine::stick::backend::View { be, keys: &be.rules.stick.keys };
+            stick_commit(&view, srv.idx, &mut pending, crate::engine::stick::now_ms());
+        } else {
+            pending.clear();
+        }
+    }
     match fate {
         Fate::Keep => {
             sc.requests += 1;
@@ -519,6 +560,12 @@ async fn exchange(
     next
 }
 
+/// What the response side needs of the request's persistence.
+struct CkResp {
+    flags: Flags,
+    post: bool,
+}
+
 /// What becomes of the server connection after an exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fate {
@@ -542,6 +589,7 @@ async fn on_server(
     tx: &mut Txn,
     client_keep: bool,
     server_ka: bool,
+    ck: CkResp,
 ) -> (Next, Fate) {
     let t_server = ms(be.spec.timeouts.server).unwrap_or(FAR);
     let t_client = c.t_client;
@@ -582,6 +630,8 @@ async fn on_server(
         server: Some(sc.srv.clone()),
         client: c.s.client,
         local: c.s.local,
+        ck_flags: ck.flags,
+        post: ck.post,
     };
     let rules = rr.any().then_some(&rr);
     let ctx = DownCtx { t_server, t_client, info, client_keep, server_keep: server_ka, first: c.first, rules };

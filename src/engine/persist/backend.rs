@@ -1,0 +1,261 @@
+//! What a backend keeps for persistence, compiled when the engine starts (its `cookie` line,
+//! each server's cookie value, explicit or `dynamic`, its `force-persist` / `ignore-persist`
+//! rules), and the two cookie steps of an HTTP transaction on top of the pure [`cookie`] core:
+//! the request's `Cookie` headers (which server, what the server gets to see) and the
+//! response's `Set-Cookie` headers with the cookie HAProxy inserts and its `Cache-control`.
+//!
+//! [`cookie`]: super::cookie
+
+use bytes::BytesMut;
+
+use super::cookie::{CkServer, CookieConf, CookieTxn, Fate, Flags, Request, Response};
+use crate::acl::Condition;
+use crate::engine::backend::Backend;
+use crate::engine::proxy::http::parse::Head;
+use crate::engine::rules::edit::{commit, Parts};
+use crate::engine::rules::source::Stream;
+use crate::ir::types::{Config, Proxy};
+
+/// A backend's persistence settings, built once.
+#[derive(Default)]
+pub struct BackendPersist {
+    /// The `cookie` line, in HTTP mode only (HAProxy ignores it in TCP mode).
+    pub cookie: Option<CookieConf>,
+    /// The cookie of each configured server, in order.
+    pub server_cookies: Vec<Option<Vec<u8>>>,
+    /// `force-persist` (true) / `ignore-persist` (false) rules in order.
+    pub rules: Vec<(Option<Condition>, bool)>,
+    /// `option persist`.
+    pub persist: bool,
+}
+
+impl BackendPersist {
+    pub fn build(cfg: &Config, p: &Proxy) -> BackendPersist {
+        let http = p.mode == crate::ir::types::Mode::Http;
+        let cookie = p.cookie.as_ref().filter(|_| http).map(CookieConf::from_ir);
+        let dynamic_key = p.dynamic_cookie_key.as_deref().filter(|_| cookie.as_ref().is_some_and(|c| c.dynamic));
+        let server_cookies = p
+            .servers
+            .iter()
+            .map(|s| match (&s.opts.cookie, dynamic_key) {
+                (Some(c), _) => Some(c.as_bytes().to_vec()),
+                (None, Some(key)) => {
+                    // HAProxy hashes the service port, 0 when the server has none.
+                    let ip = s.addr.ip()?;
+                    Some(super::cookie::dynamic_cookie(key, ip, s.addr.fixed_port().unwrap_or(0)).into_bytes())
+                }
+                (None, None) => None,
+            })
+            .collect();
+        let conds: Vec<(u32, Option<&crate::ir::types::Condition>)> =
+            p.persist_rules.iter().map(|r| (r.span.line, r.cond.as_ref())).collect();
+        let (compiled, _) = crate::ir::validate::persist::conditions(cfg, p, &conds);
+        let rules = p
+            .persist_rules
+            .iter()
+            .zip(compiled)
+            .map(|(r, c)| (c, r.words.first().is_some_and(|w| w == "force-persist")))
+            .collect();
+        BackendPersist { cookie, server_cookies, rules, persist: p.options.is_on("persist") }
+    }
+
+    /// The first `force-persist` / `ignore-persist` rule that matches sets its flag.
+    pub fn rule_flags(&self, s: &Stream<'_>) -> Flags {
+        let mut f = Flags::default();
+        for (cond, force) in &self.rules {
+            if cond.as_ref().is_none_or(|c| c.eval(s)) {
+                if *force {
+                    f.force = true;
+                } else {
+                    f.ignore = true;
+                }
+                break;
+            }
+        }
+        f
+    }
+
+    fn server_cookie(&self, idx: usize) -> Option<&[u8]> {
+        self.server_cookies.get(idx).and_then(|c| c.as_deref())
+    }
+}
+
+/// Wall-clock seconds, as HAProxy's `date.tv_sec`.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// Apply per-header fates to the headers of `head` named `name` and rebuild the head if one
+/// changed. `fates` are in header order for the matching headers.
+fn apply(head: &mut Head, buf: &mut BytesMut, name: &[u8], fates: &[Fate], add: &[(&[u8], &[u8])], response: bool) {
+    if fates.iter().all(|f| *f == Fate::Keep) && add.is_empty() {
+        return;
+    }
+    let mut parts = Parts::of(head, buf, response);
+    let mut k = 0;
+    let mut out = Vec::with_capacity(parts.headers.len() + add.len());
+    for (n, v) in parts.headers.drain(..) {
+        if n.eq_ignore_ascii_case(name) {
+            let f = fates.get(k).cloned().unwrap_or(Fate::Keep);
+            k += 1;
+            match f {
+                Fate::Keep => out.push((n, v)),
+                Fate::Remove => {}
+                Fate::Set(nv) => out.push((n, nv)),
+            }
+        } else {
+            out.push((n, v));
+        }
+    }
+    for (n, v) in add {
+        out.push((n.to_vec(), v.to_vec()));
+    }
+    parts.headers = out;
+    commit(&parts, head, buf, response);
+}
+
+/// The request's `Cookie` headers (`http_manage_client_side_cookies`): sets the server the
+/// cookie designates in `flags`, and edits the headers the server will get.
+pub fn request(
+    bp: &BackendPersist,
+    be: &Backend,
+    head: &mut Head,
+    buf: &mut BytesMut,
+    flags: &mut Flags,
+    txn: &mut CookieTxn,
+) {
+    let Some(conf) = bp.cookie.as_ref() else { return };
+    if !head.headers.iter().any(|h| buf[h.name.clone()].eq_ignore_ascii_case(b"cookie")) {
+        return;
+    }
+    let servers: Vec<CkServer<'_>> = be.with_states(|states| {
+        (0..be.servers.len())
+            .map(|i| {
+                let gone = be.is_deleted(i);
+                let running = !gone
+                    && states.get(i).is_some_and(|s| !s.in_maint() && s.op != crate::engine::state::OpState::Stopped);
+                CkServer { cookie: if gone { None } else { bp.server_cookie(i) }, running }
+            })
+            .collect()
+    });
+    let req = Request { conf: Some(conf), capture: None, servers: &servers, persist: bp.persist, now: now_secs() };
+    let fates: Vec<Fate> = head
+        .headers
+        .iter()
+        .filter(|h| buf[h.name.clone()].eq_ignore_ascii_case(b"cookie"))
+        .map(|h| req.header(&buf[h.value.clone()], flags, txn))
+        .collect();
+    apply(head, buf, b"cookie", &fates, &[], false);
+}
+
+/// The response's `Set-Cookie` headers and the cookie HAProxy inserts
+/// (`http_manage_server_side_cookies`, the cacheability check, the insertion).
+/// `server`: index of the server that answered.
+#[allow(clippy::too_many_arguments)]
+pub fn response(
+    bp: &BackendPersist,
+    server: Option<usize>,
+    post: bool,
+    flags: &Flags,
+    txn: &mut CookieTxn,
+    head: &mut Head,
+    buf: &mut BytesMut,
+) {
+    let Some(conf) = bp.cookie.as_ref() else { return };
+    if head.status < 200 {
+        return;
+    }
+    let resp = Response {
+        conf: Some(conf),
+        capture: None,
+        server: server.map(|i| bp.server_cookie(i)),
+        now: now_secs(),
+        post,
+    };
+    let fates: Vec<Fate> = head
+        .headers
+        .iter()
+        .filter(|h| buf[h.name.clone()].eq_ignore_ascii_case(b"set-cookie"))
+        .map(|h| resp.set_cookie(&buf[h.value.clone()], flags, txn))
+        .collect();
+    if conf.noc {
+        let b: &[u8] = buf;
+        let hs = head.headers.iter().map(|h| (&b[h.name.clone()], &b[h.value.clone()]));
+        Response::check_cacheability(head.status, hs, txn);
+    }
+    let inserted = resp.insert(flags, txn);
+    let mut add: Vec<(&[u8], &[u8])> = Vec::new();
+    if let Some((v, private)) = &inserted {
+        add.push((b"Set-Cookie", v));
+        if *private {
+            add.push((b"Cache-control", b"private"));
+        }
+    }
+    apply(head, buf, b"set-cookie", &fates, &add, true);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(raw: &[u8], response: bool) -> (Head, BytesMut) {
+        let mut buf = BytesMut::from(raw);
+        let mut head = Head::default();
+        let r = if response {
+            crate::engine::proxy::http::parse::parse_response(&mut buf, &mut head)
+        } else {
+            crate::engine::proxy::http::parse::parse_request(&mut buf, &mut head)
+        };
+        assert_eq!(r, Ok(true));
+        (head, buf)
+    }
+
+    fn conf(line: &str) -> BackendPersist {
+        let text = format!(
+            "defaults\n mode http\nbackend be\n {line}\n server a 127.0.0.1:1 cookie a\n server b 127.0.0.1:2 cookie b\n"
+        );
+        let src = crate::config::parse::Source { name: "t.cfg".into(), text: text.into_bytes() };
+        let mut diags = crate::config::diag::Diags::default();
+        let mut cfg = crate::ir::lower::lower(&crate::config::parse::parse(&[src]), &mut diags).config;
+        crate::ir::validate::validate(&mut cfg, &mut diags);
+        assert!(!diags.has_errors());
+        let p = cfg.proxies.iter().find(|p| p.name == "be").expect("be");
+        BackendPersist::build(&cfg, p)
+    }
+
+    #[test]
+    fn response_inserts_cookie_and_private() {
+        let bp = conf("cookie SRV insert indirect nocache");
+        // Cacheable (fresh): the inserted cookie comes with `Cache-control: private`.
+        let (mut head, mut buf) = parsed(b"HTTP/1.1 200 OK\r\nexpires: x\r\n\r\n", true);
+        let mut txn = CookieTxn::new(b"GET");
+        response(&bp, Some(1), false, &Flags::default(), &mut txn, &mut head, &mut buf);
+        let want = b"HTTP/1.1 200 OK\r\nexpires: x\r\nSet-Cookie: SRV=b; path=/\r\nCache-control: private\r\n\r\n";
+        assert_eq!(&buf[..], &want[..]);
+        assert_eq!(txn.tsc(bp.cookie.as_ref()), *b"NI");
+        // Not cacheable (no validator, no freshness): no Cache-control added.
+        let (mut head, mut buf) = parsed(b"HTTP/1.1 200 OK\r\n\r\n", true);
+        let mut txn = CookieTxn::new(b"GET");
+        response(&bp, Some(0), false, &Flags::default(), &mut txn, &mut head, &mut buf);
+        assert_eq!(&buf[..], &b"HTTP/1.1 200 OK\r\nSet-Cookie: SRV=a; path=/\r\n\r\n"[..]);
+    }
+
+    #[test]
+    fn response_untouched_for_direct_request() {
+        let bp = conf("cookie SRV insert indirect nocache");
+        let raw = b"HTTP/1.1 200 OK\r\nset-cookie: SRV=x\r\nset-cookie: other=1\r\n\r\n";
+        let (mut head, mut buf) = parsed(raw, true);
+        let mut txn = CookieTxn::new(b"GET");
+        let flags = Flags { direct: true, assigned: Some(0), ..Default::default() };
+        response(&bp, Some(0), false, &flags, &mut txn, &mut head, &mut buf);
+        // The server's own SRV cookie goes (insert), the other one stays; nothing inserted.
+        assert_eq!(&buf[..], &b"HTTP/1.1 200 OK\r\nset-cookie: other=1\r\n\r\n"[..]);
+    }
+
+    #[test]
+    fn rule_flags_first_match_wins() {
+        let bp = conf("force-persist if TRUE\n ignore-persist if TRUE");
+        assert_eq!(bp.rules.len(), 2);
+        assert!(bp.rules[0].1 && !bp.rules[1].1);
+    }
+}
