@@ -38,7 +38,7 @@ pub struct ProcInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProxyBlock {
     pub name: String,
-    /// `proxy_cap_str`: listen, frontend or backend.
+    /// `proxy_cap_str`: proxy (a listen section), frontend or backend.
     pub cap: &'static str,
     pub mode: &'static str,
     pub id: u32,

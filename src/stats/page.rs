@@ -167,7 +167,7 @@ pub fn html_page(eng: &Engine, spec: &StatsSpec, q: &Query, serving: &str, admin
             };
             let Some(p) = eng.config.proxies.iter().find(|p| p.name == name && !p.disabled) else { continue };
             let cap = match (p.caps.frontend, p.caps.backend) {
-                (true, true) => "listen",
+                (true, true) => "proxy",
                 (true, false) => "frontend",
                 _ => "backend",
             };

@@ -75,10 +75,15 @@ pub(crate) async fn serve(
     if be.is_none() || fe.spec.name == p.name {
         fe.counters.intercepted.inc();
     }
-    tx.backend = be.clone();
+    // HAProxy's 401 is counted by the frontend only.
     if !spec.auth.is_empty() && !credentials(c).is_some_and(|cr| page::auth_ok(spec, &cr)) {
         let msg = unauthorized(page::realm(spec));
         return super::txn::answer(c, info, tx, &msg, 401, *b"PR--").await;
+    }
+    tx.backend = be.clone();
+    if let Some(be) = &be {
+        // The stats stream is a session of the proxy's backend side, already when it renders.
+        be.counters.last_session.store(crate::engine::unix_now(), std::sync::atomic::Ordering::Relaxed);
     }
     let path = path(&c.cbuf[c.head.uri.clone()]);
     let rest = String::from_utf8_lossy(&path[prefix.min(path.len())..]).into_owned();
@@ -120,8 +125,6 @@ pub(crate) async fn serve(
     fe.counters.bytes_in.add(tx.bytes_in);
     if let Some(be) = &be {
         be.counters.bytes_in.add(tx.bytes_in);
-        // The stats stream is a session of the proxy's backend side.
-        be.counters.last_session.store(crate::engine::unix_now(), std::sync::atomic::Ordering::Relaxed);
     }
     c.consume_head();
     tx.status = 200;
@@ -130,8 +133,8 @@ pub(crate) async fn serve(
     tx.bytes_out = out.len() as u64;
     fe.counters.http.record(200);
     fe.counters.bytes_out.add(tx.bytes_out);
+    // The backend side counts the bytes, not the status (as HAProxy's applet does).
     if let Some(be) = &be {
-        be.counters.http.record(200);
         be.counters.bytes_out.add(tx.bytes_out);
     }
     if keep && ok && super::txn::skip_body(c, info).await {
