@@ -13,5 +13,6 @@ mod process;
 mod retries;
 mod routing;
 mod rules;
-mod runtime_api;
+pub mod runtime_api;
+mod stats_page;
 mod tcp_proxy;

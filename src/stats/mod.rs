@@ -3,7 +3,10 @@
 //! (also the `server-state-file` format), and the HTML stats page. Reads engine snapshots only.
 
 pub mod fields;
+pub mod html;
+pub mod html_rows;
 pub mod info;
+pub mod page;
 pub mod rows;
 pub mod servers_state;
 

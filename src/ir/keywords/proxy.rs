@@ -125,7 +125,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("ignore-persist", Supported, persist::force_persist),
     kw("stick-table", Supported, persist::stick_table),
     kw("stick", Supported, persist::stick),
-    kw("stats", Rejected, stats::stats),
+    kw("stats", Supported, stats::stats),
     kw("capture", Rejected, capture::capture),
     kw("declare", Rejected, capture::declare),
     kw("errorfile", Supported, errors::errorfile),

@@ -35,6 +35,7 @@ pub fn stats(cx: &mut Cx, d: &Directive) -> Flow {
             }
             let (words, cond) = split_condition(d, 2);
             cx.p.stats.admin.push(Rule { span: d.span.clone(), words, cond });
+            cx.r.not_yet(d, "stats admin");
         }
         "uri" | "realm" | "auth" | "scope" => {
             let v = d.arg(2);
@@ -91,6 +92,7 @@ pub fn stats(cx: &mut Cx, d: &Directive) -> Flow {
             }
             let (words, cond) = split_condition(d, 2);
             cx.p.stats.http_request.push(Rule { span: d.span.clone(), words, cond });
+            cx.r.not_yet(d, "stats http-request");
         }
         "enable" => s.enabled = true,
         "hide-version" => {
@@ -104,6 +106,7 @@ pub fn stats(cx: &mut Cx, d: &Directive) -> Flow {
         "show-modules" => {
             s.enabled = true;
             s.show_modules = true;
+            cx.r.not_yet(d, "stats show-modules");
         }
         "show-node" => {
             let v = d.arg(2);

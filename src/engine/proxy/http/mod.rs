@@ -18,6 +18,7 @@ pub mod msg;
 pub mod parse;
 pub mod pool;
 pub mod rules;
+mod stats;
 mod txlog;
 mod txn;
 

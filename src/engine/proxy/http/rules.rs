@@ -44,6 +44,9 @@ pub(crate) enum Decision {
     Reject,
     /// No backend: the 503 of the path.
     NoBackend,
+    /// The stats page of proxy `spec` (its URI prefix is `prefix` bytes long); `be`: that
+    /// proxy's backend side, if it has one.
+    Stats { spec: Arc<Proxy>, prefix: usize, be: Option<Arc<Backend>> },
 }
 
 fn ctx<'a>(c: &'a mut Conn, tx: &'a mut Txn, be: Option<&'a Backend>) -> (exec::Ctx<'a>, Msg<'a>) {
@@ -169,6 +172,10 @@ pub(crate) fn process_request(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) ->
     if let Some(d) = proxy_rules(c, info, tx, &fe_spec, None) {
         return d;
     }
+    if let Some(prefix) = super::stats::intercepts(c, &fe_spec) {
+        let be = if fe_spec.caps.backend { c.s.eng.backend(&fe_spec.name).cloned() } else { None };
+        return Decision::Stats { spec: fe_spec, prefix, be };
+    }
     let Some(be) = choose_backend(c, tx) else { return Decision::NoBackend };
     if be.spec.name != fe_spec.name || !fe_spec.caps.backend {
         if !be.spec.tcp_request_content.is_empty() {
@@ -190,6 +197,9 @@ pub(crate) fn process_request(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) ->
         if let Some(d) = proxy_rules(c, info, tx, &be_spec, Some(&be)) {
             tx.backend = Some(be);
             return d;
+        }
+        if let Some(prefix) = super::stats::intercepts(c, &be_spec) {
+            return Decision::Stats { spec: be_spec, prefix, be: Some(be) };
         }
     }
     Decision::Forward(be)

@@ -70,7 +70,7 @@ async fn send_reply(c: &mut Conn, raw: &[u8], keep: bool, info: &ReqInfo, tx: &m
 }
 
 /// Read and drop the rest of a request body the proxy answered itself; false if that failed.
-async fn skip_body(c: &mut Conn, info: &ReqInfo) -> bool {
+pub(super) async fn skip_body(c: &mut Conn, info: &ReqInfo) -> bool {
     let framing = info.framing.unwrap_or(Framing::None);
     if framing == Framing::None {
         return true;
@@ -326,7 +326,7 @@ where
 /// Send one of the proxy's answers to a request and account for it like HAProxy: status,
 /// bytes, termination flags. The client connection stays if the request allows it and its body
 /// is already all in (HAProxy closes otherwise).
-async fn answer(c: &mut Conn, info: &ReqInfo, tx: &mut Txn, msg: &[u8], status: u16, term: [u8; 4]) -> Next {
+pub(super) async fn answer(c: &mut Conn, info: &ReqInfo, tx: &mut Txn, msg: &[u8], status: u16, term: [u8; 4]) -> Next {
     let fe = c.s.fe.clone();
     let keep = info.keep_alive
         && conn_mode(&fe.spec) != ConnMode::Close
@@ -374,6 +374,9 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
         super::rules::Decision::Forward(be) => be,
         super::rules::Decision::Answer { msg, status, term } => {
             return answer(c, info, tx, &msg, status, term).await;
+        }
+        super::rules::Decision::Stats { spec, prefix, be } => {
+            return super::stats::serve(c, info, tx, &spec, prefix, be).await;
         }
         super::rules::Decision::Reject => {
             // Closed without a word; logged with neither request time nor status.

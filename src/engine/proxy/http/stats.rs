@@ -1,0 +1,161 @@
+//! The stats applet: a request under a proxy's `stats uri` is answered by haproxide itself,
+//! as HAProxy 2.6 does after the proxy's `http-request` rules: `stats auth` with its 401, then
+//! the CSV / JSON export or the HTML page (rendered by `crate::stats::page`), sent chunked with
+//! HAProxy's headers.
+
+use std::sync::Arc;
+
+use tokio::io::AsyncWriteExt;
+
+use super::msg::ReqInfo;
+use super::parse::Version;
+use super::txlog::Txn;
+use super::{conn_mode, Conn, ConnMode, Next};
+use crate::engine::backend::Backend;
+use crate::ir::types::Proxy;
+use crate::stats::page::{self, Query};
+use crate::stats::Format;
+
+/// Does proxy `p` serve this request's path as its stats page? Returns the prefix length.
+pub(crate) fn intercepts(c: &Conn, p: &Proxy) -> Option<usize> {
+    if !p.stats.enabled || p.mode != crate::ir::types::Mode::Http {
+        return None;
+    }
+    page::matches(&p.stats, path(&c.cbuf[c.head.uri.clone()]))
+}
+
+/// The path of a request target (an absolute URI loses its scheme and authority).
+fn path(uri: &[u8]) -> &[u8] {
+    if uri.first() == Some(&b'/') {
+        return uri;
+    }
+    match uri.windows(3).position(|w| w == b"://") {
+        Some(i) => {
+            let rest = &uri[i + 3..];
+            rest.iter().position(|&b| b == b'/').map(|j| &rest[j..]).unwrap_or(b"")
+        }
+        None => uri,
+    }
+}
+
+/// HAProxy's 401 for `stats auth`, byte for byte.
+fn unauthorized(realm: &str) -> Vec<u8> {
+    const BODY: &str =
+        "<html><body><h1>401 Unauthorized</h1>\nYou need a valid user and password to access this content.\n</body></html>\n";
+    format!(
+        "HTTP/1.1 401 Unauthorized\r\ncontent-length: {}\r\ncache-control: no-cache\r\ncontent-type: text/html\r\nwww-authenticate: Basic realm=\"{realm}\"\r\n\r\n{BODY}",
+        BODY.len()
+    )
+    .into_bytes()
+}
+
+/// The credentials of a `Basic` Authorization header.
+fn credentials(c: &Conn) -> Option<Vec<u8>> {
+    let v = c.head.first(&c.cbuf, b"authorization")?;
+    let v = std::str::from_utf8(v).ok()?.trim();
+    let (scheme, b64) = v.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    crate::stats::page::base64_decode(b64.trim())
+}
+
+/// Answer the stats request. `p` is the proxy whose `stats` settings apply; `be` the backend
+/// when that proxy is one (its counters see the response).
+pub(crate) async fn serve(
+    c: &mut Conn,
+    info: &ReqInfo,
+    tx: &mut Txn,
+    p: &Proxy,
+    prefix: usize,
+    be: Option<Arc<Backend>>,
+) -> Next {
+    let fe = c.s.fe.clone();
+    let spec = &p.stats;
+    if be.is_none() || fe.spec.name == p.name {
+        fe.counters.intercepted.inc();
+    }
+    // HAProxy's 401 is counted by the frontend only.
+    if !spec.auth.is_empty() && !credentials(c).is_some_and(|cr| page::auth_ok(spec, &cr)) {
+        let msg = unauthorized(page::realm(spec));
+        return super::txn::answer(c, info, tx, &msg, 401, *b"PR--").await;
+    }
+    tx.backend = be.clone();
+    if let Some(be) = &be {
+        // The stats stream is a session of the proxy's backend side, already when it renders.
+        be.counters.last_session.store(crate::engine::unix_now(), std::sync::atomic::Ordering::Relaxed);
+    }
+    let path = path(&c.cbuf[c.head.uri.clone()]);
+    let rest = String::from_utf8_lossy(&path[prefix.min(path.len())..]).into_owned();
+    let q: Query = page::parse_query(&rest, spec.refresh.is_some_and(|r| r > 0));
+    let eng = c.s.eng.clone();
+    let (body, ctype) = match q.format {
+        Some(Format::Json) => (page::export(&eng, spec, &q, &p.name), "application/json"),
+        Some(_) => (page::export(&eng, spec, &q, &p.name), "text/plain"),
+        None => (page::html_page(&eng, spec, &q, &p.name, false), "text/html"),
+    };
+    let keep = info.keep_alive && conn_mode(&fe.spec) != ConnMode::Close;
+    let mut head = format!("HTTP/1.1 200 OK\r\ncache-control: no-cache\r\ncontent-type: {ctype}\r\n");
+    if let Some(r) = spec.refresh.filter(|r| *r > 0 && !q.no_refresh) {
+        head.push_str(&format!("refresh: {r}\r\n"));
+    }
+    // HAProxy's H1 mux writes `connection: close` before the framing header for an HTTP/1.0
+    // client, after it for an HTTP/1.1 one.
+    let close = if keep { "" } else { "connection: close\r\n" };
+    if info.method_head {
+        head.push_str(close);
+    } else if info.version == Version::Http10 {
+        head.push_str(close);
+        head.push_str("transfer-encoding: chunked\r\n");
+    } else {
+        head.push_str("transfer-encoding: chunked\r\n");
+        head.push_str(close);
+    }
+    head.push_str("\r\n");
+    let mut out = head.into_bytes();
+    if !info.method_head {
+        if !body.is_empty() {
+            out.extend_from_slice(format!("{:X}\r\n", body.len()).as_bytes());
+            out.extend_from_slice(body.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"0\r\n\r\n");
+    }
+    tx.bytes_in = c.head.len as u64;
+    fe.counters.bytes_in.add(tx.bytes_in);
+    if let Some(be) = &be {
+        be.counters.bytes_in.add(tx.bytes_in);
+    }
+    c.consume_head();
+    tx.status = 200;
+    tx.term = *b"LR--";
+    let ok = matches!(tokio::time::timeout(c.t_client, c.client.write_all(&out)).await, Ok(Ok(())));
+    tx.bytes_out = out.len() as u64;
+    fe.counters.http.record(200);
+    fe.counters.bytes_out.add(tx.bytes_out);
+    // The backend side counts the bytes, not the status (as HAProxy's applet does).
+    if let Some(be) = &be {
+        be.counters.bytes_out.add(tx.bytes_out);
+    }
+    if keep && ok && super::txn::skip_body(c, info).await {
+        Next::KeepAlive
+    } else {
+        Next::Close
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(path(b"/haproxy?stats"), b"/haproxy?stats");
+        assert_eq!(path(b"http://h:80/stats;csv"), b"/stats;csv");
+        assert_eq!(path(b"http://h"), b"");
+        let m = unauthorized("My Realm");
+        let s = String::from_utf8(m).unwrap();
+        assert!(s.starts_with("HTTP/1.1 401 Unauthorized\r\ncontent-length: 112\r\n"), "{s}");
+        assert!(s.contains("www-authenticate: Basic realm=\"My Realm\"\r\n\r\n<html>"));
+    }
+}
