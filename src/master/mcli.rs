@@ -142,7 +142,8 @@ impl Session {
         };
         match (w(0), w(1), w(2)) {
             (b"", _, _) => Action::Write(self.end()),
-            (b"quit", _, _) => Action::WriteAndClose(Vec::new()),
+            // HAProxy shows one more prompt before it closes.
+            (b"quit", _, _) => Action::WriteAndClose(self.prompt_only()),
             (b"prompt", _, _) => {
                 self.prompt = !self.prompt;
                 Action::Write(self.prompt_only())

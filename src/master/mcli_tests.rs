@@ -128,4 +128,5 @@ fn prompt_mode_shows_the_target() {
     );
     assert_eq!(run(&mut s, "@master"), "master> ");
     assert_eq!(run(&mut s, "@!999"), "Can't find the target PID matching the prefix '@!999'\nmaster> ");
+    assert_eq!(s.step(b"quit", &table(), 0), Action::WriteAndClose(b"master> ".to_vec()));
 }

@@ -117,6 +117,10 @@ async fn start(config: Config, opts: &RunOptions, pid: u32) -> Result<i32, Error
         Err(status) => return Ok(status.code()),
     };
     shared.lock().table.started(first, now());
+    // In the background, HAProxy's master has closed stderr by the time the worker is ready.
+    if daemon_child {
+        crate::app::detach();
+    }
     m.say(Msg::Notice("Loading success.".into()));
     notify(opts, &format!("READY=1\nMAINPID={pid}"));
     for (pids, sig) in [(&opts.finish_pids, libc_sig::USR1), (&opts.terminate_pids, libc_sig::TERM)] {
@@ -124,9 +128,9 @@ async fn start(config: Config, opts: &RunOptions, pid: u32) -> Result<i32, Error
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), sig);
         }
     }
-    if daemon_child {
-        crate::app::detach();
-    } else if let Some(path) = &opts.pidfile.as_ref().or(config.global.pidfile.as_ref()) {
+    // In the background, the parent writes the pidfile with our pid once `detach` told it we serve.
+    let pidfile = opts.pidfile.as_ref().or(config.global.pidfile.as_ref()).filter(|_| !daemon_child);
+    if let Some(path) = pidfile {
         if let Err(e) = std::fs::write(path, format!("{pid}\n")) {
             m.say(Msg::Alert(format!("[haproxide.main()] Cannot create pidfile {path} : {e}")));
             m.signal_all(libc_sig::TERM);
