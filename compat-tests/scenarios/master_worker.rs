@@ -123,19 +123,23 @@ fn proc_shape(s: &str) -> String {
         .join("\n")
 }
 
+/// Signal the master (`to_worker` false) or its worker, and report how the master ended.
+fn signal_and_wait(imp: Impl, sig: Signal, to_worker: bool) -> String {
+    let mut r = start(imp);
+    let target = if to_worker { forked(&r.inst.stderr())[0] } else { r.inst.pid() };
+    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(target as i32), sig);
+    let st = status(&mut r.inst);
+    let master = r.inst.pid();
+    let dir = r.inst.dir.path().to_path_buf();
+    let (_, stderr) = r.inst.kill();
+    format!("{st}\n{}", lines(&stderr, master, &dir))
+}
+
 #[test]
 fn master_signals_reach_the_worker() {
     crate::require_haproxy!();
     for sig in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGUSR1] {
-        let [o, h] = both(|imp| {
-            let mut r = start(imp);
-            r.inst.signal(sig);
-            let st = status(&mut r.inst);
-            let master = r.inst.pid();
-            let dir = r.inst.dir.path().to_path_buf();
-            let (_, stderr) = r.inst.kill();
-            format!("{st}\n{}", lines(&stderr, master, &dir))
-        });
+        let [o, h] = both(|imp| signal_and_wait(imp, sig, false));
         assert_same(&format!("master {sig}"), &o, &h);
     }
 }
@@ -144,16 +148,7 @@ fn master_signals_reach_the_worker() {
 fn a_dying_worker_ends_the_master() {
     crate::require_haproxy!();
     for sig in [Signal::SIGKILL, Signal::SIGTERM, Signal::SIGUSR1] {
-        let [o, h] = both(|imp| {
-            let mut r = start(imp);
-            let worker = forked(&r.inst.stderr())[0];
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(worker as i32), sig);
-            let st = status(&mut r.inst);
-            let master = r.inst.pid();
-            let dir = r.inst.dir.path().to_path_buf();
-            let (_, stderr) = r.inst.kill();
-            format!("{st}\n{}", lines(&stderr, master, &dir))
-        });
+        let [o, h] = both(|imp| signal_and_wait(imp, sig, true));
         assert_same(&format!("worker {sig}"), &o, &h);
     }
 }
