@@ -89,7 +89,9 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    err.quiet = args.quiet_effective();
+    // A master-worker's worker reads the configuration its master has just checked and reported
+    // on: printing the same diagnostics again would show them twice.
+    err.quiet = args.quiet_effective() || haproxide::master::worker_socket().is_some();
     err.diag_mode = args.diag;
 
     // Variables HAProxy sets before reading its configuration.

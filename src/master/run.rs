@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use super::table::{ExitStatus, Msg, ProcTable};
 use super::{serve, Error, WORKER_DETACH_ENV, WORKER_SOCKET_ENV};
 use crate::app::{RunOptions, DAEMON_CHILD_ENV};
+use crate::config::diag::Severity;
 use crate::ir::types::Config;
 
 /// What the master and its CLI sessions share. Locked briefly, never across an `.await`.
@@ -37,6 +38,9 @@ struct Master<'a> {
     shared: SharedRef,
     exits: mpsc::UnboundedSender<(u32, ExitStatus)>,
     daemon_child: bool,
+    /// HAProxy prints its `haproxy version is` banner before the first warning or alert of each
+    /// process image; its master re-executes on every reload, so the banner comes back.
+    banner_done: std::cell::Cell<bool>,
 }
 
 /// Run the master until no worker is left; returns the exit status.
@@ -109,7 +113,17 @@ async fn start(config: Config, opts: &RunOptions, pid: u32) -> Result<i32, Error
     let shared = Arc::new(Mutex::new(Shared { table, sockets: Default::default() }));
     let (exits_tx, mut exits) = mpsc::unbounded_channel();
     let daemon_child = std::env::var_os(DAEMON_CHILD_ENV).is_some();
-    let mut m = Master { opts, pid, exe, dir, seq: 0, shared: shared.clone(), exits: exits_tx, daemon_child };
+    let mut m = Master {
+        opts,
+        pid,
+        exe,
+        dir,
+        seq: 0,
+        shared: shared.clone(),
+        exits: exits_tx,
+        daemon_child,
+        banner_done: std::cell::Cell::new(false),
+    };
     // HAProxy's master re-executes itself once the worker runs, which tells systemd it reloads.
     notify(opts, "RELOADING=1");
     let first = match m.start_worker().await {
@@ -154,6 +168,8 @@ async fn start(config: Config, opts: &RunOptions, pid: u32) -> Result<i32, Error
         (sig(SignalKind::user_defined2())?, sig(SignalKind::hangup())?, sig(SignalKind::quit())?);
     loop {
         tokio::select! {
+            // Signals first: a master told to stop says so before it reports the exits it causes.
+            biased;
             _ = term.recv() => m.stop(libc_sig::TERM),
             _ = int.recv() => m.stop(libc_sig::INT),
             _ = usr1.recv() => m.stop(libc_sig::USR1),
@@ -188,6 +204,11 @@ use std::os::unix::fs::DirBuilderExt;
 
 impl Master<'_> {
     fn say(&self, m: Msg) {
+        if !matches!(m, Msg::Notice(_)) && !self.banner_done.replace(true) {
+            let exe = self.exe.display();
+            say(self.opts, self.pid, Msg::Notice(format!("haproxy version is {}", crate::VERSION)));
+            say(self.opts, self.pid, Msg::Notice(format!("path to executable is {exe}")));
+        }
         say(self.opts, self.pid, m);
     }
 
@@ -250,6 +271,7 @@ impl Master<'_> {
     /// softly, else keep them and say the loading failed.
     async fn reload(&mut self) {
         self.say(Msg::Notice("Reloading HAProxy".into()));
+        self.banner_done.set(false);
         notify(self.opts, "RELOADING=1");
         notify(self.opts, "RELOADING=1");
         let ok = self.check_again()
@@ -278,6 +300,11 @@ impl Master<'_> {
         let mut err = crate::config::diag::Printer::new(std::io::stderr(), self.pid, crate::VERSION, &exe);
         err.quiet = self.opts.quiet;
         err.print_all(&outcome.diags.list);
+        let loud = outcome.diags.list.iter().any(|d| matches!(d.severity, Severity::Warning | Severity::Alert));
+        if loud && !err.quiet {
+            // The printer put the banner before them.
+            self.banner_done.set(true);
+        }
         if !err.quiet {
             for n in &outcome.notes {
                 err.write_raw(&format!("   = {n}\n"));
