@@ -10,7 +10,7 @@ use crate::ir::types::Config;
 use crate::log::{Logger, Target};
 
 /// Set in the environment of the background child started for `-D` / `daemon`.
-const DAEMON_CHILD_ENV: &str = "HAPROXIDE_DAEMON_CHILD";
+pub(crate) const DAEMON_CHILD_ENV: &str = "HAPROXIDE_DAEMON_CHILD";
 /// What the background child prints on stdout once it is listening.
 const READY: &str = "haproxide-ready";
 
@@ -33,6 +33,15 @@ pub struct RunOptions {
     pub per_proxy_maxconn: Option<i64>,
     /// Flags HAProxy accepts whose behaviour is not built yet: starting is refused.
     pub refused_flags: Vec<String>,
+    /// `-W` / `-Ws`: run a master process (see `crate::master`).
+    pub master_worker: bool,
+    /// `-Ws`: tell systemd through `$NOTIFY_SOCKET`.
+    pub systemd: bool,
+    /// `-S` arguments: the master CLI sockets.
+    pub master_cli: Vec<String>,
+    /// What the master needs to read the configuration again on a reload.
+    pub config_files: Vec<String>,
+    pub check: crate::check::CheckOptions,
 }
 
 fn alert(msg: &str) {
@@ -65,9 +74,24 @@ pub fn start(mut config: Config, opts: &RunOptions) -> i32 {
     if opts.quiet || config.global.quiet {
         crate::engine::events::set_stderr(false);
     }
-    let daemon = (opts.daemon || config.global.daemon) && !opts.foreground;
+    // A worker of a master (`-W`) is never the one that goes to the background or writes the
+    // pidfile or stops older processes: the master does.
+    let worker = crate::master::worker_socket();
+    let daemon = (opts.daemon || config.global.daemon) && !opts.foreground && worker.is_none();
     if daemon && std::env::var_os(DAEMON_CHILD_ENV).is_none() {
         return spawn_background(opts, config.global.pidfile.as_deref());
+    }
+    if worker.is_none() && (opts.master_worker || config.global.master_worker) {
+        return crate::master::run(config, opts);
+    }
+    if let Some(path) = &worker {
+        match crate::master::internal_bind(path) {
+            Ok(b) => config.global.stats_sockets.push(b),
+            Err(e) => {
+                alert(&e.to_string());
+                return 1;
+            }
+        }
     }
     let global_targets = config.global.log.iter().filter_map(Target::from_ir).collect();
     let logger = Arc::new(Logger::new(
@@ -100,7 +124,7 @@ pub fn start(mut config: Config, opts: &RunOptions) -> i32 {
     };
     let pid = std::process::id();
     // In the foreground the pidfile is ours to write; a background child's parent writes it.
-    if std::env::var_os(DAEMON_CHILD_ENV).is_none() {
+    if std::env::var_os(DAEMON_CHILD_ENV).is_none() && worker.is_none() {
         if let Some(path) = opts.pidfile.as_ref().or(eng.config.global.pidfile.as_ref()) {
             if let Err(e) = std::fs::write(path, format!("{pid}\n")) {
                 alert(&format!("[haproxide.main()] Cannot create pidfile {path} : {e}"));
@@ -114,7 +138,7 @@ pub fn start(mut config: Config, opts: &RunOptions) -> i32 {
         (&opts.finish_pids, nix::sys::signal::Signal::SIGUSR1),
         (&opts.terminate_pids, nix::sys::signal::Signal::SIGTERM),
     ] {
-        for &p in pids.iter() {
+        for &p in pids.iter().filter(|_| worker.is_none()) {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), sig);
         }
     }
@@ -124,6 +148,8 @@ pub fn start(mut config: Config, opts: &RunOptions) -> i32 {
     }
     if std::env::var_os(DAEMON_CHILD_ENV).is_some() {
         detach();
+    } else if std::env::var_os(crate::master::WORKER_DETACH_ENV).is_some() {
+        null_stdio();
     }
     let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(threads.max(1)).enable_all().build() {
         Ok(rt) => rt,
@@ -200,12 +226,17 @@ fn spawn_background(opts: &RunOptions, cfg_pidfile: Option<&str>) -> i32 {
 }
 
 /// In the background child: tell the parent we listen, leave its session, drop stdio.
-fn detach() {
+pub(crate) fn detach() {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{READY}");
     let _ = out.flush();
     drop(out);
     let _ = nix::unistd::setsid();
+    null_stdio();
+}
+
+/// Point stdin, stdout and stderr at /dev/null.
+fn null_stdio() {
     if let Ok(null) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
         use std::os::fd::AsRawFd;
         let _ = nix::unistd::dup2(null.as_raw_fd(), 0);

@@ -13,6 +13,7 @@ pub mod config;
 pub mod engine;
 pub mod ir;
 pub mod log;
+pub mod master;
 pub mod runtime_api;
 pub mod stats;
 

@@ -89,7 +89,9 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    err.quiet = args.quiet_effective();
+    // A master-worker's worker reads the configuration its master has just checked and reported
+    // on: printing the same diagnostics again would show them twice.
+    err.quiet = args.quiet_effective() || haproxide::master::worker_socket().is_some();
     err.diag_mode = args.diag;
 
     // Variables HAProxy sets before reading its configuration.
@@ -174,16 +176,16 @@ fn main() -> ExitCode {
         terminate_pids: args.terminate_pids.clone(),
         maxconn: args.maxconn,
         per_proxy_maxconn: args.per_proxy_maxconn,
-        refused_flags: [
-            (args.socket_transfer.is_some(), "-x"),
-            (args.master_worker, "-W"),
-            (!args.master_cli.is_empty(), "-S"),
-            (args.memory_limit_mb.is_some(), "-m"),
-        ]
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, f)| f.to_string())
-        .collect(),
+        refused_flags: [(args.socket_transfer.is_some(), "-x"), (args.memory_limit_mb.is_some(), "-m")]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, f)| f.to_string())
+            .collect(),
+        master_worker: args.master_worker,
+        systemd: args.systemd,
+        master_cli: args.master_cli.clone(),
+        config_files: args.config_files.clone(),
+        check: opts.clone(),
     };
     ExitCode::from(haproxide::app::start(config, &run) as u8)
 }

@@ -8,6 +8,7 @@ mod http_requests;
 mod http_responses;
 mod http_reuse;
 mod http_timeouts;
+mod master_worker;
 mod persistence;
 mod process;
 mod retries;

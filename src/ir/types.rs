@@ -724,6 +724,8 @@ impl Proxy {
 pub struct Global {
     pub daemon: bool,
     pub master_worker: bool,
+    /// `master-worker no-exit-on-failure`: a crashing worker does not take the others down.
+    pub master_worker_no_exit_on_failure: bool,
     pub nbthread: Option<u32>,
     pub maxconn: Option<u32>,
     pub pidfile: Option<String>,

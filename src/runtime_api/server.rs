@@ -36,7 +36,7 @@ pub struct BoundSocket {
     severity: Severity,
 }
 
-enum StdListener {
+pub enum StdListener {
     Tcp(std::net::TcpListener),
     Unix(std::os::unix::net::UnixListener),
 }
@@ -108,7 +108,7 @@ pub fn bind(eng: &Arc<Engine>) -> Result<Bound, EngineError> {
     })
 }
 
-fn bind_one(b: &Bind) -> Result<(StdListener, String), EngineError> {
+pub fn bind_one(b: &Bind) -> Result<(StdListener, String), EngineError> {
     let a = &b.addr;
     match a.family {
         Family::Unix => {

@@ -54,7 +54,7 @@ use Status::{Ignored, Rejected, Supported};
 pub const KEYWORDS: &[Keyword] = &[
     // Process.
     kw("daemon", Supported, process::daemon),
-    kw("master-worker", Rejected, process::master_worker),
+    kw("master-worker", Supported, process::master_worker),
     kw("quiet", Supported, process::quiet),
     kw("zero-warning", Supported, process::zero_warning),
     kw("expose-experimental-directives", Ignored, process::expose_experimental),

@@ -276,6 +276,14 @@ const MAX_MATCHES: usize = 5;
 /// `cli_gen_usage_msg`: the `help` reply (when `args[0]` is `help`) or the "Unknown command"
 /// reply with the commands matching the leading words, or the closest ones.
 pub fn usage(sess: &Session, args: &[Vec<u8>]) -> String {
+    let visible: Vec<(&[&str], Option<&str>)> =
+        COMMANDS.iter().filter(|c| visible(c, sess)).map(|c| (c.words, c.usage)).collect();
+    usage_in(&visible, args)
+}
+
+/// [`usage`] over any command list (words and `help` line, in registration order): the master
+/// CLI has its own commands but builds its replies the same way.
+pub fn usage_in(cmds: &[(&[&str], Option<&str>)], args: &[Vec<u8>]) -> String {
     let mut args = args;
     let ishelp = args.first().is_some_and(|a| a == b"help");
     if ishelp {
@@ -284,8 +292,8 @@ pub fn usage(sess: &Session, args: &[Vec<u8>]) -> String {
     let arg = |i: usize| -> &[u8] { args.get(i).map(|a| a.as_slice()).unwrap_or(b"") };
     // How many leading words match some visible command exactly.
     let mut length = 0;
-    for c in COMMANDS.iter().filter(|c| visible(c, sess)) {
-        for (idx, w) in c.words.iter().enumerate().take(PREFIX_KW_NB) {
+    for (words, _) in cmds {
+        for (idx, w) in words.iter().enumerate().take(PREFIX_KW_NB) {
             if arg(idx).is_empty() || arg(idx) != w.as_bytes() {
                 break;
             }
@@ -300,8 +308,8 @@ pub fn usage(sess: &Session, args: &[Vec<u8>]) -> String {
     } else {
         out.push_str("Unknown command, but maybe one of the following ones is a better match:\n");
     }
-    let prefix_matches = |c: &CommandSpec| -> bool {
-        (0..length).all(|idx| match c.words.get(idx) {
+    let prefix_matches = |words: &[&str]| -> bool {
+        (0..length).all(|idx| match words.get(idx) {
             Some(w) => !arg(idx).is_empty() && arg(idx) == w.as_bytes(),
             None => false,
         })
@@ -317,13 +325,13 @@ pub fn usage(sess: &Session, args: &[Vec<u8>]) -> String {
             fingerprint(&mut word_sig, arg(i));
             qlen += arg(i).len() as i64;
         }
-        for (ci, c) in COMMANDS.iter().enumerate() {
-            if !visible(c, sess) || c.usage.is_none() || !prefix_matches(c) || c.words.len() < length {
+        for (ci, (words, usage)) in cmds.iter().enumerate() {
+            if usage.is_none() || !prefix_matches(words) || words.len() < length {
                 continue;
             }
             let mut list_sig = [0u8; 1024];
             let mut totlen = qlen;
-            for w in c.words.iter().take(PREFIX_KW_NB).skip(length) {
+            for w in words.iter().take(PREFIX_KW_NB).skip(length) {
                 fingerprint(&mut list_sig, w.as_bytes());
                 totlen += w.len() as i64;
             }
@@ -336,18 +344,18 @@ pub fn usage(sess: &Session, args: &[Vec<u8>]) -> String {
             }
         }
     }
-    let mut entries: Vec<&'static str> = Vec::new();
+    let mut entries: Vec<&str> = Vec::new();
     if let Some(&(_, best)) = matches.first() {
         for &(ci, d) in &matches {
             if d > 5 * best / 2 {
                 break;
             }
-            entries.extend(COMMANDS[ci].usage);
+            entries.extend(cmds[ci].1);
         }
     } else {
-        for c in COMMANDS.iter() {
-            if visible(c, sess) && prefix_matches(c) {
-                entries.extend(c.usage);
+        for (words, usage) in cmds {
+            if prefix_matches(words) {
+                entries.extend(*usage);
             }
         }
     }

@@ -53,6 +53,7 @@ pub fn master_worker(cx: &mut Cx, d: &Directive) {
         return;
     }
     cx.g.master_worker = true;
+    cx.g.master_worker_no_exit_on_failure |= d.has_arg(1);
 }
 
 pub fn nbproc(cx: &mut Cx, d: &Directive) {

@@ -277,8 +277,11 @@ fn logging_and_stats() {
 
 #[test]
 fn statuses_are_recorded() {
-    let (cfg, _) = run(&["tune.ssl.cachesize 1000", "master-worker", "daemon"]);
+    let (cfg, _) = run(&["tune.ssl.cachesize 1000", "master-worker", "daemon", "mworker-max-reloads 3"]);
     assert_eq!(cfg.global.ignored.len(), 1, "tuning has no observable effect");
-    assert_eq!(cfg.unsupported.len(), 1, "master-worker is not run yet");
-    assert!(cfg.unsupported[0].what.contains("master-worker"));
+    assert_eq!(cfg.unsupported.len(), 1, "mworker-max-reloads is not run yet");
+    assert!(cfg.unsupported[0].what.contains("mworker-max-reloads"));
+    assert!(cfg.global.master_worker && !cfg.global.master_worker_no_exit_on_failure);
+    let (cfg, _) = run(&["master-worker no-exit-on-failure"]);
+    assert!(cfg.global.master_worker_no_exit_on_failure);
 }
