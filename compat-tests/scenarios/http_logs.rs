@@ -86,6 +86,7 @@ fn other_formats() {
         ("clf", "option httplog clf"),
         ("tcplog", "option tcplog"),
         ("custom", "log-format \"%ST %B %U %tsc %HM %HU %HV %Tr %Tw %Tc %TR %Ta %{+Q}r\""),
+        ("paths", "log-format \"%HP %HPO %HQ\""),
     ] {
         cases.push(Case::new(name).fe(fmt));
         cases.push(
@@ -98,6 +99,11 @@ fn other_formats() {
         ));
         cases.push(Case::new(&format!("{name}, forwardfor")).fe(fmt).fe("option forwardfor"));
         cases.push(Case::new(&format!("{name}, 503")).fe(fmt).no_server());
+        cases.push(
+            Case::new(&format!("{name}, absolute uri"))
+                .fe(fmt)
+                .request(b"GET http://example.com/a/b?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n"),
+        );
         cases.push(Case::new(&format!("{name}, 400")).fe(fmt).request(b"GARBAGE\r\n\r\n"));
     }
     cases.push(Case::new("frontend log line").fe("no log").fe("log 127.0.0.1:${SYSLOG} local1").fe("option httplog"));

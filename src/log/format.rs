@@ -27,6 +27,8 @@ pub enum Var {
     ServerIp,
     ServerPort,
     DateAccept,
+    /// `%Ts`: the accept date in seconds since the epoch.
+    DateAcceptUnix,
     DateRequest,
     DateRequestGmt,
     DateRequestLocal,
@@ -69,6 +71,8 @@ pub enum Var {
     Method,
     Uri,
     Path,
+    /// `%HPO`: the path alone, without scheme, authority or query.
+    PathOnly,
     Query,
     Version,
     Pid,
@@ -93,6 +97,7 @@ const VARS: &[(&str, Var)] = &[
     ("trl", Var::DateRequestLocal),
     ("T", Var::DateAcceptGmt),
     ("Tl", Var::DateAcceptLocal),
+    ("Ts", Var::DateAcceptUnix),
     ("ms", Var::Ms),
     ("f", Var::FrontendName),
     ("ft", Var::FrontendNameTransport),
@@ -130,6 +135,7 @@ const VARS: &[(&str, Var)] = &[
     ("HM", Var::Method),
     ("HU", Var::Uri),
     ("HP", Var::Path),
+    ("HPO", Var::PathOnly),
     ("HQ", Var::Query),
     ("HV", Var::Version),
     ("pid", Var::Pid),
@@ -339,6 +345,7 @@ fn render_var(out: &mut String, v: Var, f: Flags, r: &LogRecord, hostname: &str)
         Var::DateAccept => {
             let _ = write!(out, "{}", local(r.accept_us).format("%d/%b/%Y:%H:%M:%S%.3f"));
         }
+        Var::DateAcceptUnix => num(out, r.accept_us.div_euclid(1_000_000)),
         Var::DateRequest => {
             let _ = write!(out, "{}", local(r.request_us).format("%d/%b/%Y:%H:%M:%S%.3f"));
         }
@@ -420,6 +427,15 @@ fn render_var(out: &mut String, v: Var, f: Flags, r: &LogRecord, hostname: &str)
         Var::Method => push_quoted(out, &r.method, f.quote),
         Var::Uri => push_quoted(out, &r.uri, f.quote),
         Var::Path => push_quoted(out, r.uri.split('?').next().unwrap_or(""), f.quote),
+        Var::PathOnly => {
+            let path = r.uri.split('?').next().unwrap_or("");
+            // An absolute URI loses its scheme and authority.
+            let path = match path.find("://") {
+                Some(i) => path[i + 3..].find('/').map(|j| &path[i + 3 + j..]).unwrap_or(""),
+                None => path,
+            };
+            push_quoted(out, path, f.quote)
+        }
         Var::Query => {
             let q = r.uri.find('?').map(|p| &r.uri[p..]).unwrap_or("");
             push_quoted(out, q, f.quote);
@@ -448,6 +464,19 @@ mod tests {
         let f = LogFormat::compile("%rc").unwrap();
         let r = LogRecord { retries: 3, redispatched: true, ..Default::default() };
         assert_eq!(f.render(&r, ""), "+3");
+    }
+
+    #[test]
+    fn accept_seconds_and_path_only() {
+        let f = LogFormat::compile("%Ts %HP %HPO").unwrap();
+        let r = LogRecord {
+            accept_us: 1_795_242_996_123_456,
+            uri: "http://example.com/a/b?x=1".into(),
+            ..Default::default()
+        };
+        assert_eq!(f.render(&r, ""), "1795242996 http://example.com/a/b /a/b");
+        let r = LogRecord { uri: "/c/d?y".into(), ..Default::default() };
+        assert_eq!(f.render(&r, ""), "0 /c/d /c/d");
     }
 
     #[test]
