@@ -244,14 +244,19 @@ impl Conn {
     /// Wait, holding nothing, until the client sends something, the idle timer expires or the
     /// process starts stopping; [`Conn::one_request`] then decides what it means with the same
     /// deadlines.
-    async fn idle_wait(&self, until: Instant) {
+    async fn idle_wait(&mut self, until: Instant) {
         if !self.cbuf.is_empty() {
             return;
         }
         let mut stop = self.s.eng.run_state.subscribe();
         let mut probe = [0u8; 1];
         tokio::select! {
-            _ = tokio::time::timeout_at(until.into(), self.client.peek(&mut probe)) => {}
+            r = tokio::time::timeout_at(until.into(), self.client.peek(&mut probe)) => {
+                // Bytes are there: take the buffer now, so `read_head` need not peek again.
+                if let Ok(Ok(1..)) = r {
+                    self.cbuf = super::bufpool::take();
+                }
+            }
             _ = stop.changed() => {}
         }
     }
