@@ -90,6 +90,10 @@ pub struct Engine {
     pub active_conns: counters::Gauge,
     pub total_conns: counters::Counter,
     pub total_requests: counters::Counter,
+    /// Proxied connections and sessions per second (`ConnRate`/`MaxConnRate`,
+    /// `SessRate`/`MaxSessRate`); the stats socket's own connections do not count.
+    pub conn_rate: counters::Rate,
+    pub sess_rate: counters::Rate,
     /// `proc.*` variables.
     pub proc_vars: parking_lot::Mutex<rules::vars::Vars>,
     /// Stick tables, by name.
@@ -195,6 +199,8 @@ impl Engine {
             active_conns: counters::Gauge::default(),
             total_conns: counters::Counter::default(),
             total_requests: counters::Counter::default(),
+            conn_rate: counters::Rate::default(),
+            sess_rate: counters::Rate::default(),
             proc_vars: Default::default(),
             tables,
             on_starting: std::sync::OnceLock::new(),

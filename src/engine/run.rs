@@ -157,11 +157,16 @@ async fn accept(l: &AsyncListener) -> std::io::Result<Accepted> {
 }
 
 async fn serve(eng: Arc<Engine>, fe: Arc<Frontend>, conn: Accepted) {
+    let tick = crate::engine::stick::now_ms();
     eng.active_conns.inc();
     eng.total_conns.inc();
+    eng.conn_rate.hit(tick);
+    eng.sess_rate.hit(tick);
     fe.counters.sessions.inc();
-    fe.counters.total.inc();
     fe.counters.connections.inc();
+    fe.counters.conn_rate.hit(tick);
+    fe.counters.total.inc();
+    fe.counters.sess_rate.hit(tick);
     match conn {
         Accepted::Tcp(stream, peer, local) => {
             let _ = stream.set_nodelay(true);
@@ -173,7 +178,8 @@ async fn serve(eng: Arc<Engine>, fe: Arc<Frontend>, conn: Accepted) {
             }
             match fe.spec.mode {
                 Mode::Http => proxy::http::serve(s, stream).await,
-                _ => proxy::tcp::serve(s, stream).await,
+                // Boxed so that the task of an HTTP connection is not sized for a TCP relay.
+                _ => Box::pin(proxy::tcp::serve(s, stream)).await,
             }
         }
         Accepted::Unix(_stream) => {

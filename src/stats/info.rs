@@ -85,6 +85,11 @@ pub fn values(eng: &Engine, extra: Extra, float: bool) -> Vec<Value> {
     for i in 20..=44 {
         set(i, 0u32.into());
     }
+    let tick = crate::engine::stick::now_ms();
+    set(26, eng.conn_rate.read(tick).into());
+    set(28, eng.conn_rate.max().into());
+    set(29, eng.sess_rate.read(tick).into());
+    set(31, eng.sess_rate.max().into());
     set(47, 0u32.into());
     set(48, 0u32.into());
     set(49, 100u32.into());

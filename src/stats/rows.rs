@@ -1,8 +1,8 @@
 //! `show stat` rows from the running engine, field by field as HAProxy 2.6's
 //! `stats_fill_fe_stats`, `stats_fill_sv_stats` and `stats_fill_be_stats` fill them: which
 //! fields a frontend, backend or server row has, when a field stays empty (checks not enabled,
-//! tcp mode, user level), and how statuses and weights are computed. Rates and timing averages
-//! are not measured by haproxide yet and read 0.
+//! tcp mode, user level), and how statuses and weights are computed. Rates are read at the
+//! time of the dump; timing averages over the samples seen, up to HAProxy's 1024.
 
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -169,6 +169,15 @@ fn module_fields(r: &mut Row, h2h1: bool) {
     }
 }
 
+/// qtime..ttime and qtime_max..ttime_max; `samples` is the requests (HTTP) or load-balanced
+/// connections (TCP) seen, which sizes the averaging window until it reaches 1024.
+fn time_fields(r: &mut Row, c: &Counters, samples: u64) {
+    for (i, t) in c.times.all().into_iter().enumerate() {
+        r.set(QTIME + i, t.avg(samples));
+        r.set(QT_MAX + i, t.max());
+    }
+}
+
 fn last_session(c: &Counters, now: u64) -> i64 {
     match c.last_session.load(Relaxed) {
         0 => -1,
@@ -205,15 +214,16 @@ pub fn frontend_row(eng: &Engine, fe: &Frontend) -> Row {
     r.set(IID, fe.id);
     r.set(SID, 0u32);
     r.set(TYPE, 0u32);
-    r.set(RATE, 0u32);
+    let tick = crate::engine::stick::now_ms();
+    r.set(RATE, c.sess_rate.read(tick));
     r.set(RATE_LIM, 0u32);
-    r.set(RATE_MAX, 0u32);
+    r.set(RATE_MAX, c.sess_rate.max());
     http_fields(&mut r, c);
-    if http {
-        r.set(REQ_RATE, 0u32);
-        r.set(REQ_RATE_MAX, 0u32);
-        r.set(REQ_TOT, c.requests.get());
-    } else {
+    // The request counters are shown (as 0) by tcp frontends too; intercepted is HTTP only.
+    r.set(REQ_RATE, c.req_rate.read(tick));
+    r.set(REQ_RATE_MAX, c.req_rate.max());
+    r.set(REQ_TOT, c.requests.get());
+    if !http {
         for i in 0..6 {
             r.set(HRSP_1XX + i, Value::Empty);
         }
@@ -222,10 +232,12 @@ pub fn frontend_row(eng: &Engine, fe: &Frontend) -> Row {
         r.set(COMP_IN + i, 0u64);
     }
     r.set(MODE, mode_str(p));
-    r.set(CONN_RATE, 0u32);
-    r.set(CONN_RATE_MAX, 0u32);
+    r.set(CONN_RATE, c.conn_rate.read(tick));
+    r.set(CONN_RATE_MAX, c.conn_rate.max());
     r.set(CONN_TOT, c.connections.get());
-    r.set(INTERCEPTED, c.intercepted.get());
+    if http {
+        r.set(INTERCEPTED, c.intercepted.get());
+    }
     r.set(DCON, 0u64);
     r.set(DSES, 0u64);
     r.set(WREW, 0u64);
@@ -348,8 +360,8 @@ pub fn server_row(eng: &Engine, be: &Backend, idx: usize, st: &ServerState, f: &
         r.set(TRACKED, t.name.to_string());
     }
     r.set(TYPE, 2u32);
-    r.set(RATE, 0u32);
-    r.set(RATE_MAX, 0u32);
+    r.set(RATE, c.sess_rate.read(crate::engine::stick::now_ms()));
+    r.set(RATE_MAX, c.sess_rate.max());
     if check_shown(&st.check) {
         r.set(CHECK_STATUS, check_status_text(&st.check));
         if st.check.status.has_code() {
@@ -387,10 +399,7 @@ pub fn server_row(eng: &Engine, be: &Backend, idx: usize, st: &ServerState, f: &
     r.set(CLI_ABRT, c.cli_aborts.get());
     r.set(SRV_ABRT, c.srv_aborts.get());
     r.set(LASTSESS, last_session(c, now));
-    for i in 0..4 {
-        r.set(QTIME + i, 0u32);
-        r.set(QT_MAX + i, 0u32);
-    }
+    time_fields(&mut r, c, if http { c.requests.get().max(c.total.get()) } else { c.lb_total.get() });
     if f.show_legends {
         r.set(ADDR, addr_text(srv).map(Value::from).unwrap_or_default());
         if let Some(ck) = &srv.spec.opts.cookie {
@@ -485,8 +494,8 @@ pub fn backend_row(eng: &Engine, be: &Backend, states: &[ServerState], f: &Filte
     r.set(SID, 0u32);
     r.set(LBTOT, c.lb_total.get());
     r.set(TYPE, 1u32);
-    r.set(RATE, 0u32);
-    r.set(RATE_MAX, 0u32);
+    r.set(RATE, c.sess_rate.read(crate::engine::stick::now_ms()));
+    r.set(RATE_MAX, c.sess_rate.max());
     if http {
         http_fields(&mut r, c);
         r.set(REQ_TOT, c.requests.get());
@@ -499,10 +508,7 @@ pub fn backend_row(eng: &Engine, be: &Backend, states: &[ServerState], f: &Filte
         r.set(COMP_IN + i, 0u64);
     }
     r.set(LASTSESS, last_session(c, now));
-    for i in 0..4 {
-        r.set(QTIME + i, 0u32);
-        r.set(QT_MAX + i, 0u32);
-    }
+    time_fields(&mut r, c, if http { c.requests.get() } else { c.lb_total.get() });
     if f.show_legends {
         if let Some(ck) = &p.cookie {
             r.set(COOKIE, ck.name.as_str());

@@ -8,6 +8,7 @@
 //! task counters.
 
 mod commands;
+mod counters;
 mod dynamic;
 mod environment;
 mod howto;

@@ -1,6 +1,7 @@
 //! The traffic path: listeners, the TCP relay, the HTTP/1 proxy, server connections with
 //! retries, and the session bookkeeping (counters, log line) they share.
 
+pub mod bufpool;
 pub mod connect;
 pub mod http;
 pub mod listener;
@@ -159,4 +160,32 @@ impl Session {
 /// Milliseconds as HAProxy logs them.
 pub fn ms_since(t: Instant) -> i64 {
     t.elapsed().as_millis() as i64
+}
+
+/// A stream that got a server connection ends: its queue, connect, response and total times
+/// (milliseconds, already split like the log's Tw/Tc/Tr/Tt) go into the backend's and the
+/// server's averages, as HAProxy's `stream_update_time_stats` does. Streams that never
+/// connected, or (HTTP) never got a response head, are left out.
+pub(crate) fn record_times(
+    be: &super::backend::Backend,
+    srv: Option<&super::backend::Server>,
+    queue: i64,
+    connect: i64,
+    response: i64,
+    total: i64,
+) {
+    if connect < 0 || response < 0 {
+        return;
+    }
+    let v = |x: i64| x.clamp(0, i64::from(u32::MAX)) as u32;
+    let (q, c, r, t) = (v(queue), v(connect), v(response), v(total));
+    if let Some(srv) = srv {
+        srv.counters.times.record(q, c, r, t);
+    }
+    be.counters.times.record(q, c, r, t);
+}
+
+/// A session starts on a backend or a server (`stot`, the session rate, `lastsess`).
+pub(crate) fn session_started(c: &super::counters::Counters) {
+    c.session_started(super::stick::now_ms(), super::unix_now());
 }

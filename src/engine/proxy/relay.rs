@@ -1,8 +1,8 @@
 //! Bidirectional byte relay with HAProxy's inactivity timeouts: the client side expires after
 //! `timeout client` without data from the client, the server side after `timeout server`
 //! (`timeout tunnel` replaces both once set); half-closes are propagated and the `*-fin`
-//! timeouts apply to a side that has already closed. Buffers are reused, nothing allocates per
-//! read.
+//! timeouts apply to a side that has already closed. The two buffers come from the thread's
+//! [`bufpool`](super::bufpool) and go back to it; nothing allocates per read.
 
 use std::time::Duration;
 
@@ -82,8 +82,8 @@ where
     if !initial_up.is_empty() && server.write_all(initial_up).await.is_err() {
         return RelayStats { up: 0, down, end: RelayEnd::ServerError };
     }
-    let mut up_buf = vec![0u8; 16 * 1024];
-    let mut down_buf = vec![0u8; 16 * 1024];
+    let mut up_buf = super::bufpool::take();
+    let mut down_buf = super::bufpool::take();
     let mut client_open = true;
     let mut server_open = true;
     let now = Instant::now();
@@ -98,7 +98,7 @@ where
             break RelayEnd::Done;
         }
         tokio::select! {
-            r = client.read(&mut up_buf), if client_open => match r {
+            r = client.read_buf(&mut up_buf), if client_open => match r {
                 Ok(0) => {
                     client_open = false;
                     let _ = server.shutdown().await;
@@ -106,7 +106,9 @@ where
                     client_deadline = Instant::now() + FAR;
                 }
                 Ok(n) => {
-                    if server.write_all(&up_buf[..n]).await.is_err() {
+                    let sent = server.write_all(&up_buf[..n]).await;
+                    up_buf.clear();
+                    if sent.is_err() {
                         break RelayEnd::ServerError;
                     }
                     up += n as u64;
@@ -114,7 +116,7 @@ where
                 }
                 Err(_) => break RelayEnd::ClientError,
             },
-            r = server.read(&mut down_buf), if server_open => match r {
+            r = server.read_buf(&mut down_buf), if server_open => match r {
                 Ok(0) => {
                     server_open = false;
                     let _ = client.shutdown().await;
@@ -122,7 +124,9 @@ where
                     server_deadline = Instant::now() + FAR;
                 }
                 Ok(n) => {
-                    if client.write_all(&down_buf[..n]).await.is_err() {
+                    let sent = client.write_all(&down_buf[..n]).await;
+                    down_buf.clear();
+                    if sent.is_err() {
                         break RelayEnd::ClientError;
                     }
                     down += n as u64;
@@ -146,5 +150,7 @@ where
             }
         }
     };
+    super::bufpool::give(&mut up_buf);
+    super::bufpool::give(&mut down_buf);
     RelayStats { up, down, end }
 }

@@ -178,7 +178,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
     };
     let (forced, force_persist) = forced;
     be.counters.sessions.inc();
-    be.counters.total.inc();
+    super::session_started(&be.counters);
     let src_key: [u8; 16] = match s.client.ip() {
         std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
         std::net::IpAddr::V6(v6) => v6.octets(),
@@ -203,7 +203,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
         Ok(mut c) => {
             let srv = c.server.clone();
             srv.counters.sessions.inc();
-            srv.counters.total.inc();
+            super::session_started(&srv.counters);
             if !c.direct {
                 // Only servers the balancer chose count in lbtot.
                 srv.counters.lb_total.inc();
@@ -236,6 +236,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
                     let _ = socket2::SockRef::from(&c.stream).set_linger(Some(Duration::ZERO));
                 }
                 drop(c.stream);
+                super::record_times(&be, Some(&srv), o.t_queue, o.t_connect, 0, ms_since(s.accepted));
                 srv.counters.sessions.dec();
                 be.release(&srv);
                 be.counters.sessions.dec();
@@ -256,6 +257,8 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
             let stats = relay(&mut client, &mut c.stream, t, s.eng.run_state.subscribe(), &srv, &[], &[]).await;
             srv.counters.bytes_in.add(stats.up);
             srv.counters.bytes_out.add(stats.down);
+            // In TCP mode the response time is the connect time, so its share is 0.
+            super::record_times(&be, Some(&srv), o.t_queue, o.t_connect, 0, ms_since(s.accepted));
             srv.counters.sessions.dec();
             be.release(&srv);
             be.counters.bytes_in.add(stats.up);

@@ -137,8 +137,7 @@ pub fn set_maxconn_global(ctx: &mut Ctx, args: &Args) -> Out {
 }
 
 fn clear(c: &Counters, all: bool) {
-    c.sessions.reset_max();
-    c.queue.reset_max();
+    c.reset_maxima();
     if !all {
         return;
     }
@@ -165,6 +164,9 @@ fn clear(c: &Counters, all: bool) {
     for x in &c.http.by_class {
         x.reset();
     }
+    for t in c.times.all() {
+        t.reset();
+    }
     c.last_session.store(0, Relaxed);
 }
 
@@ -176,6 +178,8 @@ pub fn clear_counters(ctx: &mut Ctx, args: &Args) -> Out {
     } else {
         need_level!(ctx, Operator);
     }
+    ctx.eng.conn_rate.reset_max();
+    ctx.eng.sess_rate.reset_max();
     for fe in &ctx.eng.frontends {
         clear(&fe.counters, all);
     }

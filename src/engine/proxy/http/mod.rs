@@ -189,7 +189,8 @@ pub async fn serve(s: Session, client: TcpStream) {
     let mut c = Conn {
         s,
         client,
-        cbuf: BytesMut::with_capacity(16 * 1024),
+        // No buffer until the client sends something (see `read_head`).
+        cbuf: BytesMut::new(),
         sbuf: BytesMut::new(),
         head: Head::default(),
         rhead: Head::default(),
@@ -209,17 +210,25 @@ pub async fn serve(s: Session, client: TcpStream) {
     for sc in c.own.drain(..) {
         sc.release();
     }
+    c.release_buffers();
 }
 
 impl Conn {
     async fn run(&mut self) {
         let mut idle_from = self.s.accepted;
         loop {
-            let next = self.one_request(idle_from).await;
+            let idle_until = idle_from + if self.first { self.t_http_request } else { self.t_keepalive };
+            self.idle_wait(idle_until).await;
+            // Boxed: a request's state machine (head, rules, exchange) is several KiB, and an
+            // idle connection should not carry it. One allocation per request, served from the
+            // allocator's free lists, buys an idle footprint of HAProxy's order.
+            let next = Box::pin(self.one_request(idle_from)).await;
             match next {
                 Next::KeepAlive if !self.s.eng.is_stopping() => {
                     self.first = false;
                     idle_from = Instant::now();
+                    // Waiting for the next request costs no buffer memory.
+                    self.release_buffers();
                 }
                 Next::Silent => {
                     let _ = self.client.shutdown().await;
@@ -233,13 +242,47 @@ impl Conn {
         }
     }
 
+    /// Wait, holding nothing, until the client sends something, the idle timer expires or the
+    /// process starts stopping; [`Conn::one_request`] then decides what it means with the same
+    /// deadlines.
+    async fn idle_wait(&mut self, until: Instant) {
+        if !self.cbuf.is_empty() {
+            return;
+        }
+        let mut stop = self.s.eng.run_state.subscribe();
+        let mut probe = [0u8; 1];
+        tokio::select! {
+            r = tokio::time::timeout_at(until.into(), self.client.peek(&mut probe)) => {
+                // Bytes are there: take the buffer now, so `read_head` need not peek again.
+                if let Ok(Ok(1..)) = r {
+                    self.cbuf = super::bufpool::take();
+                }
+            }
+            _ = stop.changed() => {}
+        }
+    }
+
+    /// Hand the empty I/O buffers back to the pool (what they still hold is kept).
+    fn release_buffers(&mut self) {
+        for b in [&mut self.cbuf, &mut self.sbuf] {
+            if b.is_empty() && b.capacity() > 0 {
+                super::bufpool::give(b);
+            }
+        }
+    }
+
     /// Close the client connection with a FIN, then read (and drop) what the client still
     /// sends for a moment, so that unread input does not turn the close into an RST.
     async fn close_client(&mut self) {
         let _ = self.client.shutdown().await;
         let deadline = tokio::time::Instant::now() + DRAIN;
-        let mut sink = [0u8; 4096];
-        while let Ok(Ok(n)) = tokio::time::timeout_at(deadline, self.client.read(&mut sink)).await {
+        // A pooled buffer, not an array: an array would live in every connection's task.
+        self.cbuf.clear();
+        if self.cbuf.capacity() == 0 {
+            self.cbuf = super::bufpool::take();
+        }
+        while let Ok(Ok(n)) = tokio::time::timeout_at(deadline, self.client.read_buf(&mut self.cbuf)).await {
+            self.cbuf.clear();
             if n == 0 {
                 break;
             }
@@ -275,6 +318,21 @@ impl Conn {
                 (false, Some(fb)) if !self.first => fb + self.t_http_request,
                 (false, _) => head_until,
             };
+            if self.cbuf.capacity() == 0 {
+                // An idle connection holds no buffer: wait for bytes (or the end) before taking
+                // one. `peek`, not `readable`, which may wake up with nothing to read.
+                let mut probe = [0u8; 1];
+                let ready = tokio::time::timeout_at(deadline.into(), self.client.peek(&mut probe));
+                let r = tokio::select! {
+                    r = ready => r,
+                    _ = stop.changed(), if empty => continue,
+                };
+                match r {
+                    Ok(Ok(_)) => self.cbuf = super::bufpool::take(),
+                    Ok(Err(_)) => return if empty { ReadHead::ClosedEmpty } else { ReadHead::Closed },
+                    Err(_) => return if empty { ReadHead::TimeoutEmpty } else { ReadHead::Timeout },
+                }
+            }
             if self.cbuf.capacity() - self.cbuf.len() < 2048 {
                 self.cbuf.reserve(8 * 1024);
             }
@@ -334,6 +392,7 @@ impl Conn {
             return Next::Close;
         }
         self.s.fe.counters.requests.inc();
+        self.s.fe.counters.req_rate.hit(crate::engine::stick::now_ms());
         self.s.eng.total_requests.inc();
         self.s.log_connect();
         let logging = self.s.logs_lines();

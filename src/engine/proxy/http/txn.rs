@@ -194,7 +194,9 @@ where
                     Err(_) => break false,
                 }
             }
-            if sbuf.capacity() - sbuf.len() < 2048 {
+            if sbuf.capacity() == 0 {
+                *sbuf = crate::engine::proxy::bufpool::take();
+            } else if sbuf.capacity() - sbuf.len() < 2048 {
                 sbuf.reserve(16 * 1024);
             }
             let since = p.activity.load(Relaxed);
@@ -403,9 +405,11 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
     // proxy's `httpclose` or `http-server-close`.
     let client_keep = info.keep_alive && conn_mode(&fe.spec) != ConnMode::Close && !info.cl_te && !info.te_10;
     let server_ka = combined_mode(&fe.spec, &be.spec) == ConnMode::KeepAlive && !info.te_10;
-    be.counters.total.inc();
+    crate::engine::proxy::session_started(&be.counters);
     be.counters.sessions.inc();
     let next = exchange(c, &be, info, tx, client_keep, server_ka).await;
+    let total = tx.idle_from.elapsed().as_millis() as i64;
+    crate::engine::proxy::record_times(&be, tx.server.as_deref(), tx.t_queue, tx.t_connect, tx.t_response, total);
     be.counters.sessions.dec();
     if tx.status > 0 {
         let st = tx.status as u16;
@@ -506,7 +510,7 @@ async fn exchange(
     };
     let srv = sc.srv.clone();
     srv.counters.sessions.inc();
-    srv.counters.total.inc();
+    crate::engine::proxy::session_started(&srv.counters);
     if !flags.direct {
         // Only servers the balancer chose count in lbtot.
         srv.counters.lb_total.inc();
