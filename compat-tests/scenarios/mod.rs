@@ -15,5 +15,6 @@ mod retries;
 mod routing;
 mod rules;
 pub mod runtime_api;
+mod stats_admin;
 mod stats_page;
 mod tcp_proxy;

@@ -110,7 +110,7 @@ fn norm_export(c: &Cli, body: &str) -> String {
     s
 }
 
-fn norm_html(c: &Cli, body: &str) -> String {
+pub(super) fn norm_html(c: &Cli, body: &str) -> String {
     let mut s = c.norm(body);
     for (re, to) in [
         (r"pid \d+", "pid N"),

@@ -117,6 +117,8 @@ pub struct ProxyConditions {
     pub use_backend: Vec<Option<crate::acl::Condition>>,
     pub use_server: Vec<Option<crate::acl::Condition>>,
     pub monitor_fail: Vec<Option<crate::acl::Condition>>,
+    /// `stats admin` conditions, one per line.
+    pub stats_admin: Vec<Option<crate::acl::Condition>>,
     /// The conditions of the proxy's own action rules (http-request ..., tcp-request ...,
     /// redirect), as (rule set, index in the set, condition).
     pub rules: Vec<(crate::ir::rules::RuleSet, usize, Option<crate::acl::Condition>)>,
@@ -137,6 +139,7 @@ pub fn proxy_conditions(cfg: &Config, p: &Proxy) -> ProxyConditions {
             w
         })
     };
+    // Family 3 is the action rules below; `stats admin` is family 4.
     let families = [&p.use_backend, &p.use_server, &p.monitor_fail];
     // (family, rule index, line, words)
     let mut conds: Vec<(usize, usize, u32, Vec<String>)> = Vec::new();
@@ -145,6 +148,11 @@ pub fn proxy_conditions(cfg: &Config, p: &Proxy) -> ProxyConditions {
             if let Some(w) = cond_words(r) {
                 conds.push((f, i, r.span.line, w));
             }
+        }
+    }
+    for (i, r) in p.stats.admin.iter().enumerate() {
+        if let Some(w) = cond_words(r) {
+            conds.push((4, i, r.span.line, w));
         }
     }
     // Action rules: family 3, the index pointing into `rule_ids`.
@@ -165,6 +173,7 @@ pub fn proxy_conditions(cfg: &Config, p: &Proxy) -> ProxyConditions {
         use_backend: vec![None; p.use_backend.len()],
         use_server: vec![None; p.use_server.len()],
         monitor_fail: vec![None; p.monitor_fail.len()],
+        stats_admin: vec![None; p.stats.admin.len()],
         rules: rule_ids.iter().map(|(s, i)| (*s, *i, None)).collect(),
         errors: compiled.errors.into_iter().map(|(i, m)| (lines[i].0, m)).collect(),
         target_errors: compiled.target_errors,
@@ -184,6 +193,7 @@ pub fn proxy_conditions(cfg: &Config, p: &Proxy) -> ProxyConditions {
                 out.rules[i].2 = c;
                 continue;
             }
+            4 => &mut out.stats_admin,
             _ => &mut out.monitor_fail,
         };
         slot[i] = c;
@@ -200,7 +210,12 @@ fn check_sample_args(cfg: &Config, p: &Proxy, diags: &mut Diags) {
         crate::ir::keywords::rules::post::SETS.iter().any(|s| !crate::ir::keywords::rules::rules_of(p, *s).is_empty());
     if !rules
         && p.acls.is_empty()
-        && p.use_backend.iter().chain(&p.use_server).chain(&p.monitor_fail).all(|r| r.cond.is_none())
+        && p.use_backend
+            .iter()
+            .chain(&p.use_server)
+            .chain(&p.monitor_fail)
+            .chain(&p.stats.admin)
+            .all(|r| r.cond.is_none())
     {
         return;
     }

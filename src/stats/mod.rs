@@ -2,6 +2,7 @@
 //! JSON) built from the engine's counters and server states, `show info`, `show servers state`
 //! (also the `server-state-file` format), and the HTML stats page. Reads engine snapshots only.
 
+pub mod admin;
 pub mod fields;
 pub mod html;
 pub mod html_rows;

@@ -15,6 +15,8 @@ pub struct FrontendRules {
     /// `use_backend`: the condition (none: always) and the backend, by index, or a name format.
     pub switching: Vec<(Option<Condition>, Target)>,
     pub monitor_fail: Vec<Condition>,
+    /// `stats admin` conditions of the proxy's frontend side.
+    pub stats_admin: Vec<Condition>,
 }
 
 pub enum Target {
@@ -32,6 +34,8 @@ pub struct BackendRules {
     pub persist: crate::engine::persist::backend::BackendPersist,
     /// `stick` rules (built once the tables exist).
     pub stick: crate::engine::stick::backend::BackendStick,
+    /// `stats admin` conditions, for a stats page served by the backend.
+    pub stats_admin: Vec<Condition>,
 }
 
 impl FrontendRules {
@@ -64,7 +68,8 @@ impl FrontendRules {
             })
             .collect();
         let monitor_fail = conds.monitor_fail.into_iter().flatten().collect();
-        FrontendRules { switching, monitor_fail }
+        let stats_admin = conds.stats_admin.into_iter().flatten().collect();
+        FrontendRules { switching, monitor_fail, stats_admin }
     }
 }
 
@@ -85,6 +90,7 @@ impl BackendRules {
             use_server,
             persist: crate::engine::persist::backend::BackendPersist::build(cfg, p),
             stick: Default::default(),
+            stats_admin: conds.stats_admin.into_iter().flatten().collect(),
         }
     }
 }
@@ -118,6 +124,16 @@ pub fn choose_backend(s: &Stream<'_>) -> Option<Arc<Backend>> {
 /// `monitor fail`: does one of the conditions ask for a 503?
 pub fn monitor_fails(s: &Stream<'_>) -> bool {
     s.fe.rules.monitor_fail.iter().any(|cond| cond.eval(s))
+}
+
+/// `stats admin`: does one of the conditions grant the admin level? `on_backend`: the page
+/// is served by the backend's rules rather than the frontend's.
+pub fn stats_admin(s: &Stream<'_>, on_backend: bool) -> bool {
+    let conds = match (on_backend, s.be) {
+        (true, Some(be)) => &be.rules.stats_admin,
+        _ => &s.fe.rules.stats_admin,
+    };
+    conds.iter().any(|cond| cond.eval(s))
 }
 
 /// `use-server`: the first rule whose condition passes and whose server is up (or persistence

@@ -35,7 +35,6 @@ pub fn stats(cx: &mut Cx, d: &Directive) -> Flow {
             }
             let (words, cond) = split_condition(d, 2);
             cx.p.stats.admin.push(Rule { span: d.span.clone(), words, cond });
-            cx.r.not_yet(d, "stats admin");
         }
         "uri" | "realm" | "auth" | "scope" => {
             let v = d.arg(2);

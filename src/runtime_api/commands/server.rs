@@ -10,6 +10,7 @@ use super::{Args, Ctx, Out, LOG_WARNING};
 use crate::engine::backend::{Backend, ServerAddr};
 use crate::engine::events;
 use crate::engine::state::{admin, Cause, OpState, ServerOp};
+use crate::engine::Engine;
 use crate::ir::addr::PortSpec;
 use crate::need_level;
 
@@ -55,27 +56,28 @@ fn apply(ctx: &Ctx, f: &Found, op: ServerOp) {
     events::apply(ctx.eng, f.be.idx, f.idx, op, Cause::Cli);
 }
 
-fn set_admin(ctx: &Ctx, f: &Found, set: u8, clear: u8) {
-    apply(ctx, f, ServerOp::SetAdmin { set, clear });
-}
-
-/// `srv_adm_set_maint`: set forced maintenance, then drop forced drain.
-pub fn adm_set_maint(ctx: &Ctx, f: &Found) {
-    set_admin(ctx, f, admin::FMAINT, 0);
-    set_admin(ctx, f, 0, admin::FDRAIN);
+/// `srv_adm_set_maint`: set forced maintenance, then drop forced drain. `cause`: who asks
+/// (the CLI or the stats page).
+pub fn adm_set_maint(eng: &Engine, f: &Found, cause: Cause) {
+    set_admin(eng, f, admin::FMAINT, 0, cause.clone());
+    set_admin(eng, f, 0, admin::FDRAIN, cause);
     f.be.servers[f.idx].idle.purge();
 }
 
 /// `srv_adm_set_drain`: set forced drain, then leave forced maintenance.
-pub fn adm_set_drain(ctx: &Ctx, f: &Found) {
-    set_admin(ctx, f, admin::FDRAIN, 0);
-    set_admin(ctx, f, 0, admin::FMAINT);
+pub fn adm_set_drain(eng: &Engine, f: &Found, cause: Cause) {
+    set_admin(eng, f, admin::FDRAIN, 0, cause.clone());
+    set_admin(eng, f, 0, admin::FMAINT, cause);
 }
 
 /// `srv_adm_set_ready`: leave forced drain, then forced maintenance.
-pub fn adm_set_ready(ctx: &Ctx, f: &Found) {
-    set_admin(ctx, f, 0, admin::FDRAIN);
-    set_admin(ctx, f, 0, admin::FMAINT);
+pub fn adm_set_ready(eng: &Engine, f: &Found, cause: Cause) {
+    set_admin(eng, f, 0, admin::FDRAIN, cause.clone());
+    set_admin(eng, f, 0, admin::FMAINT, cause);
+}
+
+fn set_admin(eng: &Engine, f: &Found, set: u8, clear: u8, cause: Cause) {
+    events::apply(eng, f.be.idx, f.idx, ServerOp::SetAdmin { set, clear }, cause);
 }
 
 /// C `strtol(s, &end, 10)`: the value and how many bytes it used (0 when there is no number).
@@ -334,9 +336,9 @@ pub fn set_server(ctx: &mut Ctx, args: &Args) -> Out {
         "weight" => change_weight(ctx, &f, &val),
         "state" => {
             match val.as_ref() {
-                "ready" => adm_set_ready(ctx, &f),
-                "drain" => adm_set_drain(ctx, &f),
-                "maint" => adm_set_maint(ctx, &f),
+                "ready" => adm_set_ready(ctx.eng, &f, Cause::Cli),
+                "drain" => adm_set_drain(ctx.eng, &f, Cause::Cli),
+                "maint" => adm_set_maint(ctx.eng, &f, Cause::Cli),
                 _ => return Out::err("'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n"),
             }
             Out::Nothing
@@ -402,7 +404,7 @@ pub fn set_server(ctx: &mut Ctx, args: &Args) -> Out {
             }
             let port = args.is(5, "port").then(|| args.str(6).into_owned());
             let msg = update_addr_port(&f, Some(&val), port.as_deref(), "stats socket command");
-            set_admin(ctx, &f, 0, admin::RMAINT);
+            set_admin(ctx.eng, &f, 0, admin::RMAINT, Cause::Cli);
             Out::msg(LOG_WARNING, msg)
         }
         "fqdn" => {
@@ -478,14 +480,14 @@ fn server_cmd(ctx: &mut Ctx, args: &Args, run: impl FnOnce(&Ctx, &Found) -> Out)
 
 pub fn disable_server(ctx: &mut Ctx, args: &Args) -> Out {
     server_cmd(ctx, args, |ctx, f| {
-        adm_set_maint(ctx, f);
+        adm_set_maint(ctx.eng, f, Cause::Cli);
         Out::Nothing
     })
 }
 
 pub fn enable_server(ctx: &mut Ctx, args: &Args) -> Out {
     server_cmd(ctx, args, |ctx, f| {
-        adm_set_ready(ctx, f);
+        adm_set_ready(ctx.eng, f, Cause::Cli);
         Out::Nothing
     })
 }

@@ -261,6 +261,12 @@ pub(crate) fn choose_backend(c: &Conn, tx: &Txn) -> Option<Arc<Backend>> {
 }
 
 /// `monitor fail`: does one of the conditions ask for a 503?
+/// `stats admin`: is the admin level granted to this request? `on_backend`: the page belongs
+/// to the backend `be` rather than the frontend.
+pub(crate) fn stats_admin(c: &Conn, tx: &Txn, be: Option<&Backend>, on_backend: bool) -> bool {
+    rules::switching::stats_admin(&stream(c, tx, be), on_backend)
+}
+
 pub(crate) fn monitor_fails(c: &Conn, tx: &Txn) -> bool {
     rules::switching::monitor_fails(&stream(c, tx, None))
 }

@@ -378,6 +378,7 @@ fn refuse_unsupported(cfg: &mut Config, pi: usize, conds: &crate::ir::validate::
         ("use_backend", &p.use_backend, &conds.use_backend),
         ("use-server", &p.use_server, &conds.use_server),
         ("monitor fail", &p.monitor_fail, &conds.monitor_fail),
+        ("stats admin", &p.stats.admin, &conds.stats_admin),
     ];
     for (kw, rules, cs) in families {
         for (r, c) in rules.iter().zip(cs.iter()) {
