@@ -17,3 +17,4 @@ mod rules;
 pub mod runtime_api;
 mod stats_page;
 mod tcp_proxy;
+mod track_sc;
