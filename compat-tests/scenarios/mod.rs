@@ -18,3 +18,4 @@ pub mod runtime_api;
 mod stats_admin;
 mod stats_page;
 mod tcp_proxy;
+mod track_sc;

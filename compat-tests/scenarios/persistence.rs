@@ -212,13 +212,18 @@ fn howto_backup_with_the_same_cookie() {
 
 /// Entry addresses and remaining lifetimes differ between processes; the rest is compared.
 fn table_norm(s: &str) -> String {
+    table_norm_in(s, 60_000)
+}
+
+/// `show table` without its pointers, and with expiry (a millisecond countdown) rounded up to
+/// `unit_ms`, so that both implementations read right after the same traffic compare equal.
+pub(super) fn table_norm_in(s: &str, unit_ms: u64) -> String {
     let s = regex::Regex::new(r"0x[0-9a-f]+:").unwrap().replace_all(s, "PTR:").into_owned();
-    // Expiry counts down in milliseconds: compare it rounded to minutes of the 10m tables.
     regex::Regex::new(r"exp=(\d+)")
         .unwrap()
         .replace_all(&s, |c: &regex::Captures| {
             let ms: u64 = c[1].parse().unwrap_or(0);
-            format!("exp~{}", ms.div_ceil(60_000))
+            format!("exp~{}", ms.div_ceil(unit_ms))
         })
         .into_owned()
 }

@@ -108,6 +108,11 @@ pub trait SampleSource {
     fn be_name(&self) -> Option<&str> {
         None
     }
+    /// A stick-counter fetch (`sc_*`, `sc0_*`..`sc2_*`, `src_*`, `table_*`; see
+    /// [`crate::engine::stick::track::is_stick_fetch`]) with its arguments.
+    fn stick_fetch(&self, _name: &str, _args: &[Arg]) -> Option<Sample<'static>> {
+        None
+    }
 }
 
 /// HAProxy's `avg_queue`: queued requests divided by usable servers, rounded up; twice the
@@ -205,6 +210,11 @@ pub const EVALUABLE_CONVERTERS: &[&str] = &[
     "neg", "not", "odd", "or", "regsub", "rtrim", "sub", "upper", "word", "xor",
 ];
 
+/// Whether haproxide evaluates a fetch: the list above and the stick-counter fetches.
+fn evaluable_fetch(name: &str) -> bool {
+    EVALUABLE_FETCHES.contains(&name) || crate::engine::stick::track::is_stick_fetch(name)
+}
+
 /// What in an expression haproxide cannot evaluate yet, as user-facing names.
 pub fn unsupported_in_expr(e: &SampleExpr, out: &mut Vec<String>) {
     let mut push = |s: String| {
@@ -212,7 +222,7 @@ pub fn unsupported_in_expr(e: &SampleExpr, out: &mut Vec<String>) {
             out.push(s);
         }
     };
-    if !EVALUABLE_FETCHES.contains(&e.fetch.name) {
+    if !evaluable_fetch(e.fetch.name) {
         push(format!("fetch '{}'", e.fetch.name));
     }
     for c in &e.convs {
@@ -250,7 +260,7 @@ pub fn unsupported(cond: &Condition) -> Vec<String> {
 pub fn unsupported_fetches(cond: &Condition) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for e in cond.exprs() {
-        if !EVALUABLE_FETCHES.contains(&e.smp.fetch.name) && !names.iter().any(|n| n == e.smp.fetch.name) {
+        if !evaluable_fetch(e.smp.fetch.name) && !names.iter().any(|n| n == e.smp.fetch.name) {
             names.push(e.smp.fetch.name.to_string());
         }
     }
@@ -635,7 +645,7 @@ pub fn fetch_each<'s>(
             let (be, sv) = s.split_once('/').unwrap_or(("", s));
             one(f, src.srv_is_up(be, sv).map(Sample::Bool));
         }
-        _ => {}
+        name => one(f, src.stick_fetch(name, a)),
     }
 }
 

@@ -161,6 +161,13 @@ pub enum Action {
     UnsetVar {
         var: VarRef,
     },
+    /// `track-sc<n> <key> [table <t>]`: track the key's entry on stick counter `sc` (`table`:
+    /// absent for the rule's own proxy's table).
+    TrackSc {
+        sc: u8,
+        table: Option<String>,
+        key: SampleExpr,
+    },
     /// Accepted and without an effect haproxide could show (`strict-mode`, `disable-l7-retry`).
     NoOp,
     /// Parsed and checked like HAProxy, not run yet (the keyword says which).

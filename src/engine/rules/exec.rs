@@ -8,6 +8,7 @@ use bytes::BytesMut;
 use crate::acl::eval_expr;
 use crate::engine::backend::Backend;
 use crate::engine::proxy::http::parse::Head;
+use crate::engine::stick::{Key, Table};
 use crate::engine::{Engine, Frontend};
 use crate::ir::rules::{Action, ActionRule, Redirect, Reply};
 
@@ -99,6 +100,7 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
             Edit(fn(&mut Parts, &ActionRule, &[u8])),
             SetVar(crate::acl::Sample<'static>),
             Unset,
+            Track(usize, std::sync::Arc<Table>, Key),
         }
         scratch.clear();
         let effect = match &r.action {
@@ -166,6 +168,10 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
                 Effect::SetVar(crate::acl::Sample::owned_str(scratch.clone()))
             }
             Action::UnsetVar { .. } => Effect::Unset,
+            Action::TrackSc { sc, table, key } => match track_target(cx, usize::from(*sc), table.as_deref(), key, &s) {
+                Some((t, k)) => Effect::Track(usize::from(*sc), t, k),
+                None => Effect::None,
+            },
             Action::NoOp | Action::Unsupported => Effect::None,
         };
         let _ = &s;
@@ -189,9 +195,32 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
                     cx.scopes().unset(var);
                 }
             }
+            Effect::Track(sc, t, k) => {
+                // Only `http-request` rules run this action today: the counter belongs to the
+                // stream and counts the request being processed.
+                cx.txn.stk.track(sc, &t, &k, crate::engine::stick::now_ms(), true, true);
+            }
         }
     }
     Verdict::Continue
+}
+
+/// The table and key a `track-sc<sc>` rule would track, unless that counter is already tracked
+/// in this stream (HAProxy keeps the first tracking), the table is missing or the key cannot be built.
+fn track_target(
+    cx: &Ctx<'_>,
+    sc: usize,
+    table: Option<&str>,
+    key: &crate::acl::SampleExpr,
+    s: &Stream<'_>,
+) -> Option<(std::sync::Arc<Table>, Key)> {
+    if cx.txn.stk.is_tracked(sc) {
+        return None;
+    }
+    let name = table.unwrap_or_else(|| cx.be.map_or(cx.fe.name.as_str(), |b| b.name.as_str()));
+    let t = cx.eng.tables.get(name)?;
+    let k = t.key_type.key_of(eval_expr(key, s)?)?;
+    Some((t.clone(), k))
 }
 
 /// The first `redirect` rule whose condition passes, with its Location.

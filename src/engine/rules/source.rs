@@ -170,6 +170,19 @@ impl SampleSource for Stream<'_> {
             }))
         }))
     }
+    fn stick_fetch(&self, name: &str, args: &[crate::acl::args::Arg]) -> Option<Sample<'static>> {
+        use crate::engine::stick::track;
+        let own = self.be.map_or(self.fe.name.as_str(), |b| b.name.as_str());
+        let cx = track::FetchCtx {
+            tables: &self.eng.tables,
+            own_table: self.eng.tables.get(own),
+            src: Some(self.client.ip()),
+            stream: Some(&self.txn.stk),
+            session: Some(&self.sess.stk),
+            now: crate::engine::stick::now_ms(),
+        };
+        track::fetch(name, args, &cx)
+    }
     fn fe_conn(&self, frontend: &str) -> Option<i64> {
         let fe = self.eng.frontends.iter().find(|f| f.name == frontend)?;
         Some(fe.counters.sessions.get() as i64)

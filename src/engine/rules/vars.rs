@@ -6,9 +6,13 @@ use crate::acl::Sample;
 use crate::ir::rules::{VarCond, VarRef, VarScope};
 
 /// The variables of one scope.
-#[derive(Debug, Default, Clone)]
+#[derive(Default)]
 pub struct Vars {
     items: Vec<(String, Sample<'static>)>,
+    /// The stick counters tracked in this scope: a session's (`sess`) or a stream's (`txn`).
+    /// They live with the variables because both have exactly the lifetime of their scope;
+    /// dropping them releases the tracked entries.
+    pub stk: crate::engine::stick::track::StkCtrs,
 }
 
 impl Vars {

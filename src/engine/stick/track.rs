@@ -132,6 +132,16 @@ impl StkCtrs {
     }
 }
 
+/// A session or stream ends: its counters are released (HAProxy's `stream_store_counters` /
+/// `session_store_counters`), whatever path ended it.
+impl Drop for StkCtrs {
+    fn drop(&mut self) {
+        if self.slots.iter().any(Option::is_some) {
+            self.release(super::now_ms());
+        }
+    }
+}
+
 /// What the `sc_*` / `src_*` fetches read.
 pub struct FetchCtx<'a> {
     pub tables: &'a Tables,
@@ -143,9 +153,48 @@ pub struct FetchCtx<'a> {
     pub now: Tick,
 }
 
-/// Whether a fetch belongs here.
+/// What [`value`] (and [`fetch`] itself) reads after the `sc_` / `scN_` / `src_` prefix.
+const READS: &[&str] = &[
+    "tracked",
+    "trackers",
+    "conn_cnt",
+    "conn_cur",
+    "conn_rate",
+    "sess_cnt",
+    "sess_rate",
+    "http_req_cnt",
+    "http_req_rate",
+    "http_err_cnt",
+    "http_err_rate",
+    "http_fail_cnt",
+    "http_fail_rate",
+    "bytes_in_rate",
+    "bytes_out_rate",
+    "kbytes_in",
+    "kbytes_out",
+    "get_gpt0",
+    "get_gpt",
+    "get_gpc0",
+    "get_gpc1",
+    "get_gpc",
+    "gpc0_rate",
+    "gpc1_rate",
+    "gpc_rate",
+    "inc_gpc0",
+    "inc_gpc1",
+    "inc_gpc",
+    "clr_gpc0",
+    "clr_gpc1",
+    "clr_gpc",
+];
+
+/// Whether a fetch belongs here (and is evaluated: `src_port` or `src_updt_conn_cnt` are not).
 pub fn is_stick_fetch(name: &str) -> bool {
-    split(name).is_some() || matches!(name, "table_avl" | "table_cnt")
+    match split(name) {
+        // `src_tracked` does not exist; the parser has refused it already.
+        Some((_, what)) => READS.contains(&what),
+        None => matches!(name, "table_avl" | "table_cnt"),
+    }
 }
 
 /// `sc_X` (counter in the first argument), `scN_X`, `src_X`: (counter or None for src, X).
@@ -407,6 +456,16 @@ mod tests {
         // Released: it expires 10s after the release.
         assert_eq!(be.used(11_999), 1);
         assert_eq!(be.used(12_000), 0);
+    }
+
+    #[test]
+    fn only_evaluated_fetches_are_stick_fetches() {
+        for yes in ["sc_http_req_rate", "sc0_conn_cur", "sc2_tracked", "src_get_gpc0", "table_avl", "sc_inc_gpc"] {
+            assert!(is_stick_fetch(yes), "{yes}");
+        }
+        for no in ["src", "src_port", "src_is_local", "src_updt_conn_cnt", "sc_nope", "sc3x_conn_cur", "table_x"] {
+            assert!(!is_stick_fetch(no), "{no}");
+        }
     }
 
     #[test]

@@ -415,6 +415,7 @@ impl Conn {
             self.req_line.push_str(&lossy(h.version_text.clone()));
         }
         let next = txn::run(self, &mut info, &mut tx).await;
+        tx.count_tracked();
         if logging && !tx.no_log {
             let rec = tx.record(self);
             self.s.log(&rec, false);

@@ -66,6 +66,22 @@ impl Txn {
     }
 
     /// The log record, built when a line is written.
+    /// What the stream's stick counters count once the transaction is over (they are
+    /// released when it is dropped): a 4xx of a denied request or 4xx/5xx of a server
+    /// response (HAProxy's `http_err_*` / `http_fail_*`), and the bytes exchanged.
+    pub fn count_tracked(&self) {
+        let stk = &self.vars.stk;
+        if !(0..crate::engine::stick::track::MAX).any(|n| stk.is_tracked(n)) {
+            return;
+        }
+        let now = crate::engine::stick::now_ms();
+        let denied = &self.term[..2] == b"PR";
+        if (denied || self.t_response >= 0) && self.status > 0 {
+            stk.http_status(self.status as u16, now);
+        }
+        stk.bytes(self.bytes_in, self.bytes_out, now);
+    }
+
     pub fn record(&self, c: &Conn) -> LogRecord {
         let mut r = c.s.record();
         r.request_us = self.start_us;

@@ -191,9 +191,13 @@ pub fn http_track_sc(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
         table = Some(a.arg(c).to_string());
         c += 1;
     }
-    a.check = Some(LateCheck::Track { sc, table, key: e });
+    a.check = Some(LateCheck::Track { sc, table: table.clone(), key: e.clone() });
     *cur = c;
-    Ok(Action::Unsupported)
+    // The engine tracks from request rules only; on responses it is still refused.
+    if a.set != RuleSet::HttpReq {
+        return Ok(Action::Unsupported);
+    }
+    Ok(Action::TrackSc { sc, table, key: e })
 }
 
 /// `sc-inc-gpc(<idx>,<sc>)`, `sc-inc-gpc0[(<sc>)]`, `sc-inc-gpc1[(<sc>)]`.

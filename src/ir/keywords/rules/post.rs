@@ -263,7 +263,7 @@ pub fn for_each_expr(a: &mut Action, f: &mut dyn FnMut(&mut acl::SampleExpr)) {
         Action::ReplaceHeader { with, .. } | Action::ReplaceLine { with, .. } => fmts.push(with),
         Action::SetLine { value, .. } => fmts.push(value),
         Action::SetVarFmt { fmt, .. } => fmts.push(fmt),
-        Action::SetVar { expr, .. } => f(expr),
+        Action::SetVar { expr, .. } | Action::TrackSc { key: expr, .. } => f(expr),
         Action::Deny(r) | Action::Return(r) => {
             for (_, v) in &mut r.hdrs {
                 fmts.push(v);
@@ -347,9 +347,22 @@ fn action_unsupported(a: &Action, out: &mut Vec<String>) {
     for f in fmts {
         super::fmt::unsupported(f, out);
     }
-    if let Action::SetVar { expr, .. } = a {
+    if let Action::SetVar { expr, .. } | Action::TrackSc { key: expr, .. } = a {
         acl::eval::unsupported_in_expr(expr, out);
     }
+}
+
+/// What `track-sc` cannot count yet on a table: `bytes_out_*` (HAProxy counts the response
+/// bytes of its internal message representation, which haproxide does not reproduce).
+fn tracked_unsupported(cfg: &Config, table: &str) -> Vec<String> {
+    let spec = cfg.proxies.iter().find(|p| p.name == table).and_then(|p| p.stick_table.as_ref());
+    let spec = spec.or_else(|| cfg.peers_tables.iter().find(|(n, _)| n == table).map(|(_, t)| t));
+    let Some(spec) = spec else { return Vec::new() };
+    spec.store
+        .iter()
+        .filter(|s| s.starts_with("bytes_out"))
+        .map(|s| format!("'{}' counted by track-sc", s.split('(').next().unwrap_or(s)))
+        .collect()
 }
 
 /// Record what a proxy's rules use that the engine cannot run yet.
@@ -368,6 +381,9 @@ fn refuse_unsupported(cfg: &mut Config, pi: usize, conds: &crate::ir::validate::
             }
             let mut what = Vec::new();
             action_unsupported(&r.action, &mut what);
+            if let Action::TrackSc { table, .. } = &r.action {
+                what.extend(tracked_unsupported(cfg, table.as_deref().unwrap_or(&p.name)));
+            }
             if let Some(c) = r.cond.as_ref().and_then(|c| c.compiled.as_ref()) {
                 what.extend(acl::unsupported(c));
             }

@@ -83,7 +83,7 @@ pub static HTTP_REQ: &[ActKw] = &{
         k("set-uri", h::set_req_line, Supported),
         k("strict-mode", h::strict_mode, Supported),
         k("tarpit", h::deny, Rejected),
-        p("track-sc", m::http_track_sc, Rejected),
+        p("track-sc", m::http_track_sc, Supported),
         k("set-timeout", h::set_timeout, Rejected),
         k("wait-for-body", h::wait_for_body, Rejected),
         p("set-var-fmt", m::vars, Supported),
