@@ -4,92 +4,9 @@
 
 use std::fmt::Write;
 
+use super::col::*;
 use super::fields::ObjType;
 use super::{Row, Value};
-
-// Column positions used here (`enum stat_field`).
-const PXNAME: usize = 0;
-const SVNAME: usize = 1;
-const QCUR: usize = 2;
-const QMAX: usize = 3;
-const SCUR: usize = 4;
-const SMAX: usize = 5;
-const SLIM: usize = 6;
-const STOT: usize = 7;
-const BIN: usize = 8;
-const BOUT: usize = 9;
-const DREQ: usize = 10;
-const DRESP: usize = 11;
-const EREQ: usize = 12;
-const ECON: usize = 13;
-const ERESP: usize = 14;
-const WRETR: usize = 15;
-const WREDIS: usize = 16;
-const STATUS: usize = 17;
-const WEIGHT: usize = 18;
-const ACT: usize = 19;
-const BCK: usize = 20;
-const CHKFAIL: usize = 21;
-const CHKDOWN: usize = 22;
-const LASTCHG: usize = 23;
-const DOWNTIME: usize = 24;
-const QLIMIT: usize = 25;
-const SID: usize = 28;
-const THROTTLE: usize = 29;
-const LBTOT: usize = 30;
-const TRACKED: usize = 31;
-const RATE: usize = 33;
-const RATE_LIM: usize = 34;
-const RATE_MAX: usize = 35;
-const CHECK_STATUS: usize = 36;
-const CHECK_CODE: usize = 37;
-const CHECK_DURATION: usize = 38;
-const HRSP: usize = 39;
-const HANAFAIL: usize = 45;
-const REQ_RATE: usize = 46;
-const REQ_RATE_MAX: usize = 47;
-const REQ_TOT: usize = 48;
-const CLI_ABRT: usize = 49;
-const SRV_ABRT: usize = 50;
-const COMP_IN: usize = 51;
-const COMP_OUT: usize = 52;
-const COMP_BYP: usize = 53;
-const COMP_RSP: usize = 54;
-const LASTSESS: usize = 55;
-const LAST_CHK: usize = 56;
-const LAST_AGT: usize = 57;
-const QTIME: usize = 58;
-const AGENT_STATUS: usize = 62;
-const AGENT_CODE: usize = 63;
-const AGENT_DURATION: usize = 64;
-const CHECK_DESC: usize = 65;
-const AGENT_DESC: usize = 66;
-const CHECK_RISE: usize = 67;
-const CHECK_FALL: usize = 68;
-const CHECK_HEALTH: usize = 69;
-const AGENT_HEALTH: usize = 72;
-const ADDR: usize = 73;
-const COOKIE: usize = 74;
-const MODE: usize = 75;
-const ALGO: usize = 76;
-const CONN_RATE: usize = 77;
-const CONN_RATE_MAX: usize = 78;
-const CONN_TOT: usize = 79;
-const INTERCEPTED: usize = 80;
-const WREW: usize = 83;
-const CONNECT: usize = 84;
-const REUSE: usize = 85;
-const CACHE_LOOKUPS: usize = 86;
-const CACHE_HITS: usize = 87;
-const SRV_ICUR: usize = 88;
-const SRV_ILIM: usize = 89;
-const QT_MAX: usize = 90;
-const EINT: usize = 94;
-const IDLE_CONN_CUR: usize = 95;
-const SAFE_CONN_CUR: usize = 96;
-const USED_CONN_CUR: usize = 97;
-const NEED_CONN_EST: usize = 98;
-const UWEIGHT: usize = 99;
 
 /// Row options of the page.
 #[derive(Debug, Clone, Copy, Default)]
@@ -293,14 +210,14 @@ fn frontend(out: &mut String, f: &F, o: RowOpts) {
              <tr><th>Cache hits:</th><td>{}</td><td>({}%)</td></tr><tr><th>Failed hdr rewrites:</th><td>{}</td></tr>\
              <tr><th>Internal errors:</th><td>{}</td></tr>",
             f.h(REQ_TOT),
-            f.h(HRSP),
-            f.h(HRSP + 1),
+            f.h(HRSP_1XX),
+            f.h(HRSP_1XX + 1),
             f.h(COMP_RSP),
-            f.pct(COMP_RSP, f.n(HRSP + 1)),
-            f.h(HRSP + 2),
-            f.h(HRSP + 3),
-            f.h(HRSP + 4),
-            f.h(HRSP + 5),
+            f.pct(COMP_RSP, f.n(HRSP_1XX + 1)),
+            f.h(HRSP_1XX + 2),
+            f.h(HRSP_1XX + 3),
+            f.h(HRSP_1XX + 4),
+            f.h(HRSP_1XX + 5),
             f.h(INTERCEPTED),
             f.h(CACHE_LOOKUPS),
             f.h(CACHE_HITS),
@@ -454,16 +371,16 @@ fn server(out: &mut String, f: &F, o: RowOpts) {
             let _ = write!(
                 out,
                 "<tr><th>- HTTP {name} responses:</th><td>{}</td><td>({}%)</td></tr>",
-                f.h(HRSP + i),
-                f.pct(HRSP + i, req)
+                f.h(HRSP_1XX + i),
+                f.pct(HRSP_1XX + i, req)
             );
         }
         let _ = write!(
             out,
             "<tr><th>- other responses:</th><td>{}</td><td>({}%)</td></tr><tr><th>Failed hdr rewrites:</th><td>{}</td></tr>\
              <tr><th>Internal error:</th><td>{}</td></tr>",
-            f.h(HRSP + 5),
-            f.pct(HRSP + 5, req),
+            f.h(HRSP_1XX + 5),
+            f.pct(HRSP_1XX + 5, req),
             f.h(WREW),
             f.h(EINT)
         );
@@ -607,14 +524,14 @@ fn backend(out: &mut String, f: &F, o: RowOpts) {
             f.h(REUSE),
             reuse_pct(f),
             f.h(REQ_TOT),
-            f.h(HRSP),
-            f.h(HRSP + 1),
+            f.h(HRSP_1XX),
+            f.h(HRSP_1XX + 1),
             f.h(COMP_RSP),
-            f.pct(COMP_RSP, f.n(HRSP + 1)),
-            f.h(HRSP + 2),
-            f.h(HRSP + 3),
-            f.h(HRSP + 4),
-            f.h(HRSP + 5),
+            f.pct(COMP_RSP, f.n(HRSP_1XX + 1)),
+            f.h(HRSP_1XX + 2),
+            f.h(HRSP_1XX + 3),
+            f.h(HRSP_1XX + 4),
+            f.h(HRSP_1XX + 5),
             f.h(CACHE_LOOKUPS),
             f.h(CACHE_HITS),
             f.pct(CACHE_HITS, f.n(CACHE_LOOKUPS)),

@@ -3,6 +3,7 @@
 //! (also the `server-state-file` format), and the HTML stats page. Reads engine snapshots only.
 
 pub mod admin;
+pub mod col;
 pub mod fields;
 pub mod html;
 pub mod html_rows;
