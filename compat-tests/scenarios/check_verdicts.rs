@@ -270,3 +270,19 @@ fn check_verdicts_match_haproxy() {
     }
     assert!(failure.is_empty(), "{summary}\n{failure}");
 }
+
+/// `log` target addresses are read by the same parser in `global` and in proxies: environment
+/// variables left in the word are expanded, and the address errors end with HAProxy's blank
+/// line, in both places. The whole `-c` output is compared.
+#[test]
+fn log_target_address_errors() {
+    crate::require_haproxy!();
+    let cfg = "global\n  log nosuch.invalid:514 local0\n  log '${HAPROXIDE_UNSET_VAR}' local0\ndefaults\n  mode http\n\
+               frontend fe\n  bind 127.0.0.1:1\n  log nosuch.invalid:514 local0\n  log '${HAPROXIDE_UNSET_VAR}' local0\n";
+    let [o, h] = crate::harness::compare::both(|imp| {
+        let out = crate::harness::proc::check_config(imp, cfg);
+        format!("exit {:?}\n{}", out.code, crate::harness::normalize::check_stderr(&out.stderr))
+    });
+    assert!(o.contains("resolves to an empty address"), "{o}");
+    crate::harness::compare::assert_same("log target errors", &o, &h);
+}

@@ -87,15 +87,17 @@ pub fn parse_target(d: &Directive, in_global: bool) -> Result<LogTarget, String>
     if d.has_arg(i + 3) {
         return Err(format!("cannot handle unexpected argument '{}'", d.arg(i + 3)));
     }
-    let target = d.arg(1);
-    if !matches!(target, "stdout" | "stderr") && !target.starts_with("ring@") {
+    let mut target = d.arg(1).to_string();
+    if !matches!(target.as_str(), "stdout" | "stderr") && !target.starts_with("ring@") {
         let opts = AddrOpts { resolve: true, dgram: true, ..Default::default() };
-        // HAProxy's address errors end with a line feed.
-        addr::parse_address(target, opts).map_err(|e| format!("{e}\n"))?;
+        // `str2sa_range` expands environment variables left in the word; its errors end with
+        // a line feed.
+        addr::parse_address_env(&target, opts).map_err(|e| format!("{e}\n"))?;
+        target = addr::env_expand(&target);
     }
     Ok(LogTarget::Target {
         span: d.span.clone(),
-        addr: target.to_string(),
+        addr: target,
         len,
         format,
         sample,
@@ -480,4 +482,19 @@ fn stats_socket(cx: &mut Cx, d: &Directive) {
         }
     }
     cx.g.stats_sockets.push(Bind { span: d.span.clone(), addr: address, opts: bopts });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_sample;
+
+    #[test]
+    fn sample_ranges() {
+        assert!(check_sample("1:2").is_ok());
+        assert!(check_sample("1-2,4:5").is_ok());
+        assert_eq!(check_sample("1:abc").unwrap_err(), "wrong sample size 'abc' for sample range '1'");
+        assert_eq!(check_sample("1").unwrap_err(), "Missing sample size");
+        assert_eq!(check_sample("1-2,2:5").unwrap_err(), "ranges are overlapping");
+        assert!(check_sample("3:2").unwrap_err().starts_with("sample size 2 should be"));
+    }
 }
