@@ -11,18 +11,13 @@
 //! fails the test so that the list only shrinks. `UPDATE_PROBE_FAILURES=1 cargo test --test
 //! proxy_probes` rewrites the list from the current results.
 
+#[path = "probe_support/mod.rs"]
+mod probe_support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
-struct Probe {
-    name: String,
-    rc: i32,
-    loc: String,
-    first: String,
-}
+use probe_support::{expected, hide_pid, location, run_all, verdict, Probe, Verdict};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/configs/probes/proxy")
@@ -56,67 +51,6 @@ fn depends_on_cpus(name: &str) -> bool {
     binds_threads && !cfg.contains("nbthread")
 }
 
-fn expected() -> Vec<Probe> {
-    let text = std::fs::read_to_string(dir().join("EXPECTED")).expect("EXPECTED");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| {
-            let mut f = l.splitn(4, '\t');
-            let name = f.next().unwrap().to_string();
-            let rc = f.next().unwrap().parse().unwrap();
-            let loc = f.next().unwrap().to_string();
-            let first = f.next().unwrap_or("-").to_string();
-            Probe { name, rc, loc, first }
-        })
-        .collect()
-}
-
-/// `[ALERT]    (1234) : ...` with the pids (of every message merged on the line) replaced by
-/// `PID`.
-fn hide_pid(line: &str) -> String {
-    let mut out = String::new();
-    let mut rest = line;
-    while let Some(at) = rest.find("] ") {
-        let (head, tail) = rest.split_at(at + 1);
-        out.push_str(head);
-        let spaces = tail.len() - tail.trim_start_matches(' ').len();
-        let after = &tail[spaces..];
-        let digits = after.strip_prefix('(').map_or(0, |a| a.bytes().take_while(u8::is_ascii_digit).count());
-        if digits > 0 && after[1 + digits..].starts_with(')') {
-            out.push_str(&tail[..spaces]);
-            out.push_str("(PID)");
-            rest = &after[digits + 2..];
-        } else {
-            rest = tail;
-            if rest.is_empty() {
-                break;
-            }
-            out.push_str(&rest[..1]);
-            rest = &rest[1..];
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The `file.cfg:N` of the first `[f.cfg:N]` in a line.
-fn location(line: &str) -> Option<String> {
-    let mut rest = line;
-    while let Some(i) = rest.find('[') {
-        let after = &rest[i + 1..];
-        if let Some(j) = after.find(']') {
-            let inner = &after[..j];
-            if let Some((f, l)) = inner.rsplit_once(':') {
-                if f.ends_with(".cfg") && !f.contains('[') && !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()) {
-                    return Some(inner.to_string());
-                }
-            }
-        }
-        rest = after;
-    }
-    None
-}
-
 struct Outcome {
     name: String,
     ok: bool,
@@ -127,17 +61,7 @@ struct Outcome {
 }
 
 fn run(p: &Probe) -> Outcome {
-    let out = Command::new(env!("CARGO_BIN_EXE_haproxide"))
-        .current_dir(dir())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .args(["-c", "-f", &format!("{}.cfg", p.name)])
-        .output()
-        .expect("run haproxide");
-    let rc = out.status.code().unwrap_or(-1);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let first = stderr.lines().find(|l| l.starts_with("[ALERT]")).map(hide_pid);
-    let loc = first.as_deref().and_then(location).unwrap_or_else(|| "none".to_string());
+    let Verdict { rc, first, loc } = verdict(&dir(), &p.name);
     let first = first.unwrap_or_else(|| "-".to_string());
     let ok = rc == p.rc && (p.rc == 0 || p.rc == 2 || loc == p.loc);
     let theirs = p.first.split(" : config : ").nth(1).unwrap_or(&p.first);
@@ -153,27 +77,14 @@ fn run(p: &Probe) -> Outcome {
 
 #[test]
 fn proxy_probes_match_haproxy() {
-    let mut probes = expected();
+    let mut probes = expected(&dir());
     assert!(probes.len() > 1000, "expected the recorded probes, found {}", probes.len());
     if cpus() != recorded_cpus() {
         let before = probes.len();
         probes.retain(|p| !depends_on_cpus(&p.name));
         eprintln!("proxy probes: {} skipped, recorded with another CPU count", before - probes.len());
     }
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::new());
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(p) = probes.get(i) else { break };
-                let o = run(p);
-                results.lock().unwrap().push(o);
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap();
+    let mut results = run_all(&probes, run);
     results.sort_by(|a, b| a.name.cmp(&b.name));
 
     let known_path = dir().join("KNOWN_FAILURES");

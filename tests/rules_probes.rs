@@ -9,82 +9,21 @@
 //! fails the test so that the list only shrinks. `UPDATE_PROBE_FAILURES=1 cargo test --test
 //! rules_probes` rewrites the list from the current results.
 
+#[path = "probe_support/mod.rs"]
+mod probe_support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
-struct Probe {
-    name: String,
-    rc: i32,
-    loc: String,
-    first: String,
-}
+use probe_support::{expected, hide_pid, location, run_all, verdict, Probe, Verdict};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/configs/probes/rules")
 }
 
-fn expected() -> Vec<Probe> {
-    let text = std::fs::read_to_string(dir().join("EXPECTED")).expect("EXPECTED");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| {
-            let mut f = l.splitn(4, '\t');
-            let name = f.next().unwrap().to_string();
-            let rc = f.next().unwrap().parse().unwrap();
-            let loc = f.next().unwrap().to_string();
-            let first = f.next().unwrap_or("-").to_string();
-            Probe { name, rc, loc, first }
-        })
-        .collect()
-}
-
-/// `[ALERT]    (1234) : ...` with the pid replaced by `PID`.
-fn hide_pid(line: &str) -> String {
-    if let Some(open) = line.find('(') {
-        if let Some(close) = line[open..].find(')') {
-            let inner = &line[open + 1..open + close];
-            if !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit()) {
-                return format!("{}(PID){}", &line[..open], &line[open + close + 1..]);
-            }
-        }
-    }
-    line.to_string()
-}
-
-/// The `file.cfg:N` of the first `[f.cfg:N]` in a line.
-fn location(line: &str) -> Option<String> {
-    let mut rest = line;
-    while let Some(i) = rest.find('[') {
-        let after = &rest[i + 1..];
-        if let Some(j) = after.find(']') {
-            let inner = &after[..j];
-            if let Some((f, l)) = inner.rsplit_once(':') {
-                if f.ends_with(".cfg") && !f.contains('[') && !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()) {
-                    return Some(inner.to_string());
-                }
-            }
-        }
-        rest = after;
-    }
-    None
-}
-
 /// `None` when the probe matches, else the kind of difference and the details.
 fn run(p: &Probe) -> Option<(&'static str, String)> {
-    let out = Command::new(env!("CARGO_BIN_EXE_haproxide"))
-        .current_dir(dir())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .args(["-c", "-f", &format!("{}.cfg", p.name)])
-        .output()
-        .expect("run haproxide");
-    let rc = out.status.code().unwrap_or(-1);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let first = stderr.lines().find(|l| l.starts_with("[ALERT]")).map(hide_pid);
-    let loc = first.as_deref().and_then(location).unwrap_or_else(|| "none".to_string());
+    let Verdict { rc, first, loc } = verdict(&dir(), &p.name);
     let first = first.unwrap_or_else(|| "-".to_string()).replace('\t', " ");
     let detail = format!("exit {rc} (want {}), first ALERT: {first}\n      want: {}", p.rc, p.first);
     if rc != p.rc {
@@ -100,22 +39,10 @@ fn run(p: &Probe) -> Option<(&'static str, String)> {
 
 #[test]
 fn rule_probes_match_haproxy() {
-    let probes = expected();
+    let probes = expected(&dir());
     assert!(probes.len() > 1000, "expected the recorded probes, found {}", probes.len());
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(BTreeMap::new());
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(p) = probes.get(i) else { break };
-                let o = run(p);
-                results.lock().unwrap().insert(p.name.clone(), o);
-            });
-        }
-    });
-    let results = results.into_inner().unwrap();
+    let results: BTreeMap<String, Option<(&str, String)>> =
+        run_all(&probes, |p| (p.name.clone(), run(p))).into_iter().collect();
     let count = |k: &str| results.values().filter(|o| o.as_ref().is_some_and(|(kind, _)| *kind == k)).count();
     let (exit, wher, text) = (count("exit"), count("where"), count("text"));
     let n = results.len();
