@@ -221,11 +221,10 @@ pub struct Backend {
 struct Conns<'a> {
     servers: &'a ServerList,
     states: &'a [ServerState],
-    /// The backend's connections now (HAProxy's `beconn`), its `fullconn`, and the time in
-    /// seconds, for the dynamic limit.
+    /// The backend's connections now (HAProxy's `beconn`) and its `fullconn`, for the dynamic
+    /// limit.
     beconn: u32,
     fullconn: u32,
-    now: u64,
 }
 
 impl ConnView for Conns<'_> {
@@ -233,7 +232,7 @@ impl ConnView for Conns<'_> {
         self.servers[idx].cur_conns.load(Relaxed)
     }
     fn maxconn(&self, idx: usize) -> u32 {
-        self.states[idx].dynamic_maxconn(self.beconn, self.fullconn, self.now)
+        self.states[idx].dynamic_maxconn(self.beconn, self.fullconn, super::unix_now)
     }
     fn maxqueue(&self, idx: usize) -> u32 {
         self.servers[idx].spec.opts.maxqueue.unwrap_or(0)
@@ -358,13 +357,7 @@ impl Backend {
 
     /// The view the balancer gets, with the dynamic limits as of now.
     fn conns<'a>(&'a self, states: &'a [ServerState]) -> Conns<'a> {
-        Conns {
-            servers: &self.servers,
-            states,
-            beconn: self.beconn(),
-            fullconn: self.fullconn(),
-            now: super::unix_now(),
-        }
+        Conns { servers: &self.servers, states, beconn: self.beconn(), fullconn: self.fullconn() }
     }
 
     /// The backend's current connections (HAProxy's `beconn`).

@@ -299,8 +299,9 @@ impl ServerState {
 
     /// The connection limit in force now (HAProxy's `srv_dynamic_maxconn`): between `minconn`
     /// and `maxconn` in proportion to the backend's connections (`beconn`) over `fullconn`,
-    /// and ramped up during slow start. 0 means no limit.
-    pub fn dynamic_maxconn(&self, beconn: u32, fullconn: u32, now: u64) -> u32 {
+    /// and ramped up during slow start. 0 means no limit. `now` (seconds) is only read during
+    /// slow start.
+    pub fn dynamic_maxconn(&self, beconn: u32, fullconn: u32, now: impl FnOnce() -> u64) -> u32 {
         if self.maxconn == 0 {
             return 0;
         }
@@ -309,8 +310,11 @@ impl ServerState {
         } else {
             self.minconn.max((u64::from(beconn) * u64::from(self.maxconn) / u64::from(fullconn.max(1))) as u32)
         };
-        if self.op == OpState::Starting && now < self.last_change + u64::from(self.slowstart) && now >= self.last_change
-        {
+        if self.op != OpState::Starting || self.slowstart == 0 {
+            return max;
+        }
+        let now = now();
+        if now < self.last_change + u64::from(self.slowstart) && now >= self.last_change {
             let ratio = 100 * (now - self.last_change) / u64::from(self.slowstart);
             max = 1.max((u64::from(max) * ratio / 100) as u32);
         }
@@ -631,6 +635,26 @@ pub fn apply(state: &mut ServerState, op: &ServerOp, cause: Cause, now: u64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dynamic_maxconn_follows_the_backend_load() {
+        // minconn 2, maxconn 6, fullconn 10 (measured against HAProxy in compat runtime_api::minconn).
+        let mut s = ServerState::new(100, 6, false, false, 0);
+        s.minconn = 2;
+        let at = |s: &ServerState, beconn| s.dynamic_maxconn(beconn, 10, || unreachable!("no slow start"));
+        assert_eq!([at(&s, 0), at(&s, 1), at(&s, 5), at(&s, 8), at(&s, 10), at(&s, 50)], [2, 2, 3, 4, 6, 6]);
+        s.minconn = 6;
+        assert_eq!(at(&s, 1), 6, "minconn == maxconn is a static limit");
+        s.maxconn = 0;
+        assert_eq!(at(&s, 1), 0, "no maxconn, no limit");
+        // Slow start ramps the limit over its seconds, never below 1.
+        let mut s = ServerState::new(100, 10, false, false, 100);
+        s.op = OpState::Starting;
+        s.slowstart = 4;
+        assert_eq!(s.dynamic_maxconn(20, 10, || 100), 1);
+        assert_eq!(s.dynamic_maxconn(20, 10, || 102), 5);
+        assert_eq!(s.dynamic_maxconn(20, 10, || 104), 10);
+    }
 
     #[test]
     fn maint_and_ready() {

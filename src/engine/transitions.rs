@@ -482,7 +482,7 @@ impl Machine<'_, '_> {
         if next_admin & (admin::MAINT | admin::DRAIN) != 0 || !s.usable() || s.weight == 0 {
             return 0;
         }
-        let max = s.dynamic_maxconn(self.ctx.beconn, self.ctx.fullconn, self.ctx.now);
+        let max = s.dynamic_maxconn(self.ctx.beconn, self.ctx.fullconn, || self.ctx.now);
         let room =
             if max == 0 { usize::MAX } else { (max as usize).saturating_sub((self.ctx.cur_sess)(self.idx) as usize) };
         let n = self.ctx.queued.min(room);

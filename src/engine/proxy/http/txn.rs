@@ -642,7 +642,7 @@ async fn on_server(
     };
     let rules = rr.any().then_some(&rr);
     let ctx = DownCtx { t_server, t_client, info, client_keep, server_keep: server_ka, first: c.first, rules };
-    let kill_switch = sc.srv.clone();
+    let kill_switch = &sc.srv;
     let Conn { client, cbuf, sbuf, rhead, out, up: up_scratch, down: down_scratch, sess_vars, .. } = c;
     let head_ok = matches!(tokio::time::timeout(t_server, sc.stream.write_all(out)).await, Ok(Ok(())));
     let mut up_end: Option<Result<u64, BodyError>> = (framing == Framing::None).then_some(Ok(0));
