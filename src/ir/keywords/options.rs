@@ -259,7 +259,6 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
             let max = match name {
                 "smtpchk" | "pgsql-check" => 2,
                 "mysql-check" => 3,
-                "external-check" => usize::MAX,
                 _ => 0,
             };
             if d.len() > 2 + max {
