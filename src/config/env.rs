@@ -31,15 +31,18 @@ impl EnvOverlay {
         super::lex::getenv(name)
     }
 
-    /// `setenv(name, value, overwrite)`.
+    /// `setenv(name, value, overwrite)`; like libc, an invalid name changes nothing.
     pub fn set(&mut self, name: &str, value: &str, overwrite: bool) {
-        if !overwrite && self.get(name).is_some() {
+        if !valid_name(name) || (!overwrite && self.get(name).is_some()) {
             return;
         }
         self.changed.insert(name.to_string(), Some(value.to_string()));
     }
 
     pub fn unset(&mut self, name: &str) {
+        if !valid_name(name) {
+            return;
+        }
         self.changed.insert(name.to_string(), None);
     }
 
@@ -82,11 +85,18 @@ impl EnvOverlay {
         }
         for (k, v) in &self.changed {
             match v {
-                Some(v) => std::env::set_var(k, v),
+                // A value is a C string: it ends at its first NUL, as HAProxy's setenv() sees it.
+                Some(v) => std::env::set_var(k, v.split('\0').next().unwrap_or("")),
                 None => std::env::remove_var(k),
             }
         }
     }
+}
+
+/// What libc's `setenv`/`unsetenv` accept as a name (anything else fails with EINVAL, and
+/// would make `std::env::set_var` panic).
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['=', '\0'])
 }
 
 thread_local! {
@@ -151,7 +161,13 @@ mod tests {
 
     #[test]
     fn rejected_lines_change_nothing() {
-        let e = run(&[&["setenv", "HAPROXIDE_T6"], &["setenv", "HAPROXIDE_T6", "a", "b"], &["setenv", "", "x"]]);
+        let e = run(&[
+            &["setenv", "HAPROXIDE_T6"],
+            &["setenv", "HAPROXIDE_T6", "a", "b"],
+            &["setenv", "", "x"],
+            &["setenv", "A=B", "x"],
+            &["unsetenv", "A=B"],
+        ]);
         assert!(e.is_empty());
     }
 }

@@ -48,3 +48,18 @@ fn setenv_lines_change_later_expansions() {
     assert!(theirs.contains("monitor: 200") && theirs.contains("HAPROXIDE_FRESH=fresh"), "{theirs}");
     assert_same("setenv family", &theirs, &ours);
 }
+
+/// Names libc refuses (`=` inside) fail the line with HAProxy's alert, for every keyword of the
+/// family; nothing panics.
+#[test]
+fn invalid_variable_names_are_refused() {
+    crate::require_haproxy!();
+    let cfg = "global\n  setenv A=B x\n  unsetenv C=D\n  presetenv E=F x\n  setenv G\ndefaults\n  mode http\n\
+               frontend fe\n  bind 127.0.0.1:1\n";
+    let [theirs, ours] = both(|imp| {
+        let out = crate::harness::proc::check_config(imp, cfg);
+        format!("exit {:?}\n{}", out.code, crate::harness::normalize::check_stderr(&out.stderr))
+    });
+    assert!(theirs.contains("'setenv' failed on variable 'A=B' : Invalid argument."), "{theirs}");
+    assert_same("invalid setenv names", &theirs, &ours);
+}

@@ -345,6 +345,10 @@ pub fn setenv(cx: &mut Cx, d: &Directive) {
     }
     if !d.has_arg(2) {
         cx.alert_tight(d, format!("'{}' expects a name and a value.", d.keyword()));
+        return;
+    }
+    if !crate::config::env::valid_name(d.arg(1)) {
+        cx.alert_tight(d, format!("'{}' failed on variable '{}' : Invalid argument.", d.keyword(), d.arg(1)));
     }
     // The reader already ran the line on the environment (config::env), as HAProxy does
     // while parsing, so that later lines see it.
@@ -354,6 +358,14 @@ pub fn unsetenv(cx: &mut Cx, d: &Directive) {
     if !d.has_arg(1) {
         cx.alert_tight(d, "'unsetenv' expects at least one variable name.");
         return;
+    }
+    let mut i = 1;
+    while d.has_arg(i) {
+        if !crate::config::env::valid_name(d.arg(i)) {
+            cx.alert_tight(d, format!("'unsetenv' failed on variable '{}' : Invalid argument.", d.arg(i)));
+            return;
+        }
+        i += 1;
     }
     cx.keep(d);
 }
