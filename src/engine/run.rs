@@ -218,6 +218,7 @@ pub async fn run(eng: Arc<Engine>, listeners: Bound) -> i32 {
         }
     }
     spawn_signal_handlers(eng.clone());
+    spawn_table_expiry(&eng);
     crate::checks::start(&eng);
     let mut state = eng.run_state.subscribe();
     loop {
@@ -278,6 +279,27 @@ fn announce_stopped_proxies(eng: &Engine) {
         eprintln!("[WARNING]  ({}) : {msg}", std::process::id());
     }
     eng.log.emit(&eng.log.global, 4, msg);
+}
+
+/// Expired stick-table entries are already invisible to lookups and `show table`; this task
+/// gives their memory back (HAProxy's table expiry task), at the next expiry and at least
+/// once a second, as entries come and go in tables with different `expire` values.
+fn spawn_table_expiry(eng: &Arc<Engine>) {
+    if eng.tables.is_empty() {
+        return;
+    }
+    let weak = Arc::downgrade(eng);
+    tokio::spawn(async move {
+        loop {
+            let wait = {
+                let Some(eng) = weak.upgrade() else { return };
+                let now = super::stick::now_ms();
+                let next = eng.tables.sweep(now);
+                next.map_or(1000, |t| u64::from(t.wrapping_sub(now)).clamp(1, 1000))
+            };
+            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        }
+    });
 }
 
 /// SIGUSR1 stops softly. SIGINT and SIGTERM are left to their default action, which ends the

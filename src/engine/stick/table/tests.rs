@@ -266,3 +266,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn sweep_frees_expired_entries_and_tells_the_next_expiry() {
+    let t = Table::new(spec(100, Some(1000), false), 0);
+    store_id(&t, 1, 0, 1);
+    store_id(&t, 2, 300, 1);
+    store_id(&t, 3, 600, 1);
+    let held = Arc::new(Table::new(spec(100, Some(1000), false), 0));
+    assert_eq!(t.next_expiry(), Some(1000));
+    assert_eq!(t.sweep(999), 0);
+    assert_eq!(t.sweep(1300), 2);
+    assert_eq!(t.count.load(Relaxed), 1);
+    assert_eq!(t.next_expiry(), Some(1600));
+    // A referenced entry is skipped: the next expiry is the first one nobody holds.
+    let r = held.track(&k(7), 0).expect("tracked");
+    store_id(&held, 8, 100, 1);
+    assert_eq!(held.next_expiry(), Some(1100));
+    assert_eq!(held.sweep(5000), 1);
+    assert_eq!(held.count.load(Relaxed), 1);
+    drop(r);
+    // Without `expire`, nothing is ever swept.
+    let forever = Table::new(spec(100, None, false), 0);
+    store_id(&forever, 1, 0, 1);
+    assert_eq!((forever.sweep(u32::MAX / 2), forever.next_expiry()), (0, None));
+}
