@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod expect;
 pub mod http;
+pub mod poller;
 pub mod probe;
 pub mod rules;
 pub mod schedule;
@@ -17,8 +18,12 @@ use tokio::time::{sleep_until, Instant};
 
 use crate::engine::state::{Cause, OpState, ServerOp, ServerState, WEIGHT_SCALE};
 use crate::engine::{events, Engine};
+use poller::Poller;
 use probe::{Finish, Probe, Target};
 use schedule::{Deadlines, Intervals, Jitter};
+
+/// The origin of the grid checks are coalesced on (see [`schedule::coalesce`]).
+static CHECK_CLOCK_ORIGIN: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(Instant::now);
 
 /// Default `inter` (HAProxy's DEF_CHKINTR).
 const DEFAULT_INTER: u64 = 2000;
@@ -34,10 +39,14 @@ pub fn start(eng: &Arc<Engine>) {
             tokio::spawn(warmup(Arc::downgrade(&eng), be, srv));
         }
     }));
+    // Without the checks' own poller (no descriptor left for it), connections go through
+    // tokio's reactor: same results, a few more system calls.
+    let poller = Poller::start().map_err(|e| tracing::warn!("check poller unavailable: {e}")).ok();
     let weak = Arc::downgrade(eng);
+    let added_poller = poller.clone();
     let _ = eng.on_server_added.set(Box::new(move |be, srv| {
         if let Some(eng) = weak.upgrade() {
-            start_server(&eng, be, srv);
+            start_server(&eng, be, srv, added_poller.clone());
         }
     }));
     let mut list = Vec::new();
@@ -80,13 +89,21 @@ pub fn start(eng: &Arc<Engine>) {
         } else {
             shared.entry(bi).or_insert_with(|| Arc::new(rules::health_ruleset(&eng.backends[bi].spec.checks))).clone()
         };
-        tokio::spawn(run_check(Arc::downgrade(eng), bi, si, agent, rules, Duration::from_millis(first)));
+        tokio::spawn(run_check(
+            Arc::downgrade(eng),
+            bi,
+            si,
+            agent,
+            rules,
+            Duration::from_millis(first),
+            poller.clone(),
+        ));
     }
 }
 
 /// Start the check tasks of a server added at run time; they run once `enable health` /
 /// `enable agent` enable them.
-fn start_server(eng: &Arc<Engine>, be: usize, srv: usize) {
+fn start_server(eng: &Arc<Engine>, be: usize, srv: usize, poller: Option<Arc<Poller>>) {
     let b = &eng.backends[be];
     let st = b.state(srv);
     for (agent, c) in [(false, &st.check), (true, &st.agent)] {
@@ -100,7 +117,15 @@ fn start_server(eng: &Arc<Engine>, be: usize, srv: usize) {
         };
         // The first check comes one interval after the server was added, as in HAProxy.
         let first = intervals(eng, be, srv, agent).get(&c.health, st.op == OpState::Stopped);
-        tokio::spawn(run_check(Arc::downgrade(eng), be, srv, agent, rules, Duration::from_millis(first)));
+        tokio::spawn(run_check(
+            Arc::downgrade(eng),
+            be,
+            srv,
+            agent,
+            rules,
+            Duration::from_millis(first),
+            poller.clone(),
+        ));
     }
 }
 
@@ -219,6 +244,7 @@ async fn run_check(
     agent: bool,
     rules: Arc<rules::Ruleset>,
     first: Duration,
+    poller: Option<Arc<Poller>>,
 ) {
     let Some(eng) = weak.upgrade() else { return };
     let b = &eng.backends[be];
@@ -282,6 +308,7 @@ async fn run_check(
             deadlines,
             disable_404: b.spec.checks.disable_on_404 && !stopped,
             state_header,
+            poller: poller.as_deref(),
         };
         let finish = probe::run(probe).await;
         let op = match finish {
@@ -293,7 +320,10 @@ async fn run_check(
         let c = if agent { &st.agent } else { &st.check };
         let interval = iv.get(&c.health, st.op == OpState::Stopped);
         let shift = schedule::spread(interval, spread_pct, jitter.sample());
-        next = Instant::now() + Duration::from_millis((interval as i64 + shift).max(0) as u64);
+        let origin = *CHECK_CLOCK_ORIGIN;
+        let due = Instant::now().saturating_duration_since(origin).as_millis() as u64
+            + (interval as i64 + shift).max(0) as u64;
+        next = origin + Duration::from_millis(schedule::coalesce(due, interval));
     }
 }
 

@@ -13,6 +13,7 @@ use tokio::time::{timeout_at, Instant};
 
 use super::expect::{self, Eval};
 use super::http;
+use super::poller::Poller;
 use super::rules::{self, Kind, Matcher, Proto, Ruleset, Send, SetValue, Step, Value};
 use super::schedule::Deadlines;
 use crate::engine::health::CheckStatus;
@@ -41,6 +42,8 @@ pub struct Probe<'a> {
     pub disable_404: bool,
     /// `http-check send-state` header value.
     pub state_header: Option<String>,
+    /// Where connection attempts are watched; `None`: tokio's reactor.
+    pub poller: Option<&'a Poller>,
 }
 
 /// How a run ended.
@@ -115,7 +118,27 @@ fn step_text(proto: Proto, cur: Option<&Step>) -> String {
     out
 }
 
-async fn connect(addr: SocketAddr, linger: bool, delack: bool) -> std::io::Result<TcpStream> {
+/// A check's connection: a bare socket while only connecting matters, a tokio stream once a
+/// step sends or reads (see [`Poller`]).
+enum Conn {
+    Raw(socket2::Socket),
+    Stream(TcpStream),
+}
+
+/// The connection as a tokio stream, converting a bare socket on first use.
+fn as_stream(conn: &mut Option<Conn>) -> std::io::Result<Option<&mut TcpStream>> {
+    if let Some(Conn::Raw(_)) = conn {
+        if let Some(Conn::Raw(s)) = conn.take() {
+            *conn = Some(Conn::Stream(TcpStream::from_std(s.into())?));
+        }
+    }
+    Ok(match conn {
+        Some(Conn::Stream(s)) => Some(s),
+        _ => None,
+    })
+}
+
+async fn connect(poller: Option<&Poller>, addr: SocketAddr, linger: bool, delack: bool) -> std::io::Result<Conn> {
     let domain = if addr.is_ipv4() { socket2::Domain::IPV4 } else { socket2::Domain::IPV6 };
     let raw = socket2::Socket::new(domain, socket2::Type::STREAM.nonblocking(), Some(socket2::Protocol::TCP))?;
     if delack {
@@ -128,8 +151,13 @@ async fn connect(addr: SocketAddr, linger: bool, delack: bool) -> std::io::Resul
         // pile-up with thousands of checks). A zero linger never blocks on close.
         raw.set_linger(Some(Duration::ZERO))?;
     }
-    let sock = TcpSocket::from_std_stream(raw.into());
-    sock.connect(addr).await
+    match poller {
+        Some(poller) => {
+            poller.connect(&raw, addr).await?;
+            Ok(Conn::Raw(raw))
+        }
+        None => Ok(Conn::Stream(TcpSocket::from_std_stream(raw.into()).connect(addr).await?)),
+    }
 }
 
 fn send_bytes(send: &Send, p: &Probe, vars: &HashMap<String, Value>) -> Vec<u8> {
@@ -158,7 +186,7 @@ pub async fn run(p: Probe<'_>) -> Finish {
     let ms = |at: Instant| at.saturating_duration_since(start).as_millis() as i64;
     let proto = p.rules.proto;
     let mut vars = p.rules.vars.clone();
-    let mut conn: Option<TcpStream> = None;
+    let mut conn: Option<Conn> = None;
     let mut connected = false;
     let mut deadline = start + Duration::from_millis(p.deadlines.inter);
     let mut buf: Vec<u8> = Vec::new();
@@ -208,7 +236,7 @@ pub async fn run(p: Probe<'_>) -> Finish {
                     .iter()
                     .find(|n| !matches!(n.kind, Kind::SetVar { .. } | Kind::UnsetVar { .. }))
                     .is_some_and(|n| matches!(n.kind, Kind::Expect(_)));
-                match timeout_at(first, connect(addr, rule.linger, !next_is_expect)).await {
+                match timeout_at(first, connect(p.poller, addr, rule.linger, !next_is_expect)).await {
                     Err(_) => return timeout(false, cur),
                     Ok(Err(e)) => {
                         let status = if e.kind() == std::io::ErrorKind::TimedOut {
@@ -237,7 +265,11 @@ pub async fn run(p: Probe<'_>) -> Finish {
                 if data.is_empty() {
                     continue;
                 }
-                let Some(c) = conn.as_mut() else { return conn_fail(CheckStatus::SockErr, None, cur) };
+                let c = match as_stream(&mut conn) {
+                    Ok(Some(c)) => c,
+                    Ok(None) => return conn_fail(CheckStatus::SockErr, None, cur),
+                    Err(e) => return conn_fail(CheckStatus::SockErr, Some(&e), cur),
+                };
                 match timeout_at(deadline, c.write_all(&data)).await {
                     Err(_) => return timeout(connected, cur),
                     Ok(Err(e)) => return conn_fail(CheckStatus::SockErr, Some(&e), cur),
@@ -248,7 +280,11 @@ pub async fn run(p: Probe<'_>) -> Finish {
                 cur = Some(s);
                 loop {
                     if must_read && !last_read {
-                        let Some(c) = conn.as_mut() else { return conn_fail(CheckStatus::SockErr, None, cur) };
+                        let c = match as_stream(&mut conn) {
+                            Ok(Some(c)) => c,
+                            Ok(None) => return conn_fail(CheckStatus::SockErr, None, cur),
+                            Err(e) => return conn_fail(CheckStatus::SockErr, Some(&e), cur),
+                        };
                         // Read straight into the heap buffer: a stack array would live in every
                         // check task's future, idle or not.
                         buf.reserve(4096);

@@ -71,6 +71,16 @@ pub fn next_after(end: u64, interval: u64, jitter: i64) -> u64 {
     (end as i64 + interval as i64 + jitter).max(end as i64) as u64
 }
 
+/// Where a check's next run lands, in milliseconds from a clock origin shared by all checks:
+/// rounded up to a grain of 1/64th of its interval (1 to 16 ms). Checks that end close together
+/// then wake together, and thousands of checks cost tens of wake-ups per interval instead of one
+/// per millisecond. HAProxy gets the same batching from its loop clock, cached once per wake-up:
+/// checks that end in one loop are all due again at one tick, and batches merge as they meet.
+pub fn coalesce(at: u64, interval: u64) -> u64 {
+    let grain = (interval / 64).clamp(1, 16);
+    at.div_ceil(grain) * grain
+}
+
 /// When a check that could not run (disabled, in maintenance) comes back: HAProxy keeps the
 /// grid and moves the expiry forward by `inter` until it is in the future.
 pub fn skip_ahead(expire: u64, now: u64, inter: u64) -> u64 {
@@ -134,6 +144,22 @@ impl Jitter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coalescing_grain_follows_the_interval() {
+        // Short intervals keep millisecond precision.
+        assert_eq!(coalesce(1234, 100), 1234);
+        assert_eq!(coalesce(1234, 20), 1234);
+        // inter 1s: 15 ms grain; 2s and longer: 16 ms at most.
+        assert_eq!(coalesce(1000, 1000), 1005);
+        assert_eq!(coalesce(1005, 1000), 1005);
+        assert_eq!(coalesce(1006, 1000), 1020);
+        assert_eq!(coalesce(1001, 60_000), 1008);
+        // Never earlier than asked.
+        for at in 0..200 {
+            assert!(coalesce(at, 1000) >= at && coalesce(at, 1000) < at + 15);
+        }
+    }
     use proptest::prelude::*;
 
     fn iv(inter: u64, fast: Option<u64>, down: Option<u64>) -> Intervals {
