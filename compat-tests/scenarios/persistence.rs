@@ -120,22 +120,29 @@ fn who(port: u16, req: &Request) -> String {
 }
 
 /// `dynamic` cookies: the same backends (same addresses, so the same hashes) behind both
-/// implementations; the cookie each server gets and where it leads back.
+/// implementations; the cookie each server gets and where it leads back; after `set server
+/// addr` moves a server to another port, its cookie follows the new address.
 #[test]
 fn dynamic_cookies() {
     crate::require_haproxy!();
-    let s: Vec<MockHttp> = (1..=2).map(|i| MockHttp::start(&format!("s{i}"))).collect();
+    let s: Vec<MockHttp> = (1..=3).map(|i| MockHttp::start(&format!("s{i}"))).collect();
     let [theirs, ours] = both(|imp| {
         let mut t = Template::new();
+        let dir = crate::harness::tempdir::TempDir::new(imp.name());
+        let sock = dir.join("admin.sock");
+        t.set("DIR", dir.path().display().to_string());
         let cfg = t.render(&format!(
-            "defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n\
+            "global\n  stats socket ${{DIR}}/admin.sock level admin\n\
+             defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n\
              listen li\n  bind 127.0.0.1:${{PORT_0}}\n  balance roundrobin\n  cookie DYN insert dynamic\n  \
-             dynamic-cookie-key s3cr3t\n  server s1 127.0.0.1:{}\n  server s2 127.0.0.1:{}\n",
+             dynamic-cookie-key s3cr3t\n  server s1 127.0.0.1:{}\n  server s2 127.0.0.1:{}\n  \
+             server s3 127.0.0.1:{} cookie fixed\n",
             s[0].port(),
+            s[1].port(),
             s[1].port()
         ));
-        let mut inst = proc::start(imp, &cfg, &[]);
-        inst.wait_ready(&[t.port(0)], &[]);
+        let mut inst = proc::start_in(imp, dir, &cfg, &[]);
+        inst.wait_ready(&[t.port(0)], &[&sock]);
         let mut out = Vec::new();
         let mut got = Vec::new();
         for _ in 0..2 {
@@ -149,6 +156,14 @@ fn dynamic_cookies() {
             for _ in 0..2 {
                 out.push(who(t.port(0), &Request::get("/").header("Cookie", &format!("DYN={v}"))));
             }
+        }
+        // s1 moves to the third backend; s3 keeps its own cookie whatever its address.
+        for srv in ["s1", "s3"] {
+            let line = format!("set server li/{srv} addr 127.0.0.1 port {}", s[2].port());
+            out.push(crate::harness::cli::cmd(sock.as_path(), &line).unwrap_or_else(|e| format!("error: {e}")));
+        }
+        for _ in 0..3 {
+            out.push(who(t.port(0), &Request::get("/")));
         }
         out.join("\n")
     });

@@ -6,6 +6,7 @@
 //!
 //! [`cookie`]: super::cookie
 
+use arc_swap::ArcSwap;
 use bytes::BytesMut;
 
 use super::cookie::{CkServer, CookieConf, CookieTxn, Fate, Flags, Request, Response};
@@ -21,8 +22,13 @@ use crate::ir::types::{Config, Proxy};
 pub struct BackendPersist {
     /// The `cookie` line, in HTTP mode only (HAProxy ignores it in TCP mode).
     pub cookie: Option<CookieConf>,
-    /// The cookie of each configured server, in order.
-    pub server_cookies: Vec<Option<Vec<u8>>>,
+    /// The cookie of each configured server, in order. Swapped when `set server addr` changes
+    /// the address a `dynamic` cookie is computed from.
+    pub server_cookies: ArcSwap<Vec<Option<Vec<u8>>>>,
+    /// `dynamic-cookie-key` when the `cookie` line says `dynamic`.
+    dynamic_key: Option<String>,
+    /// Servers with a `cookie` of their own (never replaced by a dynamic one).
+    explicit: Vec<bool>,
     /// `force-persist` (true) / `ignore-persist` (false) rules in order.
     pub rules: Vec<(Option<Condition>, bool)>,
     /// `option persist`.
@@ -34,7 +40,7 @@ impl BackendPersist {
         let http = p.mode == crate::ir::types::Mode::Http;
         let cookie = p.cookie.as_ref().filter(|_| http).map(CookieConf::from_ir);
         let dynamic_key = p.dynamic_cookie_key.as_deref().filter(|_| cookie.as_ref().is_some_and(|c| c.dynamic));
-        let server_cookies = p
+        let server_cookies: Vec<Option<Vec<u8>>> = p
             .servers
             .iter()
             .map(|s| match (&s.opts.cookie, dynamic_key) {
@@ -56,7 +62,26 @@ impl BackendPersist {
             .zip(compiled)
             .map(|(r, c)| (c, r.words.first().is_some_and(|w| w == "force-persist")))
             .collect();
-        BackendPersist { cookie, server_cookies, rules, persist: p.options.is_on("persist") }
+        BackendPersist {
+            cookie,
+            server_cookies: ArcSwap::from_pointee(server_cookies),
+            dynamic_key: dynamic_key.map(str::to_string),
+            explicit: p.servers.iter().map(|s| s.opts.cookie.is_some()).collect(),
+            rules,
+            persist: p.options.is_on("persist"),
+        }
+    }
+
+    /// A server's address changed at run time: its `dynamic` cookie follows, as HAProxy's
+    /// `srv_set_dyncookie` does (`port` is the service port, 0 when the server has none).
+    pub fn address_changed(&self, idx: usize, ip: std::net::IpAddr, port: u16) {
+        let Some(key) = self.dynamic_key.as_deref() else { return };
+        if self.explicit.get(idx).copied().unwrap_or(true) {
+            return;
+        }
+        let mut cookies = Vec::clone(&self.server_cookies.load());
+        cookies[idx] = Some(super::cookie::dynamic_cookie(key, ip, port).into_bytes());
+        self.server_cookies.store(std::sync::Arc::new(cookies));
     }
 
     /// The first `force-persist` / `ignore-persist` rule that matches sets its flag.
@@ -74,10 +99,10 @@ impl BackendPersist {
         }
         f
     }
+}
 
-    fn server_cookie(&self, idx: usize) -> Option<&[u8]> {
-        self.server_cookies.get(idx).and_then(|c| c.as_deref())
-    }
+fn cookie_of(cookies: &[Option<Vec<u8>>], idx: usize) -> Option<&[u8]> {
+    cookies.get(idx).and_then(|c| c.as_deref())
 }
 
 /// Wall-clock seconds, as HAProxy's `date.tv_sec`.
@@ -128,13 +153,14 @@ pub fn request(
     if !head.headers.iter().any(|h| buf[h.name.clone()].eq_ignore_ascii_case(b"cookie")) {
         return;
     }
+    let cookies = bp.server_cookies.load();
     let servers: Vec<CkServer<'_>> = be.with_states(|states| {
         (0..be.servers.len())
             .map(|i| {
                 let gone = be.is_deleted(i);
                 let running = !gone
                     && states.get(i).is_some_and(|s| !s.in_maint() && s.op != crate::engine::state::OpState::Stopped);
-                CkServer { cookie: if gone { None } else { bp.server_cookie(i) }, running }
+                CkServer { cookie: if gone { None } else { cookie_of(&cookies, i) }, running }
             })
             .collect()
     });
@@ -165,10 +191,11 @@ pub fn response(
     if head.status < 200 {
         return;
     }
+    let cookies = bp.server_cookies.load();
     let resp = Response {
         conf: Some(conf),
         capture: None,
-        server: server.map(|i| bp.server_cookie(i)),
+        server: server.map(|i| cookie_of(&cookies, i)),
         now: now_secs(),
         post,
     };
@@ -211,9 +238,11 @@ mod tests {
     }
 
     fn conf(line: &str) -> BackendPersist {
-        let text = format!(
-            "defaults\n mode http\nbackend be\n {line}\n server a 127.0.0.1:1 cookie a\n server b 127.0.0.1:2 cookie b\n"
-        );
+        built(&format!("{line}\n server a 127.0.0.1:1 cookie a\n server b 127.0.0.1:2 cookie b"))
+    }
+
+    fn built(backend_body: &str) -> BackendPersist {
+        let text = format!("defaults\n mode http\nbackend be\n {backend_body}\n");
         let src = crate::config::parse::Source { name: "t.cfg".into(), text: text.into_bytes() };
         let mut diags = crate::config::diag::Diags::default();
         let mut cfg = crate::ir::lower::lower(&crate::config::parse::parse(&[src]), &mut diags).config;
@@ -221,6 +250,27 @@ mod tests {
         assert!(!diags.has_errors());
         let p = cfg.proxies.iter().find(|p| p.name == "be").expect("be");
         BackendPersist::build(&cfg, p)
+    }
+
+    #[test]
+    fn dynamic_cookies_follow_address_changes() {
+        let bp = built(
+            "cookie SRV insert dynamic\n dynamic-cookie-key MYKEY\n server a 127.0.0.1:21081\n server b 127.0.0.1:2 cookie b",
+        );
+        let cookie = |bp: &BackendPersist, i: usize| {
+            cookie_of(&bp.server_cookies.load(), i).map(|c| String::from_utf8_lossy(c).into_owned())
+        };
+        assert_eq!(cookie(&bp, 0).as_deref(), Some("151c21e4566f2842"));
+        let ip = "127.0.0.1".parse().unwrap();
+        bp.address_changed(0, ip, 21082);
+        bp.address_changed(1, ip, 21082);
+        assert_eq!(cookie(&bp, 0).as_deref(), Some("8c862b8f8bbfe911"));
+        // A server's own cookie is kept.
+        assert_eq!(cookie(&bp, 1).as_deref(), Some("b"));
+        // Without `dynamic` nothing is computed.
+        let plain = conf("cookie SRV insert");
+        plain.address_changed(0, ip, 21082);
+        assert_eq!(cookie(&plain, 0).as_deref(), Some("a"));
     }
 
     #[test]

@@ -267,6 +267,10 @@ pub fn update_addr_port(f: &Found, addr: Option<&str>, port: Option<&str>, updat
     if changed {
         srv.addr.store(Arc::new(ServerAddr { ip: new.ip, port: new.port }));
         srv.idle.purge();
+        if let Some(ip) = new.ip {
+            let svc_port = if let PortSpec::Fixed(p) = new.port { p } else { 0 };
+            f.be.rules.persist.address_changed(f.idx, ip, svc_port);
+        }
     }
     msg.push_str(&format!(" by '{updater}'\n"));
     msg
