@@ -125,17 +125,18 @@ enum Conn {
     Stream(TcpStream),
 }
 
-/// The connection as a tokio stream, converting a bare socket on first use.
-fn as_stream(conn: &mut Option<Conn>) -> std::io::Result<Option<&mut TcpStream>> {
+/// The connection as a tokio stream, converting a bare socket on first use. `Err(None)`: no
+/// connection at all; `Err(Some(e))`: the socket could not join the reactor.
+fn as_stream(conn: &mut Option<Conn>) -> Result<&mut TcpStream, Option<std::io::Error>> {
     if let Some(Conn::Raw(_)) = conn {
         if let Some(Conn::Raw(s)) = conn.take() {
-            *conn = Some(Conn::Stream(TcpStream::from_std(s.into())?));
+            *conn = Some(Conn::Stream(TcpStream::from_std(s.into()).map_err(Some)?));
         }
     }
-    Ok(match conn {
-        Some(Conn::Stream(s)) => Some(s),
-        _ => None,
-    })
+    match conn {
+        Some(Conn::Stream(s)) => Ok(s),
+        _ => Err(None),
+    }
 }
 
 async fn connect(poller: Option<&Poller>, addr: SocketAddr, linger: bool, delack: bool) -> std::io::Result<Conn> {
@@ -266,9 +267,8 @@ pub async fn run(p: Probe<'_>) -> Finish {
                     continue;
                 }
                 let c = match as_stream(&mut conn) {
-                    Ok(Some(c)) => c,
-                    Ok(None) => return conn_fail(CheckStatus::SockErr, None, cur),
-                    Err(e) => return conn_fail(CheckStatus::SockErr, Some(&e), cur),
+                    Ok(c) => c,
+                    Err(e) => return conn_fail(CheckStatus::SockErr, e.as_ref(), cur),
                 };
                 match timeout_at(deadline, c.write_all(&data)).await {
                     Err(_) => return timeout(connected, cur),
@@ -281,9 +281,8 @@ pub async fn run(p: Probe<'_>) -> Finish {
                 loop {
                     if must_read && !last_read {
                         let c = match as_stream(&mut conn) {
-                            Ok(Some(c)) => c,
-                            Ok(None) => return conn_fail(CheckStatus::SockErr, None, cur),
-                            Err(e) => return conn_fail(CheckStatus::SockErr, Some(&e), cur),
+                            Ok(c) => c,
+                            Err(e) => return conn_fail(CheckStatus::SockErr, e.as_ref(), cur),
                         };
                         // Read straight into the heap buffer: a stack array would live in every
                         // check task's future, idle or not.

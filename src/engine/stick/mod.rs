@@ -122,8 +122,7 @@ impl Tables {
     pub fn sweep(&self, now: Tick) -> Option<Tick> {
         let mut next: Option<Tick> = None;
         for t in &self.list {
-            t.sweep(now);
-            if let Some(e) = t.next_expiry() {
+            if let (_, Some(e)) = t.sweep_until_live(now) {
                 if next.is_none_or(|n| (e.wrapping_sub(n) as i32) < 0) {
                     next = Some(e);
                 }

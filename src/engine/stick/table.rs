@@ -552,10 +552,17 @@ impl Table {
 
     /// Drop expired entries; returns how many went.
     pub fn sweep(&self, now: Tick) -> usize {
+        self.sweep_until_live(now).0
+    }
+
+    /// [`Table::sweep`], also returning the expiry of the first live entry nobody holds (the
+    /// one the walk stops at in each shard), i.e. [`Table::next_expiry`] in the same pass.
+    pub fn sweep_until_live(&self, now: Tick) -> (usize, Option<Tick>) {
         if self.expire.is_none() {
-            return 0;
+            return (0, None);
         }
         let mut n = 0;
+        let mut best: Option<Tick> = None;
         for sh in self.shards.iter() {
             let mut sh = sh.lock();
             let mut i = sh.head;
@@ -564,6 +571,9 @@ impl Table {
                 let m = &sh.meta[i as usize];
                 if m.refs == 0 {
                     if !tick_is_expired(m.expire, now) {
+                        if best.is_none_or(|b| (m.expire.wrapping_sub(b) as i32) < 0) {
+                            best = Some(m.expire);
+                        }
                         break;
                     }
                     sh.remove(i);
@@ -573,7 +583,7 @@ impl Table {
             }
         }
         self.count.fetch_sub(n, Relaxed);
-        n
+        (n, best)
     }
 
     /// Entries in use (`used:` in `show table`), expired ones dropped first.

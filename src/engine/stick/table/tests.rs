@@ -291,3 +291,13 @@ fn sweep_frees_expired_entries_and_tells_the_next_expiry() {
     store_id(&forever, 1, 0, 1);
     assert_eq!((forever.sweep(u32::MAX / 2), forever.next_expiry()), (0, None));
 }
+
+#[test]
+fn one_pass_sweep_agrees_with_next_expiry() {
+    let t = Table::new(spec(100, Some(1000), false), 0);
+    for (key, at) in [(1, 0), (2, 300), (3, 600)] {
+        store_id(&t, key, at, 1);
+    }
+    assert_eq!(t.sweep_until_live(1300), (2, t.next_expiry()));
+    assert_eq!(t.next_expiry(), Some(1600));
+}
