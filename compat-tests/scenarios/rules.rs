@@ -239,6 +239,72 @@ fn response_rules() {
     check("", &cases);
 }
 
+/// Cookie fetches on both sides (`req.cook*`, `cook*`, `res.cook*`, `scook*`, `cookie`) and the
+/// integer forms, on odd header values: repeated names (a sample is the last one, an ACL sees
+/// each), comma-separated values, blanks, quotes, `$` attributes, `Set-Cookie` attributes,
+/// empty names and values, numbers HAProxy reads leniently.
+#[test]
+fn cookie_fetches() {
+    crate::require_haproxy!();
+    let req_side = |name: &str, cookies: &[&str]| {
+        let mut head = String::from("GET / HTTP/1.1\r\nHost: h\r\n");
+        for c in cookies {
+            head.push_str(&format!("Cookie: {c}\r\n"));
+        }
+        head.push_str("\r\n");
+        c(name)
+            .answer(OK)
+            .be("http-request set-var(txn.a) req.cook(SID)")
+            .be("http-request set-var(txn.b) req.cook()")
+            .be("http-request set-var(txn.n) req.cook_cnt()")
+            .be("http-request set-var(txn.m) cook_cnt(SID)")
+            .be("http-request set-var(txn.v) cook_val(SID)")
+            .be("http-request set-var(txn.l) int(1) if { cook(SID) -m str 1 }")
+            .be("http-response set-header X-R \"%[var(txn.a)]|%[var(txn.b)]|%[var(txn.n)]|%[var(txn.m)]|%[var(txn.v)]|%[var(txn.l)]\"")
+            .request(head.as_bytes())
+    };
+    let res_side = |name: &str, set_cookies: &[&str]| {
+        let mut resp = String::from("HTTP/1.1 200 OK\r\n");
+        for c in set_cookies {
+            resp.push_str(&format!("Set-Cookie: {c}\r\n"));
+        }
+        resp.push_str("Content-Length: 2\r\n\r\nok");
+        c(name)
+            .answer(resp.as_bytes())
+            .be("http-response set-header X-A \"%[res.cook(SID)]|%[res.cook_cnt(SID)]|%[res.cook_val(SID)]|%[res.cook()]\"")
+            .be("http-response set-header X-B \"%[res.cook_cnt()]|%[cookie(SID)]|%[scook(SID)]|%[scook_val(SID)]\"")
+            .be("http-response set-header X-L 1 if { scook(SID) -m str 1 }")
+            .request(GET)
+    };
+    let cases = vec![
+        req_side("request, repeated name", &["SID=1; SID=2"]),
+        req_side("request, among others", &["a=1; SID=5"]),
+        req_side("request, two headers", &["SID=7", "SID=8"]),
+        req_side("request, word without value", &["x", "SID=3"]),
+        req_side("request, blanks", &[" SID = 4 ; b=2"]),
+        req_side("request, comma", &["SID=1, SID=2"]),
+        req_side("request, empty name", &["=v; SID=9"]),
+        req_side("request, quoted", &["SID=\"q;x\"; b=1"]),
+        req_side("request, empty value at the end", &["SID="]),
+        req_side("request, empty value after another", &["a=1; SID="]),
+        req_side("request, dollar attribute", &["$Version=1; SID=3"]),
+        req_side("request, lenient number", &["SID=+5"]),
+        res_side("response, attributes", &["SID=abc; Path=/"]),
+        res_side("response, name as attribute", &["other=1; SID=x"]),
+        res_side("response, blanks", &[" SID = v1 ; Path=/"]),
+        res_side("response, two headers", &["a=1", "SID=second"]),
+        res_side("response, quoted", &["SID=\"quoted;v\"; Path=/"]),
+        res_side("response, empty value", &["SID=; Path=/"]),
+        res_side("response, expires with a comma", &["SID=a,b; Expires=Wed, 21 Oct 2015 07:28:00 GMT", "SID=c"]),
+        res_side("response, no equal sign", &["SID"]),
+        res_side("response, empty name", &["=v; SID=z"]),
+        res_side("response, number", &["SID=12abc"]),
+        res_side("response, repeated in one header", &["SID=1, SID=2"]),
+        res_side("response, none", &[]),
+    ];
+    check("", &cases);
+}
+
 #[test]
 fn tcp_level_rules_in_http_mode() {
     crate::require_haproxy!();

@@ -153,6 +153,7 @@ pub const EVALUABLE_FETCHES: &[&str] = &[
     "cook",
     "cook_cnt",
     "cook_val",
+    "cookie",
     "dst",
     "dst_port",
     "fe_conn",
@@ -183,6 +184,9 @@ pub const EVALUABLE_FETCHES: &[&str] = &[
     "req.ver",
     "req_proto_http",
     "req_ver",
+    "res.cook",
+    "res.cook_cnt",
+    "res.cook_val",
     "res.fhdr",
     "res.fhdr_cnt",
     "res.hdr",
@@ -190,6 +194,9 @@ pub const EVALUABLE_FETCHES: &[&str] = &[
     "res.hdr_val",
     "res.ver",
     "resp_ver",
+    "scook",
+    "scook_cnt",
+    "scook_val",
     "shdr",
     "shdr_cnt",
     "shdr_val",
@@ -306,13 +313,9 @@ fn for_each_value<'s>(v: &'s [u8], f: &mut dyn FnMut(&'s [u8]) -> bool) -> bool 
     f(trim_lws(&v[start.min(v.len())..]))
 }
 
-/// Every value of the request headers named `name` (all headers when empty): comma-split
-/// unless `full`. `f` returns true to stop; returns true if stopped.
-fn for_each_hdr<'s>(src: &'s dyn SampleSource, name: &[u8], full: bool, f: &mut dyn FnMut(&'s [u8]) -> bool) -> bool {
-    for_each_hdr_in(src, false, name, full, f)
-}
-
-/// [`for_each_hdr`] over the request's (`res` false) or the response's headers.
+/// Every value of the request's (`res` false) or the response's headers named `name` (all
+/// headers when empty): comma-split unless `full`. `f` returns true to stop; returns true if
+/// stopped.
 fn for_each_hdr_in<'s>(
     src: &'s dyn SampleSource,
     res: bool,
@@ -471,20 +474,22 @@ fn for_each_url_param<'s>(uri: &'s [u8], name: &[u8], delim: u8, f: &mut dyn FnM
 }
 
 /// Cookies named `name` (every cookie when empty) of the Cookie headers, in order.
-fn for_each_cookie<'s>(src: &'s dyn SampleSource, name: &[u8], f: &mut dyn FnMut(&'s [u8]) -> bool) {
-    for_each_hdr(src, b"cookie", true, &mut |line| {
-        for part in line.split(|&c| c == b';') {
-            let part = trim_lws(part);
-            let (k, v) = match part.iter().position(|&c| c == b'=') {
-                Some(e) => (trim_lws(&part[..e]), trim_lws(&part[e + 1..])),
-                None => continue,
-            };
-            if (name.is_empty() || k == name) && f(v) {
-                return true;
-            }
-        }
-        false
+/// Every cookie named `name` (any when empty) in the request's `Cookie` headers (`res`
+/// false) or the response's `Set-Cookie` headers, in order; `f` returns true to stop.
+fn for_each_cookie<'s>(src: &'s dyn SampleSource, res: bool, name: &[u8], f: &mut dyn FnMut(&'s [u8]) -> bool) {
+    let header: &[u8] = if res { b"set-cookie" } else { b"cookie" };
+    for_each_hdr_in(src, res, header, false, &mut |v| super::cookie::each_in(v, name, !res, f));
+}
+
+/// The cookie a sample fetch returns: the last occurrence of a named cookie, the first
+/// cookie of all when no name is given (HAProxy's `smp_fetch_cookie` outside ACLs).
+fn sample_cookie<'s>(src: &'s dyn SampleSource, res: bool, name: &[u8]) -> Option<&'s [u8]> {
+    let mut found = None;
+    for_each_cookie(src, res, name, &mut |v| {
+        found = Some(v);
+        name.is_empty()
     });
+    found
 }
 
 fn arg_str(args: &[Arg], i: usize) -> &str {
@@ -495,9 +500,9 @@ fn arg_int(args: &[Arg], i: usize) -> i64 {
     args.get(i).and_then(Arg::as_int).unwrap_or(0)
 }
 
-/// `strl2ic`-like integer reading of a header or cookie value.
+/// HAProxy's lenient integer reading of a header or cookie value.
 fn atoi(v: &[u8]) -> i64 {
-    super::args::read_int64(trim_lws(v)).0
+    super::cookie::strl2ic(v)
 }
 
 /// Call `f` with each value the fetch yields (`iterate`: ACL semantics, every occurrence).
@@ -618,17 +623,29 @@ pub fn fetch_each<'s>(
             let full = e.fetch.name == "req.fhdr_cnt";
             f(Sample::Sint(count_hdr(src, arg_str(a, 0).as_bytes(), full)));
         }
-        "cook" | "req.cook" => {
-            // Without a name, only the first cookie.
-            let first_only = arg_str(a, 0).is_empty() || !iterate;
-            for_each_cookie(src, arg_str(a, 0).as_bytes(), &mut |v| f(Sample::str(v)) || first_only);
+        "cook" | "req.cook" | "res.cook" | "scook" | "cookie" => {
+            let res = matches!(e.fetch.name, "res.cook" | "scook") || (e.fetch.name == "cookie" && src.is_response());
+            let name = arg_str(a, 0).as_bytes();
+            if iterate && !name.is_empty() {
+                // ACLs see every occurrence.
+                for_each_cookie(src, res, name, &mut |v| f(Sample::str(v)));
+            } else {
+                one(f, sample_cookie(src, res, name).map(Sample::str));
+            }
         }
-        "cook_val" | "req.cook_val" => {
-            for_each_cookie(src, arg_str(a, 0).as_bytes(), &mut |v| f(Sample::Sint(atoi(v))) || !iterate);
+        "cook_val" | "req.cook_val" | "res.cook_val" | "scook_val" => {
+            let res = matches!(e.fetch.name, "res.cook_val" | "scook_val");
+            let name = arg_str(a, 0).as_bytes();
+            if iterate {
+                for_each_cookie(src, res, name, &mut |v| f(Sample::Sint(atoi(v))));
+            } else {
+                one(f, sample_cookie(src, res, name).map(|v| Sample::Sint(atoi(v))));
+            }
         }
-        "cook_cnt" | "req.cook_cnt" => {
+        "cook_cnt" | "req.cook_cnt" | "res.cook_cnt" | "scook_cnt" => {
+            let res = matches!(e.fetch.name, "res.cook_cnt" | "scook_cnt");
             let mut n = 0;
-            for_each_cookie(src, arg_str(a, 0).as_bytes(), &mut |_| {
+            for_each_cookie(src, res, arg_str(a, 0).as_bytes(), &mut |_| {
                 n += 1;
                 false
             });

@@ -24,6 +24,7 @@
 pub mod args;
 pub mod cond;
 pub mod convert;
+pub mod cookie;
 pub mod eval;
 pub mod expr;
 pub mod fetch_src;
