@@ -384,3 +384,79 @@ fn stick_on_src_follows_server_state() {
     });
     assert_same("stick on src", &theirs, &ours);
 }
+
+const STORE_RESPONSE_CFG: &str = "\
+global
+    stats socket ${DIR}/admin.sock level admin
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+listen by_cookie
+    bind 127.0.0.1:${PORT_0}
+    balance roundrobin
+    stick-table type string len 16 size 10 expire 10m
+    stick match req.cook(SID)
+    stick store-response res.cook(SID)
+    http-request set-var(txn.deny) int(1) if { path /deny }
+    http-response deny if { var(txn.deny) -m int 1 }
+    server s1 127.0.0.1:${S1}
+    server s2 127.0.0.1:${S2}
+listen by_header
+    bind 127.0.0.1:${PORT_1}
+    balance roundrobin
+    stick-table type string len 8 size 10 store http_req_cnt
+    stick store-request req.hdr(x-user)
+    stick store-response res.hdr(x-server) if { status 200 }
+    stick store-response res.hdr(x-nope)
+    server s1 127.0.0.1:${S1}
+    server s2 127.0.0.1:${S2} non-stick
+listen tcp
+    bind 127.0.0.1:${PORT_2}
+    mode tcp
+    stick-table type ip size 10
+    stick store-response src
+    server t1 127.0.0.1:${S2}
+";
+
+/// `stick store-response`: the classic session cookie learnt from the server's Set-Cookie and
+/// matched on the client's Cookie (through a server in maintenance, and a response that an
+/// `http-response deny` replaces), response headers stored with and without conditions next to
+/// a request-side store into the same table (and a `non-stick` server), and TCP mode.
+#[test]
+fn stick_store_response() {
+    crate::require_haproxy!();
+    let s1 = MockHttp::start("s1");
+    let s2 = MockHttp::start("s2");
+    s1.add_response_header("Set-Cookie", "SID=one; path=/");
+    s2.add_response_header("Set-Cookie", "SID=two");
+    let vars = [("S1", s1.port().to_string()), ("S2", s2.port().to_string())];
+    let [theirs, ours] = both(|imp| {
+        let c = super::runtime_api::Cli::start_with(imp, STORE_RESPONSE_CFG, &s1, &vars);
+        let mut ports = c.ports.clone();
+        let (p0, p1, p2) = (ports.port(0), ports.port(1), ports.port(2));
+        let mut out = Vec::new();
+        let with = |sid: &str| Request::get("/").header("Cookie", &format!("SID={sid}"));
+        // Stored before `http-response deny` replaces the response.
+        out.push(format!("denied: {}", who(p0, &Request::get("/deny"))));
+        out.push(format!("> show table by_cookie\n{}", table_norm(&c.cmd("show table by_cookie"))));
+        out.push(who(p0, &Request::get("/")));
+        for sid in ["one", "two", "two", "one", "nobody"] {
+            out.push(format!("SID={sid}: {}", who(p0, &with(sid))));
+        }
+        out.push(format!("> show table by_cookie\n{}", table_norm(&c.cmd("show table by_cookie"))));
+        out.push(c.cmd("set server by_cookie/s2 state maint"));
+        out.push(format!("SID=two, s2 in maintenance: {}", who(p0, &with("two"))));
+        out.push(c.cmd("set server by_cookie/s2 state ready"));
+        out.push(format!("> show table by_cookie\n{}", table_norm(&c.cmd("show table by_cookie"))));
+        for user in ["u1", "u2", "u3"] {
+            out.push(format!("{user}: {}", who(p1, &Request::get("/").header("X-User", user))));
+        }
+        out.push(format!("> show table by_header\n{}", table_norm(&c.cmd("show table by_header"))));
+        out.push(format!("tcp: {}", who(p2, &Request::get("/"))));
+        out.push(format!("> show table tcp\n{}", table_norm(&c.cmd("show table tcp"))));
+        out.join("\n")
+    });
+    assert_same("stick store-response", &theirs, &ours);
+}

@@ -464,6 +464,18 @@ pub enum StickKind {
     StoreResponse,
 }
 
+impl StickKind {
+    /// The word after `stick`, as HAProxy names the rule.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            StickKind::On => "on",
+            StickKind::Match => "match",
+            StickKind::StoreRequest => "store-request",
+            StickKind::StoreResponse => "store-response",
+        }
+    }
+}
+
 /// `stick on|match|store-request|store-response <pattern> [table <t>] [if|unless <cond>]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StickRule {

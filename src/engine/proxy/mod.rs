@@ -133,6 +133,27 @@ impl Session {
 }
 
 impl Session {
+    /// What rules see of a stream without an HTTP message (TCP mode), request or response side.
+    pub fn source<'a>(
+        &'a self,
+        be: Option<&'a super::backend::Backend>,
+        txn: &'a crate::engine::rules::vars::Vars,
+        response: bool,
+    ) -> crate::engine::rules::source::Stream<'a> {
+        crate::engine::rules::source::Stream {
+            eng: &self.eng,
+            fe: &self.fe,
+            be,
+            client: self.client,
+            local: self.local,
+            req: None,
+            res: None,
+            response,
+            sess: &self.vars,
+            txn,
+        }
+    }
+
     /// Run connection-level rules (`tcp-request connection`, `tcp-request session`, or
     /// `tcp-request content` in TCP mode): no message, only the connection and variables.
     pub fn tcp_rules<'r>(

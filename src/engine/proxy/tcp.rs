@@ -115,18 +115,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
         return;
     }
     let be = {
-        let st = crate::engine::rules::source::Stream {
-            eng: &s.eng,
-            fe: &s.fe,
-            be: None,
-            client: s.client,
-            local: s.local,
-            req: None,
-            res: None,
-            response: false,
-            sess: &s.vars,
-            txn: &txn,
-        };
+        let st = s.source(None, &txn, false);
         crate::engine::rules::switching::choose_backend(&st)
     };
     let Some(be) = be else {
@@ -148,18 +137,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
     }
     let mut pending = crate::engine::stick::rules::Pending::default();
     let forced = {
-        let st = crate::engine::rules::source::Stream {
-            eng: &s.eng,
-            fe: &s.fe,
-            be: Some(&be),
-            client: s.client,
-            local: s.local,
-            req: None,
-            res: None,
-            response: false,
-            sess: &s.vars,
-            txn: &txn,
-        };
+        let st = s.source(Some(&be), &txn, false);
         let mut flags = be.rules.persist.rule_flags(&st);
         let mut forced = crate::engine::rules::switching::forced_server(&be, &st, flags.force);
         if let Some(s) = &forced {
@@ -209,10 +187,13 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
                 srv.counters.lb_total.inc();
                 be.counters.lb_total.inc();
             }
-            if !pending.is_empty() {
-                // In TCP the stores are written once the server connection is up.
-                let view = crate::engine::stick::backend::View { be: &be, keys: &be.rules.stick.keys };
-                crate::engine::stick::rules::commit(&view, srv.idx, &mut pending, crate::engine::stick::now_ms());
+            let stick = &be.rules.stick;
+            if !pending.is_empty() || !stick.rules.response.is_empty() {
+                // In TCP the store rules run once the server connection is up, before any
+                // response data (HAProxy runs them at once without `tcp-response inspect-delay`).
+                let st = s.source(Some(&be), &txn, true);
+                let view = crate::engine::stick::backend::View { be: &be, keys: &stick.keys };
+                stick.rules.on_response(&st, &view, srv.idx, &mut pending, crate::engine::stick::now_ms());
             }
             o.server = Some(srv.clone());
             o.server_addr = Some(c.addr);

@@ -1,7 +1,7 @@
 //! Persistence: `cookie`, `dynamic-cookie-key`, `persist rdp-cookie`, `force-persist` /
 //! `ignore-persist`, `stick-table` and `stick` rules, parsed and checked the way HAProxy does.
-//! The engine runs all of them except `persist rdp-cookie` and `stick store-response`, which
-//! are recorded as not supported.
+//! The engine runs all of them except `persist rdp-cookie`, which is recorded as not supported
+//! (as are fetches the engine cannot evaluate in `stick` rules, see `rules::post`).
 
 use crate::acl;
 use crate::config::ast::Directive;
@@ -561,10 +561,6 @@ pub fn stick(cx: &mut Cx, d: &Directive) -> Flow {
     } else {
         None
     };
-    if response {
-        // The engine stores on the request side only so far.
-        cx.r.not_yet(d, "stick store-response");
-    }
     cx.p.stick_rules.push(StickRule { span: d.span.clone(), kind, expr, parsed: Some(parsed), table, cond });
     Flow::Continue
 }

@@ -184,6 +184,24 @@ fn persistence() {
     assert!(lines.is_empty(), "{lines:?}");
 }
 
+/// `stick store-response` runs; stick and persistence rules using fetches the engine cannot
+/// evaluate are recorded as not supported instead of never matching.
+#[test]
+fn stick_rules_the_engine_cannot_run_are_refused() {
+    let (_, cfg) = listen(
+        "    stick-table type string len 32 size 10\n    stick store-response res.cook(SID)\n    stick match req.cook(SID)",
+    );
+    assert!(cfg.unsupported.is_empty(), "{:?}", cfg.unsupported);
+    let (_, cfg) = listen(
+        "    stick-table type string size 10\n    stick on req.body\n    stick on src if { req.body_len gt 1 }\n    force-persist if { req.body -m found }",
+    );
+    let what: Vec<&str> = cfg.unsupported.iter().map(|u| u.what.as_str()).collect();
+    assert_eq!(
+        what,
+        ["fetch 'req.body' in 'force-persist'", "fetch 'req.body' in 'stick on'", "fetch 'req.body_len' in 'stick on'"]
+    );
+}
+
 #[test]
 fn stats_capture_and_errors() {
     alert_is("    stats", "parsing [t.cfg:9]: missing keyword in 'stats', expects 'admin', 'uri', 'realm', 'auth', 'scope', 'enable', 'hide-version', 'show-node', 'show-desc' or 'show-legends'.");

@@ -16,6 +16,7 @@ use super::txlog::Txn;
 use super::Conn;
 use crate::engine::backend::{Backend, Server};
 use crate::engine::rules::{self, exec, vars::Vars, Msg, Verdict};
+use crate::engine::stick::rules::Pending;
 use crate::engine::{Engine, Frontend};
 use crate::ir::rules::{ActionRule, Redirect};
 use crate::ir::types::Proxy;
@@ -301,7 +302,7 @@ pub(crate) fn stick_request(
     tx: &Txn,
     be: &Backend,
     flags: &mut crate::engine::persist::cookie::Flags,
-    pending: &mut crate::engine::stick::rules::Pending,
+    pending: &mut Pending,
 ) {
     let st = &be.rules.stick;
     let view = crate::engine::stick::backend::View { be, keys: &st.keys };
@@ -364,6 +365,40 @@ impl RespRules {
         }
     }
 
+    /// What response-side rules see of the stream.
+    fn source<'a>(
+        &'a self,
+        sess: &'a Vars,
+        txn: &'a Vars,
+        res: Option<rules::source::HeadView<'a>>,
+    ) -> rules::source::Stream<'a> {
+        rules::source::Stream {
+            eng: &self.eng,
+            fe: &self.fe,
+            be: Some(&self.be),
+            client: self.client,
+            local: self.local,
+            req: None,
+            res,
+            response: true,
+            sess,
+            txn,
+        }
+    }
+
+    /// `stick store-response` rules on the response as received, then every pending store
+    /// written for the server that answered.
+    pub fn stick_store(&self, sess: &Vars, txn: &Vars, pending: &mut Pending, head: &Head, buf: &[u8]) {
+        let Some(server) = &self.server else {
+            pending.clear();
+            return;
+        };
+        let src = self.source(sess, txn, Some(rules::source::HeadView { head, buf }));
+        let st = &self.be.rules.stick;
+        let view = crate::engine::stick::backend::View { be: &self.be, keys: &st.keys };
+        st.rules.on_response(&src, &view, server.idx, pending, crate::engine::stick::now_ms());
+    }
+
     /// http-response rules (backend's, then frontend's), then the backend's cookie
     /// processing, then http-after-response rules.
     pub fn response(
@@ -384,19 +419,7 @@ impl RespRules {
             };
             let fe_spec = &*self.fe.spec;
             let stream = |sess: &Vars, txn: &Vars, f: &dyn Fn(&rules::source::Stream<'_>) -> Vec<u8>| {
-                let s = rules::source::Stream {
-                    eng: &self.eng,
-                    fe: &self.fe,
-                    be: Some(&self.be),
-                    client: self.client,
-                    local: self.local,
-                    req: None,
-                    res: None,
-                    response: true,
-                    sess,
-                    txn,
-                };
-                f(&s)
+                f(&self.source(sess, txn, None))
             };
             match v {
                 Verdict::Continue => {}

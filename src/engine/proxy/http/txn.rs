@@ -23,7 +23,7 @@ use crate::engine::persist::backend as persist;
 use crate::engine::persist::cookie::{CookieTxn, Flags};
 use crate::engine::proxy::connect::{self, ConnectFailure, Got};
 use crate::engine::proxy::relay::{relay, RelayTimeouts};
-use crate::engine::stick::rules::{commit as stick_commit, Pending};
+use crate::engine::stick::rules::Pending;
 use crate::ir::types::Proxy;
 
 /// The Connection value the client gets: `keep-alive` when the connection stays and either side
@@ -161,6 +161,9 @@ struct DownCtx<'a> {
     first: bool,
     /// http-response / http-after-response rules to run on the final response, if any.
     rules: Option<&'a super::rules::RespRules>,
+    /// Stick stores to write on the final response (`store-response` rules and the
+    /// request's pending stores), if any.
+    stick: Option<&'a super::rules::RespRules>,
 }
 
 /// Read the response (interim ones forwarded on the way) and relay it.
@@ -175,6 +178,7 @@ async fn download<R, W>(
     d: &DownCtx<'_>,
     tx: &mut Txn,
     sess: &mut crate::engine::rules::vars::Vars,
+    pending: &mut Pending,
 ) -> DownEnd
 where
     R: AsyncRead + Unpin,
@@ -251,6 +255,11 @@ where
     };
     tx.t_response = t0.elapsed().as_millis() as i64;
     tx.status = i32::from(rhead.status);
+    // Stick stores come first, on the response as the server sent it (HAProxy's store rules
+    // analyser runs before the http-response rules).
+    if let Some(st) = d.stick {
+        st.stick_store(sess, &tx.vars, pending, rhead, sbuf);
+    }
     // HAProxy counts the response as the server sent it, before the rules edit it.
     let mut received = None;
     if let Some(rr) = d.rules.filter(|_| !rinfo.tunnel) {
@@ -520,17 +529,10 @@ async fn exchange(
     if c.s.logs_lines() {
         tx.backend_src = sc.stream.local_addr().ok();
     }
-    let ck = CkResp { flags, post };
+    let ck = CkResp { flags, post, pending: &mut pending };
     let (next, fate) = on_server(c, &mut sc, be, info, tx, client_keep, server_ka, ck).await;
-    if !pending.is_empty() {
-        // Stored once a response came back, for the server that sent it.
-        if tx.t_response >= 0 {
-            let view = crate::engine::stick::backend::View { be, keys: &be.rules.stick.keys };
-            stick_commit(&view, srv.idx, &mut pending, crate::engine::stick::now_ms());
-        } else {
-            pending.clear();
-        }
-    }
+    // Stores are written when a response comes; without one, nothing is stored.
+    pending.clear();
     match fate {
         Fate::Keep => {
             sc.requests += 1;
@@ -568,9 +570,11 @@ async fn exchange(
 }
 
 /// What the response side needs of the request's persistence.
-struct CkResp {
+struct CkResp<'a> {
     flags: Flags,
     post: bool,
+    /// Stick stores noted on the request.
+    pending: &'a mut Pending,
 }
 
 /// What becomes of the server connection after an exchange.
@@ -596,7 +600,7 @@ async fn on_server(
     tx: &mut Txn,
     client_keep: bool,
     server_ka: bool,
-    ck: CkResp,
+    ck: CkResp<'_>,
 ) -> (Next, Fate) {
     let t_server = ms(be.spec.timeouts.server).unwrap_or(FAR);
     let t_client = c.t_client;
@@ -641,7 +645,8 @@ async fn on_server(
         post: ck.post,
     };
     let rules = rr.any().then_some(&rr);
-    let ctx = DownCtx { t_server, t_client, info, client_keep, server_keep: server_ka, first: c.first, rules };
+    let stick = (!ck.pending.is_empty() || !be.rules.stick.rules.response.is_empty()).then_some(&rr);
+    let ctx = DownCtx { t_server, t_client, info, client_keep, server_keep: server_ka, first: c.first, rules, stick };
     let kill_switch = &sc.srv;
     let Conn { client, cbuf, sbuf, rhead, out, up: up_scratch, down: down_scratch, sess_vars, .. } = c;
     let head_ok = matches!(tokio::time::timeout(t_server, sc.stream.write_all(out)).await, Ok(Ok(())));
@@ -658,7 +663,7 @@ async fn on_server(
             let r = body::forward(framing, &mut cr, cbuf, &mut sw, up_scratch, &pace, &mut n).await;
             r.map(|()| n)
         };
-        let down = download(&mut sr, sbuf, rhead, &mut cw, down_scratch, &progress, &ctx, tx, sess_vars);
+        let down = download(&mut sr, sbuf, rhead, &mut cw, down_scratch, &progress, &ctx, tx, sess_vars, ck.pending);
         // `on-marked-down shutdown-sessions` and `shutdown sessions server` kill the exchange:
         // a 502 before the response head went out, a cut after it (HAProxy's K flag).
         let killed = kill_switch.shutdown.notified();

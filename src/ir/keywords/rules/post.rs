@@ -403,6 +403,29 @@ fn refuse_unsupported(cfg: &mut Config, pi: usize, conds: &crate::ir::validate::
             }
         }
     }
+    // `force-persist` / `ignore-persist` conditions, then `stick` rules (expression and condition).
+    let mut persist_conds: Vec<(u32, Option<&crate::ir::types::Condition>)> =
+        p.persist_rules.iter().map(|r| (r.span.line, r.cond.as_ref())).collect();
+    persist_conds.extend(p.stick_rules.iter().map(|r| (r.span.line, r.cond.as_ref())));
+    let (compiled, _) = crate::ir::validate::persist::conditions(cfg, p, &persist_conds);
+    let (persist, stick) = compiled.split_at(p.persist_rules.len());
+    for (r, c) in p.persist_rules.iter().zip(persist) {
+        if let Some(c) = c {
+            let kw = r.words.first().map(String::as_str).unwrap_or("force-persist");
+            note(&r.span, acl::unsupported(c).into_iter().map(|w| format!("{w} in '{kw}'")).collect());
+        }
+    }
+    for (r, c) in p.stick_rules.iter().zip(stick) {
+        let mut what = Vec::new();
+        if let Some(e) = &r.parsed {
+            acl::eval::unsupported_in_expr(e, &mut what);
+        }
+        if let Some(c) = c {
+            what.extend(acl::unsupported(c));
+        }
+        let kw = format!("stick {}", r.kind.keyword());
+        note(&r.span, what.into_iter().map(|w| format!("{w} in '{kw}'")).collect());
+    }
     for (span, what) in found {
         cfg.unsupported.push(crate::ir::types::Unsupported { span, what });
     }
