@@ -74,9 +74,9 @@ fn request(rules: &StickRules, be: &Be, counters: &Arc<Table>, req: &Req, server
         std::net::IpAddr::V6(_) => unreachable!("clients are IPv4"),
     }));
     ctrs.track(0, counters, &key.expect("an IPv4 key"), now, true, true);
-    ctrs.http_request(now);
-    ctrs.http_status(404, now);
-    ctrs.bytes(100, 2000, now);
+    ctrs.http_request(None, now);
+    ctrs.http_status(None, 404, now);
+    ctrs.bytes(None, 100, 2000, now);
     ctrs.release(now);
     flags.assigned
 }

@@ -77,3 +77,100 @@ fn track_sc_rate_limit() {
     });
     assert_same("track-sc rate limit", &theirs, &ours);
 }
+
+const LEVELS_CFG: &str = "\
+global
+    stats socket ${DIR}/admin.sock level admin
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+backend st
+    stick-table type ip size 10 expire 10s store conn_cnt,conn_cur,conn_rate(10s),sess_cnt,sess_rate(10s),http_req_cnt,http_req_rate(10s),http_err_cnt,gpc0,gpc0_rate(10s),gpt0
+backend st2
+    stick-table type string len 16 size 10 expire 10s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_err_cnt,gpc(2),gpc_rate(2,10s),gpt(2)
+backend tt
+    stick-table type ip size 10 expire 10s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,bytes_in_cnt,bytes_out_cnt,gpc1
+backend st3
+    stick-table type string len 16 size 10 expire 10s store conn_cnt,conn_cur,http_req_cnt,http_err_cnt,gpc0
+frontend fe
+    bind 127.0.0.1:${PORT_0}
+    tcp-request connection track-sc0 src table st
+    tcp-request connection reject if { sc0_conn_cnt gt 4 }
+    tcp-request content track-sc1 src,ipmask(8) table st2
+    http-request track-sc0 req.hdr(x-user) table st2
+    http-request track-sc2 req.hdr(x-user) table st2
+    http-request sc-inc-gpc0(0) if { path /bad }
+    http-request sc-inc-gpc(1,2) if { path /bad }
+    http-request sc-set-gpt0(0) 42 if { path /mark }
+    http-request sc-set-gpt(1,2) req.hdr(x-v),add(1) if { req.hdr(x-v) -m found }
+    http-request sc-set-gpt0 -1 if { path /neg }
+    http-request deny if { sc0_get_gpc0 gt 1 }
+    http-request return status 200 content-type text/plain lf-string \"c=%[sc0_conn_cur] r=%[sc0_http_req_cnt] s=%[sc0_sess_cnt] g=%[sc0_get_gpc0] t=%[sc0_get_gpt0] u1=%[sc1_http_req_cnt] u2=%[sc2_http_req_cnt] k2=%[sc_get_gpc(1,2)] v2=%[sc_get_gpt(1,2)]\"
+listen tcp
+    mode tcp
+    bind 127.0.0.1:${PORT_1}
+    tcp-request connection track-sc0 src table tt
+    tcp-request content track-sc1 src table st
+    tcp-request content sc-inc-gpc1(0)
+    tcp-request content sc-inc-gpc0(1)
+    server web 127.0.0.1:${WEB}
+listen resp
+    bind 127.0.0.1:${PORT_2}
+    http-response track-sc0 res.hdr(x-server) table st3
+    http-response sc-inc-gpc0(0) if { status 404 }
+    http-response set-header x-seen %[sc0_get_gpc0]/%[sc0_conn_cur]/%[sc0_http_req_cnt]/%[sc0_conn_cnt]
+    server web 127.0.0.1:${WEB}
+";
+
+fn pipelined(port: u16, reqs: &[(&str, &str)]) -> String {
+    let mut raw = Vec::new();
+    for (i, (path, headers)) in reqs.iter().enumerate() {
+        let close = if i + 1 == reqs.len() { "Connection: close\r\n" } else { "" };
+        raw.extend_from_slice(format!("GET {path} HTTP/1.1\r\nHost: h\r\n{headers}{close}\r\n").as_bytes());
+    }
+    match crate::harness::client::tcp_roundtrip(port, &raw) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+/// Counters tracked at every level: `tcp-request connection` (the session's, counting each
+/// HTTP request of a keep-alive connection), `tcp-request content` and `http-request` (the
+/// stream's; a counter the session tracks is taken), `http-response`; `sc-inc-gpc*` and
+/// `sc-set-gpt*` at each level; a rate limit on the session's counter; TCP mode with the bytes
+/// relayed each way.
+#[test]
+fn track_sc_levels_and_gpc_actions() {
+    crate::require_haproxy!();
+    let web = MockHttp::start("web");
+    web.on_path("/missing", Behavior::Status(404));
+    let [theirs, ours] = both(|imp| {
+        let c = super::runtime_api::Cli::start(imp, LEVELS_CFG, &web);
+        let mut ports = c.ports.clone();
+        let (p0, p1, p2) = (ports.port(0), ports.port(1), ports.port(2));
+        let mut out = Vec::new();
+        let ann = "X-User: ann\r\n";
+        out.push(pipelined(p0, &[("/", ann), ("/bad", ann), ("/mark", "X-User: bob\r\nX-V: 6\r\n"), ("/", "")]));
+        out.push(pipelined(p0, &[("/bad", ann), ("/", ann)]));
+        out.push(pipelined(p0, &[("/neg", ""), ("/", "")]));
+        for _ in 0..3 {
+            out.push(pipelined(p0, &[("/", "")]));
+        }
+        for cmd in ["show table st", "show table st2"] {
+            out.push(format!("> {cmd}\n{}", table_norm(&c.cmd(cmd))));
+        }
+        for _ in 0..2 {
+            out.push(pipelined(p1, &[("/", "")]));
+        }
+        for path in ["/", "/missing", "/missing"] {
+            out.push(line(p2, &Request::get(path)));
+        }
+        for cmd in ["show table tt", "show table st", "show table st3"] {
+            out.push(format!("> {cmd}\n{}", table_norm(&c.cmd(cmd))));
+        }
+        out.join("\n")
+    });
+    assert_same("track-sc levels", &theirs, &ours);
+}

@@ -206,6 +206,8 @@ fn accept_rules(s: &mut Session, stream: &tokio::net::TcpStream) -> bool {
         fe.counters.denied_sess.inc();
         return false;
     }
+    // The session exists: the counters it tracks count it.
+    s.vars.stk.session_started(crate::engine::stick::now_ms());
     true
 }
 

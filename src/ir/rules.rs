@@ -167,6 +167,19 @@ pub enum Action {
         sc: u8,
         table: Option<String>,
         key: SampleExpr,
+        level: TrackLevel,
+    },
+    /// `sc-inc-gpc0|1[(<sc>)]`, `sc-inc-gpc(<idx>,<sc>)`: count on a tracked entry.
+    ScIncGpc {
+        gpc: Gpc,
+        sc: u8,
+    },
+    /// `sc-set-gpt0[(<sc>)] <int|expr>`, `sc-set-gpt(<idx>,<sc>) <int|expr>`.
+    ScSetGpt {
+        /// `None` for `gpt0` (falling back to `gpt[0]`), else the `gpt` array index.
+        idx: Option<u32>,
+        sc: u8,
+        value: GptValue,
     },
     /// Accepted and without an effect haproxide could show (`strict-mode`, `disable-l7-retry`).
     NoOp,
@@ -349,4 +362,33 @@ pub struct FmtOpts {
 pub struct FilterSpec {
     pub span: Span,
     pub words: Vec<String>,
+}
+
+/// Which counters a `track-sc` rule fills, after the rule set it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackLevel {
+    /// `tcp-request connection|session`: the session's counters.
+    Session,
+    /// `tcp-request content`: the stream's.
+    Content,
+    /// `http-request`: the stream's, counting the request being processed.
+    HttpRequest,
+    /// `http-response`: the stream's.
+    HttpResponse,
+}
+
+/// The general purpose counter an `sc-inc-gpc*` action counts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gpc {
+    /// `gpc0` / `gpc1` (falling back to the `gpc` array's element 0 / 1).
+    Legacy(u8),
+    /// `gpc(<idx>)`.
+    Idx(u32),
+}
+
+/// What `sc-set-gpt*` stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GptValue {
+    Int(i64),
+    Expr(SampleExpr),
 }

@@ -247,6 +247,8 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
             s.fe.counters.bytes_in.add(stats.up);
             s.fe.counters.bytes_out.add(stats.down);
             be.counters.sessions.dec();
+            // Tracked counters count the traffic (HAProxy counts it as it flows; the totals agree).
+            txn.stk.bytes(Some(&s.vars.stk), stats.up, stats.down, crate::engine::stick::now_ms());
             o.up = stats.up;
             o.down = stats.down;
             o.term = stats.end.term();

@@ -10,7 +10,7 @@ use crate::engine::backend::Backend;
 use crate::engine::proxy::http::parse::Head;
 use crate::engine::stick::{Key, Table};
 use crate::engine::{Engine, Frontend};
-use crate::ir::rules::{Action, ActionRule, Redirect, Reply};
+use crate::ir::rules::{Action, ActionRule, GptValue, Redirect, Reply, TrackLevel};
 
 use super::edit::{commit, Parts};
 use super::render::render;
@@ -101,6 +101,10 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
             SetVar(crate::acl::Sample<'static>),
             Unset,
             Track(usize, std::sync::Arc<Table>, Key),
+            /// `sc-inc-gpc*`.
+            IncGpc,
+            /// `sc-set-gpt*` with this value.
+            SetGpt(u32),
         }
         scratch.clear();
         let effect = match &r.action {
@@ -168,9 +172,22 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
                 Effect::SetVar(crate::acl::Sample::owned_str(scratch.clone()))
             }
             Action::UnsetVar { .. } => Effect::Unset,
-            Action::TrackSc { sc, table, key } => match track_target(cx, usize::from(*sc), table.as_deref(), key, &s) {
-                Some((t, k)) => Effect::Track(usize::from(*sc), t, k),
-                None => Effect::None,
+            Action::TrackSc { sc, table, key, level } => {
+                match track_target(cx, usize::from(*sc), *level, table.as_deref(), key, &s) {
+                    Some((t, k)) => Effect::Track(usize::from(*sc), t, k),
+                    None => Effect::None,
+                }
+            }
+            Action::ScIncGpc { .. } => Effect::IncGpc,
+            Action::ScSetGpt { value, .. } => match value {
+                // HAProxy stores the integer as an unsigned int.
+                GptValue::Int(n) => Effect::SetGpt(*n as u32),
+                GptValue::Expr(e) => {
+                    match eval_expr(e, &s).and_then(|v| v.convert(crate::acl::SmpType::Sint)).and_then(|v| v.as_int()) {
+                        Some(n) => Effect::SetGpt(n as u32),
+                        None => Effect::None,
+                    }
+                }
             },
             Action::NoOp | Action::Unsupported => Effect::None,
         };
@@ -196,9 +213,29 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
                 }
             }
             Effect::Track(sc, t, k) => {
-                // Only `http-request` rules run this action today: the counter belongs to the
-                // stream and counts the request being processed.
-                cx.txn.stk.track(sc, &t, &k, crate::engine::stick::now_ms(), true, true);
+                let now = crate::engine::stick::now_ms();
+                if let Action::TrackSc { level, .. } = &r.action {
+                    match level {
+                        TrackLevel::Session => cx.sess.stk.track(sc, &t, &k, now, false, false),
+                        TrackLevel::Content => cx.txn.stk.track(sc, &t, &k, now, false, true),
+                        // The request being processed was counted before the rule ran, so
+                        // HTTP rules count it on the entry they start tracking (both sides).
+                        TrackLevel::HttpRequest | TrackLevel::HttpResponse => {
+                            cx.txn.stk.track(sc, &t, &k, now, true, true)
+                        }
+                    };
+                }
+            }
+            Effect::IncGpc => {
+                if let Action::ScIncGpc { gpc, sc } = &r.action {
+                    let now = crate::engine::stick::now_ms();
+                    cx.txn.stk.inc_gpc(Some(&cx.sess.stk), usize::from(*sc), *gpc, now);
+                }
+            }
+            Effect::SetGpt(v) => {
+                if let Action::ScSetGpt { idx, sc, .. } = &r.action {
+                    cx.txn.stk.set_gpt(Some(&cx.sess.stk), usize::from(*sc), *idx, v);
+                }
             }
         }
     }
@@ -210,11 +247,17 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
 fn track_target(
     cx: &Ctx<'_>,
     sc: usize,
+    level: TrackLevel,
     table: Option<&str>,
     key: &crate::acl::SampleExpr,
     s: &Stream<'_>,
 ) -> Option<(std::sync::Arc<Table>, Key)> {
-    if cx.txn.stk.is_tracked(sc) {
+    // A stream starts with its session's counters: a counter the session tracks is taken.
+    let taken = match level {
+        TrackLevel::Session => cx.sess.stk.is_tracked(sc),
+        _ => cx.txn.stk.is_tracked(sc) || cx.sess.stk.is_tracked(sc),
+    };
+    if taken {
         return None;
     }
     let name = table.unwrap_or_else(|| cx.be.map_or(cx.fe.name.as_str(), |b| b.name.as_str()));

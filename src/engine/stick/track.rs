@@ -41,15 +41,52 @@ pub struct StkCtrs {
     pub slots: [Option<Tracked>; MAX],
 }
 
-fn each(ctrs: &StkCtrs, mut f: impl FnMut(DataMut<'_>)) {
-    for t in ctrs.slots.iter().flatten() {
-        t.entry.with(&mut f);
+/// Each counter a stream counts on: its own tracking of a slot, else the session's (HAProxy
+/// starts every stream with a copy of its session's counters).
+fn each(ctrs: &StkCtrs, session: Option<&StkCtrs>, mut f: impl FnMut(DataMut<'_>)) {
+    for n in 0..MAX {
+        if let Some(t) = ctrs.effective(session, n) {
+            t.entry.with(&mut f);
+        }
     }
 }
 
 impl StkCtrs {
     pub fn is_tracked(&self, n: usize) -> bool {
         self.slots.get(n).is_some_and(Option::is_some)
+    }
+
+    /// Whether any counter is tracked here or, for a stream, by its session.
+    pub fn any(&self, session: Option<&StkCtrs>) -> bool {
+        (0..MAX).any(|n| self.effective(session, n).is_some())
+    }
+
+    /// Counter `n` as a stream sees it: its own tracking, else its session's.
+    pub fn effective<'a>(&'a self, session: Option<&'a StkCtrs>, n: usize) -> Option<&'a Tracked> {
+        let own = self.slots.get(n)?.as_ref();
+        own.or_else(|| session.and_then(|s| s.slots.get(n)?.as_ref()))
+    }
+
+    /// `sc-inc-gpc0|1`, `sc-inc-gpc(<idx>,<sc>)` on counter `sc`: the counter and its rate, when
+    /// the table stores them (`gpc0`/`gpc1` fall back to the `gpc` array).
+    pub fn inc_gpc(&self, session: Option<&StkCtrs>, sc: usize, gpc: crate::ir::rules::Gpc, now: Tick) {
+        let Some(t) = self.effective(session, sc) else { return };
+        t.entry.with(|d| match gpc {
+            crate::ir::rules::Gpc::Legacy(0) => value("inc_gpc0", None, d, now),
+            crate::ir::rules::Gpc::Legacy(_) => value("inc_gpc1", None, d, now),
+            crate::ir::rules::Gpc::Idx(i) => value("inc_gpc", Some(i as usize), d, now),
+        });
+    }
+
+    /// `sc-set-gpt0` (`idx` None: `gpt0`, else the `gpt` array's element 0) and
+    /// `sc-set-gpt(<idx>,<sc>)` on counter `sc`.
+    pub fn set_gpt(&self, session: Option<&StkCtrs>, sc: usize, idx: Option<u32>, v: u32) {
+        let Some(t) = self.effective(session, sc) else { return };
+        t.entry.with(|mut d| match idx {
+            None if d.l.has(DataType::Gpt0) => d.set_uint(DataType::Gpt0, v),
+            None => d.set_elem(DataType::Gpt, 0, v),
+            Some(i) => d.set_elem(DataType::Gpt, i as usize, v),
+        });
     }
 
     /// `track-sc<n> <key> [table <t>]`: only the first valid tracking of each counter
@@ -75,28 +112,28 @@ impl StkCtrs {
 
     /// A session was accepted (after `tcp-request session` rules).
     pub fn session_started(&self, now: Tick) {
-        each(self, |mut d| {
+        each(self, None, |mut d| {
             d.add_uint(DataType::SessCnt, 1);
             d.update_rate(DataType::SessRate, now, 1);
         });
     }
 
-    /// A new HTTP request was received.
-    pub fn http_request(&self, now: Tick) {
-        each(self, |mut d| {
+    /// A new HTTP request was received (`session`: the counters a stream falls back to).
+    pub fn http_request(&self, session: Option<&StkCtrs>, now: Tick) {
+        each(self, session, |mut d| {
             d.add_uint(DataType::HttpReqCnt, 1);
             d.update_rate(DataType::HttpReqRate, now, 1);
         });
     }
 
     /// A response status: 4xx counts an error, 5xx but 501 and 505 a failure.
-    pub fn http_status(&self, status: u16, now: Tick) {
+    pub fn http_status(&self, session: Option<&StkCtrs>, status: u16, now: Tick) {
         let (err, fail) =
             ((400..500).contains(&status), (500..600).contains(&status) && status != 501 && status != 505);
         if !err && !fail {
             return;
         }
-        each(self, |mut d| {
+        each(self, session, |mut d| {
             let (cnt, rate) = if err {
                 (DataType::HttpErrCnt, DataType::HttpErrRate)
             } else {
@@ -108,11 +145,11 @@ impl StkCtrs {
     }
 
     /// Traffic: `bytes_in` from the client, `bytes_out` to it.
-    pub fn bytes(&self, bytes_in: u64, bytes_out: u64, now: Tick) {
+    pub fn bytes(&self, session: Option<&StkCtrs>, bytes_in: u64, bytes_out: u64, now: Tick) {
         if bytes_in == 0 && bytes_out == 0 {
             return;
         }
-        each(self, |mut d| {
+        each(self, session, |mut d| {
             d.add_ull(DataType::BytesInCnt, bytes_in);
             d.update_rate(DataType::BytesInRate, now, bytes_in as u32);
             d.add_ull(DataType::BytesOutCnt, bytes_out);
@@ -395,6 +432,7 @@ mod tests {
             "gpc0".into(),
             "gpc0_rate(10s)".into(),
             "bytes_in_cnt".into(),
+            "gpt0".into(),
         ]);
         t.add(TableSpec {
             name: "be".into(),
@@ -412,6 +450,46 @@ mod tests {
         fetch(name, &[], cx).and_then(|s| s.as_int())
     }
 
+    /// A stream counts on its own counters, else on its session's; gpc/gpt actions follow
+    /// the same counter.
+    #[test]
+    fn streams_fall_back_to_the_session_counters() {
+        use crate::ir::rules::Gpc;
+        let t = tables();
+        let be = t.get("be").unwrap().clone();
+        let k1 = Key::from_bytes(&[10, 0, 0, 1]);
+        let k2 = Key::from_bytes(&[10, 0, 0, 2]);
+        let mut sess = StkCtrs::default();
+        assert!(sess.track(0, &be, &k1, 1000, false, false));
+        assert!(sess.track(1, &be, &k2, 1000, false, false));
+        let mut stream = StkCtrs::default();
+        assert!(stream.track(1, &be, &k1, 1000, false, true));
+        assert!(StkCtrs::default().any(Some(&sess)) && !StkCtrs::default().any(None));
+        // sc0 is the session's entry k1, sc1 the stream's (also k1): k2 counts nothing.
+        stream.http_request(Some(&sess), 1100);
+        stream.inc_gpc(Some(&sess), 0, Gpc::Legacy(0), 1100);
+        stream.inc_gpc(Some(&sess), 2, Gpc::Legacy(0), 1100);
+        stream.set_gpt(Some(&sess), 1, None, 7);
+        let cx = FetchCtx {
+            tables: &t,
+            own_table: Some(&be),
+            src: None,
+            stream: Some(&stream),
+            session: Some(&sess),
+            now: 1200,
+        };
+        assert_eq!(get(&cx, "sc0_http_req_cnt"), Some(2));
+        assert_eq!(get(&cx, "sc0_get_gpc0"), Some(1));
+        assert_eq!(get(&cx, "sc0_conn_cnt"), Some(2));
+        assert_eq!(get(&cx, "sc1_get_gpt0"), Some(7));
+        let cx =
+            FetchCtx { tables: &t, own_table: Some(&be), src: None, stream: None, session: Some(&sess), now: 1200 };
+        assert_eq!(get(&cx, "sc1_http_req_cnt"), Some(0));
+        assert_eq!(get(&cx, "sc1_get_gpc0"), Some(0));
+        drop(stream);
+        sess.release(2000);
+    }
+
     #[test]
     fn tracking_counts_and_fetches_read() {
         let t = tables();
@@ -421,10 +499,10 @@ mod tests {
         let mut sess = StkCtrs::default();
         assert!(sess.track(0, &be, &key, 1000, false, false));
         assert!(!sess.track(0, &be, &key, 1000, false, false));
-        sess.http_request(1000);
-        sess.http_request(1100);
-        sess.http_status(404, 1100);
-        sess.bytes(3000, 0, 1100);
+        sess.http_request(None, 1000);
+        sess.http_request(None, 1100);
+        sess.http_status(None, 404, 1100);
+        sess.bytes(None, 3000, 0, 1100);
         let cx =
             FetchCtx { tables: &t, own_table: Some(&be), src: Some(ip), stream: None, session: Some(&sess), now: 1200 };
         assert_eq!(get(&cx, "sc0_conn_cnt"), Some(1));

@@ -391,8 +391,12 @@ impl Conn {
             self.rejected(idle_from);
             return Next::Close;
         }
+        let now = crate::engine::stick::now_ms();
+        // Every request counts on the counters tracked so far (HAProxy's
+        // `stream_inc_http_req_ctr`); an `http-request track-sc` counts it when it tracks.
+        tx.vars.stk.http_request(Some(&self.sess_vars.stk), now);
         self.s.fe.counters.requests.inc();
-        self.s.fe.counters.req_rate.hit(crate::engine::stick::now_ms());
+        self.s.fe.counters.req_rate.hit(now);
         self.s.eng.total_requests.inc();
         self.s.log_connect();
         let logging = self.s.logs_lines();
@@ -415,7 +419,7 @@ impl Conn {
             self.req_line.push_str(&lossy(h.version_text.clone()));
         }
         let next = txn::run(self, &mut info, &mut tx).await;
-        tx.count_tracked();
+        tx.count_tracked(&self.sess_vars.stk);
         if logging && !tx.no_log {
             let rec = tx.record(self);
             self.s.log(&rec, false);

@@ -69,17 +69,19 @@ impl Txn {
     /// What the stream's stick counters count once the transaction is over (they are
     /// released when it is dropped): a 4xx of a denied request or 4xx/5xx of a server
     /// response (HAProxy's `http_err_*` / `http_fail_*`), and the bytes exchanged.
-    pub fn count_tracked(&self) {
+    /// `session`: the counters the session tracks (a stream counts on them where it tracks
+    /// nothing itself).
+    pub fn count_tracked(&self, session: &crate::engine::stick::track::StkCtrs) {
         let stk = &self.vars.stk;
-        if !(0..crate::engine::stick::track::MAX).any(|n| stk.is_tracked(n)) {
+        if !stk.any(Some(session)) {
             return;
         }
         let now = crate::engine::stick::now_ms();
         let denied = &self.term[..2] == b"PR";
         if (denied || self.t_response >= 0) && self.status > 0 {
-            stk.http_status(self.status as u16, now);
+            stk.http_status(Some(session), self.status as u16, now);
         }
-        stk.bytes(self.bytes_in, self.bytes_out, now);
+        stk.bytes(Some(session), self.bytes_in, self.bytes_out, now);
     }
 
     pub fn record(&self, c: &Conn) -> LogRecord {

@@ -4,7 +4,7 @@
 
 use super::Act;
 use crate::acl::{self, Ctx};
-use crate::ir::rules::{Action, LateCheck, RuleSet, VarCond, VarRef};
+use crate::ir::rules::{Action, Gpc, GptValue, LateCheck, RuleSet, TrackLevel, VarCond, VarRef};
 
 /// C `strtol(s, &end, base)` (base 10 or 0): the value (saturated) and the unparsed rest.
 pub fn c_strtol(s: &str, base: u32) -> (i64, &str) {
@@ -193,19 +193,16 @@ pub fn http_track_sc(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
     }
     a.check = Some(LateCheck::Track { sc, table: table.clone(), key: e.clone() });
     *cur = c;
-    // The engine tracks from request rules only; on responses it is still refused.
-    if a.set != RuleSet::HttpReq {
-        return Ok(Action::Unsupported);
-    }
-    Ok(Action::TrackSc { sc, table, key: e })
+    let level = if a.set == RuleSet::HttpReq { TrackLevel::HttpRequest } else { TrackLevel::HttpResponse };
+    Ok(Action::TrackSc { sc, table, key: e, level })
 }
 
 /// `sc-inc-gpc(<idx>,<sc>)`, `sc-inc-gpc0[(<sc>)]`, `sc-inc-gpc1[(<sc>)]`.
 pub fn sc_inc_gpc(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
     let kw = a.arg(*cur - 1);
     let rest = &kw["sc-inc-gpc".len()..];
-    if let Some(r) = rest.strip_prefix('(') {
-        let (_, after) = c_strtol(r, 10);
+    let (gpc, sc) = if let Some(r) = rest.strip_prefix('(') {
+        let (idx, after) = c_strtol(r, 10);
         let Some(after) = after.strip_prefix(',') else {
             return Err(format!("Missing gpc ID '{kw}'. Expects sc-inc-gpc(<GPC ID>,<Track ID>)"));
         };
@@ -216,9 +213,13 @@ pub fn sc_inc_gpc(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
         if !(0..3).contains(&sc) {
             return Err(format!("invalid stick table track ID '{kw}'. The max allowed ID is 2"));
         }
+        (Gpc::Idx(idx as u32), sc)
     } else if rest.starts_with('0') || rest.starts_with('1') {
+        let which = Gpc::Legacy(rest.as_bytes()[0] - b'0');
         let r = &rest[1..];
-        if !r.is_empty() {
+        if r.is_empty() {
+            (which, 0)
+        } else {
             let Some(r) = r.strip_prefix('(') else {
                 return Err(format!("invalid stick table track ID. Expects {kw}(<Track ID>)"));
             };
@@ -229,19 +230,20 @@ pub fn sc_inc_gpc(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
             if !(0..3).contains(&sc) {
                 return Err("invalid stick table track ID. The max allowed ID is 2".into());
             }
+            (which, sc)
         }
     } else {
         return Err(format!("invalid gpc ID '{kw}'. Expects sc-inc-gpc(<GPC ID>,<Track ID>)"));
-    }
-    Ok(Action::Unsupported)
+    };
+    Ok(Action::ScIncGpc { gpc, sc: sc as u8 })
 }
 
 /// `sc-set-gpt(<idx>,<sc>) <int|expr>`, `sc-set-gpt0[(<sc>)] <int|expr>`.
 pub fn sc_set_gpt(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
     let kw = a.arg(*cur - 1);
     let rest = &kw["sc-set-gpt".len()..];
-    if let Some(r) = rest.strip_prefix('(') {
-        let (_, after) = c_strtol(r, 10);
+    let (idx, sc) = if let Some(r) = rest.strip_prefix('(') {
+        let (idx, after) = c_strtol(r, 10);
         let Some(after) = after.strip_prefix(',') else {
             return Err(format!("Missing gpt ID '{kw}'. Expects sc-set-gpt(<GPT ID>,<Track ID>)"));
         };
@@ -252,8 +254,11 @@ pub fn sc_set_gpt(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
         if !(0..3).contains(&sc) {
             return Err(format!("invalid stick table track ID '{kw}'. The max allowed ID is 2"));
         }
+        (Some(idx as u32), sc)
     } else if let Some(r) = rest.strip_prefix('0') {
-        if !r.is_empty() {
+        if r.is_empty() {
+            (None, 0)
+        } else {
             let Some(r) = r.strip_prefix('(') else {
                 return Err(format!("invalid stick table track ID '{kw}'. Expects sc-set-gpt0(<Track ID>)"));
             };
@@ -264,13 +269,15 @@ pub fn sc_set_gpt(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
             if !(0..3).contains(&sc) {
                 return Err(format!("invalid stick table track ID '{kw}'. The max allowed ID is 2"));
             }
+            (None, sc)
         }
     } else {
         return Err(format!("invalid gpt ID '{kw}'. Expects sc-set-gpt(<GPT ID>,<Track ID>)"));
-    }
-    let (_, end) = c_strtol(a.arg(*cur), 10);
-    if end.is_empty() {
+    };
+    let (n, end) = c_strtol(a.arg(*cur), 10);
+    let value = if end.is_empty() {
         *cur += 1;
+        GptValue::Int(n)
     } else {
         let e = a.expr(cur)?;
         let place = match a.set {
@@ -284,8 +291,9 @@ pub fn sc_set_gpt(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
         if !e.fetch.val.intersects(place) {
             return Err(none_here(a.arg(*cur - 1), &e));
         }
-    }
-    Ok(Action::Unsupported)
+        GptValue::Expr(e)
+    };
+    Ok(Action::ScSetGpt { idx, sc: sc as u8, value })
 }
 
 /// `set-src`, `set-src-port`, `set-dst`, `set-dst-port <expr>`.

@@ -29,11 +29,11 @@ const fn p(name: &'static str, parse: ParseFn, status: Status) -> ActKw {
 macro_rules! sc_actions {
     () => {
         [
-            p("sc-inc-gpc", m::sc_inc_gpc, Rejected),
-            p("sc-inc-gpc0", m::sc_inc_gpc, Rejected),
-            p("sc-inc-gpc1", m::sc_inc_gpc, Rejected),
-            p("sc-set-gpt", m::sc_set_gpt, Rejected),
-            p("sc-set-gpt0", m::sc_set_gpt, Rejected),
+            p("sc-inc-gpc", m::sc_inc_gpc, Supported),
+            p("sc-inc-gpc0", m::sc_inc_gpc, Supported),
+            p("sc-inc-gpc1", m::sc_inc_gpc, Supported),
+            p("sc-set-gpt", m::sc_set_gpt, Supported),
+            p("sc-set-gpt0", m::sc_set_gpt, Supported),
         ]
     };
 }
@@ -130,7 +130,7 @@ pub static HTTP_RES: &[ActKw] = &{
         p("set-map", h::set_map, Rejected),
         k("set-status", h::set_status, Supported),
         k("strict-mode", h::strict_mode, Supported),
-        p("track-sc", m::http_track_sc, Rejected),
+        p("track-sc", m::http_track_sc, Supported),
         k("wait-for-body", h::wait_for_body, Rejected),
         p("set-var-fmt", m::vars, Supported),
         p("set-var", m::vars, Supported),
@@ -289,16 +289,16 @@ pub fn catalog() -> Vec<(&'static str, String, Status)> {
             &[
                 ("accept", Supported),
                 ("reject", Supported),
-                ("track-sc", Rejected),
+                ("track-sc", Supported),
                 ("expect-proxy", Rejected),
                 ("expect-netscaler-cip", Rejected),
             ],
         ),
-        ("tcp-request session", TCP_L4_L5, &[("accept", Supported), ("reject", Supported), ("track-sc", Rejected)]),
+        ("tcp-request session", TCP_L4_L5, &[("accept", Supported), ("reject", Supported), ("track-sc", Supported)]),
         (
             "tcp-request content",
             TCP_CONTENT,
-            &[("accept", Supported), ("reject", Supported), ("capture", Rejected), ("track-sc", Rejected)],
+            &[("accept", Supported), ("reject", Supported), ("capture", Rejected), ("track-sc", Supported)],
         ),
         (
             "tcp-response content",

@@ -9,7 +9,7 @@ use crate::acl::Ctx;
 use crate::config::ast::Directive;
 use crate::config::diag::Severity;
 use crate::ir::keywords::proxy::{Cx, Flow};
-use crate::ir::rules::{Action, LateCheck, RuleSet};
+use crate::ir::rules::{Action, LateCheck, RuleSet, TrackLevel};
 
 fn alert(cx: &mut Cx, d: &Directive, i: usize, msg: String) -> Flow {
     cx.r.push(located(Severity::Alert, d, i, msg));
@@ -211,8 +211,9 @@ fn rule(cx: &mut Cx, d: &Directive, set: RuleSet) -> Flow {
                 table = Some(arg(c).to_string());
                 c += 1;
             }
-            check = Some(LateCheck::Track { sc, table, key: e });
-            Action::Unsupported
+            check = Some(LateCheck::Track { sc, table: table.clone(), key: e.clone() });
+            let level = if set == RuleSet::TcpReqCont { TrackLevel::Content } else { TrackLevel::Session };
+            Action::TrackSc { sc, table, key: e, level }
         }
         "expect-proxy" | "expect-netscaler-cip" if set != RuleSet::TcpResCont => {
             if arg(c + 1) != "layer4" {
