@@ -174,3 +174,73 @@ fn track_sc_levels_and_gpc_actions() {
     });
     assert_same("track-sc levels", &theirs, &ours);
 }
+
+const BYTES_CFG: &str = "\
+global
+    stats socket ${DIR}/admin.sock level admin
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+backend bt
+    stick-table type ip size 10 expire 10s store bytes_in_cnt,bytes_out_cnt,bytes_in_rate(10s),bytes_out_rate(10s)
+listen li
+    bind 127.0.0.1:${PORT_0}
+    http-request track-sc0 src table bt
+    http-request deny if { path /deny }
+    http-request return status 200 content-type text/plain string hello if { path /ret }
+    http-request redirect location /elsewhere if { path /redir }
+    http-request reject if { path /rej }
+    http-response set-header x-in %[sc0_kbytes_in]
+    use_backend empty if { path /empty }
+    server web 127.0.0.1:${WEB}
+backend empty
+";
+
+/// `bytes_in_*` / `bytes_out_*` counted by `http-request track-sc` over server responses,
+/// request bodies, keep-alive, and the proxy's own answers (deny, return, redirect, reject, no
+/// server), which count the request as received (and so do the proxies' byte counters).
+#[test]
+fn track_sc_counts_http_bytes() {
+    crate::require_haproxy!();
+    let web = MockHttp::start("web");
+    web.on_path("/missing", Behavior::Status(404));
+    let [theirs, ours] = both(|imp| {
+        let c = super::runtime_api::Cli::start(imp, BYTES_CFG, &web);
+        let p = c.ports.clone().port(0);
+        let mut out = Vec::new();
+        for path in ["/", "/missing", "/deny", "/ret", "/redir", "/rej", "/empty"] {
+            out.push(line(p, &Request::get(path)));
+            out.push(table_norm(&c.cmd("show table bt")));
+        }
+        out.push(line(p, &Request::get("/post").method("POST").body("a=1&b=2")));
+        out.push(line(p, &Request::get("/deny").method("POST").body("a=1&b=2")));
+        out.push(table_norm(&c.cmd("show table bt")));
+        out.push(stat_columns(
+            &c.cmd("show stat"),
+            &["bin", "bout", "dreq", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "req_tot"],
+        ));
+        out.push(pipelined(p, &[("/", ""), ("/missing", "X-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"), ("/", "")]));
+        out.push(table_norm(&c.cmd("show table bt")));
+        out.join("\n")
+    });
+    assert_same("track-sc bytes", &theirs, &ours);
+}
+
+/// The named columns of `show stat`, one line per proxy or server.
+fn stat_columns(csv: &str, names: &[&str]) -> String {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").trim_start_matches("# ").split(',').collect();
+    let idx: Vec<usize> = names.iter().filter_map(|n| header.iter().position(|h| h == n)).collect();
+    lines
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let mut row = vec![f[0], f[1]];
+            row.extend(idx.iter().map(|&i| f.get(i).copied().unwrap_or("?")));
+            row.join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

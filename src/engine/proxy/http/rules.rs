@@ -107,6 +107,13 @@ fn decide(
         Verdict::Redirect(rd, loc) => Some(redirect_answer(c, info, rd, &loc, be.is_none())),
         Verdict::Reject => {
             count_denied(&c.s.fe, be);
+            if be.is_none() {
+                // A listen section's frontend rules run with the section as the stream's
+                // backend already: HAProxy counts a reject there too (not a deny).
+                if let Some(own) = super::txn::own_backend(c, tx) {
+                    own.counters.denied_req.inc();
+                }
+            }
             Some(Decision::Reject)
         }
         Verdict::Close => Some(Decision::Reject),

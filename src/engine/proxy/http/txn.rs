@@ -334,6 +334,28 @@ where
     DownEnd::Done { server_keep, client_keep: keep }
 }
 
+/// The backend HAProxy's stream has when the proxy answers by itself: the one chosen, else a
+/// listen section's own.
+pub(super) fn own_backend(c: &Conn, tx: &Txn) -> Option<Arc<Backend>> {
+    if tx.backend.is_some() {
+        return tx.backend.clone();
+    }
+    let fe = &c.s.fe.spec;
+    if fe.caps.backend {
+        c.s.eng.backend(&fe.name).cloned()
+    } else {
+        None
+    }
+}
+
+/// A request the proxy answers (or drops) itself counts as received, as HAProxy's `%U`, byte
+/// counters and stick counters see it: the head's internal size and the body bytes already in.
+fn received_size(c: &mut Conn, info: &ReqInfo) -> u64 {
+    c.out.clear();
+    let head = msg::build_request(&mut c.out, &c.head, &c.cbuf, info, None, None);
+    head + body::buffered_size(info.framing.unwrap_or(Framing::None), &c.cbuf[c.head.len..])
+}
+
 /// Send one of the proxy's answers to a request and account for it like HAProxy: status,
 /// bytes, termination flags. The client connection stays if the request allows it and its body
 /// is already all in (HAProxy closes otherwise).
@@ -342,13 +364,21 @@ pub(super) async fn answer(c: &mut Conn, info: &ReqInfo, tx: &mut Txn, msg: &[u8
     let keep = info.keep_alive
         && conn_mode(&fe.spec) != ConnMode::Close
         && super::rules::body_complete(info, &c.cbuf[c.head.len..]);
+    tx.bytes_in = received_size(c, info);
+    let own = own_backend(c, tx);
     c.consume_head();
     tx.term = term;
     tx.status = i32::from(status);
     let (n, keep) = send_reply(c, msg, keep, info, tx).await;
     tx.bytes_out = n;
     fe.counters.http.record(status);
+    fe.counters.bytes_in.add(tx.bytes_in);
     fe.counters.bytes_out.add(n);
+    if let Some(be) = &own {
+        // Bytes count on a listen section's backend side too; statuses only on a chosen one.
+        be.counters.bytes_in.add(tx.bytes_in);
+        be.counters.bytes_out.add(n);
+    }
     if let Some(be) = &tx.backend {
         be.counters.http.record(status);
     }
@@ -393,10 +423,17 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
             // Closed without a word; logged with neither request time nor status.
             tx.term = *b"PR--";
             tx.t_request = -1;
+            tx.bytes_in = received_size(c, info);
+            fe.counters.bytes_in.add(tx.bytes_in);
+            if let Some(be) = own_backend(c, tx) {
+                be.counters.bytes_in.add(tx.bytes_in);
+            }
             c.consume_head();
             return Next::Close;
         }
         super::rules::Decision::NoBackend => {
+            tx.bytes_in = received_size(c, info);
+            fe.counters.bytes_in.add(tx.bytes_in);
             c.consume_head();
             tx.term = *b"SC--";
             tx.status = 503;
@@ -490,6 +527,7 @@ async fn exchange(
                 ConnectFailure::Timeout => *b"sC--",
                 _ => *b"SC--",
             };
+            tx.bytes_in = received_size(c, info);
             c.consume_head();
             tx.status = 503;
             let page = super::errors::stream_page(&c.s.fe.spec, Some(&be.spec), 503).into_owned();

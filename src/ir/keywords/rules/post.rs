@@ -352,19 +352,6 @@ fn action_unsupported(a: &Action, out: &mut Vec<String>) {
     }
 }
 
-/// What `track-sc` cannot count yet on a table in HTTP mode: `bytes_out_*` (HAProxy counts the
-/// response bytes of its internal message representation, which haproxide does not reproduce).
-fn tracked_unsupported(cfg: &Config, table: &str) -> Vec<String> {
-    let spec = cfg.proxies.iter().find(|p| p.name == table).and_then(|p| p.stick_table.as_ref());
-    let spec = spec.or_else(|| cfg.peers_tables.iter().find(|(n, _)| n == table).map(|(_, t)| t));
-    let Some(spec) = spec else { return Vec::new() };
-    spec.store
-        .iter()
-        .filter(|s| s.starts_with("bytes_out"))
-        .map(|s| format!("'{}' counted by track-sc", s.split('(').next().unwrap_or(s)))
-        .collect()
-}
-
 /// Record what a proxy's rules use that the engine cannot run yet.
 fn refuse_unsupported(cfg: &mut Config, pi: usize, conds: &crate::ir::validate::ProxyConditions) {
     let p = &cfg.proxies[pi];
@@ -381,10 +368,6 @@ fn refuse_unsupported(cfg: &mut Config, pi: usize, conds: &crate::ir::validate::
             }
             let mut what = Vec::new();
             action_unsupported(&r.action, &mut what);
-            // In TCP mode the bytes counted are the bytes relayed, which haproxide counts exactly.
-            if let (Action::TrackSc { table, .. }, crate::ir::types::Mode::Http) = (&r.action, p.mode) {
-                what.extend(tracked_unsupported(cfg, table.as_deref().unwrap_or(&p.name)));
-            }
             if let Some(c) = r.cond.as_ref().and_then(|c| c.compiled.as_ref()) {
                 what.extend(acl::unsupported(c));
             }
