@@ -460,3 +460,88 @@ fn stick_store_response() {
     });
     assert_same("stick store-response", &theirs, &ours);
 }
+
+const DYN_CMDS_CFG: &str = "\
+global
+    stats socket ${DIR}/admin.sock level admin
+    stats socket ${DIR}/oper.sock level operator
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+listen li
+    bind 127.0.0.1:${PORT_0}
+    balance roundrobin
+    cookie SRV insert indirect dynamic
+    dynamic-cookie-key abc
+    server s1 127.0.0.1:${S1}
+    server s2 127.0.0.1:${S2}
+    server s3 127.0.0.1:${S1} cookie fixed
+listen plain
+    bind 127.0.0.1:${PORT_1}
+    balance roundrobin
+    cookie SRV insert
+    server p1 127.0.0.1:${S1}
+    server p2 127.0.0.1:${S2}
+backend tcpb
+    mode tcp
+    server t1 127.0.0.1:${S1}
+";
+
+/// `set dynamic-cookie-key backend`, `enable|disable dynamic-cookie backend`: the cookies
+/// servers get afterwards (explicit ones kept), where a client's old cookie leads, and every
+/// error reply.
+#[test]
+fn dynamic_cookie_commands() {
+    crate::require_haproxy!();
+    let s1 = MockHttp::start("s1");
+    let s2 = MockHttp::start("s2");
+    let vars = [("S1", s1.port().to_string()), ("S2", s2.port().to_string())];
+    let [theirs, ours] = both(|imp| {
+        let c = super::runtime_api::Cli::start_with(imp, DYN_CMDS_CFG, &s1, &vars);
+        let mut ports = c.ports.clone();
+        let (p0, p1) = (ports.port(0), ports.port(1));
+        let mut out = Vec::new();
+        let round = |out: &mut Vec<String>, port: u16| {
+            for _ in 0..3 {
+                out.push(who(port, &Request::get("/")));
+            }
+        };
+        round(&mut out, p0);
+        let old = Request::get("/").header("Cookie", "SRV=6a1e8b1ce5d2f6b4");
+        for cmd in [
+            "set dynamic-cookie-key backend li xyz",
+            "disable dynamic-cookie backend li",
+            "enable dynamic-cookie backend li",
+            "set dynamic-cookie-key backend #2 a b c",
+        ] {
+            out.push(format!("> {cmd}\n{}", c.cmd(cmd)));
+            round(&mut out, p0);
+            out.push(format!("old cookie: {}", who(p0, &old)));
+        }
+        round(&mut out, p1);
+        for cmd in ["enable dynamic-cookie backend plain", "set dynamic-cookie-key backend plain k"] {
+            out.push(format!("> {cmd}\n{}", c.cmd(cmd)));
+            round(&mut out, p1);
+        }
+        for cmd in [
+            "set dynamic-cookie-key backend",
+            "set dynamic-cookie-key backend li",
+            "set dynamic-cookie-key backend nope k",
+            "set dynamic-cookie-key backend tcpb k",
+            "enable dynamic-cookie backend",
+            "enable dynamic-cookie backend nope",
+            "disable dynamic-cookie backend",
+            "disable dynamic-cookie backend #99",
+            "disable dynamic-cookie backend tcpb",
+        ] {
+            out.push(format!("> {cmd}\n{}", c.cmd(cmd)));
+        }
+        for cmd in ["set dynamic-cookie-key backend li k", "enable dynamic-cookie backend li"] {
+            out.push(format!("oper> {cmd}\n{}", c.raw_on("oper.sock", format!("{cmd}\n").as_bytes())));
+        }
+        out.join("\n")
+    });
+    assert_same("dynamic cookie commands", &theirs, &ours);
+}

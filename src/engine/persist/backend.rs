@@ -23,10 +23,13 @@ pub struct BackendPersist {
     /// The `cookie` line, in HTTP mode only (HAProxy ignores it in TCP mode).
     pub cookie: Option<CookieConf>,
     /// The cookie of each configured server, in order. Swapped when `set server addr` changes
-    /// the address a `dynamic` cookie is computed from.
+    /// the address a `dynamic` cookie is computed from, or the runtime API changes the key or
+    /// turns dynamic cookies on or off.
     pub server_cookies: ArcSwap<Vec<Option<Vec<u8>>>>,
-    /// `dynamic-cookie-key` when the `cookie` line says `dynamic`.
-    dynamic_key: Option<String>,
+    /// `dynamic-cookie-key` (also settable at run time).
+    dynamic_key: parking_lot::Mutex<Option<String>>,
+    /// Dynamic cookies are on (`cookie ... dynamic`, or `enable dynamic-cookie backend`).
+    dynamic_on: std::sync::atomic::AtomicBool,
     /// Servers with a `cookie` of their own (never replaced by a dynamic one).
     explicit: Vec<bool>,
     /// `force-persist` (true) / `ignore-persist` (false) rules in order.
@@ -39,7 +42,8 @@ impl BackendPersist {
     pub fn build(cfg: &Config, p: &Proxy) -> BackendPersist {
         let http = p.mode == crate::ir::types::Mode::Http;
         let cookie = p.cookie.as_ref().filter(|_| http).map(CookieConf::from_ir);
-        let dynamic_key = p.dynamic_cookie_key.as_deref().filter(|_| cookie.as_ref().is_some_and(|c| c.dynamic));
+        let dynamic_on = cookie.as_ref().is_some_and(|c| c.dynamic);
+        let dynamic_key = p.dynamic_cookie_key.as_deref().filter(|_| dynamic_on);
         let server_cookies: Vec<Option<Vec<u8>>> = p
             .servers
             .iter()
@@ -65,7 +69,8 @@ impl BackendPersist {
         BackendPersist {
             cookie,
             server_cookies: ArcSwap::from_pointee(server_cookies),
-            dynamic_key: dynamic_key.map(str::to_string),
+            dynamic_key: parking_lot::Mutex::new(p.dynamic_cookie_key.clone()),
+            dynamic_on: std::sync::atomic::AtomicBool::new(dynamic_on),
             explicit: p.servers.iter().map(|s| s.opts.cookie.is_some()).collect(),
             rules,
             persist: p.options.is_on("persist"),
@@ -75,12 +80,47 @@ impl BackendPersist {
     /// A server's address changed at run time: its `dynamic` cookie follows, as HAProxy's
     /// `srv_set_dyncookie` does (`port` is the service port, 0 when the server has none).
     pub fn address_changed(&self, idx: usize, ip: std::net::IpAddr, port: u16) {
-        let Some(key) = self.dynamic_key.as_deref() else { return };
+        let key = self.dynamic_key.lock();
+        let Some(key) = key.as_deref().filter(|_| self.dynamic_on.load(std::sync::atomic::Ordering::Relaxed)) else {
+            return;
+        };
         if self.explicit.get(idx).copied().unwrap_or(true) {
             return;
         }
         let mut cookies = Vec::clone(&self.server_cookies.load());
         cookies[idx] = Some(super::cookie::dynamic_cookie(key, ip, port).into_bytes());
+        self.server_cookies.store(std::sync::Arc::new(cookies));
+    }
+
+    /// `set dynamic-cookie-key backend`: the new key, and every server's dynamic cookie
+    /// recomputed from its current address (`addrs`: ip and service port, in server order).
+    pub fn set_dynamic_key(&self, key: &str, addrs: &[Option<(std::net::IpAddr, u16)>]) {
+        *self.dynamic_key.lock() = Some(key.to_string());
+        self.recompute(addrs);
+    }
+
+    /// `enable|disable dynamic-cookie backend`: on, every server without a cookie of its own
+    /// gets its dynamic one (if there is a key); off, they lose it.
+    pub fn set_dynamic(&self, on: bool, addrs: &[Option<(std::net::IpAddr, u16)>]) {
+        self.dynamic_on.store(on, std::sync::atomic::Ordering::Relaxed);
+        self.recompute(addrs);
+    }
+
+    /// HAProxy's `srv_set_dyncookie` on every server (or, dynamic cookies off, their removal).
+    fn recompute(&self, addrs: &[Option<(std::net::IpAddr, u16)>]) {
+        let key = self.dynamic_key.lock();
+        let on = self.dynamic_on.load(std::sync::atomic::Ordering::Relaxed);
+        let mut cookies = Vec::clone(&self.server_cookies.load());
+        for (i, c) in cookies.iter_mut().enumerate() {
+            if self.explicit.get(i).copied().unwrap_or(true) {
+                continue;
+            }
+            if !on {
+                *c = None;
+            } else if let (Some(key), Some(Some((ip, port)))) = (key.as_deref(), addrs.get(i)) {
+                *c = Some(super::cookie::dynamic_cookie(key, *ip, *port).into_bytes());
+            }
+        }
         self.server_cookies.store(std::sync::Arc::new(cookies));
     }
 
@@ -271,6 +311,18 @@ mod tests {
         let plain = conf("cookie SRV insert");
         plain.address_changed(0, ip, 21082);
         assert_eq!(cookie(&plain, 0).as_deref(), Some("a"));
+        // The runtime API: off drops dynamic cookies only, a new key recomputes them from the
+        // addresses given, on brings them back.
+        let addrs = [Some((ip, 21082)), Some((ip, 2))];
+        bp.set_dynamic(false, &addrs);
+        assert_eq!((cookie(&bp, 0), cookie(&bp, 1).as_deref()), (None, Some("b")));
+        bp.set_dynamic_key("MYKEY", &addrs);
+        assert_eq!(cookie(&bp, 0), None);
+        bp.set_dynamic(true, &addrs);
+        assert_eq!(cookie(&bp, 0).as_deref(), Some("8c862b8f8bbfe911"));
+        bp.set_dynamic_key("OTHER", &addrs);
+        assert_ne!(cookie(&bp, 0).as_deref(), Some("8c862b8f8bbfe911"));
+        assert_eq!(cookie(&bp, 1).as_deref(), Some("b"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Proxy-wide commands (`proxy.c`, `stats.c`, `cli.c`): `enable|disable|shutdown frontend`,
-//! `set maxconn frontend|global`, `clear counters [all]`.
+//! `set maxconn frontend|global`, `clear counters [all]`, `set dynamic-cookie-key backend`,
+//! `enable|disable dynamic-cookie backend`.
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -191,4 +192,58 @@ pub fn clear_counters(ctx: &mut Ctx, args: &Args) -> Out {
         }
     }
     Out::Nothing
+}
+
+/// The backend a dynamic-cookie command names (`proxy_be_by_name`), with HAProxy's replies.
+fn dyncookie_backend(ctx: &Ctx, arg: &str) -> Result<Arc<crate::engine::backend::Backend>, Out> {
+    if arg.is_empty() {
+        return Err(Out::err("A backend name is expected.\n"));
+    }
+    super::views::find_backend(ctx.eng, arg).cloned().ok_or_else(|| Out::err("No such backend.\n"))
+}
+
+/// Each server's address as a dynamic cookie hashes it: the IP and the service port (0 when
+/// the server follows the client's port).
+fn cookie_addrs(be: &crate::engine::backend::Backend) -> Vec<Option<(std::net::IpAddr, u16)>> {
+    be.servers
+        .iter()
+        .map(|s| {
+            let a = s.addr.load();
+            let port = if let crate::ir::addr::PortSpec::Fixed(p) = a.port { p } else { 0 };
+            a.ip.map(|ip| (ip, port))
+        })
+        .collect()
+}
+
+/// `set dynamic-cookie-key backend <backend> <key>`: servers' dynamic cookies follow at once.
+pub fn set_dynamic_cookie_key(ctx: &mut Ctx, args: &Args) -> Out {
+    need_level!(ctx, Admin);
+    let be = match dyncookie_backend(ctx, &args.str(3)) {
+        Ok(b) => b,
+        Err(o) => return o,
+    };
+    if !args.has(4) {
+        return Out::err("String value expected.\n");
+    }
+    be.rules.persist.set_dynamic_key(&args.str(4), &cookie_addrs(&be));
+    Out::Nothing
+}
+
+/// `enable|disable dynamic-cookie backend <backend>`.
+fn set_dynamic_cookie(ctx: &mut Ctx, args: &Args, on: bool) -> Out {
+    need_level!(ctx, Admin);
+    let be = match dyncookie_backend(ctx, &args.str(3)) {
+        Ok(b) => b,
+        Err(o) => return o,
+    };
+    be.rules.persist.set_dynamic(on, &cookie_addrs(&be));
+    Out::Nothing
+}
+
+pub fn enable_dynamic_cookie(ctx: &mut Ctx, args: &Args) -> Out {
+    set_dynamic_cookie(ctx, args, true)
+}
+
+pub fn disable_dynamic_cookie(ctx: &mut Ctx, args: &Args) -> Out {
+    set_dynamic_cookie(ctx, args, false)
 }
