@@ -17,5 +17,6 @@ mod rules;
 pub mod runtime_api;
 mod stats_admin;
 mod stats_page;
+mod tcp_inspect;
 mod tcp_proxy;
 mod track_sc;

@@ -113,6 +113,16 @@ pub trait SampleSource {
     fn stick_fetch(&self, _name: &str, _args: &[Arg]) -> Option<Sample<'static>> {
         None
     }
+    /// The client bytes a TCP stream holds before relaying them (content inspection).
+    fn req_payload(&self) -> Option<&[u8]> {
+        None
+    }
+    /// A fetch lacked bytes that may still come (HAProxy's `SMP_F_MAY_CHANGE`).
+    fn note_missing(&self) {}
+    /// Whether a fetch lacked bytes since the last call (and forget it).
+    fn take_missing(&self) -> bool {
+        false
+    }
 }
 
 /// HAProxy's `avg_queue`: queued requests divided by usable servers, rounded up; twice the
@@ -219,7 +229,9 @@ pub const EVALUABLE_CONVERTERS: &[&str] = &[
 
 /// Whether haproxide evaluates a fetch: the list above and the stick-counter fetches.
 fn evaluable_fetch(name: &str) -> bool {
-    EVALUABLE_FETCHES.contains(&name) || crate::engine::stick::track::is_stick_fetch(name)
+    EVALUABLE_FETCHES.contains(&name)
+        || crate::engine::stick::track::is_stick_fetch(name)
+        || super::payload::is_payload_fetch(name)
 }
 
 /// What in an expression haproxide cannot evaluate yet, as user-facing names.
@@ -662,6 +674,7 @@ pub fn fetch_each<'s>(
             let (be, sv) = s.split_once('/').unwrap_or(("", s));
             one(f, src.srv_is_up(be, sv).map(Sample::Bool));
         }
+        name if super::payload::is_payload_fetch(name) => one(f, super::payload::fetch(name, a, src)),
         name => one(f, src.stick_fetch(name, a)),
     }
 }
@@ -700,7 +713,75 @@ impl Acl {
     }
 }
 
+/// A condition's outcome while more data may come (HAProxy's `ACL_TEST_*`): a test that fails
+/// for lack of data is a miss, which makes a content rule wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tri {
+    Fail,
+    Miss,
+    Pass,
+}
+
+impl Tri {
+    fn and(self, o: Tri) -> Tri {
+        match (self, o) {
+            (Tri::Fail, _) | (_, Tri::Fail) => Tri::Fail,
+            (Tri::Miss, _) | (_, Tri::Miss) => Tri::Miss,
+            _ => Tri::Pass,
+        }
+    }
+    fn or(self, o: Tri) -> Tri {
+        match (self, o) {
+            (Tri::Pass, _) | (_, Tri::Pass) => Tri::Pass,
+            (Tri::Miss, _) | (_, Tri::Miss) => Tri::Miss,
+            _ => Tri::Fail,
+        }
+    }
+    /// A miss stays a miss.
+    fn not(self) -> Tri {
+        match self {
+            Tri::Fail => Tri::Pass,
+            Tri::Miss => Tri::Miss,
+            Tri::Pass => Tri::Fail,
+        }
+    }
+}
+
 impl Condition {
+    /// [`Condition::eval`] while more data may come: an expression that does not match and
+    /// lacked data is a miss.
+    pub fn eval_partial(&self, src: &dyn SampleSource) -> Tri {
+        let expr = |e: &AclExpr| {
+            src.take_missing();
+            if e.matches(src) {
+                Tri::Pass
+            } else if src.take_missing() {
+                Tri::Miss
+            } else {
+                Tri::Fail
+            }
+        };
+        let mut res = Tri::Fail;
+        for suite in &self.suites {
+            let mut s = Tri::Pass;
+            for t in suite {
+                let acl = t.acl.exprs.iter().fold(Tri::Fail, |r, e| if r == Tri::Pass { r } else { r.or(expr(e)) });
+                s = s.and(if t.neg { acl.not() } else { acl });
+                if s == Tri::Fail {
+                    break;
+                }
+            }
+            res = res.or(s);
+            if res == Tri::Pass {
+                break;
+            }
+        }
+        match self.polarity {
+            Polarity::If => res,
+            Polarity::Unless => res.not(),
+        }
+    }
+
     /// Evaluate the condition, polarity included: `if` passes when a suite has all its terms
     /// true; `unless` is the opposite.
     pub fn eval(&self, src: &dyn SampleSource) -> bool {

@@ -32,6 +32,7 @@ pub mod fetch_table;
 pub mod kw_table;
 pub mod parse;
 pub mod pattern;
+pub mod payload;
 pub mod proxy;
 pub mod regex;
 pub mod resolve;

@@ -151,3 +151,36 @@ fn implicit_proxy_arguments_are_bound() {
             .to_string()]
     );
 }
+
+/// Client bytes under inspection, with HAProxy's "may change" flag.
+struct Bytes(&'static [u8], std::cell::Cell<bool>);
+impl SampleSource for Bytes {
+    fn req_payload(&self) -> Option<&[u8]> {
+        Some(self.0)
+    }
+    fn note_missing(&self) {
+        self.1.set(true);
+    }
+    fn take_missing(&self) -> bool {
+        self.1.replace(false)
+    }
+}
+
+/// While data may still come, a test that lacks bytes is a miss, and stays one through `!`,
+/// `unless` and `or` (unless another term decides).
+#[test]
+fn conditions_on_partial_data() {
+    use crate::acl::eval::Tri;
+    let t = AclTable::build([("tls", &["req.ssl_hello_type", "1"][..]), ("big", &["req.len", "gt", "3"][..])]).unwrap();
+    let src = |b: &'static [u8]| Bytes(b, std::cell::Cell::new(false));
+    let cond = |w: &[&str]| t.condition(2, w).unwrap();
+    assert_eq!(cond(&["if", "tls"]).eval_partial(&src(b"\x16\x03")), Tri::Miss);
+    assert_eq!(cond(&["if", "!", "tls"]).eval_partial(&src(b"\x16\x03")), Tri::Miss);
+    assert_eq!(cond(&["unless", "tls"]).eval_partial(&src(b"\x16\x03")), Tri::Miss);
+    assert_eq!(cond(&["if", "!", "tls"]).eval_partial(&src(b"GET /")), Tri::Pass);
+    assert_eq!(cond(&["if", "tls", "||", "big"]).eval_partial(&src(b"\x16\x03\x01\x00\x05")), Tri::Pass);
+    assert_eq!(cond(&["if", "tls", "big"]).eval_partial(&src(b"GET")), Tri::Fail);
+    assert_eq!(cond(&["if", "big"]).eval_partial(&src(b"GET")), Tri::Miss);
+    // Final evaluation: a lack of data is a plain failure.
+    assert!(!cond(&["if", "tls"]).eval(&src(b"\x16\x03")));
+}

@@ -151,6 +151,7 @@ impl Session {
             response,
             sess: &self.vars,
             txn,
+            payload: Default::default(),
         }
     }
 
@@ -161,6 +162,17 @@ impl Session {
         rules: &'r [crate::ir::rules::ActionRule],
         be: Option<&super::backend::Backend>,
         txn: &mut crate::engine::rules::vars::Vars,
+    ) -> crate::engine::rules::Verdict<'r> {
+        self.tcp_rules_on(rules, be, txn, Default::default())
+    }
+
+    /// [`Session::tcp_rules`] over the client bytes buffered so far (TCP content inspection).
+    pub fn tcp_rules_on<'r>(
+        &mut self,
+        rules: &'r [crate::ir::rules::ActionRule],
+        be: Option<&super::backend::Backend>,
+        txn: &mut crate::engine::rules::vars::Vars,
+        payload: crate::engine::rules::source::Payload<'_>,
     ) -> crate::engine::rules::Verdict<'r> {
         if rules.is_empty() {
             return crate::engine::rules::Verdict::Continue;
@@ -173,6 +185,7 @@ impl Session {
             local: self.local,
             sess: &mut self.vars,
             txn,
+            payload,
         };
         crate::engine::rules::run(&mut cx, rules, None)
     }

@@ -12,6 +12,7 @@ use super::connect::{self, ConnectFailure};
 use super::relay::{relay, RelayTimeouts};
 use super::{ms_since, Session};
 use crate::engine::backend::{Backend, Server};
+use crate::engine::rules::source::Payload;
 
 fn ms(v: Option<u32>) -> Option<Duration> {
     v.map(|m| Duration::from_millis(u64::from(m)))
@@ -35,6 +36,74 @@ async fn close_gracefully(client: &mut TcpStream) {
             break;
         }
     }
+}
+
+/// HAProxy's `channel_full` on a default 16 kB buffer with `tune.maxrewrite` 1024: content
+/// rules stop waiting for more data there.
+const INSPECT_FULL: usize = 16384 - 1024;
+
+/// `tcp-request content` rules over the client's first bytes (`buf`, kept to be relayed): the
+/// set runs, and while a condition lacks data that may still come, more is read until
+/// `inspect-delay` expires, the buffer is full or the client closes (`closed`); the last run
+/// decides on what there is. Without a delay the set runs once, at once.
+#[allow(clippy::too_many_arguments)]
+async fn inspect<'r>(
+    s: &mut Session,
+    client: &mut TcpStream,
+    rules: &'r [crate::ir::rules::ActionRule],
+    delay: Option<u32>,
+    be: Option<&Backend>,
+    txn: &mut crate::engine::rules::vars::Vars,
+    buf: &mut Vec<u8>,
+    closed: &mut bool,
+) -> crate::engine::rules::Verdict<'r> {
+    use crate::engine::rules::Verdict;
+    use tokio::io::AsyncReadExt;
+    if rules.is_empty() {
+        return Verdict::Continue;
+    }
+    // What has arrived already is there when the rules first run, as in HAProxy (whose first
+    // read comes before its analysers), delay or not.
+    read_ready(client, buf, closed);
+    let deadline = delay.filter(|&d| d > 0).map(|d| tokio::time::Instant::now() + ms_u32(d));
+    let missing = std::sync::atomic::AtomicBool::new(false);
+    loop {
+        let open = deadline.is_some_and(|d| tokio::time::Instant::now() < d);
+        let partial = open && !*closed && buf.len() < INSPECT_FULL;
+        let v = {
+            let payload = Payload { req: Some(buf), missing: partial.then_some(&missing) };
+            s.tcp_rules_on(rules, be, txn, payload)
+        };
+        let (Verdict::Missing, Some(d)) = (&v, deadline) else { return v };
+        let mut chunk = [0u8; 4096];
+        let room = (INSPECT_FULL + 1024 - buf.len()).min(chunk.len());
+        match tokio::time::timeout_at(d, client.read(&mut chunk[..room])).await {
+            Ok(Ok(0)) | Ok(Err(_)) => *closed = true,
+            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+            // The delay expired: the next run is the last.
+            Err(_) => {}
+        }
+    }
+}
+
+/// Read what the client has sent so far without waiting (up to the inspection buffer's size).
+fn read_ready(client: &TcpStream, buf: &mut Vec<u8>, closed: &mut bool) {
+    use std::io::Read;
+    let sock = socket2::SockRef::from(client);
+    let mut chunk = [0u8; 4096];
+    while !*closed && buf.len() < INSPECT_FULL + 1024 {
+        let room = (INSPECT_FULL + 1024 - buf.len()).min(chunk.len());
+        match (&*sock).read(&mut chunk[..room]) {
+            Ok(0) => *closed = true,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(_) => *closed = true,
+        }
+    }
+}
+
+fn ms_u32(v: u32) -> Duration {
+    Duration::from_millis(u64::from(v))
 }
 
 /// What a session records for its log line, cheap to fill.
@@ -105,17 +174,23 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
     };
     let mut txn = crate::engine::rules::vars::Vars::default();
     let fe = s.fe.clone();
-    // tcp-request content rules, with no contents to wait for: the fetches haproxide runs do
-    // not depend on them, so the verdict is final at once whatever the inspect-delay.
-    if let Verdict::Reject | Verdict::Close = s.tcp_rules(&fe.spec.tcp_request_content, None, &mut txn) {
+    // What the client sent while content rules inspected it, relayed first.
+    let mut inbuf: Vec<u8> = Vec::new();
+    let mut closed = false;
+    let fe_rules = &fe.spec.tcp_request_content;
+    let delay = fe.spec.tcp_request_inspect_delay;
+    let v = inspect(&mut s, &mut client, fe_rules, delay, None, &mut txn, &mut inbuf, &mut closed).await;
+    if let Verdict::Reject | Verdict::Close = v {
         fe.counters.denied_req.inc();
         o.term = *b"PR--";
         o.log(&s, false);
         close_gracefully(&mut client).await;
         return;
     }
+    let payload = Payload { req: Some(&inbuf), missing: None };
     let be = {
-        let st = s.source(None, &txn, false);
+        let mut st = s.source(None, &txn, false);
+        st.payload = payload;
         crate::engine::rules::switching::choose_backend(&st)
     };
     let Some(be) = be else {
@@ -126,7 +201,9 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
     };
     o.backend = Some(be.clone());
     if be.spec.name != fe.spec.name || !fe.spec.caps.backend {
-        if let Verdict::Reject | Verdict::Close = s.tcp_rules(&be.spec.tcp_request_content, Some(&be), &mut txn) {
+        let (rules, delay) = (&be.spec.tcp_request_content, be.spec.tcp_request_inspect_delay);
+        let v = inspect(&mut s, &mut client, rules, delay, Some(&be), &mut txn, &mut inbuf, &mut closed).await;
+        if let Verdict::Reject | Verdict::Close = v {
             fe.counters.denied_req.inc();
             be.counters.denied_req.inc();
             o.term = *b"PR--";
@@ -137,7 +214,8 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
     }
     let mut pending = crate::engine::stick::rules::Pending::default();
     let forced = {
-        let st = s.source(Some(&be), &txn, false);
+        let mut st = s.source(Some(&be), &txn, false);
+        st.payload = Payload { req: Some(&inbuf), missing: None };
         let mut flags = be.rules.persist.rule_flags(&st);
         let mut forced = crate::engine::rules::switching::forced_server(&be, &st, flags.force);
         if let Some(s) = &forced {
@@ -175,7 +253,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
             };
             be.counters.sessions.dec();
             // A session is null (`dontlognull`) when the client sent nothing.
-            o.log(&s, !client_sent_something(&client));
+            o.log(&s, inbuf.is_empty() && !client_sent_something(&client));
             close_gracefully(&mut client).await;
         }
         Ok(mut c) => {
@@ -235,7 +313,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
                 client_fin: ms(fe_t.client_fin),
                 server_fin: ms(p.timeouts.server_fin),
             };
-            let stats = relay(&mut client, &mut c.stream, t, s.eng.run_state.subscribe(), &srv, &[], &[]).await;
+            let stats = relay(&mut client, &mut c.stream, t, s.eng.run_state.subscribe(), &srv, &inbuf, &[]).await;
             srv.counters.bytes_in.add(stats.up);
             srv.counters.bytes_out.add(stats.down);
             // In TCP mode the response time is the connect time, so its share is 0.

@@ -5,6 +5,7 @@
 
 use bytes::BytesMut;
 
+use crate::acl::eval::Tri;
 use crate::acl::eval_expr;
 use crate::engine::backend::Backend;
 use crate::engine::proxy::http::parse::Head;
@@ -34,6 +35,8 @@ pub enum Verdict<'r> {
     Close,
     /// A rewrite could not be applied: HAProxy's 500 (`strict-mode on`).
     Error,
+    /// A content rule's condition lacks data that may still come: wait, then run the set again.
+    Missing,
 }
 
 /// The stream around the rules.
@@ -45,6 +48,8 @@ pub struct Ctx<'a> {
     pub local: std::net::SocketAddr,
     pub sess: &'a mut Vars,
     pub txn: &'a mut Vars,
+    /// TCP content inspection's buffered bytes (default elsewhere).
+    pub payload: super::source::Payload<'a>,
 }
 
 impl<'a> Ctx<'a> {
@@ -60,6 +65,7 @@ impl<'a> Ctx<'a> {
             res,
             sess: self.sess,
             txn: self.txn,
+            payload: self.payload,
         }
     }
 
@@ -75,11 +81,14 @@ pub struct Msg<'m> {
     pub response: bool,
 }
 
-/// Does the rule's condition let it act?
-fn passes(r: &ActionRule, s: &Stream<'_>) -> bool {
-    match &r.cond {
-        None => true,
-        Some(c) => c.compiled.as_ref().is_some_and(|c| c.eval(s)),
+/// Does the rule's condition let it act? A miss only while more data may come.
+fn passes(r: &ActionRule, s: &Stream<'_>) -> Tri {
+    let Some(c) = &r.cond else { return Tri::Pass };
+    match c.compiled.as_ref() {
+        None => Tri::Fail,
+        Some(c) if s.payload.partial() => c.eval_partial(s),
+        Some(c) if c.eval(s) => Tri::Pass,
+        Some(_) => Tri::Fail,
     }
 }
 
@@ -91,8 +100,10 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
         let response = msg.as_ref().is_some_and(|m| m.response);
         let (req, res) = if response { (None, view) } else { (view, None) };
         let s = cx.stream(req, res);
-        if !passes(r, &s) {
-            continue;
+        match passes(r, &s) {
+            Tri::Fail => continue,
+            Tri::Miss => return Verdict::Missing,
+            Tri::Pass => {}
         }
         // Values first, while the stream is borrowed; then the effect.
         enum Effect {
@@ -275,7 +286,7 @@ pub fn redirects<'r>(
 ) -> Option<(&'r Redirect, Vec<u8>)> {
     let s = cx.stream(Some(HeadView { head, buf }), None);
     for r in rules {
-        if !passes(r, &s) {
+        if passes(r, &s) != Tri::Pass {
             continue;
         }
         if let Action::Redirect(rd) = &r.action {

@@ -29,6 +29,21 @@ impl<'a> HeadView<'a> {
     }
 }
 
+/// The client bytes a TCP stream holds while its content rules inspect them.
+#[derive(Clone, Copy, Default)]
+pub struct Payload<'a> {
+    pub req: Option<&'a [u8]>,
+    /// Where fetches note that they lacked bytes (only while more may come).
+    pub missing: Option<&'a std::sync::atomic::AtomicBool>,
+}
+
+impl Payload<'_> {
+    /// More data may still come: conditions that lack it wait.
+    pub fn partial(&self) -> bool {
+        self.missing.is_some()
+    }
+}
+
 /// One stream as rules see it.
 pub struct Stream<'a> {
     pub eng: &'a Engine,
@@ -43,6 +58,7 @@ pub struct Stream<'a> {
     pub response: bool,
     pub sess: &'a Vars,
     pub txn: &'a Vars,
+    pub payload: Payload<'a>,
 }
 
 fn borrowed<'a>(s: &'a Sample<'static>) -> Sample<'a> {
@@ -88,6 +104,17 @@ impl Stream<'_> {
 }
 
 impl SampleSource for Stream<'_> {
+    fn req_payload(&self) -> Option<&[u8]> {
+        self.payload.req
+    }
+    fn note_missing(&self) {
+        if let Some(m) = self.payload.missing {
+            m.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    fn take_missing(&self) -> bool {
+        self.payload.missing.is_some_and(|m| m.swap(false, std::sync::atomic::Ordering::Relaxed))
+    }
     fn src(&self) -> Option<SocketAddr> {
         Some(self.client)
     }

@@ -461,8 +461,16 @@ impl Conn {
         use crate::engine::rules::{exec, Msg, Verdict};
         let fe = self.s.fe.clone();
         let Conn { s, head, cbuf, sess_vars, .. } = self;
-        let mut cx =
-            exec::Ctx { eng: &s.eng, fe: &s.fe, be: None, client: s.client, local: s.local, sess: sess_vars, txn };
+        let mut cx = exec::Ctx {
+            eng: &s.eng,
+            fe: &s.fe,
+            be: None,
+            client: s.client,
+            local: s.local,
+            sess: sess_vars,
+            txn,
+            payload: Default::default(),
+        };
         let v = exec::run(&mut cx, &fe.spec.tcp_request_content, Some(Msg { head, buf: cbuf, response: false }));
         matches!(v, Verdict::Reject | Verdict::Close)
     }

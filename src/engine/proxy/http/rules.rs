@@ -52,8 +52,16 @@ pub(crate) enum Decision {
 
 fn ctx<'a>(c: &'a mut Conn, tx: &'a mut Txn, be: Option<&'a Backend>) -> (exec::Ctx<'a>, Msg<'a>) {
     let Conn { s, head, cbuf, sess_vars, .. } = c;
-    let cx =
-        exec::Ctx { eng: &s.eng, fe: &s.fe, be, client: s.client, local: s.local, sess: sess_vars, txn: &mut tx.vars };
+    let cx = exec::Ctx {
+        eng: &s.eng,
+        fe: &s.fe,
+        be,
+        client: s.client,
+        local: s.local,
+        sess: sess_vars,
+        txn: &mut tx.vars,
+        payload: Default::default(),
+    };
     (cx, Msg { head, buf: cbuf, response: false })
 }
 
@@ -86,12 +94,14 @@ fn decide(
             response: false,
             sess: &c.sess_vars,
             txn: &tx.vars,
+            payload: Default::default(),
         };
         f(&s)
     };
     let be_spec = be.map(|b| &*b.spec);
     match v {
-        Verdict::Continue => None,
+        // Content inspection waits only in TCP mode.
+        Verdict::Continue | Verdict::Missing => None,
         Verdict::Deny(rep) => {
             count_denied(&c.s.fe, be);
             let msg = stream(&|s| rules::reply::reply_message(rep, s, proxy_fe, be_spec));
@@ -159,6 +169,7 @@ fn proxy_rules(c: &mut Conn, info: &ReqInfo, tx: &mut Txn, p: &Proxy, be: Option
                 local: s.local,
                 sess: sess_vars,
                 txn: &mut tx.vars,
+                payload: Default::default(),
             };
             exec::redirects(&cx, &p.redirects, head, cbuf).map(|(rd, loc)| (rd.clone(), loc))
         };
@@ -260,6 +271,7 @@ fn stream<'a>(c: &'a Conn, tx: &'a Txn, be: Option<&'a Backend>) -> rules::sourc
         response: false,
         sess: &c.sess_vars,
         txn: &tx.vars,
+        payload: Default::default(),
     }
 }
 
@@ -369,6 +381,7 @@ impl RespRules {
             local: self.local,
             sess,
             txn,
+            payload: Default::default(),
         }
     }
 
@@ -390,6 +403,7 @@ impl RespRules {
             response: true,
             sess,
             txn,
+            payload: Default::default(),
         }
     }
 
@@ -429,7 +443,7 @@ impl RespRules {
                 f(&self.source(sess, txn, None))
             };
             match v {
-                Verdict::Continue => {}
+                Verdict::Continue | Verdict::Missing => {}
                 Verdict::Deny(rep) => {
                     self.fe.counters.denied_resp.inc();
                     self.be.counters.denied_resp.inc();
