@@ -12,26 +12,33 @@ use crate::harness::mock_tcp::MockTcp;
 
 use haproxide::acl::payload::tls_client_hello as client_hello;
 
-/// Send `parts` with a pause (ms) before each, half-close, and tell which backend answered
-/// (its banner line) and how many bytes came back in all.
-fn session(port: u16, parts: &[(u64, &[u8])]) -> String {
-    let run = || -> std::io::Result<String> {
-        let mut s = TcpStream::connect(("127.0.0.1", port))?;
-        s.set_read_timeout(Some(Duration::from_secs(3)))?;
-        for (pause, bytes) in parts {
-            std::thread::sleep(Duration::from_millis(*pause));
-            s.write_all(bytes)?;
-        }
-        let _ = s.shutdown(Shutdown::Write);
-        let mut got = Vec::new();
-        let _ = s.read_to_end(&mut got);
-        let banner = got.split(|&b| b == b'\n').next().unwrap_or(&[]).to_vec();
-        Ok(format!("{} ({} bytes)", String::from_utf8_lossy(&banner), got.len()))
-    };
-    run().unwrap_or_else(|e| format!("error: {}", e.kind()))
+/// Send `parts` with a pause (ms) before each, half-close, and read everything back.
+fn exchange(port: u16, parts: &[(u64, &[u8])]) -> std::io::Result<Vec<u8>> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(3)))?;
+    for (pause, bytes) in parts {
+        std::thread::sleep(Duration::from_millis(*pause));
+        s.write_all(bytes)?;
+    }
+    let _ = s.shutdown(Shutdown::Write);
+    let mut got = Vec::new();
+    let _ = s.read_to_end(&mut got);
+    Ok(got)
 }
 
-const CFG: &str = "\
+/// [`exchange`], telling which backend answered (its banner line) and how many bytes came back.
+fn session(port: u16, parts: &[(u64, &[u8])]) -> String {
+    match exchange(port, parts) {
+        Ok(got) => {
+            let banner = got.split(|&b| b == b'\n').next().unwrap_or(&[]).to_vec();
+            format!("{} ({} bytes)", String::from_utf8_lossy(&banner), got.len())
+        }
+        Err(e) => format!("error: {}", e.kind()),
+    }
+}
+
+/// The global and defaults sections of both scenarios.
+const HEAD: &str = "\
 global
     stats socket ${DIR}/admin.sock level admin
 defaults
@@ -39,6 +46,9 @@ defaults
     timeout connect 1s
     timeout client 5s
     timeout server 5s
+";
+
+const CFG: &str = "\
 frontend sni
     bind 127.0.0.1:${PORT_0}
     tcp-request inspect-delay 400ms
@@ -89,7 +99,7 @@ fn content_inspection() {
     let vars = [("A", a.port().to_string()), ("B", b.port().to_string()), ("D", d.port().to_string())];
     let web = crate::harness::mock_http::MockHttp::start("unused");
     let [theirs, ours] = both(|imp| {
-        let c = super::runtime_api::Cli::start_with(imp, CFG, &web, &vars);
+        let c = super::runtime_api::Cli::start_with(imp, &format!("{HEAD}{CFG}"), &web, &vars);
         let mut ports = c.ports.clone();
         let p: Vec<u16> = (0..5).map(|i| ports.port(i)).collect();
         let ha = client_hello("a.example.com");
@@ -123,4 +133,73 @@ fn content_inspection() {
         out.join("\n")
     });
     assert_same("tcp content inspection", &theirs, &ours);
+}
+
+const SSLID_CFG: &str = "\
+listen sslid
+    bind 127.0.0.1:${PORT_0}
+    balance roundrobin
+    stick-table type binary len 32 size 30k expire 30m
+    acl clienthello req.ssl_hello_type 1
+    acl serverhello rep_ssl_hello_type 2
+    tcp-request inspect-delay 400ms
+    tcp-request content accept if clienthello
+    tcp-response inspect-delay 400ms
+    tcp-response content accept if serverhello
+    stick on payload_lv(43,1) if clienthello
+    stick store-response payload_lv(43,1) if serverhello
+    server s1 127.0.0.1:${S1}
+    server s2 127.0.0.1:${S2}
+listen guard
+    bind 127.0.0.1:${PORT_1}
+    tcp-response inspect-delay 400ms
+    tcp-response content reject if { res.len gt 40 }
+    tcp-response content accept if { res.payload(0,1) -m bin 16 }
+    server s1 127.0.0.1:${S1}
+";
+
+/// HAProxy's SSL session stickiness example: the session ID a server hands out in its
+/// ServerHello is learnt from the response (`tcp-response` rules waiting for it), and a client
+/// hello resuming that session goes back to the same server; response rules that reject.
+#[test]
+fn ssl_session_id_stickiness() {
+    use haproxide::acl::payload::tls_hello;
+    crate::require_haproxy!();
+    let sid = |b: u8| vec![b; 32];
+    let s1 = MockTcp::start(0, Some(tls_hello(2, None, &sid(0x11))), true);
+    let s2 = MockTcp::start(0, Some(tls_hello(2, None, &sid(0x22))), true);
+    let vars = [("S1", s1.port().to_string()), ("S2", s2.port().to_string())];
+    let web = crate::harness::mock_http::MockHttp::start("unused");
+    let [theirs, ours] = both(|imp| {
+        let c = super::runtime_api::Cli::start_with(imp, &format!("{HEAD}{SSLID_CFG}"), &web, &vars);
+        let mut ports = c.ports.clone();
+        let (p0, p1) = (ports.port(0), ports.port(1));
+        let mut out = Vec::new();
+        let hello = |s: &[u8]| tls_hello(1, Some("x.example.com"), s);
+        for (name, h) in [
+            ("new", hello(&[])),
+            ("new", hello(&[])),
+            ("resume 22", hello(&sid(0x22))),
+            ("resume 11", hello(&sid(0x11))),
+            ("resume 22", hello(&sid(0x22))),
+            ("unknown", hello(&sid(0x33))),
+        ] {
+            out.push(format!("{name}: {}", session_sid(p0, &h)));
+        }
+        out.push(super::persistence::table_norm_in(&c.cmd("show table sslid"), 60_000));
+        out.push(format!("guard: {}", session_sid(p1, b"hello")));
+        out.join("\n")
+    });
+    assert_same("ssl session id stickiness", &theirs, &ours);
+}
+
+/// Send a hello, and tell which session ID the answering server handed out.
+fn session_sid(port: u16, hello: &[u8]) -> String {
+    match exchange(port, &[(0, hello)]) {
+        Ok(got) => match got.get(44) {
+            Some(b) => format!("server {b:02x} ({} bytes)", got.len()),
+            None => format!("{} bytes", got.len()),
+        },
+        Err(e) => format!("error: {}", e.kind()),
+    }
 }

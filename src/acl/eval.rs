@@ -117,6 +117,10 @@ pub trait SampleSource {
     fn req_payload(&self) -> Option<&[u8]> {
         None
     }
+    /// The server bytes a TCP stream holds before relaying them (response inspection).
+    fn res_payload(&self) -> Option<&[u8]> {
+        None
+    }
     /// A fetch lacked bytes that may still come (HAProxy's `SMP_F_MAY_CHANGE`).
     fn note_missing(&self) {}
     /// Whether a fetch lacked bytes since the last call (and forget it).

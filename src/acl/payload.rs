@@ -1,5 +1,6 @@
 //! Fetches over the raw bytes a TCP stream has buffered before it is relayed (content
-//! inspection): `payload`, `payload_lv`, `req.len`, `req.ssl_hello_type`, `req.ssl_sni`, with
+//! inspection, both directions): `payload`, `payload_lv`, `req.len`/`res.len`,
+//! `req.ssl_hello_type`/`res.ssl_hello_type`, `req.ssl_sni`, with
 //! HAProxy 2.6's checks and its notion of "too short": a fetch that lacks bytes answers
 //! [`Got::Short`], which lets a rule wait for more data until `tcp-request inspect-delay`
 //! expires (HAProxy's `SMP_F_MAY_CHANGE`), while malformed data is final ([`Got::No`]).
@@ -217,6 +218,11 @@ pub fn is_payload_fetch(name: &str) -> bool {
             | "req_ssl_hello_type"
             | "req.ssl_sni"
             | "req_ssl_sni"
+            | "res.payload"
+            | "res.payload_lv"
+            | "res.len"
+            | "res.ssl_hello_type"
+            | "rep_ssl_hello_type"
     )
 }
 
@@ -228,11 +234,13 @@ pub fn fetch<'s>(
     src: &'s dyn crate::acl::SampleSource,
 ) -> Option<crate::acl::Sample<'s>> {
     use crate::acl::Sample;
-    let data = src.req_payload()?;
+    let response = name.starts_with("res.") || name.starts_with("rep_") || (!name.contains('.') && src.is_response());
+    let response = response && !name.starts_with("req");
+    let data = if response { src.res_payload()? } else { src.req_payload()? };
     let int = |i: usize| args.get(i).and_then(crate::acl::args::Arg::as_int).unwrap_or(0);
     let bin = |b: &'s [u8]| Sample::Bin(std::borrow::Cow::Borrowed(b));
     let got = match name {
-        "payload" | "req.payload" => match payload(data, int(0), int(1)) {
+        "payload" | "req.payload" | "res.payload" => match payload(data, int(0), int(1)) {
             Got::Yes(grows, b) => {
                 if grows {
                     src.note_missing();
@@ -242,21 +250,23 @@ pub fn fetch<'s>(
             Got::Short => Got::Short,
             Got::No => Got::No,
         },
-        "payload_lv" | "req.payload_lv" => {
+        "payload_lv" | "req.payload_lv" | "res.payload_lv" => {
             let at = DataOffset::parse(args.get(2).and_then(crate::acl::args::Arg::as_str).unwrap_or(""));
             match payload_lv(data, int(0), int(1), at) {
                 Got::Yes((), b) => return Some(bin(b)),
                 other => other.map_none(),
             }
         }
-        "req.len" | "req_len" => {
+        "req.len" | "req_len" | "res.len" => {
             src.note_missing();
             return Some(Sample::Sint(data.len() as i64));
         }
-        "req.ssl_hello_type" | "req_ssl_hello_type" => match ssl_hello_type(data) {
-            Got::Yes(t, _) => return Some(Sample::Sint(t)),
-            other => other.map_none(),
-        },
+        "req.ssl_hello_type" | "req_ssl_hello_type" | "res.ssl_hello_type" | "rep_ssl_hello_type" => {
+            match ssl_hello_type(data) {
+                Got::Yes(t, _) => return Some(Sample::Sint(t)),
+                other => other.map_none(),
+            }
+        }
         _ => match ssl_sni(data) {
             Got::Yes((), b) => return Some(Sample::Str(std::borrow::Cow::Borrowed(b))),
             other => other.map_none(),
@@ -281,20 +291,35 @@ impl<'a, T> Got<'a, T> {
 /// A minimal TLS 1.2 ClientHello naming `sni`: what tests and benchmarks send to exercise
 /// SNI routing without a TLS library.
 pub fn tls_client_hello(sni: &str) -> Vec<u8> {
-    let name = sni.as_bytes();
-    let mut ext = vec![0, 0];
-    ext.extend_from_slice(&((name.len() + 5) as u16).to_be_bytes());
-    ext.extend_from_slice(&((name.len() + 3) as u16).to_be_bytes());
-    ext.push(0);
-    ext.extend_from_slice(&(name.len() as u16).to_be_bytes());
-    ext.extend_from_slice(name);
+    tls_hello(1, Some(sni), &[])
+}
+
+/// A minimal TLS 1.2 hello record: ClientHello (`hs_type` 1, with an SNI extension when
+/// `sni` is given) or ServerHello (2), with a session ID (the `payload_lv(43,1)` of HAProxy's
+/// SSL session stickiness example).
+pub fn tls_hello(hs_type: u8, sni: Option<&str>, session_id: &[u8]) -> Vec<u8> {
+    let mut ext = Vec::new();
+    if let Some(sni) = sni {
+        let name = sni.as_bytes();
+        ext.extend_from_slice(&[0, 0]);
+        ext.extend_from_slice(&((name.len() + 5) as u16).to_be_bytes());
+        ext.extend_from_slice(&((name.len() + 3) as u16).to_be_bytes());
+        ext.push(0);
+        ext.extend_from_slice(&(name.len() as u16).to_be_bytes());
+        ext.extend_from_slice(name);
+    }
     let mut body = vec![3, 3];
     body.extend_from_slice(&[7; 32]);
-    body.push(0);
-    body.extend_from_slice(&[0, 2, 0x13, 0x01, 1, 0]);
+    body.push(session_id.len() as u8);
+    body.extend_from_slice(session_id);
+    if hs_type == 1 {
+        body.extend_from_slice(&[0, 2, 0x13, 0x01, 1, 0]);
+    } else {
+        body.extend_from_slice(&[0x13, 0x01, 0]);
+    }
     body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
     body.extend_from_slice(&ext);
-    let mut hs = vec![1];
+    let mut hs = vec![hs_type];
     hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
     hs.extend_from_slice(&body);
     let mut rec = vec![0x16, 3, 1];

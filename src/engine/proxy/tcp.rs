@@ -42,14 +42,23 @@ async fn close_gracefully(client: &mut TcpStream) {
 /// rules stop waiting for more data there.
 const INSPECT_FULL: usize = 16384 - 1024;
 
-/// `tcp-request content` rules over the client's first bytes (`buf`, kept to be relayed): the
-/// set runs, and while a condition lacks data that may still come, more is read until
-/// `inspect-delay` expires, the buffer is full or the client closes (`closed`); the last run
-/// decides on what there is. Without a delay the set runs once, at once.
+/// Which side content rules inspect: the client's bytes, or the server's (with the client's
+/// bytes already sent, still visible to request fetches).
+enum Side<'a> {
+    Request,
+    Response { request: &'a [u8] },
+}
+
+/// `tcp-request content` (or `tcp-response content`) rules over the first bytes of `peer`
+/// (`buf`, kept to be relayed): the set runs, and while a condition lacks data that may still
+/// come, more is read until `inspect-delay` expires, the buffer is full or the peer closes
+/// (`closed`); the last run decides on what there is. Without a delay the set runs once, on
+/// what has already arrived.
 #[allow(clippy::too_many_arguments)]
 async fn inspect<'r>(
     s: &mut Session,
-    client: &mut TcpStream,
+    peer: &mut TcpStream,
+    side: Side<'_>,
     rules: &'r [crate::ir::rules::ActionRule],
     delay: Option<u32>,
     be: Option<&Backend>,
@@ -64,20 +73,24 @@ async fn inspect<'r>(
     }
     // What has arrived already is there when the rules first run, as in HAProxy (whose first
     // read comes before its analysers), delay or not.
-    read_ready(client, buf, closed);
+    read_ready(peer, buf, closed);
     let deadline = delay.filter(|&d| d > 0).map(|d| tokio::time::Instant::now() + ms_u32(d));
     let missing = std::sync::atomic::AtomicBool::new(false);
     loop {
         let open = deadline.is_some_and(|d| tokio::time::Instant::now() < d);
         let partial = open && !*closed && buf.len() < INSPECT_FULL;
         let v = {
-            let payload = Payload { req: Some(buf), missing: partial.then_some(&missing) };
+            let missing = partial.then_some(&missing);
+            let payload = match side {
+                Side::Request => Payload { req: Some(buf), res: None, response: false, missing },
+                Side::Response { request } => Payload { req: Some(request), res: Some(buf), response: true, missing },
+            };
             s.tcp_rules_on(rules, be, txn, payload)
         };
         let (Verdict::Missing, Some(d)) = (&v, deadline) else { return v };
         let mut chunk = [0u8; 4096];
         let room = (INSPECT_FULL + 1024 - buf.len()).min(chunk.len());
-        match tokio::time::timeout_at(d, client.read(&mut chunk[..room])).await {
+        match tokio::time::timeout_at(d, peer.read(&mut chunk[..room])).await {
             Ok(Ok(0)) | Ok(Err(_)) => *closed = true,
             Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
             // The delay expired: the next run is the last.
@@ -86,10 +99,10 @@ async fn inspect<'r>(
     }
 }
 
-/// Read what the client has sent so far without waiting (up to the inspection buffer's size).
-fn read_ready(client: &TcpStream, buf: &mut Vec<u8>, closed: &mut bool) {
+/// Read what the peer has sent so far without waiting (up to the inspection buffer's size).
+fn read_ready(peer: &TcpStream, buf: &mut Vec<u8>, closed: &mut bool) {
     use std::io::Read;
-    let sock = socket2::SockRef::from(client);
+    let sock = socket2::SockRef::from(peer);
     let mut chunk = [0u8; 4096];
     while !*closed && buf.len() < INSPECT_FULL + 1024 {
         let room = (INSPECT_FULL + 1024 - buf.len()).min(chunk.len());
@@ -179,7 +192,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
     let mut closed = false;
     let fe_rules = &fe.spec.tcp_request_content;
     let delay = fe.spec.tcp_request_inspect_delay;
-    let v = inspect(&mut s, &mut client, fe_rules, delay, None, &mut txn, &mut inbuf, &mut closed).await;
+    let v = inspect(&mut s, &mut client, Side::Request, fe_rules, delay, None, &mut txn, &mut inbuf, &mut closed).await;
     if let Verdict::Reject | Verdict::Close = v {
         fe.counters.denied_req.inc();
         o.term = *b"PR--";
@@ -187,7 +200,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
         close_gracefully(&mut client).await;
         return;
     }
-    let payload = Payload { req: Some(&inbuf), missing: None };
+    let payload = Payload { req: Some(&inbuf), ..Default::default() };
     let be = {
         let mut st = s.source(None, &txn, false);
         st.payload = payload;
@@ -202,7 +215,8 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
     o.backend = Some(be.clone());
     if be.spec.name != fe.spec.name || !fe.spec.caps.backend {
         let (rules, delay) = (&be.spec.tcp_request_content, be.spec.tcp_request_inspect_delay);
-        let v = inspect(&mut s, &mut client, rules, delay, Some(&be), &mut txn, &mut inbuf, &mut closed).await;
+        let v = inspect(&mut s, &mut client, Side::Request, rules, delay, Some(&be), &mut txn, &mut inbuf, &mut closed)
+            .await;
         if let Verdict::Reject | Verdict::Close = v {
             fe.counters.denied_req.inc();
             be.counters.denied_req.inc();
@@ -215,7 +229,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
     let mut pending = crate::engine::stick::rules::Pending::default();
     let forced = {
         let mut st = s.source(Some(&be), &txn, false);
-        st.payload = Payload { req: Some(&inbuf), missing: None };
+        st.payload = Payload { req: Some(&inbuf), ..Default::default() };
         let mut flags = be.rules.persist.rule_flags(&st);
         let mut forced = crate::engine::rules::switching::forced_server(&be, &st, flags.force);
         if let Some(s) = &forced {
@@ -265,14 +279,6 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
                 srv.counters.lb_total.inc();
                 be.counters.lb_total.inc();
             }
-            let stick = &be.rules.stick;
-            if !pending.is_empty() || !stick.rules.response.is_empty() {
-                // In TCP the store rules run once the server connection is up, before any
-                // response data (HAProxy runs them at once without `tcp-response inspect-delay`).
-                let st = s.source(Some(&be), &txn, true);
-                let view = crate::engine::stick::backend::View { be: &be, keys: &stick.keys };
-                stick.rules.on_response(&st, &view, srv.idx, &mut pending, crate::engine::stick::now_ms());
-            }
             o.server = Some(srv.clone());
             o.server_addr = Some(c.addr);
             if s.logs_lines() {
@@ -282,8 +288,32 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
             o.redispatched = c.redispatched;
             o.t_queue = c.t_queue.as_millis() as i64;
             o.t_connect = c.t_connect.as_millis() as i64;
-            // tcp-response content rules: evaluated once the server connection is up.
-            let verdict = s.tcp_rules(&be.spec.tcp_response_content, Some(&be), &mut txn);
+            // tcp-response content rules, once the server connection is up; with an
+            // inspect-delay they wait for the server's bytes (the client's go first).
+            let mut outbuf: Vec<u8> = Vec::new();
+            let mut sent_first = 0u64;
+            let res_rules = &be.spec.tcp_response_content;
+            let res_delay = be.spec.tcp_response_inspect_delay;
+            if !res_rules.is_empty() && res_delay.is_some_and(|d| d > 0) && !inbuf.is_empty() {
+                use tokio::io::AsyncWriteExt;
+                if c.stream.write_all(&inbuf).await.is_ok() {
+                    sent_first = inbuf.len() as u64;
+                }
+            }
+            let mut server_closed = false;
+            let side = Side::Response { request: &inbuf };
+            let verdict = inspect(
+                &mut s,
+                &mut c.stream,
+                side,
+                res_rules,
+                res_delay,
+                Some(&be),
+                &mut txn,
+                &mut outbuf,
+                &mut server_closed,
+            )
+            .await;
             if let Verdict::Reject | Verdict::Close = verdict {
                 let reject = matches!(verdict, Verdict::Reject);
                 if reject {
@@ -300,9 +330,17 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
                 be.release(&srv);
                 be.counters.sessions.dec();
                 o.term = if reject { *b"PD--" } else { *b"----" };
-                o.log(&s, !client_sent_something(&client));
+                o.log(&s, inbuf.is_empty() && !client_sent_something(&client));
                 close_gracefully(&mut client).await;
                 return;
+            }
+            // Then the store rules, on the bytes the response rules saw.
+            let stick = &be.rules.stick;
+            if !pending.is_empty() || !stick.rules.response.is_empty() {
+                let mut st = s.source(Some(&be), &txn, true);
+                st.payload = Payload { req: Some(&inbuf), res: Some(&outbuf), response: true, missing: None };
+                let view = crate::engine::stick::backend::View { be: &be, keys: &stick.keys };
+                stick.rules.on_response(&st, &view, srv.idx, &mut pending, crate::engine::stick::now_ms());
             }
             let p = &be.spec;
             let fe_t = &s.fe.spec.timeouts;
@@ -313,7 +351,10 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
                 client_fin: ms(fe_t.client_fin),
                 server_fin: ms(p.timeouts.server_fin),
             };
-            let stats = relay(&mut client, &mut c.stream, t, s.eng.run_state.subscribe(), &srv, &inbuf, &[]).await;
+            let first_up: &[u8] = if sent_first > 0 { &[] } else { &inbuf };
+            let kill = s.eng.run_state.subscribe();
+            let mut stats = relay(&mut client, &mut c.stream, t, kill, &srv, first_up, &outbuf).await;
+            stats.up += sent_first;
             srv.counters.bytes_in.add(stats.up);
             srv.counters.bytes_out.add(stats.down);
             // In TCP mode the response time is the connect time, so its share is 0.

@@ -29,10 +29,14 @@ impl<'a> HeadView<'a> {
     }
 }
 
-/// The client bytes a TCP stream holds while its content rules inspect them.
+/// The bytes a TCP stream holds while its content rules inspect them: the client's, and the
+/// server's once response rules run.
 #[derive(Clone, Copy, Default)]
 pub struct Payload<'a> {
     pub req: Option<&'a [u8]>,
+    pub res: Option<&'a [u8]>,
+    /// Response rules are running (`payload` reads the server's bytes).
+    pub response: bool,
     /// Where fetches note that they lacked bytes (only while more may come).
     pub missing: Option<&'a std::sync::atomic::AtomicBool>,
 }
@@ -107,6 +111,9 @@ impl SampleSource for Stream<'_> {
     fn req_payload(&self) -> Option<&[u8]> {
         self.payload.req
     }
+    fn res_payload(&self) -> Option<&[u8]> {
+        self.payload.res
+    }
     fn note_missing(&self) {
         if let Some(m) = self.payload.missing {
             m.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -137,7 +144,7 @@ impl SampleSource for Stream<'_> {
         self.req?.header(i)
     }
     fn is_response(&self) -> bool {
-        self.response
+        self.response || self.payload.response
     }
     fn status(&self) -> Option<i64> {
         self.res.map(|r| i64::from(r.head.status))
