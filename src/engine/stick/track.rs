@@ -223,9 +223,10 @@ const READS: &[&str] = &[
     "clr_gpc0",
     "clr_gpc1",
     "clr_gpc",
+    "updt_conn_cnt",
 ];
 
-/// Whether a fetch belongs here (and is evaluated: `src_port` or `src_updt_conn_cnt` are not).
+/// Whether a fetch belongs here (and is evaluated: `src_port` is not).
 pub fn is_stick_fetch(name: &str) -> bool {
     match split(name) {
         // `src_tracked` does not exist; the parser has refused it already.
@@ -320,7 +321,10 @@ pub fn fetch(name: &str, args: &[Arg], cx: &FetchCtx) -> Option<Sample<'static>>
             if what == "trackers" {
                 return Some(Sample::Sint(t.refs_of(key.as_bytes(), cx.now).unwrap_or(0) as i64));
             }
-            let creates = matches!(what, "inc_gpc0" | "inc_gpc1" | "inc_gpc" | "clr_gpc0" | "clr_gpc1" | "clr_gpc");
+            let creates = matches!(
+                what,
+                "inc_gpc0" | "inc_gpc1" | "inc_gpc" | "clr_gpc0" | "clr_gpc1" | "clr_gpc" | "updt_conn_cnt"
+            );
             let got = if creates {
                 t.get_or_create(&key, cx.now, |d| value(what, gpc_idx, d, cx.now))
             } else {
@@ -346,6 +350,8 @@ fn value(what: &str, gpc_idx: Option<usize>, mut d: DataMut<'_>, now: Tick) -> O
     let uint = |dt: DataType| r.uint(dt).map(|v| Sample::Sint(i64::from(v)));
     match what {
         "conn_cnt" => uint(DataType::ConnCnt),
+        // `src_updt_conn_cnt`: one more connection on the entry, the new count.
+        "updt_conn_cnt" => d.add_uint(DataType::ConnCnt, 1).map(|v| Sample::Sint(i64::from(v))),
         "conn_cur" => uint(DataType::ConnCur),
         "conn_rate" => rate(DataType::ConnRate),
         "sess_cnt" => uint(DataType::SessCnt),
@@ -538,10 +544,18 @@ mod tests {
 
     #[test]
     fn only_evaluated_fetches_are_stick_fetches() {
-        for yes in ["sc_http_req_rate", "sc0_conn_cur", "sc2_tracked", "src_get_gpc0", "table_avl", "sc_inc_gpc"] {
+        for yes in [
+            "sc_http_req_rate",
+            "sc0_conn_cur",
+            "sc2_tracked",
+            "src_get_gpc0",
+            "table_avl",
+            "sc_inc_gpc",
+            "src_updt_conn_cnt",
+        ] {
             assert!(is_stick_fetch(yes), "{yes}");
         }
-        for no in ["src", "src_port", "src_is_local", "src_updt_conn_cnt", "sc_nope", "sc3x_conn_cur", "table_x"] {
+        for no in ["src", "src_port", "src_is_local", "sc_nope", "sc3x_conn_cur", "table_x"] {
             assert!(!is_stick_fetch(no), "{no}");
         }
     }

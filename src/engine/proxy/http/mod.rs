@@ -231,10 +231,12 @@ impl Conn {
                     self.release_buffers();
                 }
                 Next::Silent => {
+                    self.end_session();
                     let _ = self.client.shutdown().await;
                     return;
                 }
                 _ => {
+                    self.end_session();
                     self.close_client().await;
                     return;
                 }
@@ -260,6 +262,12 @@ impl Conn {
             }
             _ = stop.changed() => {}
         }
+    }
+
+    /// The session is over: what it tracks is released before the client sees the close, as
+    /// HAProxy frees its stream before anything else can look at the table.
+    fn end_session(&mut self) {
+        self.sess_vars.stk.release(crate::engine::stick::now_ms());
     }
 
     /// Hand the empty I/O buffers back to the pool (what they still hold is kept).
