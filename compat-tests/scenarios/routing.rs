@@ -301,3 +301,73 @@ fn howto_queue_overflow_to_second_backend() {
     let [theirs, ours] = both(|imp| howto(imp, " disabled"));
     assert_same("how-to with s2 down", &theirs, &ours);
 }
+
+/// Host and path routing through map files (`use_backend %[...,map*(file,default)]`), and the
+/// map converters' answers in a returned body: exact keys, longest prefixes and addresses,
+/// first matches in file order for the other methods, `_int` outputs, defaults, comments and
+/// blanks in the files, `map_regm` captures.
+#[test]
+fn map_routing_and_converters() {
+    crate::require_haproxy!();
+    let maps = crate::harness::tempdir::TempDir::new("maps");
+    let hosts =
+        maps.write("hosts.map", "# host -> backend\na.example.com b_a\n  b.example.com   b_b  \nA.example.com b_b\n");
+    let paths = maps.write("paths.map", "/api b_a\n/api/v2 b_b\n/api b_b\n");
+    let doms = maps.write("doms.map", "com b_a\nexample.org b_b\n");
+    let ips = maps.write("ips.map", "127.0.0.0/8 loop8\n127.0.0.1 host\n10.0.0.0/8 ten\n");
+    let ints = maps.write("ints.map", "10 100\n1:20 200\n5 500\n");
+    let regm = maps.write("regm.map", "^/u/([a-z]+)/(\\d+) user=\\1,id=\\2\n^/u/ fallback\n");
+    let subs = maps.write("subs.map", "b sub_b\nab sub_ab\n");
+    let p = |f: &std::path::PathBuf| f.display().to_string();
+    let cfg_body = format!(
+        "frontend fe\n  bind 127.0.0.1:${{PORT_0}}\n  use_backend %[req.hdr(host),lower,map({h},b_default)] if {{ req.hdr(x-by) host }}\n  \
+         use_backend %[path,map_beg({pa},b_default)] if {{ req.hdr(x-by) path }}\n  \
+         use_backend %[req.hdr(host),map_dom({d})] if {{ req.hdr(x-by) dom }}\n  \
+         http-request return status 200 content-type text/plain lf-string \"ip=%[src,map_ip({i},none)] int=%[req.hdr(n),map_int_int({n},-1)] \
+         regm=%[path,map_regm({r},none)] sub=%[path,map_sub({s},none)] str=%[req.hdr(host),map_str({h})]\" if {{ req.hdr(x-by) show }}\n  \
+         default_backend b_default\n",
+        h = p(&hosts),
+        pa = p(&paths),
+        d = p(&doms),
+        i = p(&ips),
+        n = p(&ints),
+        r = p(&regm),
+        s = p(&subs),
+    );
+    let reqs: Vec<Request> = vec![
+        Request::get("/").header("X-By", "host").header("Host", "a.example.com"),
+        Request::get("/").header("X-By", "host").header("Host", "A.EXAMPLE.COM"),
+        Request::get("/").header("X-By", "host").header("Host", "b.example.com"),
+        Request::get("/").header("X-By", "host").header("Host", "c.example.com"),
+        Request::get("/api/v2/x").header("X-By", "path"),
+        Request::get("/api/v1").header("X-By", "path"),
+        Request::get("/other").header("X-By", "path"),
+        Request::get("/").header("X-By", "dom").header("Host", "www.example.org"),
+        Request::get("/").header("X-By", "dom").header("Host", "x.com"),
+        Request::get("/").header("X-By", "dom").header("Host", "x.net"),
+        Request::get("/u/bob/42").header("X-By", "show").header("N", "10").header("Host", "A.example.com"),
+        Request::get("/u/x").header("X-By", "show").header("N", "15").header("Host", "a.example.com"),
+        Request::get("/zab").header("X-By", "show").header("N", "7"),
+    ];
+    let [theirs, ours] = both(|imp| {
+        let backends = ["b_a", "b_b", "b_default"];
+        let servers: Vec<MockHttp> = backends.iter().map(|b| MockHttp::start(&format!("srv-{b}"))).collect();
+        let mut t = Template::new();
+        let mut cfg = format!("global\n{DEFAULTS}{cfg_body}");
+        for (b, s) in backends.iter().zip(&servers) {
+            cfg.push_str(&format!("backend {b}\n  server s1 127.0.0.1:{}\n", s.port()));
+        }
+        let cfg = t.render(&cfg);
+        let mut inst = proc::start(imp, &cfg, &[]);
+        inst.wait_ready(&[t.port(0)], &[]);
+        let out: Vec<String> = reqs
+            .iter()
+            .map(|r| match r.send(t.port(0)) {
+                Ok(resp) if resp.header("x-server").is_none() => format!("{} {}", r.path, resp.body_text()),
+                _ => format!("{} -> {}", r.path, who(t.port(0), r)),
+            })
+            .collect();
+        out.join("\n")
+    });
+    assert_same("map routing", &theirs, &ours);
+}

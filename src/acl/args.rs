@@ -25,6 +25,8 @@ pub enum Arg {
     Reg(String),
     /// A compiled regex argument.
     Regex(super::regex::Regex),
+    /// A `map*` converter's map file, loaded by [`crate::acl::resolve`].
+    MapTable(super::map::MapRef),
     PbufFnum(Vec<u32>),
 }
 

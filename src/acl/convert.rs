@@ -130,10 +130,13 @@ fn regsub(subject: &[u8], re: &super::regex::Regex, repl: &[u8], global: bool) -
 }
 
 /// Apply one converter: cast to its input type, then transform. `None` ends the expression.
-pub fn apply_conv<'s>(c: &ConvExpr, smp: Sample<'s>) -> Option<Sample<'s>> {
+pub fn apply_conv<'s>(c: &'s ConvExpr, smp: Sample<'s>) -> Option<Sample<'s>> {
     let smp = smp.convert(c.conv.in_type)?;
     let a = &c.args;
     let name = c.conv.name;
+    if name.starts_with("map") {
+        return super::map::convert(name, a, &smp);
+    }
     Some(match name {
         "lower" | "upper" => {
             let b = match smp {
@@ -228,7 +231,7 @@ pub fn apply_conv<'s>(c: &ConvExpr, smp: Sample<'s>) -> Option<Sample<'s>> {
 }
 
 /// Apply every converter in order.
-pub fn apply_convs<'s>(convs: &[ConvExpr], mut smp: Sample<'s>) -> Option<Sample<'s>> {
+pub fn apply_convs<'s>(convs: &'s [ConvExpr], mut smp: Sample<'s>) -> Option<Sample<'s>> {
     for c in convs {
         smp = apply_conv(c, smp)?;
     }

@@ -250,7 +250,11 @@ pub fn unsupported_in_expr(e: &SampleExpr, out: &mut Vec<String>) {
     }
     for c in &e.convs {
         let name = c.conv.name;
-        if !EVALUABLE_CONVERTERS.contains(&name) {
+        if name.starts_with("map") {
+            if !matches!(c.args.first(), Some(Arg::MapTable(_))) {
+                push(format!("converter '{name}' with a map that did not load"));
+            }
+        } else if !EVALUABLE_CONVERTERS.contains(&name) {
             push(format!("converter '{name}'"));
         } else if ARITH.contains(&name)
             && c.args.first().and_then(Arg::as_str).is_some_and(|s| check_var_name(s).is_ok())

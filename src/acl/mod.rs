@@ -30,6 +30,7 @@ pub mod expr;
 pub mod fetch_src;
 pub mod fetch_table;
 pub mod kw_table;
+pub mod map;
 pub mod parse;
 pub mod pattern;
 pub mod payload;

@@ -476,26 +476,12 @@ fn embedded_v4(a: &Ipv6Addr) -> Option<u32> {
     None
 }
 
-fn ip_matches(smp: &Sample, pats: &[Pattern]) -> bool {
-    match smp {
-        Sample::Ipv4(a) => {
-            let v4 = u32::from(*a);
-            let mapped = u128::from(a.to_ipv6_mapped());
-            pats.iter().any(|p| match p {
-                Pattern::V4 { addr, mask } => v4_matches(v4, *addr, *mask),
-                Pattern::V6 { addr, mask } => mapped & mask == addr & mask,
-                _ => false,
-            })
-        }
-        Sample::Ipv6(a) => {
-            let v6 = u128::from(*a);
-            let v4 = embedded_v4(a);
-            pats.iter().any(|p| match p {
-                Pattern::V6 { addr, mask } => v6 & mask == addr & mask,
-                Pattern::V4 { addr, mask } => v4.is_some_and(|v4| v4_matches(v4, *addr, *mask)),
-                _ => false,
-            })
-        }
+fn ip_matches(smp: &Sample, p: &Pattern) -> bool {
+    match (smp, p) {
+        (Sample::Ipv4(a), Pattern::V4 { addr, mask }) => v4_matches(u32::from(*a), *addr, *mask),
+        (Sample::Ipv4(a), Pattern::V6 { addr, mask }) => u128::from(a.to_ipv6_mapped()) & mask == addr & mask,
+        (Sample::Ipv6(a), Pattern::V6 { addr, mask }) => u128::from(*a) & mask == addr & mask,
+        (Sample::Ipv6(a), Pattern::V4 { addr, mask }) => embedded_v4(a).is_some_and(|v4| v4_matches(v4, *addr, *mask)),
         _ => false,
     }
 }
@@ -535,27 +521,28 @@ impl Matcher {
 }
 
 fn match_set(func: MatchFn, smp: &Sample, set: &PatternSet) -> bool {
-    let icase = set.icase;
-    let pats = &set.patterns;
+    set.patterns.iter().any(|p| match_one(func, smp, p, set.icase))
+}
+
+/// Whether one pattern matches a sample already cast to the method's type (maps try their
+/// entries one by one).
+pub fn match_one(func: MatchFn, smp: &Sample, p: &Pattern, icase: bool) -> bool {
     match func {
-        MatchFn::Int => smp.as_int().is_some_and(|v| pats.iter().any(|p| in_range(v, p))),
-        MatchFn::Len => smp.as_bytes().is_some_and(|b| pats.iter().any(|p| in_range(b.len() as i64, p))),
-        MatchFn::Ip => ip_matches(smp, pats),
-        MatchFn::Meth => match smp {
-            Sample::Meth(m, s) => pats.iter().any(|p| match p {
-                Pattern::Meth(HttpMeth::Other, ps) => {
-                    *m == HttpMeth::Other && ps.len() == s.len() && eq_bytes(ps, s, icase)
-                }
-                Pattern::Meth(pm, _) => pm == m,
-                _ => false,
-            }),
+        MatchFn::Int => smp.as_int().is_some_and(|v| in_range(v, p)),
+        MatchFn::Len => smp.as_bytes().is_some_and(|b| in_range(b.len() as i64, p)),
+        MatchFn::Ip => ip_matches(smp, p),
+        MatchFn::Meth => match (smp, p) {
+            (Sample::Meth(m, s), Pattern::Meth(HttpMeth::Other, ps)) => {
+                *m == HttpMeth::Other && ps.len() == s.len() && eq_bytes(ps, s, icase)
+            }
+            (Sample::Meth(m, _), Pattern::Meth(pm, _)) => pm == m,
             _ => false,
         },
         _ => {
             let Some(b) = smp.as_bytes() else {
                 return false;
             };
-            pats.iter().any(|p| match (func, p) {
+            match (func, p) {
                 (MatchFn::Reg, Pattern::Regex(r)) => r.is_match(b),
                 (MatchFn::Bin, Pattern::Bytes(p)) => b == p.as_slice(),
                 (MatchFn::Str, Pattern::Bytes(p)) => eq_bytes(b, p, icase),
@@ -565,7 +552,7 @@ fn match_set(func: MatchFn, smp: &Sample, set: &PatternSet) -> bool {
                 (MatchFn::Dir, Pattern::Bytes(p)) => match_word(b, p, icase, is_dir_delim),
                 (MatchFn::Dom, Pattern::Bytes(p)) => match_word(b, p, icase, is_dom_delim),
                 _ => false,
-            })
+            }
         }
     }
 }

@@ -154,6 +154,14 @@ pub fn resolve_expr(e: &mut SampleExpr, kw: &str, ctx: ArgCtx, px: &ProxyCtx, lo
     resolve_args(&mut e.args, &what, px, look, false, &mut out);
     let fetch_kw = e.fetch.name;
     for c in &mut e.convs {
+        // A map is loaded once here; a file that does not load was reported when parsing.
+        if c.conv.name.starts_with("map") {
+            if let Some(Arg::Str(path)) = c.args.first() {
+                if let Ok(t) = super::map::MapTable::load(c.conv.name, path) {
+                    c.args[0] = Arg::MapTable(super::map::MapRef(std::sync::Arc::new(t)));
+                }
+            }
+        }
         let icase = c.conv.name == "regsub" && c.args.get(2).and_then(Arg::as_str).is_some_and(|f| f.contains('i'));
         let what = format!("conversion keyword '{}' for {} '{fetch_kw}' {}", c.conv.name, ctx.kind, ctx.place);
         resolve_args(&mut c.args, &what, px, look, icase, &mut out);

@@ -239,8 +239,8 @@ fn check_map(name: &str, args: &[Arg]) -> Result<(), String> {
     for (n, line) in read_pattern_file(path)? {
         let k_end = line.find([' ', '\t']).unwrap_or(line.len());
         let (k, rest) = line.split_at(k_end);
-        let v = rest.trim_start_matches([' ', '\t']);
-        if out == "ip" && parse_ip(v, true).is_err() {
+        let v = rest.trim_matches([' ', '\t']);
+        if (out == "ip" && parse_ip(v, true).is_err()) || (out == "int" && super::map::int_value(v).is_none()) {
             return Err(format!("unable to parse '{v}' at line {n} of file '{path}'"));
         }
         let parse = method.parts().0;

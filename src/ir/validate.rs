@@ -609,7 +609,16 @@ impl Checks<'_> {
                 continue;
             };
             if name.contains("%[") {
-                continue; // dynamic: resolved per request
+                // Dynamic: resolved per request; the format must parse.
+                if let Err(e) = crate::engine::rules::switching::dynamic_name(self.cfg, p, name) {
+                    let (file, line) = (&rule.span.file, rule.span.line);
+                    alert(
+                        diags,
+                        Loc::None,
+                        format!("Parsing [{file}:{line}]: failed to parse use_backend rule '{name}' : {e}."),
+                    );
+                }
+                continue;
             }
             match backend_by_name(self.cfg, name) {
                 None => alert(

@@ -38,6 +38,26 @@ pub struct BackendRules {
     pub stats_admin: Vec<Condition>,
 }
 
+/// A `use_backend` name with `%[...]`: the format as HAProxy parses it after reading the
+/// configuration, its expressions resolved (maps loaded). The error is HAProxy's text.
+pub fn dynamic_name(cfg: &crate::ir::types::Config, p: &Proxy, name: &str) -> Result<crate::ir::rules::LogFmt, String> {
+    let place = crate::ir::keywords::rules::fmt::FmtPlace {
+        cap: crate::acl::Ctx::FE_SET_BCK,
+        http_proxy: p.mode == crate::ir::types::Mode::Http,
+        http_opt: false,
+    };
+    let mut f = crate::ir::keywords::rules::fmt::parse(name, place, &mut Vec::new())?;
+    let px = crate::acl::ProxyCtx { name: &p.name, frontend: p.caps.frontend, backend: p.caps.backend };
+    let look = crate::ir::validate::lookup(cfg);
+    for n in &mut f.nodes {
+        if let crate::ir::rules::FmtNode::Expr { expr, .. } = n {
+            let kw = expr.fetch.name;
+            let _ = crate::acl::resolve_expr(expr, kw, crate::acl::ArgCtx::USE_BACKEND, &px, &look);
+        }
+    }
+    Ok(f)
+}
+
 impl FrontendRules {
     pub fn build(
         cfg: &crate::ir::types::Config,
@@ -52,12 +72,7 @@ impl FrontendRules {
             .map(|(r, c)| {
                 let name = r.words.first().map(String::as_str).unwrap_or("");
                 let target = if name.contains('%') {
-                    let place = crate::ir::keywords::rules::fmt::FmtPlace {
-                        cap: crate::acl::Ctx::FE_SET_BCK,
-                        http_proxy: p.mode == crate::ir::types::Mode::Http,
-                        http_opt: false,
-                    };
-                    match crate::ir::keywords::rules::fmt::parse(name, place, &mut Vec::new()) {
+                    match dynamic_name(cfg, p, name) {
                         Ok(f) => Target::Dynamic(f),
                         Err(_) => Target::Missing,
                     }

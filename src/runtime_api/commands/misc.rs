@@ -30,8 +30,12 @@ pub fn show_peers(_ctx: &mut Ctx, _args: &Args) -> Out {
     Out::Nothing
 }
 
-/// `show map [<map>]`: no maps.
-pub fn show_map(_ctx: &mut Ctx, args: &Args) -> Out {
+/// `show map [<map>]`: no maps. With maps loaded, the listing is not built yet: say so
+/// rather than answer as for a configuration without any.
+pub fn show_map(ctx: &mut Ctx, args: &Args) -> Out {
+    if crate::acl::map::loaded_any() {
+        return super::not_yet(ctx, args);
+    }
     if args.has(2) {
         return Out::err("Unknown map identifier. Please use #<id> or <file>.\n");
     }

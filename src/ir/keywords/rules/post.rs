@@ -263,7 +263,9 @@ pub fn for_each_expr(a: &mut Action, f: &mut dyn FnMut(&mut acl::SampleExpr)) {
         Action::ReplaceHeader { with, .. } | Action::ReplaceLine { with, .. } => fmts.push(with),
         Action::SetLine { value, .. } => fmts.push(value),
         Action::SetVarFmt { fmt, .. } => fmts.push(fmt),
-        Action::SetVar { expr, .. } | Action::TrackSc { key: expr, .. } => f(expr),
+        Action::SetVar { expr, .. }
+        | Action::TrackSc { key: expr, .. }
+        | Action::ScSetGpt { value: crate::ir::rules::GptValue::Expr(expr), .. } => f(expr),
         Action::Deny(r) | Action::Return(r) => {
             for (_, v) in &mut r.hdrs {
                 fmts.push(v);
@@ -347,7 +349,10 @@ fn action_unsupported(a: &Action, out: &mut Vec<String>) {
     for f in fmts {
         super::fmt::unsupported(f, out);
     }
-    if let Action::SetVar { expr, .. } | Action::TrackSc { key: expr, .. } = a {
+    if let Action::SetVar { expr, .. }
+    | Action::TrackSc { key: expr, .. }
+    | Action::ScSetGpt { value: crate::ir::rules::GptValue::Expr(expr), .. } = a
+    {
         acl::eval::unsupported_in_expr(expr, out);
     }
 }
@@ -372,6 +377,17 @@ fn refuse_unsupported(cfg: &mut Config, pi: usize, conds: &crate::ir::validate::
                 what.extend(acl::unsupported(c));
             }
             note(&r.span, what.into_iter().map(|w| format!("{w} in '{} {}'", set.name(), r.keyword)).collect());
+        }
+    }
+    // Dynamic `use_backend` names run their expressions per request.
+    for r in &p.use_backend {
+        let name = r.words.first().map(String::as_str).unwrap_or("");
+        if name.contains("%[") {
+            if let Ok(f) = crate::engine::rules::switching::dynamic_name(cfg, p, name) {
+                let mut what = Vec::new();
+                super::fmt::unsupported(&f, &mut what);
+                note(&r.span, what.into_iter().map(|w| format!("{w} in 'use_backend'")).collect());
+            }
         }
     }
     let families = [
