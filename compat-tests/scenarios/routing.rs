@@ -371,3 +371,46 @@ fn map_routing_and_converters() {
     });
     assert_same("map routing", &theirs, &ours);
 }
+
+/// `balance hash <expr>`: the server each key lands on, map-based and consistent, with strings,
+/// integers and addresses as keys, and requests without a key (round robin).
+#[test]
+fn balance_hash_expressions() {
+    crate::require_haproxy!();
+    let backends = [
+        ("h_str", "balance hash req.hdr(x)"),
+        ("h_cons", "balance hash req.hdr(x),lower\n  hash-type consistent sdbm avalanche"),
+        ("h_int", "balance hash req.hdr_val(n)"),
+        ("h_ip", "balance hash src\n  hash-type map-based crc32"),
+    ];
+    let mut cfg_body = String::from("frontend fe\n  bind 127.0.0.1:${PORT_0}\n");
+    for (b, _) in &backends {
+        cfg_body.push_str(&format!("  use_backend {b} if {{ req.hdr(x-be) {b} }}\n"));
+    }
+    let [theirs, ours] = both(|imp| {
+        let servers: Vec<MockHttp> = (0..4).map(|i| MockHttp::start(&format!("s{i}"))).collect();
+        let mut cfg = format!("global\n{DEFAULTS}{cfg_body}");
+        for (b, line) in &backends {
+            cfg.push_str(&format!("backend {b}\n  {line}\n"));
+            for (i, s) in servers.iter().enumerate() {
+                cfg.push_str(&format!("  server s{i} 127.0.0.1:{}\n", s.port()));
+            }
+        }
+        let mut t = Template::new();
+        let cfg = t.render(&cfg);
+        let mut inst = proc::start(imp, &cfg, &[]);
+        inst.wait_ready(&[t.port(0)], &[]);
+        let mut out = Vec::new();
+        for (b, _) in &backends {
+            for key in ["alpha", "beta", "Gamma", "delta", "epsilon", "12", "7", "-3", "", "none"] {
+                let mut r = Request::get("/").header("X-Be", b);
+                if key != "none" {
+                    r = r.header("X", key).header("N", key);
+                }
+                out.push(format!("{b} {key:?} -> {}", who(t.port(0), &r)));
+            }
+        }
+        out.join("\n")
+    });
+    assert_same("balance hash", &theirs, &ours);
+}

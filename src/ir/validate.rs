@@ -392,6 +392,9 @@ impl Checks<'_> {
                 );
             }
         }
+        if p.caps.backend {
+            self.balance_hash(p, diags);
+        }
         self.external_check(p, diags);
         let mut email = p.email_alert.clone();
         if email.set && !(email.mailers.is_some() && email.from.is_some() && email.to.is_some()) {
@@ -600,6 +603,27 @@ impl Checks<'_> {
                     );
                 }
             }
+        }
+    }
+
+    /// `balance hash <expr>`: the expression must parse and be usable to pick a server.
+    fn balance_hash(&self, p: &Proxy, diags: &mut Diags) {
+        let Some(res) = crate::engine::rules::switching::balance_expr(self.cfg, p) else { return };
+        let crate::ir::types::Balance::Hash { expr } = &p.balance else { return };
+        let at = format!("{} '{}' [{}:{}]", p.caps.type_name(), p.name, p.span.file, p.span.line);
+        match res {
+            Err(e) => {
+                alert(diags, Loc::None, format!("{at}: failed to parse 'balance hash' expression '{expr}' in : {e}."))
+            }
+            Ok(e) if !e.fetch.val.intersects(crate::acl::Ctx::BE_SET_SRV) => {
+                let src = crate::acl::fetch_source(e.fetch.name).unwrap_or("internal state");
+                alert(
+                    diags,
+                    Loc::None,
+                    format!("{at}: error detected while parsing 'balance hash' expression '{expr}' which requires information from {src}, which is not available here."),
+                );
+            }
+            Ok(_) => {}
         }
     }
 

@@ -254,7 +254,20 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
         std::net::IpAddr::V6(v6) => v6.octets(),
     };
     let key: &[u8] = if s.client.is_ipv4() { &src_key[12..] } else { &src_key };
-    match connect::connect(&be, Some(key), s.local.port(), forced, force_persist).await {
+    // `balance hash <expr>` hashes the expression's bytes (the inspected payload included).
+    let expr_key = match be.spec.balance {
+        crate::ir::types::Balance::Hash { .. } => {
+            let mut st = s.source(Some(&be), &txn, false);
+            st.payload = Payload { req: Some(&inbuf), ..Default::default() };
+            crate::engine::rules::switching::balance_key(&be, &st)
+        }
+        _ => None,
+    };
+    let key = match be.spec.balance {
+        crate::ir::types::Balance::Hash { .. } => expr_key.as_deref(),
+        _ => Some(key),
+    };
+    match connect::connect(&be, key, s.local.port(), forced, force_persist).await {
         Err(f) => {
             o.server = f.server.clone();
             o.retries = f.retries;

@@ -36,6 +36,33 @@ pub struct BackendRules {
     pub stick: crate::engine::stick::backend::BackendStick,
     /// `stats admin` conditions, for a stats page served by the backend.
     pub stats_admin: Vec<Condition>,
+    /// `balance hash <expr>`: the expression, resolved.
+    pub balance_expr: Option<crate::acl::SampleExpr>,
+}
+
+/// `balance hash <expr>` of a proxy, parsed and resolved (`Err`: HAProxy's parse error).
+pub fn balance_expr(cfg: &crate::ir::types::Config, p: &Proxy) -> Option<Result<crate::acl::SampleExpr, String>> {
+    let crate::ir::types::Balance::Hash { expr } = &p.balance else { return None };
+    let mut i = 0;
+    Some(crate::acl::parse_sample_expr(&[expr.as_str()], &mut i).map_err(|e| e.msg).map(|mut e| {
+        let px = crate::acl::ProxyCtx { name: &p.name, frontend: p.caps.frontend, backend: p.caps.backend };
+        let kw = e.fetch.name;
+        let _ = crate::acl::resolve_expr(
+            &mut e,
+            kw,
+            crate::acl::ArgCtx::USE_SERVER,
+            &px,
+            &crate::ir::validate::lookup(cfg),
+        );
+        e
+    }))
+}
+
+/// The bytes `balance hash` hashes for this stream: the expression's sample as binary.
+pub fn balance_key(be: &Backend, s: &Stream<'_>) -> Option<Vec<u8>> {
+    let e = be.rules.balance_expr.as_ref()?;
+    let v = crate::acl::eval_expr(e, s)?.convert(crate::acl::SmpType::Bin)?;
+    v.as_bytes().map(<[u8]>::to_vec)
 }
 
 /// A `use_backend` name with `%[...]`: the format as HAProxy parses it after reading the
@@ -106,6 +133,7 @@ impl BackendRules {
             persist: crate::engine::persist::backend::BackendPersist::build(cfg, p),
             stick: Default::default(),
             stats_admin: conds.stats_admin.into_iter().flatten().collect(),
+            balance_expr: balance_expr(cfg, p).and_then(Result::ok),
         }
     }
 }

@@ -132,7 +132,7 @@ pub fn balance(cx: &mut Cx, d: &Directive) -> Flow {
             return Flow::Continue;
         }
     };
-    // rdp-cookie and `hash <expr>` wait for sample fetches in the balancer's input.
+    // rdp-cookie waits for the RDP cookie fetch.
     if !matches!(
         b,
         Balance::RoundRobin
@@ -144,6 +144,7 @@ pub fn balance(cx: &mut Cx, d: &Directive) -> Flow {
             | Balance::Uri { .. }
             | Balance::UrlParam { .. }
             | Balance::Hdr { .. }
+            | Balance::Hash { .. }
     ) {
         cx.r.not_yet(d, format!("balance {}", d.arg(1)));
     }

@@ -259,7 +259,7 @@ fn apply_cuts(c: &mut Conn, info: &mut ReqInfo) {
     }
 }
 
-fn stream<'a>(c: &'a Conn, tx: &'a Txn, be: Option<&'a Backend>) -> rules::source::Stream<'a> {
+pub(crate) fn stream<'a>(c: &'a Conn, tx: &'a Txn, be: Option<&'a Backend>) -> rules::source::Stream<'a> {
     rules::source::Stream {
         eng: &c.s.eng,
         fe: &c.s.fe,

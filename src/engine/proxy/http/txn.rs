@@ -506,11 +506,21 @@ async fn exchange(
         std::net::IpAddr::V6(v6) => v6.octets(),
     };
     let addr_key: &[u8] = if c.s.client.is_ipv4() { &src_key[12..] } else { &src_key };
+    // `balance hash <expr>`: the expression's bytes (owned: the stream borrows the whole session).
+    let expr_key = match be.spec.balance {
+        crate::ir::types::Balance::Hash { .. } => {
+            crate::engine::rules::switching::balance_key(be, &super::rules::stream(c, tx, Some(be)))
+        }
+        _ => None,
+    };
     // What the backend's algorithm hashes: the client address, the request target, or a header.
     let (cbuf, head) = (&c.cbuf, &c.head);
     let target = &cbuf[head.uri.clone()];
     let header = |name: &str| head.first(cbuf, name.as_bytes());
-    let key = crate::engine::lb::hash::hash_input(&be.spec.balance, addr_key, Some(target), &header);
+    let key = match be.spec.balance {
+        crate::ir::types::Balance::Hash { .. } => expr_key.as_deref(),
+        _ => crate::engine::lb::hash::hash_input(&be.spec.balance, addr_key, Some(target), &header),
+    };
     let first = c.first;
     let own = &mut c.own;
     let got =

@@ -379,6 +379,12 @@ fn refuse_unsupported(cfg: &mut Config, pi: usize, conds: &crate::ir::validate::
             note(&r.span, what.into_iter().map(|w| format!("{w} in '{} {}'", set.name(), r.keyword)).collect());
         }
     }
+    // `balance hash <expr>` evaluates its expression for every server choice.
+    if let Some(Ok(e)) = crate::engine::rules::switching::balance_expr(cfg, p) {
+        let mut what = Vec::new();
+        acl::eval::unsupported_in_expr(&e, &mut what);
+        note(&p.span, what.into_iter().map(|w| format!("{w} in 'balance hash'")).collect());
+    }
     // Dynamic `use_backend` names run their expressions per request.
     for r in &p.use_backend {
         let name = r.words.first().map(String::as_str).unwrap_or("");
