@@ -37,7 +37,14 @@ fn session(port: u16, parts: &[(u64, &[u8])]) -> String {
     }
 }
 
-/// The global and defaults sections of both scenarios.
+/// Three TCP backends answering with their banner (`A`, `B`, `D`), and the unused HTTP one the
+/// CLI harness wants.
+fn backends() -> (MockTcp, MockTcp, MockTcp, crate::harness::mock_http::MockHttp) {
+    let web = crate::harness::mock_http::MockHttp::start("unused");
+    (MockTcp::banner("A\n"), MockTcp::banner("B\n"), MockTcp::banner("D\n"), web)
+}
+
+/// The global and defaults sections of the scenarios.
 const HEAD: &str = "\
 global
     stats socket ${DIR}/admin.sock level admin
@@ -93,11 +100,8 @@ backend dflt
 #[test]
 fn content_inspection() {
     crate::require_haproxy!();
-    let a = MockTcp::banner("A\n");
-    let b = MockTcp::banner("B\n");
-    let d = MockTcp::banner("D\n");
+    let (a, b, d, web) = backends();
     let vars = [("A", a.port().to_string()), ("B", b.port().to_string()), ("D", d.port().to_string())];
-    let web = crate::harness::mock_http::MockHttp::start("unused");
     let [theirs, ours] = both(|imp| {
         let c = super::runtime_api::Cli::start_with(imp, &format!("{HEAD}{CFG}"), &web, &vars);
         let mut ports = c.ports.clone();
@@ -202,4 +206,77 @@ fn session_sid(port: u16, hello: &[u8]) -> String {
         },
         Err(e) => format!("error: {}", e.kind()),
     }
+}
+
+/// An RDP connection request (TPKT, X.224 CR) carrying `cookie_line` (`Cookie: name=value`).
+fn rdp_request(cookie_line: &str) -> Vec<u8> {
+    let mut body = vec![0, 0xe0, 0, 0, 0, 0, 0];
+    body.extend_from_slice(cookie_line.as_bytes());
+    body.extend_from_slice(b"\r\n");
+    body.extend_from_slice(&[1, 0, 8, 0, 3, 0, 0, 0]);
+    body[0] = (body.len() - 1) as u8;
+    let mut pkt = vec![3, 0];
+    pkt.extend_from_slice(&((body.len() + 4) as u16).to_be_bytes());
+    pkt.extend_from_slice(&body);
+    pkt
+}
+
+const RDP_CFG: &str = "\
+listen rdp
+    bind 127.0.0.1:${PORT_0}
+    balance rdp-cookie
+    persist rdp-cookie
+    tcp-request inspect-delay 400ms
+    tcp-request content accept if RDP_COOKIE
+    server s1 127.0.0.1:${A}
+    server s2 127.0.0.1:${B}
+    server s3 127.0.0.1:${D}
+listen rdp_stick
+    bind 127.0.0.1:${PORT_1}
+    balance roundrobin
+    tcp-request inspect-delay 400ms
+    tcp-request content reject if { req.rdp_cookie_cnt(user) eq 0 }
+    stick-table type string len 32 size 10
+    stick on req.rdp_cookie(user)
+    server s1 127.0.0.1:${A}
+    server s2 127.0.0.1:${B}
+";
+
+/// RDP: `balance rdp-cookie` hashes the `mstshash` cookie (round robin without one),
+/// `persist rdp-cookie` sends a `msts=<addr>.<port>.0000` cookie to that server, and
+/// `req.rdp_cookie`/`req.rdp_cookie_cnt` in rules and stick tables.
+#[test]
+fn rdp_cookies() {
+    crate::require_haproxy!();
+    let (a, b, d, web) = backends();
+    let vars = [("A", a.port().to_string()), ("B", b.port().to_string()), ("D", d.port().to_string())];
+    // What a broker writes for 127.0.0.1 and server B's port: both in network byte order.
+    let msts_for = |port: u16| format!("msts={}.{}.0000", u32::from_ne_bytes([127, 0, 0, 1]), port.swap_bytes());
+    let msts = [msts_for(b.port()), msts_for(d.port()), msts_for(1), msts_for(b.port())];
+    let [theirs, ours] = both(|imp| {
+        let c = super::runtime_api::Cli::start_with(imp, &format!("{HEAD}{RDP_CFG}"), &web, &vars);
+        let mut ports = c.ports.clone();
+        let (p0, p1) = (ports.port(0), ports.port(1));
+        let mut out = Vec::new();
+        for line in
+            ["Cookie: mstshash=alice", "Cookie: mstshash=bob", "Cookie: mstshash=carol", "Cookie: mstshash=alice"]
+        {
+            out.push(format!("{line}: {}", session(p0, &[(0, &rdp_request(line))])));
+        }
+        for m in &msts {
+            out.push(format!("{m}: {}", session(p0, &[(0, &rdp_request(&format!("Cookie: {m}")))])));
+        }
+        out.push(format!(
+            "no cookie: {}",
+            session(p0, &[(0, b"\x03\x00\x00\x13\x0e\xe0\x00\x00\x00\x00\x00\x01\x00\x08\x00\x03\x00\x00\x00")])
+        ));
+        let split = rdp_request("Cookie: mstshash=dave");
+        out.push(format!("in pieces: {}", session(p0, &[(0, &split[..15]), (100, &split[15..])])));
+        for line in ["Cookie: user=u1", "Cookie: user=u2", "Cookie: user=u1", "Cookie: other=x"] {
+            out.push(format!("stick {line}: {}", session(p1, &[(0, &rdp_request(line))])));
+        }
+        out.push(super::persistence::table_norm_in(&c.cmd("show table rdp_stick"), 60_000));
+        out.join("\n")
+    });
+    assert_same("rdp cookies", &theirs, &ours);
 }

@@ -204,6 +204,48 @@ pub fn ssl_sni(data: &[u8]) -> Got<'_, ()> {
     Got::No
 }
 
+/// The value of the RDP cookie `name` (any name when empty) on the `Cookie:` line that follows
+/// the TPKT and X.224 headers of an RDP connection request, up to its CRLF.
+pub fn rdp_cookie<'a>(data: &'a [u8], name: &[u8]) -> Got<'a, ()> {
+    if data.len() <= 11 {
+        return Got::Short;
+    }
+    let mut d = &data[11..];
+    if d.len() <= 7 {
+        return Got::Short;
+    }
+    if !d[..7].eq_ignore_ascii_case(b"Cookie:") {
+        return Got::No;
+    }
+    d = &d[7..];
+    while let [b' ', rest @ ..] = d {
+        d = rest;
+    }
+    if !name.is_empty() {
+        if d.len() <= name.len() {
+            return Got::Short;
+        }
+        if d[name.len()] != b'=' || !d[..name.len()].eq_ignore_ascii_case(name) {
+            return Got::No;
+        }
+        d = &d[name.len() + 1..];
+    } else {
+        let Some(eq) = d.iter().position(|&c| matches!(c, b'=' | b'\r' | b'\n')) else { return Got::Short };
+        if d[eq] != b'=' {
+            return Got::No;
+        }
+        d = &d[eq + 1..];
+    }
+    let end = d.iter().position(|&c| c == b'\r').unwrap_or(d.len());
+    if d.len() - end < 2 {
+        return Got::Short;
+    }
+    if d[end + 1] != b'\n' {
+        return Got::No;
+    }
+    Got::Yes((), &d[..end])
+}
+
 /// The fetches of this module, under all their names.
 pub fn is_payload_fetch(name: &str) -> bool {
     matches!(
@@ -223,6 +265,10 @@ pub fn is_payload_fetch(name: &str) -> bool {
             | "res.len"
             | "res.ssl_hello_type"
             | "rep_ssl_hello_type"
+            | "req.rdp_cookie"
+            | "rdp_cookie"
+            | "req.rdp_cookie_cnt"
+            | "rdp_cookie_cnt"
     )
 }
 
@@ -261,6 +307,14 @@ pub fn fetch<'s>(
             src.note_missing();
             return Some(Sample::Sint(data.len() as i64));
         }
+        "req.rdp_cookie" | "rdp_cookie" => match rdp_cookie(data, str_arg(args).as_bytes()) {
+            Got::Yes((), v) => return Some(Sample::Str(std::borrow::Cow::Borrowed(v))),
+            other => other.map_none(),
+        },
+        "req.rdp_cookie_cnt" | "rdp_cookie_cnt" => match rdp_cookie(data, str_arg(args).as_bytes()) {
+            Got::Short => Got::Short,
+            found => return Some(Sample::Sint(i64::from(matches!(found, Got::Yes(..))))),
+        },
         "req.ssl_hello_type" | "req_ssl_hello_type" | "res.ssl_hello_type" | "rep_ssl_hello_type" => {
             match ssl_hello_type(data) {
                 Got::Yes(t, _) => return Some(Sample::Sint(t)),
@@ -276,6 +330,10 @@ pub fn fetch<'s>(
         src.note_missing();
     }
     None
+}
+
+fn str_arg(args: &[crate::acl::args::Arg]) -> &str {
+    args.first().and_then(crate::acl::args::Arg::as_str).unwrap_or("")
 }
 
 impl<'a, T> Got<'a, T> {
@@ -349,6 +407,19 @@ mod tests {
             bad[i] = 0xff;
             let _ = ssl_sni(&bad);
         }
+    }
+
+    #[test]
+    fn rdp_cookies() {
+        let pkt = b"\x03\x00\x00\x2a\x25\xe0\x00\x00\x00\x00\x00Cookie: mstshash=alice\r\n\x01\x00";
+        assert_eq!(rdp_cookie(pkt, b"mstshash"), Got::Yes((), &b"alice"[..]));
+        assert_eq!(rdp_cookie(pkt, b"MSTSHASH"), Got::Yes((), &b"alice"[..]));
+        assert_eq!(rdp_cookie(pkt, b""), Got::Yes((), &b"alice"[..]));
+        assert_eq!(rdp_cookie(pkt, b"msts"), Got::No);
+        assert_eq!(rdp_cookie(&pkt[..30], b"mstshash"), Got::Short);
+        let no_cookie = b"\x03\x00\x00\x13\x0e\xe0\x00\x00\x00\x00\x00\x01\x00\x08\x00\x03\x00\x00\x00";
+        assert_eq!(rdp_cookie(no_cookie, b""), Got::No);
+        assert_eq!(rdp_cookie(&no_cookie[..15], b""), Got::Short);
     }
 
     #[test]

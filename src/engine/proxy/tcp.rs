@@ -232,6 +232,15 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
         st.payload = Payload { req: Some(&inbuf), ..Default::default() };
         let mut flags = be.rules.persist.rule_flags(&st);
         let mut forced = crate::engine::rules::switching::forced_server(&be, &st, flags.force);
+        if forced.is_none() {
+            // `persist rdp-cookie`: after use-server, before the stick rules.
+            if let Some(name) = &be.spec.rdp_cookie {
+                if let Some(i) = crate::engine::rules::switching::rdp_persist(&be, &inbuf, name) {
+                    flags.direct = true;
+                    forced = be.servers.get(i).cloned();
+                }
+            }
+        }
         if let Some(s) = &forced {
             flags.assigned = Some(s.idx);
         }
@@ -255,7 +264,14 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
     };
     let key: &[u8] = if s.client.is_ipv4() { &src_key[12..] } else { &src_key };
     // `balance hash <expr>` hashes the expression's bytes (the inspected payload included).
-    let expr_key = match be.spec.balance {
+    let expr_key = match &be.spec.balance {
+        // `balance rdp-cookie[(<name>)]`: the cookie's value.
+        crate::ir::types::Balance::Rdp { cookie } => {
+            match crate::acl::payload::rdp_cookie(&inbuf, cookie.as_deref().unwrap_or("mstshash").as_bytes()) {
+                crate::acl::payload::Got::Yes((), v) => Some(v.to_vec()),
+                _ => None,
+            }
+        }
         crate::ir::types::Balance::Hash { .. } => {
             let mut st = s.source(Some(&be), &txn, false);
             st.payload = Payload { req: Some(&inbuf), ..Default::default() };
@@ -264,7 +280,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
         _ => None,
     };
     let key = match be.spec.balance {
-        crate::ir::types::Balance::Hash { .. } => expr_key.as_deref(),
+        crate::ir::types::Balance::Hash { .. } | crate::ir::types::Balance::Rdp { .. } => expr_key.as_deref(),
         _ => Some(key),
     };
     match connect::connect(&be, key, s.local.port(), forced, force_persist).await {

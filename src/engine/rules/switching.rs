@@ -181,6 +181,49 @@ pub fn stats_admin(s: &Stream<'_>, on_backend: bool) -> bool {
 
 /// `use-server`: the first rule whose condition passes and whose server is up (or persistence
 /// is forced with `option persist` or a matching `force-persist`).
+/// `persist rdp-cookie(<name>)`: the server an RDP cookie `<addr>.<port>.` designates (the
+/// IPv4 address and port as the client's broker wrote them, in network byte order), if it is
+/// not stopped or `option persist` says to go anyway.
+pub fn rdp_persist(be: &Backend, data: &[u8], name: &str) -> Option<usize> {
+    let crate::acl::payload::Got::Yes((), v) = crate::acl::payload::rdp_cookie(data, name.as_bytes()) else {
+        return None;
+    };
+    let (addr, rest) = strtoul(v);
+    let rest = rest.strip_prefix(b".")?;
+    let (port, rest) = strtoul(rest);
+    rest.strip_prefix(b".")?;
+    let addr = addr as u32;
+    let port = (port as u16).swap_bytes();
+    let view = crate::engine::stick::backend::View { be, keys: &be.rules.stick.keys };
+    (0..be.servers.len()).find(|&i| {
+        let a = be.servers[i].addr.load();
+        let same = matches!(a.ip, Some(std::net::IpAddr::V4(ip)) if u32::from_ne_bytes(ip.octets()) == addr)
+            && matches!(a.port, crate::ir::addr::PortSpec::Fixed(p) if p == port);
+        same && (crate::engine::stick::rules::Servers::running(&view, i) || be.rules.persist.persist)
+    })
+}
+
+/// C's `strtoul` in base 10 over bytes: the value (wrapping) and what follows the digits.
+fn strtoul(b: &[u8]) -> (u64, &[u8]) {
+    let mut i = 0;
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if i < b.len() && b[i] == b'+' {
+        i += 1;
+    }
+    let start = i;
+    let mut v: u64 = 0;
+    while i < b.len() && b[i].is_ascii_digit() {
+        v = v.wrapping_mul(10).wrapping_add(u64::from(b[i] - b'0'));
+        i += 1;
+    }
+    if i == start {
+        return (0, b);
+    }
+    (v, &b[i..])
+}
+
 pub fn forced_server(be: &Backend, s: &Stream<'_>, force_persist: bool) -> Option<Arc<Server>> {
     for (cond, idx) in &be.rules.use_server {
         if !pass(cond, s) {

@@ -132,22 +132,6 @@ pub fn balance(cx: &mut Cx, d: &Directive) -> Flow {
             return Flow::Continue;
         }
     };
-    // rdp-cookie waits for the RDP cookie fetch.
-    if !matches!(
-        b,
-        Balance::RoundRobin
-            | Balance::StaticRr
-            | Balance::LeastConn
-            | Balance::First
-            | Balance::Random { .. }
-            | Balance::Source
-            | Balance::Uri { .. }
-            | Balance::UrlParam { .. }
-            | Balance::Hdr { .. }
-            | Balance::Hash { .. }
-    ) {
-        cx.r.not_yet(d, format!("balance {}", d.arg(1)));
-    }
     cx.p.balance = b;
     cx.p.balance_set = true;
     Flow::Continue

@@ -1,7 +1,7 @@
 //! Persistence: `cookie`, `dynamic-cookie-key`, `persist rdp-cookie`, `force-persist` /
 //! `ignore-persist`, `stick-table` and `stick` rules, parsed and checked the way HAProxy does.
-//! The engine runs all of them except `persist rdp-cookie`, which is recorded as not supported
-//! (as are fetches the engine cannot evaluate in `stick` rules, see `rules::post`).
+//! The engine runs all of them (fetches it cannot evaluate in `stick` rules are recorded as not
+//! supported, see `rules::post`).
 
 use crate::acl;
 use crate::config::ast::Directive;

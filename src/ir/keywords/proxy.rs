@@ -120,7 +120,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("monitor", Supported, monitor),
     kw("cookie", Supported, persist::cookie),
     kw("dynamic-cookie-key", Supported, persist::dynamic_cookie_key),
-    kw("persist", Rejected, persist::persist),
+    kw("persist", Supported, persist::persist),
     kw("force-persist", Supported, persist::force_persist),
     kw("ignore-persist", Supported, persist::force_persist),
     kw("stick-table", Supported, persist::stick_table),
