@@ -174,3 +174,41 @@ fn timer_values() {
     ];
     check("", &cases);
 }
+
+/// `capture request header`, `capture response header` and `capture cookie` in httplog lines
+/// and in `%hr`/`%hs`/`%hrl`/`%hsl`/`%CC`/`%CS`: last occurrences, cuts to the length, the
+/// encoding of `|`, `{`, `"` and the like, missing headers, responses that never came, and
+/// cookies captured with and without a cookie-persistence backend.
+#[test]
+fn captures() {
+    crate::require_haproxy!();
+    let caps = |c: Case| {
+        c.fe("option httplog")
+            .fe("capture request header Host len 10")
+            .fe("capture request header X-Multi len 20")
+            .fe("capture response header X-Resp len 4")
+            .fe("capture response header Server len 64")
+            .fe("capture cookie SID len 12")
+    };
+    let req = b"GET / HTTP/1.1\r\nHost: a-very-long-host.example.com\r\nX-Multi: first\r\nX-Multi: se|co{nd}\"\r\nCookie: x=1; SIDE=abcdefghijklmnop; SID=2\r\n\r\n";
+    let resp = b"HTTP/1.1 200 OK\r\nX-Resp: 123456\r\nServer: mock\r\nSet-Cookie: SIDX=val; path=/\r\nContent-Length: 2\r\n\r\nok";
+    let cases = vec![
+        caps(Case::new("all captured")).request(req).answer(resp),
+        caps(Case::new("nothing to capture")),
+        caps(Case::new("no response")).request(req).no_server(),
+        caps(Case::new("with cookie persistence"))
+            .be("cookie SRV insert indirect")
+            .srv("cookie s1")
+            .request(req)
+            .answer(resp),
+        caps(Case::new("custom format"))
+            .fe("log-format \"%hr %hs %hrl %hsl %CC %CS %{+Q}hr\"")
+            .request(req)
+            .answer(resp),
+        Case::new("declared slot")
+            .fe("option httplog")
+            .fe("declare capture request len 8")
+            .fe("capture request header Host len 8"),
+    ];
+    check("", &cases);
+}

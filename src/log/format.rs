@@ -282,6 +282,20 @@ pub fn addr_text(a: std::net::SocketAddr) -> String {
     format!("{}:{}", ip_of(Some(a)), a.port())
 }
 
+/// HAProxy's encoding of captured headers: `"`, `#`, `{`, `|`, `}`, control and 8-bit bytes
+/// become `#XX`.
+pub fn hdr_encode(v: &[u8]) -> String {
+    let mut out = String::with_capacity(v.len());
+    for &b in v {
+        if matches!(b, b'"' | b'#' | b'{' | b'|' | b'}') || !(0x20..0x7f).contains(&b) {
+            let _ = write!(out, "#{b:02X}");
+        } else {
+            out.push(b as char);
+        }
+    }
+    out
+}
+
 /// HAProxy's escaping of `%r`: `"`, `#`, control and 8-bit bytes become `#XX`.
 fn push_escaped(out: &mut String, s: &str) {
     for b in s.bytes() {

@@ -9,7 +9,7 @@
 use arc_swap::ArcSwap;
 use bytes::BytesMut;
 
-use super::cookie::{CkServer, CookieConf, CookieTxn, Fate, Flags, Request, Response};
+use super::cookie::{Capture, CkServer, CookieConf, CookieTxn, Fate, Flags, Request, Response};
 use crate::acl::Condition;
 use crate::engine::backend::Backend;
 use crate::engine::proxy::http::parse::Head;
@@ -180,7 +180,8 @@ fn apply(head: &mut Head, buf: &mut BytesMut, name: &[u8], fates: &[Fate], add: 
 }
 
 /// The request's `Cookie` headers (`http_manage_client_side_cookies`): sets the server the
-/// cookie designates in `flags`, and edits the headers the server will get.
+/// cookie designates in `flags`, edits the headers the server will get, and takes the
+/// frontend's `capture cookie` (`%CC`).
 pub fn request(
     bp: &BackendPersist,
     be: &Backend,
@@ -188,8 +189,12 @@ pub fn request(
     buf: &mut BytesMut,
     flags: &mut Flags,
     txn: &mut CookieTxn,
+    capture: Option<&Capture>,
 ) {
-    let Some(conf) = bp.cookie.as_ref() else { return };
+    let conf = bp.cookie.as_ref();
+    if conf.is_none() && capture.is_none() {
+        return;
+    }
     if !head.headers.iter().any(|h| buf[h.name.clone()].eq_ignore_ascii_case(b"cookie")) {
         return;
     }
@@ -204,7 +209,7 @@ pub fn request(
             })
             .collect()
     });
-    let req = Request { conf: Some(conf), capture: None, servers: &servers, persist: bp.persist, now: now_secs() };
+    let req = Request { conf, capture, servers: &servers, persist: bp.persist, now: now_secs() };
     let fates: Vec<Fate> = head
         .headers
         .iter()
@@ -216,7 +221,8 @@ pub fn request(
 
 /// The response's `Set-Cookie` headers and the cookie HAProxy inserts
 /// (`http_manage_server_side_cookies`, the cacheability check, the insertion).
-/// `server`: index of the server that answered.
+/// `server`: index of the server that answered; `capture`: the frontend's `capture cookie`
+/// (`%CS`).
 #[allow(clippy::too_many_arguments)]
 pub fn response(
     bp: &BackendPersist,
@@ -226,26 +232,24 @@ pub fn response(
     txn: &mut CookieTxn,
     head: &mut Head,
     buf: &mut BytesMut,
+    capture: Option<&Capture>,
 ) {
-    let Some(conf) = bp.cookie.as_ref() else { return };
+    let conf = bp.cookie.as_ref();
+    if conf.is_none() && capture.is_none() {
+        return;
+    }
     if head.status < 200 {
         return;
     }
     let cookies = bp.server_cookies.load();
-    let resp = Response {
-        conf: Some(conf),
-        capture: None,
-        server: server.map(|i| cookie_of(&cookies, i)),
-        now: now_secs(),
-        post,
-    };
+    let resp = Response { conf, capture, server: server.map(|i| cookie_of(&cookies, i)), now: now_secs(), post };
     let fates: Vec<Fate> = head
         .headers
         .iter()
         .filter(|h| buf[h.name.clone()].eq_ignore_ascii_case(b"set-cookie"))
         .map(|h| resp.set_cookie(&buf[h.value.clone()], flags, txn))
         .collect();
-    if conf.noc {
+    if conf.is_some_and(|c| c.noc) {
         let b: &[u8] = buf;
         let hs = head.headers.iter().map(|h| (&b[h.name.clone()], &b[h.value.clone()]));
         Response::check_cacheability(head.status, hs, txn);
@@ -331,14 +335,14 @@ mod tests {
         // Cacheable (fresh): the inserted cookie comes with `Cache-control: private`.
         let (mut head, mut buf) = parsed(b"HTTP/1.1 200 OK\r\nexpires: x\r\n\r\n", true);
         let mut txn = CookieTxn::new(b"GET");
-        response(&bp, Some(1), false, &Flags::default(), &mut txn, &mut head, &mut buf);
+        response(&bp, Some(1), false, &Flags::default(), &mut txn, &mut head, &mut buf, None);
         let want = b"HTTP/1.1 200 OK\r\nexpires: x\r\nSet-Cookie: SRV=b; path=/\r\nCache-control: private\r\n\r\n";
         assert_eq!(&buf[..], &want[..]);
         assert_eq!(txn.tsc(bp.cookie.as_ref()), *b"NI");
         // Not cacheable (no validator, no freshness): no Cache-control added.
         let (mut head, mut buf) = parsed(b"HTTP/1.1 200 OK\r\n\r\n", true);
         let mut txn = CookieTxn::new(b"GET");
-        response(&bp, Some(0), false, &Flags::default(), &mut txn, &mut head, &mut buf);
+        response(&bp, Some(0), false, &Flags::default(), &mut txn, &mut head, &mut buf, None);
         assert_eq!(&buf[..], &b"HTTP/1.1 200 OK\r\nSet-Cookie: SRV=a; path=/\r\n\r\n"[..]);
     }
 
@@ -349,7 +353,7 @@ mod tests {
         let (mut head, mut buf) = parsed(raw, true);
         let mut txn = CookieTxn::new(b"GET");
         let flags = Flags { direct: true, assigned: Some(0), ..Default::default() };
-        response(&bp, Some(0), false, &flags, &mut txn, &mut head, &mut buf);
+        response(&bp, Some(0), false, &flags, &mut txn, &mut head, &mut buf, None);
         // The server's own SRV cookie goes (insert), the other one stays; nothing inserted.
         assert_eq!(&buf[..], &b"HTTP/1.1 200 OK\r\nset-cookie: other=1\r\n\r\n"[..]);
     }

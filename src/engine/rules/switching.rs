@@ -17,6 +17,8 @@ pub struct FrontendRules {
     pub monitor_fail: Vec<Condition>,
     /// `stats admin` conditions of the proxy's frontend side.
     pub stats_admin: Vec<Condition>,
+    /// `capture` lines, for the log.
+    pub captures: crate::engine::proxy::http::capture::Captures,
 }
 
 pub enum Target {
@@ -111,7 +113,8 @@ impl FrontendRules {
             .collect();
         let monitor_fail = conds.monitor_fail.into_iter().flatten().collect();
         let stats_admin = conds.stats_admin.into_iter().flatten().collect();
-        FrontendRules { switching, monitor_fail, stats_admin }
+        let captures = crate::engine::proxy::http::capture::Captures::build(p);
+        FrontendRules { switching, monitor_fail, stats_admin, captures }
     }
 }
 

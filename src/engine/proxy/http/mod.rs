@@ -13,6 +13,7 @@
 //! and `http-reuse`), `txn` (one request/response exchange), `txlog` (log fields).
 
 pub mod body;
+pub mod capture;
 pub mod errors;
 pub mod msg;
 pub mod parse;
@@ -398,6 +399,11 @@ impl Conn {
         if !self.s.fe.spec.tcp_request_content.is_empty() && self.content_rules_reject(&mut tx.vars) {
             self.rejected(idle_from);
             return Next::Close;
+        }
+        let caps = &self.s.fe.rules.captures;
+        if !caps.req.is_empty() || !caps.resp.is_empty() {
+            tx.captured_req = capture::headers(&caps.req, &self.head, &self.cbuf);
+            tx.captured_resp = capture::empty(&caps.resp);
         }
         let now = crate::engine::stick::now_ms();
         // Every request counts on the counters tracked so far (HAProxy's

@@ -358,6 +358,7 @@ impl RespRules {
     pub fn any(&self) -> bool {
         let same = self.be.spec.name == self.fe.spec.name;
         self.be.rules.persist.cookie.is_some()
+            || self.fe.rules.captures.cookie.is_some()
             || !self.be.spec.http_response.is_empty()
             || !self.be.spec.http_after_response.is_empty()
             || (!same && (!self.fe.spec.http_response.is_empty() || !self.fe.spec.http_after_response.is_empty()))
@@ -480,6 +481,7 @@ impl RespRules {
             ck,
             head,
             buf,
+            self.fe.rules.captures.cookie.as_ref(),
         );
         self.after(sess, txn, head, buf);
         RespDecision::Forward

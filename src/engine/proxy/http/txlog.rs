@@ -34,8 +34,11 @@ pub(crate) struct Txn {
     pub no_log: bool,
     /// `txn.*`, `req.*` and `res.*` variables.
     pub vars: crate::engine::rules::vars::Vars,
-    /// Cookie persistence state (the last two characters of `%tsc`).
+    /// Cookie persistence state (the last two characters of `%tsc`, `%CC`, `%CS`).
     pub cookie: crate::engine::persist::cookie::CookieTxn,
+    /// `capture request|response header` values (`%hr`, `%hs`).
+    pub captured_req: Vec<String>,
+    pub captured_resp: Vec<String>,
 }
 
 impl Txn {
@@ -62,6 +65,8 @@ impl Txn {
             no_log: false,
             vars: Default::default(),
             cookie: Default::default(),
+            captured_req: Vec::new(),
+            captured_resp: Vec::new(),
         }
     }
 
@@ -123,6 +128,15 @@ impl Txn {
         }
         r.server_addr = self.server_addr;
         r.backend_src = self.backend_src;
+        r.captured_req_headers.clone_from(&self.captured_req);
+        r.captured_resp_headers.clone_from(&self.captured_resp);
+        let cookie = |c: &Option<Vec<u8>>| c.as_deref().map(|v| String::from_utf8_lossy(v).into_owned());
+        if let Some(v) = cookie(&self.cookie.cli_cookie) {
+            r.req_cookie = v;
+        }
+        if let Some(v) = cookie(&self.cookie.srv_cookie) {
+            r.resp_cookie = v;
+        }
         r.request_line.clone_from(&c.req_line);
         let mut words = c.req_line.splitn(3, ' ');
         r.method = words.next().unwrap_or("").to_string();

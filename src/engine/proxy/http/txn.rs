@@ -164,6 +164,8 @@ struct DownCtx<'a> {
     /// Stick stores to write on the final response (`store-response` rules and the
     /// request's pending stores), if any.
     stick: Option<&'a super::rules::RespRules>,
+    /// `capture response header` slots of the frontend.
+    captures: &'a [super::capture::Slot],
 }
 
 /// Read the response (interim ones forwarded on the way) and relay it.
@@ -255,6 +257,9 @@ where
     };
     tx.t_response = t0.elapsed().as_millis() as i64;
     tx.status = i32::from(rhead.status);
+    if !d.captures.is_empty() {
+        tx.captured_resp = super::capture::headers(d.captures, rhead, sbuf);
+    }
     // Stick stores come first, on the response as the server sent it (HAProxy's store rules
     // analyser runs before the http-response rules).
     if let Some(st) = d.stick {
@@ -486,9 +491,11 @@ async fn exchange(
     // the request's cookie (HAProxy's SRV_RULES then HTTP_INNER analysers).
     let (mut flags, mut forced) = super::rules::persist_flags(c, tx, be);
     let bp = &be.rules.persist;
-    if bp.cookie.is_some() {
+    let fe = c.s.fe.clone();
+    let capture = fe.rules.captures.cookie.as_ref();
+    if bp.cookie.is_some() || capture.is_some() {
         tx.cookie = CookieTxn::new(&c.cbuf[c.head.method.clone()]);
-        persist::request(bp, be, &mut c.head, &mut c.cbuf, &mut flags, &mut tx.cookie);
+        persist::request(bp, be, &mut c.head, &mut c.cbuf, &mut flags, &mut tx.cookie, capture);
         if forced.is_none() {
             forced = flags.assigned.and_then(|i| be.servers.get(i).cloned());
         }
@@ -694,7 +701,18 @@ async fn on_server(
     };
     let rules = rr.any().then_some(&rr);
     let stick = (!ck.pending.is_empty() || !be.rules.stick.rules.response.is_empty()).then_some(&rr);
-    let ctx = DownCtx { t_server, t_client, info, client_keep, server_keep: server_ka, first: c.first, rules, stick };
+    let captures = &rr.fe.rules.captures.resp;
+    let ctx = DownCtx {
+        t_server,
+        t_client,
+        info,
+        client_keep,
+        server_keep: server_ka,
+        first: c.first,
+        rules,
+        stick,
+        captures,
+    };
     let kill_switch = &sc.srv;
     let Conn { client, cbuf, sbuf, rhead, out, up: up_scratch, down: down_scratch, sess_vars, .. } = c;
     let head_ok = matches!(tokio::time::timeout(t_server, sc.stream.write_all(out)).await, Ok(Ok(())));
