@@ -209,6 +209,17 @@ fn captures() {
             .fe("option httplog")
             .fe("declare capture request len 8")
             .fe("capture request header Host len 8"),
+        Case::new("capture rules")
+            .fe("option httplog")
+            .fe("declare capture request len 8")
+            .fe("capture request header Host len 8")
+            .fe("http-request capture path len 3")
+            .fe("http-request capture req.hdr(x-multi) id 0")
+            .fe("declare capture response len 5")
+            .fe("http-response capture res.hdr(x-resp) id 0")
+            .fe("http-request capture req.hdr(nope) len 4")
+            .request(req)
+            .answer(resp),
     ];
     check("", &cases);
 }

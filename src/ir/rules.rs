@@ -181,6 +181,15 @@ pub enum Action {
         sc: u8,
         value: GptValue,
     },
+    /// `http-request capture <expr> len <n> | id <n>`, `http-response capture <expr> id <n>`:
+    /// the sample goes into capture slot `index` (of the request's or the response's slots),
+    /// cut to `len` (a `len` rule's own slot) or to the slot's length.
+    Capture {
+        expr: SampleExpr,
+        index: usize,
+        len: Option<usize>,
+        response: bool,
+    },
     /// Accepted and without an effect haproxide could show (`strict-mode`, `disable-l7-retry`).
     NoOp,
     /// Parsed and checked like HAProxy, not run yet (the keyword says which).

@@ -116,6 +116,8 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
             IncGpc,
             /// `sc-set-gpt*` with this value.
             SetGpt(u32),
+            /// `capture`: the sample as a string.
+            Capture(Vec<u8>),
         }
         scratch.clear();
         let effect = match &r.action {
@@ -190,6 +192,12 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
                 }
             }
             Action::ScIncGpc { .. } => Effect::IncGpc,
+            Action::Capture { expr, .. } => {
+                match eval_expr(expr, &s).and_then(|v| v.convert(crate::acl::SmpType::Str)) {
+                    Some(v) => Effect::Capture(v.as_bytes().unwrap_or_default().to_vec()),
+                    None => Effect::None,
+                }
+            }
             Action::ScSetGpt { value, .. } => match value {
                 // HAProxy stores the integer as an unsigned int.
                 GptValue::Int(n) => Effect::SetGpt(*n as u32),
@@ -235,6 +243,14 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
                             cx.txn.stk.track(sc, &t, &k, now, true, true)
                         }
                     };
+                }
+            }
+            Effect::Capture(mut v) => {
+                if let Action::Capture { index, len, response, .. } = &r.action {
+                    if let Some(l) = len {
+                        v.truncate(*l);
+                    }
+                    cx.txn.captures.push((*response, *index, v));
                 }
             }
             Effect::IncGpc => {

@@ -13,6 +13,9 @@ pub struct Vars {
     /// They live with the variables because both have exactly the lifetime of their scope;
     /// dropping them releases the tracked entries.
     pub stk: crate::engine::stick::track::StkCtrs,
+    /// What `http-request|http-response capture` rules took: (response side, slot, bytes cut
+    /// to the rule's length), for the log line.
+    pub captures: Vec<(bool, usize, Vec<u8>)>,
 }
 
 impl Vars {

@@ -130,6 +130,10 @@ impl Txn {
         r.backend_src = self.backend_src;
         r.captured_req_headers.clone_from(&self.captured_req);
         r.captured_resp_headers.clone_from(&self.captured_resp);
+        if !self.vars.captures.is_empty() {
+            let caps = &c.s.fe.rules.captures;
+            caps.apply_rules(&self.vars.captures, &mut r.captured_req_headers, &mut r.captured_resp_headers);
+        }
         let cookie = |c: &Option<Vec<u8>>| c.as_deref().map(|v| String::from_utf8_lossy(v).into_owned());
         if let Some(v) = cookie(&self.cookie.cli_cookie) {
             r.req_cookie = v;

@@ -246,7 +246,7 @@ pub fn capture_req(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
     if a.arg(c).is_empty() {
         return Err("expects 'len or 'id'".into());
     }
-    match a.arg(c) {
+    let action = match a.arg(c) {
         "len" => {
             c += 1;
             if !a.fe() {
@@ -258,6 +258,10 @@ pub fn capture_req(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
             }
             c += 1;
             a.check = Some(LateCheck::CaptureSlot);
+            // A new slot after every request capture declared so far (HAProxy's nb_req_cap++).
+            let index = a.p.captures.iter().filter(|s| s.request).count()
+                + a.p.http_request.iter().filter(|r| r.check == Some(LateCheck::CaptureSlot)).count();
+            Action::Capture { expr: e, index, len: Some(len as usize), response: false }
         }
         "id" => {
             c += 1;
@@ -267,11 +271,12 @@ pub fn capture_req(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
             }
             c += 1;
             a.check = Some(LateCheck::CaptureId { id, response: false });
+            Action::Capture { expr: e, index: id.max(0) as usize, len: None, response: false }
         }
         other => return Err(format!("expects 'len' or 'id', found '{other}'")),
-    }
+    };
     *cur = c;
-    Ok(Action::Unsupported)
+    Ok(action)
 }
 
 /// `http-response capture <expr> id <n>` (and http-after-response).
@@ -310,7 +315,7 @@ pub fn capture_res(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
     c += 1;
     a.check = Some(LateCheck::CaptureId { id, response: true });
     *cur = c;
-    Ok(Action::Unsupported)
+    Ok(Action::Capture { expr: e, index: id.max(0) as usize, len: None, response: true })
 }
 
 /// `add-acl(<file>)`, `del-acl(<file>)`, `del-map(<file>) <key>`, `set-map(<file>) <key> <value>`.

@@ -265,6 +265,7 @@ pub fn for_each_expr(a: &mut Action, f: &mut dyn FnMut(&mut acl::SampleExpr)) {
         Action::SetVarFmt { fmt, .. } => fmts.push(fmt),
         Action::SetVar { expr, .. }
         | Action::TrackSc { key: expr, .. }
+        | Action::Capture { expr, .. }
         | Action::ScSetGpt { value: crate::ir::rules::GptValue::Expr(expr), .. } => f(expr),
         Action::Deny(r) | Action::Return(r) => {
             for (_, v) in &mut r.hdrs {
@@ -351,6 +352,7 @@ fn action_unsupported(a: &Action, out: &mut Vec<String>) {
     }
     if let Action::SetVar { expr, .. }
     | Action::TrackSc { key: expr, .. }
+    | Action::Capture { expr, .. }
     | Action::ScSetGpt { value: crate::ir::rules::GptValue::Expr(expr), .. } = a
     {
         acl::eval::unsupported_in_expr(expr, out);
