@@ -28,6 +28,16 @@ fn generated_responses() {
             .fe("http-request deny status 429 content-type text/plain string \"slow down\" hdr X-A \"b c\"")
             .request(&get("/")),
         c("deny errorfile-like status").fe("http-request deny deny_status 503").request(&get("/")),
+        c("tarpit").fe("timeout tarpit 200ms").fe("http-request tarpit").request(&get("/")),
+        c("tarpit status").fe("timeout tarpit 200ms").fe("http-request tarpit deny_status 429").request(&get("/")),
+        c("tarpit on connect timeout").fe("timeout connect 150ms").fe("http-request tarpit if { path /t }").client(vec![
+            tx(&get("/t")),
+            C::Resp(1),
+            tx(&get("/")),
+            C::Resp(1),
+            C::Idle(100),
+        ]),
+        c("tarpit in backend").be("timeout tarpit 100ms").be("http-request tarpit").request(&get("/")),
         c("deny in backend").be("http-request deny").request(&get("/")),
         c("deny http/1.0").fe("http-request deny").request(b"GET / HTTP/1.0\r\n\r\n"),
         c("deny then next request").fe("http-request deny if { path /d }").client(vec![

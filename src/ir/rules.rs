@@ -104,6 +104,8 @@ pub enum Action {
     Allow,
     /// http `deny`: answer with the reply and close.
     Deny(Box<Reply>),
+    /// `http-request tarpit`: hold the request for `timeout tarpit`, then answer this.
+    Tarpit(Box<Reply>),
     /// `reject`: close the connection without a response.
     Reject,
     /// tcp-response `close`: close the server connection.

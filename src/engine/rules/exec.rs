@@ -25,6 +25,8 @@ pub enum Verdict<'r> {
     Continue,
     /// `deny` (http): the reply, then close.
     Deny(&'r Reply),
+    /// `tarpit`: the reply, after `timeout tarpit`.
+    Tarpit(&'r Reply),
     /// `return`.
     Return(&'r Reply),
     /// A redirect and its Location.
@@ -123,6 +125,7 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
         let effect = match &r.action {
             Action::Allow => return Verdict::Continue,
             Action::Deny(rep) => return Verdict::Deny(rep),
+            Action::Tarpit(rep) => return Verdict::Tarpit(rep),
             Action::Return(rep) => return Verdict::Return(rep),
             Action::Reject => return Verdict::Reject,
             Action::Close => return Verdict::Close,

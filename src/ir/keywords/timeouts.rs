@@ -116,10 +116,6 @@ pub fn timeout(cx: &mut Cx, d: &Directive) -> Flow {
     }
     // HAProxy stores 0 as "no timeout".
     *slot(&mut cx.p.timeouts, kind) = (v != 0).then_some(v);
-    // `timeout tarpit` waits for the tarpit action, which the engine does not run yet.
-    if kind == "tarpit" {
-        cx.r.not_yet(d, kwname);
-    }
     Flow::Continue
 }
 

@@ -41,6 +41,8 @@ pub(crate) enum Decision {
     Forward(Arc<Backend>),
     /// The proxy answers this message itself (status, HAProxy's termination flags).
     Answer { msg: Vec<u8>, status: u16, term: [u8; 4] },
+    /// `tarpit`: this answer once `delay` has passed.
+    Tarpit { msg: Vec<u8>, status: u16, delay: std::time::Duration },
     /// Close the connection without answering (`reject`).
     Reject,
     /// No backend: the 503 of the path.
@@ -106,6 +108,15 @@ fn decide(
             count_denied(&c.s.fe, be);
             let msg = stream(&|s| rules::reply::reply_message(rep, s, proxy_fe, be_spec));
             Some(Decision::Answer { msg, status: rep.status, term: *b"PR--" })
+        }
+        Verdict::Tarpit(rep) => {
+            count_denied(&c.s.fe, be);
+            let msg = stream(&|s| rules::reply::reply_message(rep, s, proxy_fe, be_spec));
+            // The rules' proxy's `timeout tarpit`, else its `timeout connect` (HAProxy's
+            // historical inheritance), else at once.
+            let t = &be_spec.unwrap_or(proxy_fe).timeouts;
+            let delay = std::time::Duration::from_millis(u64::from(t.tarpit.or(t.connect).unwrap_or(0)));
+            Some(Decision::Tarpit { msg, status: rep.status, delay })
         }
         Verdict::Return(rep) => {
             if be.is_none() {
@@ -444,7 +455,7 @@ impl RespRules {
                 f(&self.source(sess, txn, None))
             };
             match v {
-                Verdict::Continue | Verdict::Missing => {}
+                Verdict::Continue | Verdict::Missing | Verdict::Tarpit(_) => {}
                 Verdict::Deny(rep) => {
                     self.fe.counters.denied_resp.inc();
                     self.be.counters.denied_resp.inc();

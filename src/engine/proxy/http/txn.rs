@@ -421,6 +421,14 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
         super::rules::Decision::Answer { msg, status, term } => {
             return answer(c, info, tx, &msg, status, term).await;
         }
+        super::rules::Decision::Tarpit { msg, status, delay } => {
+            // Held, then answered; HAProxy logs the hold as the queue time and no request time.
+            let t0 = Instant::now();
+            tokio::time::sleep(delay).await;
+            tx.t_request = -1;
+            tx.t_queue = t0.elapsed().as_millis() as i64;
+            return answer(c, info, tx, &msg, status, *b"PT--").await;
+        }
         super::rules::Decision::Stats { spec, prefix, be } => {
             return super::stats::serve(c, info, tx, &spec, prefix, be).await;
         }

@@ -55,7 +55,7 @@ pub fn deny(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
         a.check = Some(LateCheck::HttpErrors(name.clone()));
     }
     if tarpit {
-        return Ok(Action::Unsupported);
+        return Ok(Action::Tarpit(Box::new(r)));
     }
     Ok(Action::Deny(Box::new(r)))
 }

@@ -82,7 +82,7 @@ pub static HTTP_REQ: &[ActKw] = &{
         k("set-query", h::set_req_line, Supported),
         k("set-uri", h::set_req_line, Supported),
         k("strict-mode", h::strict_mode, Supported),
-        k("tarpit", h::deny, Rejected),
+        k("tarpit", h::deny, Supported),
         p("track-sc", m::http_track_sc, Supported),
         k("set-timeout", h::set_timeout, Rejected),
         k("wait-for-body", h::wait_for_body, Rejected),
