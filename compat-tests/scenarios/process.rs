@@ -1,6 +1,6 @@
 //! Process behaviour on signals, compared with HAProxy: SIGTERM and SIGINT end the process at
 //! once (killed by the signal), SIGUSR1 stops listening, lets the request in flight finish,
-//! prints "Proxy X stopped" for each proxy, and exits 0.
+//! prints "Proxy X stopped" for each proxy, and exits 0 (or, past `hard-stop-after`, hard-stops).
 
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
@@ -18,11 +18,17 @@ const CFG: &str = "defaults\n  mode http\n  timeout connect 1s\n  timeout client
                    backend be\n  server s1 127.0.0.1:${PORT_1}\n";
 
 fn run(imp: Impl, sig: Signal) -> String {
+    run_with(imp, sig, "", 600)
+}
+
+/// [`run`] with a `global` section (`global` lines, empty for none) and a server that takes
+/// `slow_ms` to answer.
+fn run_with(imp: Impl, sig: Signal, global: &str, slow_ms: u64) -> String {
     let s1 = MockHttp::start("s1");
-    s1.slow(Duration::from_millis(600));
+    s1.slow(Duration::from_millis(slow_ms));
     let mut t = Template::new();
     t.set_port(1, s1.port());
-    let cfg = t.render(CFG);
+    let cfg = t.render(&format!("{global}{CFG}"));
     let mut h = proc::start(imp, &cfg, &[]);
     h.wait_ready(&[t.port(0)], &[]);
     let port = t.port(0);
@@ -53,6 +59,15 @@ fn sigusr1_finishes_in_flight_requests_then_exits() {
     crate::require_haproxy!();
     let [o, h] = both(|imp| run(imp, Signal::SIGUSR1));
     assert_same("SIGUSR1", &o, &h);
+}
+
+/// `hard-stop-after`: a soft stop that outlasts it ends with HAProxy's hard-stop warnings, the
+/// request in flight cut, exit 0.
+#[test]
+fn hard_stop_after_ends_a_long_soft_stop() {
+    crate::require_haproxy!();
+    let [o, h] = both(|imp| run_with(imp, Signal::SIGUSR1, "global\n  hard-stop-after 300ms\n", 3000));
+    assert_same("hard-stop-after", &o, &h);
 }
 
 /// A reload as init scripts do it: a second process on the same config with `-sf <old pid>`

@@ -238,8 +238,29 @@ pub async fn run(eng: Arc<Engine>, listeners: Bound) -> i32 {
                     t.abort();
                 }
                 announce_stopped_proxies(&eng);
+                // `hard-stop-after`: the soft stop ends there, whatever is still running.
+                let hard_at = eng
+                    .config
+                    .global
+                    .hard_stop_after
+                    .map(|ms| tokio::time::Instant::now() + std::time::Duration::from_millis(u64::from(ms)));
                 loop {
                     if eng.active_conns.get() == 0 {
+                        return 0;
+                    }
+                    if hard_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
+                        announce_hard_stop(&eng);
+                        // Streams still waiting on a server are killed (HTTP ones answer 502,
+                        // as HAProxy's do); give them a moment to say so, then exit.
+                        for be in eng.backends.iter() {
+                            for srv in be.servers.iter() {
+                                srv.kill_sessions(b'K');
+                            }
+                        }
+                        let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(200);
+                        while eng.active_conns.get() > 0 && tokio::time::Instant::now() < deadline {
+                            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                        }
                         return 0;
                     }
                     tokio::select! {
@@ -281,6 +302,26 @@ fn announce_stopped_proxies(eng: &Engine) {
         eprintln!("[WARNING]  ({}) : {msg}", std::process::id());
     }
     eng.log.emit(&eng.log.global, 4, msg);
+}
+
+/// `hard-stop-after` expired: HAProxy's warning, then a line for every frontend that still has
+/// connections (they are closed as the process exits).
+fn announce_hard_stop(eng: &Engine) {
+    let pid = std::process::id();
+    if super::events::stderr_on() {
+        eprintln!("[WARNING]  ({pid}) : soft-stop running for too long, performing a hard-stop.");
+    }
+    for fe in eng.frontends.iter() {
+        let n = fe.counters.sessions.get();
+        if n > 0 {
+            let msg = format!("Proxy {} hard-stopped ({n} remaining conns will be closed).", fe.name);
+            if super::events::stderr_on() {
+                eprintln!("[WARNING]  ({pid}) : {msg}");
+            }
+            let targets = eng.log.targets_for(&fe.spec.log.targets, fe.spec.log.disabled);
+            eng.log.emit(&targets, 4, &msg);
+        }
+    }
 }
 
 /// Expired stick-table entries are already invisible to lookups and `show table`; this task

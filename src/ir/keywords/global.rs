@@ -93,7 +93,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("nosplice", Ignored, process::flag),
     kw("nogetaddrinfo", Ignored, process::flag),
     kw("noreuseport", Ignored, process::flag),
-    kw("hard-stop-after", Rejected, process::time_kw),
+    kw("hard-stop-after", Supported, process::time_kw),
     kw("grace", Rejected, process::time_kw),
     kw("close-spread-time", Ignored, process::time_kw),
     kw("mworker-max-reloads", Rejected, process::mworker_max_reloads),
