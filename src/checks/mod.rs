@@ -19,7 +19,7 @@ use tokio::time::{sleep_until, Instant};
 
 use crate::engine::state::{Cause, OpState, ServerOp, ServerState, WEIGHT_SCALE};
 use crate::engine::{events, Engine};
-use connector::Shared;
+use connector::{Shared, SpareBudget};
 use poller::Poller;
 use probe::{Finish, Probe, Target};
 use schedule::{Deadlines, Intervals, Jitter};
@@ -43,8 +43,10 @@ pub fn start(eng: &Arc<Engine>) {
     }));
     // Without the checks' own poller (no descriptor left for it), connections go through
     // tokio's reactor: same results, a few more system calls.
+    let nofile = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).map_or(1024, |l| l.0);
+    let maxconn = u64::from(eng.global_maxconn.load(std::sync::atomic::Ordering::Relaxed));
     let conns = Poller::start()
-        .map(|poller| Shared { poller })
+        .map(|poller| Shared { poller, budget: Arc::new(SpareBudget::for_limits(nofile, maxconn)) })
         .map_err(|e| tracing::warn!("check poller unavailable: {e}"))
         .ok();
     let weak = Arc::downgrade(eng);
@@ -258,7 +260,7 @@ async fn run_check(
     let cause = if agent { Cause::Agent } else { Cause::Health };
     drop(eng);
     let mut next = Instant::now() + first;
-    // This check's connections.
+    // This check's connections (and its idle socket between runs).
     let connector = conns.map(|s| s.connector());
     loop {
         let Some(eng) = weak.upgrade() else { return };

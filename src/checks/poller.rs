@@ -2,9 +2,10 @@
 //! reactor. A check that only connects (the plain `check`, the most common one by far) never
 //! needs a tokio socket: registering one costs an `epoll_ctl(ADD)` on the way in, an
 //! `epoll_ctl(DEL)` on the way out and a `getsockopt(SO_ERROR)` after connecting. Here a
-//! socket is added once, one-shot, and leaves the epoll set by itself when it is closed; its
-//! outcome is read from the event (`EPOLLERR`/`EPOLLHUP` or not), and `SO_ERROR` is only asked
-//! on failure, for the error text.
+//! socket is added once, one-shot, and leaves the epoll set by itself when it is closed (a
+//! socket used again for the next attempt is re-armed with `epoll_ctl(MOD)`); its outcome is
+//! read from the event (`EPOLLERR`/`EPOLLHUP` or not), and `SO_ERROR` is only asked on failure,
+//! for the error text.
 //!
 //! Before waiting at all, an attempt may look whether the connection is already established
 //! when `connect` returns: on loopback (and other same-host paths) the kernel runs the whole
@@ -140,8 +141,16 @@ impl Poller {
     /// (`Connection refused`, ...) when the attempt fails.
     ///
     /// `look`: first ask whether `connect` completed the handshake by itself, and return
-    /// `Ok(Done::AtOnce)` without waiting if it did.
-    pub async fn connect(&self, sock: &socket2::Socket, addr: SocketAddr, look: bool) -> io::Result<Done> {
+    /// `Ok(Done::AtOnce)` without waiting if it did. `in_set`: the socket is in this poller's
+    /// epoll set already (a one-shot entry of an earlier attempt, which fired), so it is re-armed
+    /// instead of added; set once the socket is in the set.
+    pub async fn connect(
+        &self,
+        sock: &socket2::Socket,
+        addr: SocketAddr,
+        look: bool,
+        in_set: &mut bool,
+    ) -> io::Result<Done> {
         match sock.connect(&addr.into()) {
             Ok(()) => return Ok(Done::AtOnce),
             Err(e) if e.raw_os_error() == Some(Errno::EINPROGRESS as i32) => {}
@@ -153,8 +162,17 @@ impl Poller {
             return Ok(Done::AtOnce);
         }
         let claim = self.claim();
-        let interest = EpollFlags::EPOLLOUT | EpollFlags::EPOLLONESHOT;
-        self.fd.get_ref().0.add(sock, EpollEvent::new(interest, claim.token())).map_err(io::Error::from)?;
+        let mut event = EpollEvent::new(EpollFlags::EPOLLOUT | EpollFlags::EPOLLONESHOT, claim.token());
+        let epoll = &self.fd.get_ref().0;
+        let armed = match *in_set {
+            true => epoll.modify(sock, &mut event).or_else(|e| match e {
+                Errno::ENOENT => epoll.add(sock, event),
+                e => Err(e),
+            }),
+            false => epoll.add(sock, event),
+        };
+        armed.map_err(io::Error::from)?;
+        *in_set = true;
         let fired = poll_fn(|cx| claim.poll(cx)).await;
         if fired.intersects(EpollFlags::EPOLLERR | EpollFlags::EPOLLHUP) {
             return Err(sock.take_error()?.unwrap_or_else(|| io::Error::from(io::ErrorKind::NotConnected)));
@@ -223,9 +241,9 @@ mod tests {
             l.local_addr().unwrap()
         };
         for _ in 0..3 {
-            let done = poller.connect(&socket(), open, false).await.unwrap();
+            let done = poller.connect(&socket(), open, false, &mut false).await.unwrap();
             assert_eq!(done, Done::Waited);
-            let e = poller.connect(&socket(), closed, false).await.unwrap_err();
+            let e = poller.connect(&socket(), closed, false, &mut false).await.unwrap_err();
             assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused, "{e}");
         }
         // Slots are reused: three rounds of two attempts at a time.
@@ -236,15 +254,17 @@ mod tests {
     async fn a_loopback_handshake_is_over_when_connect_returns() {
         let poller = Poller::start().unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let done = poller.connect(&socket(), listener.local_addr().unwrap(), true).await.unwrap();
+        let mut in_set = false;
+        let done = poller.connect(&socket(), listener.local_addr().unwrap(), true, &mut in_set).await.unwrap();
         assert_eq!(done, Done::AtOnce);
-        assert!(poller.slots.lock().list.is_empty(), "no waiter, no epoll registration");
+        assert!(!in_set, "no epoll registration");
+        assert!(poller.slots.lock().list.is_empty(), "no waiter");
         // Looking does not turn a refusal into a success: the event brings the error.
         let closed = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap()
         };
-        let e = poller.connect(&socket(), closed, true).await.unwrap_err();
+        let e = poller.connect(&socket(), closed, true, &mut false).await.unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused, "{e}");
     }
 
@@ -256,7 +276,8 @@ mod tests {
         let sock = socket();
         {
             // Dropped before the dispatcher delivers anything.
-            let fut = poller.connect(&sock, addr, false);
+            let mut in_set = false;
+            let fut = poller.connect(&sock, addr, false, &mut in_set);
             let _ = tokio::time::timeout(std::time::Duration::ZERO, fut).await;
         }
         let gen_after = poller.slots.lock().list[0].gen;
@@ -266,7 +287,7 @@ mod tests {
         poller.deliver(&[EpollEvent::new(EpollFlags::EPOLLOUT, 0)], &mut wake);
         assert!(poller.slots.lock().list[0].fired.is_none());
         // The slot serves the next attempt.
-        poller.connect(&socket(), addr, false).await.unwrap();
+        poller.connect(&socket(), addr, false, &mut false).await.unwrap();
         assert_eq!(poller.slots.lock().list.len(), 1);
     }
 }

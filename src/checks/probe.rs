@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{timeout_at, Instant};
 
-use super::connector::{self, Connector};
+use super::connector::{self, Attempt, Connector};
 use super::expect::{self, Eval};
 use super::http;
 use super::rules::{self, Kind, Matcher, Proto, Ruleset, Send, SetValue, Step, Value};
@@ -120,16 +120,17 @@ fn step_text(proto: Proto, cur: Option<&Step>) -> String {
 
 /// A check's connection: a bare socket while only connecting matters, a tokio stream once a
 /// step sends or reads (see [`super::poller`]).
-enum Conn {
-    Raw(socket2::Socket),
+enum Conn<'a> {
+    Raw(Attempt<'a>),
     Stream(TcpStream),
 }
 
 /// The connection as a tokio stream, converting a bare socket on first use. `Err(None)`: no
 /// connection at all; `Err(Some(e))`: the socket could not join the reactor.
-fn as_stream(conn: &mut Option<Conn>) -> Result<&mut TcpStream, Option<std::io::Error>> {
+fn as_stream<'c>(conn: &'c mut Option<Conn<'_>>) -> Result<&'c mut TcpStream, Option<std::io::Error>> {
     if let Some(Conn::Raw(_)) = conn {
-        if let Some(Conn::Raw(s)) = conn.take() {
+        if let Some(Conn::Raw(a)) = conn.take() {
+            let s = a.into_socket().ok_or(None)?;
             *conn = Some(Conn::Stream(TcpStream::from_std(s.into()).map_err(Some)?));
         }
     }
@@ -139,7 +140,12 @@ fn as_stream(conn: &mut Option<Conn>) -> Result<&mut TcpStream, Option<std::io::
     }
 }
 
-async fn connect(connector: Option<&Connector>, addr: SocketAddr, linger: bool, delack: bool) -> std::io::Result<Conn> {
+async fn connect<'a>(
+    connector: Option<&'a Connector>,
+    addr: SocketAddr,
+    linger: bool,
+    delack: bool,
+) -> std::io::Result<Conn<'a>> {
     if let Some(c) = connector {
         return Ok(Conn::Raw(c.connect(addr, linger, delack).await?));
     }
