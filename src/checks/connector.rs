@@ -16,9 +16,9 @@
 //!
 //! What differs from a fresh socket, and why a socket stays with its check: after a disconnect
 //! the kernel does not draw a new random initial sequence number (RFC 6528) for the next
-//! connection but continues past the previous one's. A socket that served one server only
-//! serves that server again, so what a server sees of its checks' sequence numbers tells
-//! nothing about those of checks to other servers. Sockets are only reused after an established
+//! connection but continues past the previous one's. A socket only serves the check and the
+//! destination (address and port) it was connected to, so what a server sees of its checks'
+//! sequence numbers tells nothing about those of checks to other servers. Sockets are only reused after an established
 //! connection (never after a failure, a timeout or a `linger` close), and never once they
 //! joined tokio's reactor (checks that send or read).
 //!
@@ -81,7 +81,8 @@ impl SpareBudget {
 /// An idle socket: disconnected, `SO_LINGER` 0 set, maybe in the poller's epoll set.
 struct Idle {
     sock: socket2::Socket,
-    v6: bool,
+    /// Where it was connected: the only destination it serves again.
+    peer: SocketAddr,
     in_set: bool,
 }
 
@@ -140,11 +141,12 @@ impl Connector {
         }
     }
 
-    fn take_idle(&self, v6: bool) -> Option<Idle> {
+    fn take_idle(&self, peer: SocketAddr) -> Option<Idle> {
         let idle = self.idle.lock().take()?;
         self.budget.release();
-        // A server moved to the other address family: this socket cannot serve it.
-        (idle.v6 == v6).then_some(idle)
+        // The server moved (`set server addr`, `check-port`...): a fresh socket, with a fresh
+        // initial sequence number, for the new destination.
+        (idle.peer == peer).then_some(idle)
     }
 
     fn keep(&self, idle: Idle) {
@@ -160,11 +162,10 @@ impl Connector {
     /// first data (HAProxy's CONNECT_DELACK_ALWAYS), or never leaves when nothing is sent.
     /// `linger`: close with a FIN rather than a reset (`tcp-check connect linger`).
     pub async fn connect(&self, addr: SocketAddr, linger: bool, delack: bool) -> io::Result<Attempt<'_>> {
-        let v6 = addr.is_ipv6();
         let reusable = !linger;
-        let (sock, in_set) = match reusable.then(|| self.take_idle(v6)).flatten() {
+        let (sock, in_set) = match reusable.then(|| self.take_idle(addr)).flatten() {
             Some(idle) => (idle.sock, idle.in_set),
-            None => (new_socket(v6, linger)?, false),
+            None => (new_socket(addr.is_ipv6(), linger)?, false),
         };
         if delack {
             // Per connection: a disconnect resets the socket's delayed-ACK mode.
@@ -174,7 +175,7 @@ impl Connector {
         let (look, mut in_set) = (self.should_look(), in_set);
         let done = self.poller.connect(&sock, addr, look, &mut in_set).await?;
         self.learn(look, done);
-        Ok(Attempt { home: self, sock: Some(sock), v6, in_set, reusable })
+        Ok(Attempt { home: self, sock: Some(sock), peer: addr, in_set, reusable })
     }
 }
 
@@ -192,7 +193,7 @@ impl Drop for Connector {
 pub struct Attempt<'a> {
     home: &'a Connector,
     sock: Option<socket2::Socket>,
-    v6: bool,
+    peer: SocketAddr,
     in_set: bool,
     reusable: bool,
 }
@@ -208,7 +209,7 @@ impl Drop for Attempt<'_> {
     fn drop(&mut self) {
         let Some(sock) = self.sock.take() else { return };
         if self.reusable && rustix::net::connect_unspec(&sock).is_ok() {
-            self.home.keep(Idle { sock, v6: self.v6, in_set: self.in_set });
+            self.home.keep(Idle { sock, peer: self.peer, in_set: self.in_set });
         }
     }
 }
@@ -235,9 +236,11 @@ mod tests {
         (Shared { poller: Poller::start().unwrap(), budget: budget.clone() }.connector(), budget)
     }
 
-    fn fd(a: &Attempt) -> i32 {
+    /// The socket's inode number: the same socket, or a new one (descriptor numbers are
+    /// reused by the kernel, inode numbers are not).
+    fn ino(a: &Attempt) -> u64 {
         use std::os::fd::AsRawFd;
-        a.sock.as_ref().unwrap().as_raw_fd()
+        nix::sys::stat::fstat(a.sock.as_ref().unwrap().as_raw_fd()).unwrap().st_ino
     }
 
     #[tokio::test]
@@ -247,12 +250,12 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         // No delayed ACK: the server accepts, and sees how each connection ends.
         let a = c.connect(addr, false, false).await.unwrap();
-        let first = fd(&a);
+        let first = ino(&a);
         drop(a);
         assert_eq!(budget.used(), 1);
         let (mut s1, _) = listener.accept().unwrap();
         let b = c.connect(addr, false, false).await.unwrap();
-        assert_eq!(fd(&b), first, "the same socket, connected again");
+        assert_eq!(ino(&b), first, "the same socket, connected again");
         assert_eq!(budget.used(), 0, "in use, not idle");
         let (mut s2, peer2) = listener.accept().unwrap();
         assert_eq!(b.sock.as_ref().unwrap().local_addr().unwrap().as_socket(), Some(peer2));
@@ -293,16 +296,23 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn another_family_gets_a_fresh_socket_and_dropping_the_check_frees_its_share() {
+    async fn another_destination_gets_a_fresh_socket_and_dropping_the_check_frees_its_share() {
         let (c, budget) = connector(10).await;
-        let l4 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        drop(c.connect(l4.local_addr().unwrap(), false, true).await.unwrap());
+        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let first = c.connect(a.local_addr().unwrap(), false, true).await.unwrap();
+        let old = ino(&first);
+        drop(first);
         assert_eq!(budget.used(), 1);
+        // The server moved: the socket that served the old address is closed, not reused.
+        let moved = c.connect(b.local_addr().unwrap(), false, true).await.unwrap();
+        assert_eq!(budget.used(), 0);
+        assert_ne!(ino(&moved), old);
+        drop(moved);
+        assert_eq!(c.idle.lock().as_ref().unwrap().peer, b.local_addr().unwrap());
         if let Ok(l6) = std::net::TcpListener::bind("[::1]:0") {
-            let a = c.connect(l6.local_addr().unwrap(), false, true).await.unwrap();
-            assert!(a.v6);
-            drop(a);
-            assert!(c.idle.lock().as_ref().unwrap().v6);
+            drop(c.connect(l6.local_addr().unwrap(), false, true).await.unwrap());
+            assert!(c.idle.lock().as_ref().unwrap().peer.is_ipv6());
             assert_eq!(budget.used(), 1);
         }
         drop(c);
