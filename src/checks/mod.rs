@@ -262,19 +262,24 @@ async fn run_check(
     let mut next = Instant::now() + first;
     // This check's connections (and its idle socket between runs).
     let connector = conns.map(|s| s.connector());
+    // An observed error (`observe`) brings the next health check forward to `fastinter`; with
+    // no `fastinter` it changes nothing, and the check does not wait for it (registering a
+    // waiter on every run costs more than the rest of the scheduling).
+    let observed = if agent { None } else { iv.fastinter };
     loop {
-        let Some(eng) = weak.upgrade() else { return };
-        let server = eng.backends[be].servers[srv].clone();
-        drop(eng);
-        tokio::select! {
-            _ = sleep_until(next) => {}
-            _ = server.check_wake.notified(), if !agent => {
-                // An observed error: the next check comes at fastinter if that is sooner.
-                if let Some(f) = iv.fastinter {
-                    next = next.min(Instant::now() + Duration::from_millis(f));
+        if let Some(fast) = observed {
+            let Some(eng) = weak.upgrade() else { return };
+            let server = eng.backends[be].servers[srv].clone();
+            drop(eng);
+            tokio::select! {
+                _ = sleep_until(next) => {}
+                _ = server.check_wake.notified() => {
+                    next = next.min(Instant::now() + Duration::from_millis(fast));
+                    continue;
                 }
-                continue;
             }
+        } else {
+            sleep_until(next).await;
         }
         let Some(eng) = weak.upgrade() else { return };
         if eng.is_stopping() {
