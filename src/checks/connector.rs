@@ -41,8 +41,10 @@ use super::poller::{Done, Poller};
 /// How many attempts go straight to the epoll set after one that did not complete in `connect`.
 pub const LOOK_AGAIN_AFTER: u8 = 16;
 
-/// Descriptors left aside, beyond two per `maxconn` connection, before checks keep idle sockets.
-const FD_RESERVE: u64 = 1000;
+/// The share of the descriptor limit left aside, beyond two per `maxconn` connection, before
+/// checks keep idle sockets (an eighth, and at least [`FD_RESERVE_MIN`]).
+const FD_RESERVE_SHARE: u64 = 8;
+const FD_RESERVE_MIN: u64 = 100;
 
 /// A process-wide bound on the sockets checks keep between runs.
 #[derive(Debug)]
@@ -57,10 +59,11 @@ impl SpareBudget {
     }
 
     /// The budget for a descriptor limit and a global `maxconn`: what is left once every
-    /// connection has its two descriptors and [`FD_RESERVE`] more are kept for listeners, logs,
-    /// the CLI and checks in flight.
+    /// connection has its two descriptors and a reserve (an eighth of the limit, at least 100)
+    /// is kept for listeners, logs, the CLI and checks in flight.
     pub fn for_limits(nofile: u64, maxconn: u64) -> SpareBudget {
-        let left = nofile.saturating_sub(maxconn.saturating_mul(2)).saturating_sub(FD_RESERVE);
+        let reserve = (nofile / FD_RESERVE_SHARE).max(FD_RESERVE_MIN);
+        let left = nofile.saturating_sub(maxconn.saturating_mul(2)).saturating_sub(reserve);
         SpareBudget::new(usize::try_from(left).unwrap_or(usize::MAX))
     }
 
@@ -220,9 +223,13 @@ mod tests {
 
     #[test]
     fn budget_leaves_the_connections_their_descriptors() {
-        assert_eq!(SpareBudget::for_limits(20_000, 2_000).limit, 15_000);
+        assert_eq!(SpareBudget::for_limits(20_000, 2_000).limit, 13_500);
+        // The common soft limit of 1024: room for a few hundred checks with a small maxconn,
+        // none with the maxconn derived from the limit itself.
+        assert_eq!(SpareBudget::for_limits(1_024, 100).limit, 696);
         assert_eq!(SpareBudget::for_limits(1_024, 502).limit, 0);
-        assert_eq!(SpareBudget::for_limits(1_048_576, 100).limit, 1_047_376);
+        assert_eq!(SpareBudget::for_limits(500, 100).limit, 200);
+        assert_eq!(SpareBudget::for_limits(1_048_576, 100).limit, 917_304);
         let b = SpareBudget::new(2);
         assert!(b.acquire() && b.acquire());
         assert!(!b.acquire(), "full");
