@@ -4,6 +4,7 @@
 //! a server in slow start. Imports the IR and the engine's public handle only.
 
 pub mod agent;
+pub mod connector;
 pub mod expect;
 pub mod http;
 pub mod poller;
@@ -18,6 +19,7 @@ use tokio::time::{sleep_until, Instant};
 
 use crate::engine::state::{Cause, OpState, ServerOp, ServerState, WEIGHT_SCALE};
 use crate::engine::{events, Engine};
+use connector::{Shared, SpareBudget};
 use poller::Poller;
 use probe::{Finish, Probe, Target};
 use schedule::{Deadlines, Intervals, Jitter};
@@ -41,12 +43,17 @@ pub fn start(eng: &Arc<Engine>) {
     }));
     // Without the checks' own poller (no descriptor left for it), connections go through
     // tokio's reactor: same results, a few more system calls.
-    let poller = Poller::start().map_err(|e| tracing::warn!("check poller unavailable: {e}")).ok();
+    let nofile = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).map_or(1024, |l| l.0);
+    let maxconn = u64::from(eng.global_maxconn.load(std::sync::atomic::Ordering::Relaxed));
+    let conns = Poller::start()
+        .map(|poller| Shared { poller, budget: Arc::new(SpareBudget::for_limits(nofile, maxconn)) })
+        .map_err(|e| tracing::warn!("check poller unavailable: {e}"))
+        .ok();
     let weak = Arc::downgrade(eng);
-    let added_poller = poller.clone();
+    let added = conns.clone();
     let _ = eng.on_server_added.set(Box::new(move |be, srv| {
         if let Some(eng) = weak.upgrade() {
-            start_server(&eng, be, srv, added_poller.clone());
+            start_server(&eng, be, srv, added.clone());
         }
     }));
     let mut list = Vec::new();
@@ -89,21 +96,13 @@ pub fn start(eng: &Arc<Engine>) {
         } else {
             shared.entry(bi).or_insert_with(|| Arc::new(rules::health_ruleset(&eng.backends[bi].spec.checks))).clone()
         };
-        tokio::spawn(run_check(
-            Arc::downgrade(eng),
-            bi,
-            si,
-            agent,
-            rules,
-            Duration::from_millis(first),
-            poller.clone(),
-        ));
+        tokio::spawn(run_check(Arc::downgrade(eng), bi, si, agent, rules, Duration::from_millis(first), conns.clone()));
     }
 }
 
 /// Start the check tasks of a server added at run time; they run once `enable health` /
 /// `enable agent` enable them.
-fn start_server(eng: &Arc<Engine>, be: usize, srv: usize, poller: Option<Arc<Poller>>) {
+fn start_server(eng: &Arc<Engine>, be: usize, srv: usize, conns: Option<Shared>) {
     let b = &eng.backends[be];
     let st = b.state(srv);
     for (agent, c) in [(false, &st.check), (true, &st.agent)] {
@@ -124,7 +123,7 @@ fn start_server(eng: &Arc<Engine>, be: usize, srv: usize, poller: Option<Arc<Pol
             agent,
             rules,
             Duration::from_millis(first),
-            poller.clone(),
+            conns.clone(),
         ));
     }
 }
@@ -244,7 +243,7 @@ async fn run_check(
     agent: bool,
     rules: Arc<rules::Ruleset>,
     first: Duration,
-    poller: Option<Arc<Poller>>,
+    conns: Option<Shared>,
 ) {
     let Some(eng) = weak.upgrade() else { return };
     let b = &eng.backends[be];
@@ -261,19 +260,26 @@ async fn run_check(
     let cause = if agent { Cause::Agent } else { Cause::Health };
     drop(eng);
     let mut next = Instant::now() + first;
+    // This check's connections (and its idle socket between runs).
+    let connector = conns.map(|s| s.connector());
+    // An observed error (`observe`) brings the next health check forward to `fastinter`; with
+    // no `fastinter` it changes nothing, and the check does not wait for it (registering a
+    // waiter on every run costs more than the rest of the scheduling).
+    let observed = if agent { None } else { iv.fastinter };
     loop {
-        let Some(eng) = weak.upgrade() else { return };
-        let server = eng.backends[be].servers[srv].clone();
-        drop(eng);
-        tokio::select! {
-            _ = sleep_until(next) => {}
-            _ = server.check_wake.notified(), if !agent => {
-                // An observed error: the next check comes at fastinter if that is sooner.
-                if let Some(f) = iv.fastinter {
-                    next = next.min(Instant::now() + Duration::from_millis(f));
+        if let Some(fast) = observed {
+            let Some(eng) = weak.upgrade() else { return };
+            let server = eng.backends[be].servers[srv].clone();
+            drop(eng);
+            tokio::select! {
+                _ = sleep_until(next) => {}
+                _ = server.check_wake.notified() => {
+                    next = next.min(Instant::now() + Duration::from_millis(fast));
+                    continue;
                 }
-                continue;
             }
+        } else {
+            sleep_until(next).await;
         }
         let Some(eng) = weak.upgrade() else { return };
         if eng.is_stopping() {
@@ -308,7 +314,7 @@ async fn run_check(
             deadlines,
             disable_404: b.spec.checks.disable_on_404 && !stopped,
             state_header,
-            poller: poller.as_deref(),
+            connector: connector.as_ref(),
         };
         let finish = probe::run(probe).await;
         let op = match finish {

@@ -2,10 +2,15 @@
 //! reactor. A check that only connects (the plain `check`, the most common one by far) never
 //! needs a tokio socket: registering one costs an `epoll_ctl(ADD)` on the way in, an
 //! `epoll_ctl(DEL)` on the way out and a `getsockopt(SO_ERROR)` after connecting. Here a
-//! socket is added once, one-shot, and leaves the epoll set by itself when it is closed; its
-//! outcome is read from the event (`EPOLLERR`/`EPOLLHUP` or not), and `SO_ERROR` is only asked
-//! on failure, for the error text. Per check that is two system calls fewer than the tokio path
-//! and one fewer than HAProxy, which spends the difference on thousands of checks per second.
+//! socket is added once, one-shot, and leaves the epoll set by itself when it is closed (a
+//! socket used again for the next attempt is re-armed with `epoll_ctl(MOD)`); its outcome is
+//! read from the event (`EPOLLERR`/`EPOLLHUP` or not), and `SO_ERROR` is only asked on failure,
+//! for the error text.
+//!
+//! Before waiting at all, an attempt may look whether the connection is already established
+//! when `connect` returns: on loopback (and other same-host paths) the kernel runs the whole
+//! handshake inside the call, and one `getpeername` then replaces the epoll registration, the
+//! event and the wake-up of the check (see [`super::connector`], which decides when to look).
 //!
 //! The epoll descriptor itself is watched by tokio (it is readable when events are pending); a
 //! dispatcher task drains it and wakes the waiting checks. Waiters live in a slab of slots
@@ -46,6 +51,15 @@ struct Slot {
 struct Slots {
     list: Vec<Slot>,
     free: Vec<u32>,
+}
+
+/// How a successful connection attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    /// Established when `connect` returned (seen with `getpeername`): no event, no wake-up.
+    AtOnce,
+    /// Through the epoll set.
+    Waited,
 }
 
 /// The checks' own epoll instance and its waiters.
@@ -125,20 +139,45 @@ impl Poller {
 
     /// Connect the non-blocking socket `sock` to `addr`. The error is the socket's own
     /// (`Connection refused`, ...) when the attempt fails.
-    pub async fn connect(&self, sock: &socket2::Socket, addr: SocketAddr) -> io::Result<()> {
+    ///
+    /// `look`: first ask whether `connect` completed the handshake by itself, and return
+    /// `Ok(Done::AtOnce)` without waiting if it did. `in_set`: the socket is in this poller's
+    /// epoll set already (a one-shot entry of an earlier attempt, which fired), so it is re-armed
+    /// instead of added; set once the socket is in the set.
+    pub async fn connect(
+        &self,
+        sock: &socket2::Socket,
+        addr: SocketAddr,
+        look: bool,
+        in_set: &mut bool,
+    ) -> io::Result<Done> {
         match sock.connect(&addr.into()) {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(Done::AtOnce),
             Err(e) if e.raw_os_error() == Some(Errno::EINPROGRESS as i32) => {}
             Err(e) => return Err(e),
         }
+        // Established (or past it: CLOSE_WAIT) is exactly when EPOLLOUT would come without
+        // EPOLLERR/EPOLLHUP; a refused or reset attempt goes on to the event and its error.
+        if look && sock.peer_addr().is_ok() {
+            return Ok(Done::AtOnce);
+        }
         let claim = self.claim();
-        let interest = EpollFlags::EPOLLOUT | EpollFlags::EPOLLONESHOT;
-        self.fd.get_ref().0.add(sock, EpollEvent::new(interest, claim.token())).map_err(io::Error::from)?;
+        let mut event = EpollEvent::new(EpollFlags::EPOLLOUT | EpollFlags::EPOLLONESHOT, claim.token());
+        let epoll = &self.fd.get_ref().0;
+        let armed = match *in_set {
+            true => epoll.modify(sock, &mut event).or_else(|e| match e {
+                Errno::ENOENT => epoll.add(sock, event),
+                e => Err(e),
+            }),
+            false => epoll.add(sock, event),
+        };
+        armed.map_err(io::Error::from)?;
+        *in_set = true;
         let fired = poll_fn(|cx| claim.poll(cx)).await;
         if fired.intersects(EpollFlags::EPOLLERR | EpollFlags::EPOLLHUP) {
             return Err(sock.take_error()?.unwrap_or_else(|| io::Error::from(io::ErrorKind::NotConnected)));
         }
-        Ok(())
+        Ok(Done::Waited)
     }
 
     /// Hand the events of one `epoll_wait` to their slots; the wakers to call are collected in
@@ -202,12 +241,31 @@ mod tests {
             l.local_addr().unwrap()
         };
         for _ in 0..3 {
-            poller.connect(&socket(), open).await.unwrap();
-            let e = poller.connect(&socket(), closed).await.unwrap_err();
+            let done = poller.connect(&socket(), open, false, &mut false).await.unwrap();
+            assert_eq!(done, Done::Waited);
+            let e = poller.connect(&socket(), closed, false, &mut false).await.unwrap_err();
             assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused, "{e}");
         }
         // Slots are reused: three rounds of two attempts at a time.
         assert!(poller.slots.lock().list.len() <= 2);
+    }
+
+    #[tokio::test]
+    async fn a_loopback_handshake_is_over_when_connect_returns() {
+        let poller = Poller::start().unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut in_set = false;
+        let done = poller.connect(&socket(), listener.local_addr().unwrap(), true, &mut in_set).await.unwrap();
+        assert_eq!(done, Done::AtOnce);
+        assert!(!in_set, "no epoll registration");
+        assert!(poller.slots.lock().list.is_empty(), "no waiter");
+        // Looking does not turn a refusal into a success: the event brings the error.
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let e = poller.connect(&socket(), closed, true, &mut false).await.unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused, "{e}");
     }
 
     #[tokio::test]
@@ -218,7 +276,8 @@ mod tests {
         let sock = socket();
         {
             // Dropped before the dispatcher delivers anything.
-            let fut = poller.connect(&sock, addr);
+            let mut in_set = false;
+            let fut = poller.connect(&sock, addr, false, &mut in_set);
             let _ = tokio::time::timeout(std::time::Duration::ZERO, fut).await;
         }
         let gen_after = poller.slots.lock().list[0].gen;
@@ -228,7 +287,7 @@ mod tests {
         poller.deliver(&[EpollEvent::new(EpollFlags::EPOLLOUT, 0)], &mut wake);
         assert!(poller.slots.lock().list[0].fired.is_none());
         // The slot serves the next attempt.
-        poller.connect(&socket(), addr).await.unwrap();
+        poller.connect(&socket(), addr, false, &mut false).await.unwrap();
         assert_eq!(poller.slots.lock().list.len(), 1);
     }
 }

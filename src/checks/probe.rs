@@ -11,9 +11,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{timeout_at, Instant};
 
+use super::connector::{self, Attempt, Connector};
 use super::expect::{self, Eval};
 use super::http;
-use super::poller::Poller;
 use super::rules::{self, Kind, Matcher, Proto, Ruleset, Send, SetValue, Step, Value};
 use super::schedule::Deadlines;
 use crate::engine::health::CheckStatus;
@@ -42,8 +42,8 @@ pub struct Probe<'a> {
     pub disable_404: bool,
     /// `http-check send-state` header value.
     pub state_header: Option<String>,
-    /// Where connection attempts are watched; `None`: tokio's reactor.
-    pub poller: Option<&'a Poller>,
+    /// How this check connects; `None`: through tokio's reactor.
+    pub connector: Option<&'a Connector>,
 }
 
 /// How a run ended.
@@ -119,17 +119,18 @@ fn step_text(proto: Proto, cur: Option<&Step>) -> String {
 }
 
 /// A check's connection: a bare socket while only connecting matters, a tokio stream once a
-/// step sends or reads (see [`Poller`]).
-enum Conn {
-    Raw(socket2::Socket),
+/// step sends or reads (see [`super::poller`]).
+enum Conn<'a> {
+    Raw(Attempt<'a>),
     Stream(TcpStream),
 }
 
 /// The connection as a tokio stream, converting a bare socket on first use. `Err(None)`: no
 /// connection at all; `Err(Some(e))`: the socket could not join the reactor.
-fn as_stream(conn: &mut Option<Conn>) -> Result<&mut TcpStream, Option<std::io::Error>> {
+fn as_stream<'c>(conn: &'c mut Option<Conn<'_>>) -> Result<&'c mut TcpStream, Option<std::io::Error>> {
     if let Some(Conn::Raw(_)) = conn {
-        if let Some(Conn::Raw(s)) = conn.take() {
+        if let Some(Conn::Raw(a)) = conn.take() {
+            let s = a.into_socket().ok_or(None)?;
             *conn = Some(Conn::Stream(TcpStream::from_std(s.into()).map_err(Some)?));
         }
     }
@@ -139,26 +140,22 @@ fn as_stream(conn: &mut Option<Conn>) -> Result<&mut TcpStream, Option<std::io::
     }
 }
 
-async fn connect(poller: Option<&Poller>, addr: SocketAddr, linger: bool, delack: bool) -> std::io::Result<Conn> {
-    let domain = if addr.is_ipv4() { socket2::Domain::IPV4 } else { socket2::Domain::IPV6 };
-    let raw = socket2::Socket::new(domain, socket2::Type::STREAM.nonblocking(), Some(socket2::Protocol::TCP))?;
+async fn connect<'a>(
+    connector: Option<&'a Connector>,
+    addr: SocketAddr,
+    linger: bool,
+    delack: bool,
+) -> std::io::Result<Conn<'a>> {
+    if let Some(c) = connector {
+        return Ok(Conn::Raw(c.connect(addr, linger, delack).await?));
+    }
+    let raw = connector::new_socket(addr.is_ipv6(), linger)?;
     if delack {
         // HAProxy delays the handshake's last ACK when data will be sent first, so that it
         // travels with the data (CONNECT_DELACK_ALWAYS).
         let _ = raw.set_quickack(false);
     }
-    if !linger {
-        // Checks close with a reset unless `linger` is asked, as HAProxy does (no TIME_WAIT
-        // pile-up with thousands of checks). A zero linger never blocks on close.
-        raw.set_linger(Some(Duration::ZERO))?;
-    }
-    match poller {
-        Some(poller) => {
-            poller.connect(&raw, addr).await?;
-            Ok(Conn::Raw(raw))
-        }
-        None => Ok(Conn::Stream(TcpSocket::from_std_stream(raw.into()).connect(addr).await?)),
-    }
+    Ok(Conn::Stream(TcpSocket::from_std_stream(raw.into()).connect(addr).await?))
 }
 
 fn send_bytes(send: &Send, p: &Probe, vars: &HashMap<String, Value>) -> Vec<u8> {
@@ -237,7 +234,7 @@ pub async fn run(p: Probe<'_>) -> Finish {
                     .iter()
                     .find(|n| !matches!(n.kind, Kind::SetVar { .. } | Kind::UnsetVar { .. }))
                     .is_some_and(|n| matches!(n.kind, Kind::Expect(_)));
-                match timeout_at(first, connect(p.poller, addr, rule.linger, !next_is_expect)).await {
+                match timeout_at(first, connect(p.connector, addr, rule.linger, !next_is_expect)).await {
                     Err(_) => return timeout(false, cur),
                     Ok(Err(e)) => {
                         let status = if e.kind() == std::io::ErrorKind::TimedOut {
