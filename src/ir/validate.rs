@@ -18,6 +18,7 @@ use crate::ir::types::{
     Unsupported,
 };
 
+pub mod exprs;
 pub mod persist;
 mod ssl;
 mod state;
@@ -608,7 +609,7 @@ impl Checks<'_> {
 
     /// `balance hash <expr>`: the expression must parse and be usable to pick a server.
     fn balance_hash(&self, p: &Proxy, diags: &mut Diags) {
-        let Some(res) = crate::engine::rules::switching::balance_expr(self.cfg, p) else { return };
+        let Some(res) = exprs::balance_expr(self.cfg, p) else { return };
         let crate::ir::types::Balance::Hash { expr } = &p.balance else { return };
         let at = format!("{} '{}' [{}:{}]", p.caps.type_name(), p.name, p.span.file, p.span.line);
         match res {
@@ -634,7 +635,7 @@ impl Checks<'_> {
             };
             if name.contains("%[") {
                 // Dynamic: resolved per request; the format must parse.
-                if let Err(e) = crate::engine::rules::switching::dynamic_name(self.cfg, p, name) {
+                if let Err(e) = exprs::dynamic_name(self.cfg, p, name) {
                     let (file, line) = (&rule.span.file, rule.span.line);
                     alert(
                         diags,

@@ -42,49 +42,11 @@ pub struct BackendRules {
     pub balance_expr: Option<crate::acl::SampleExpr>,
 }
 
-/// `balance hash <expr>` of a proxy, parsed and resolved (`Err`: HAProxy's parse error).
-pub fn balance_expr(cfg: &crate::ir::types::Config, p: &Proxy) -> Option<Result<crate::acl::SampleExpr, String>> {
-    let crate::ir::types::Balance::Hash { expr } = &p.balance else { return None };
-    let mut i = 0;
-    Some(crate::acl::parse_sample_expr(&[expr.as_str()], &mut i).map_err(|e| e.msg).map(|mut e| {
-        let px = crate::acl::ProxyCtx { name: &p.name, frontend: p.caps.frontend, backend: p.caps.backend };
-        let kw = e.fetch.name;
-        let _ = crate::acl::resolve_expr(
-            &mut e,
-            kw,
-            crate::acl::ArgCtx::USE_SERVER,
-            &px,
-            &crate::ir::validate::lookup(cfg),
-        );
-        e
-    }))
-}
-
 /// The bytes `balance hash` hashes for this stream: the expression's sample as binary.
 pub fn balance_key(be: &Backend, s: &Stream<'_>) -> Option<Vec<u8>> {
     let e = be.rules.balance_expr.as_ref()?;
     let v = crate::acl::eval_expr(e, s)?.convert(crate::acl::SmpType::Bin)?;
     v.as_bytes().map(<[u8]>::to_vec)
-}
-
-/// A `use_backend` name with `%[...]`: the format as HAProxy parses it after reading the
-/// configuration, its expressions resolved (maps loaded). The error is HAProxy's text.
-pub fn dynamic_name(cfg: &crate::ir::types::Config, p: &Proxy, name: &str) -> Result<crate::ir::rules::LogFmt, String> {
-    let place = crate::ir::keywords::rules::fmt::FmtPlace {
-        cap: crate::acl::Ctx::FE_SET_BCK,
-        http_proxy: p.mode == crate::ir::types::Mode::Http,
-        http_opt: false,
-    };
-    let mut f = crate::ir::keywords::rules::fmt::parse(name, place, &mut Vec::new())?;
-    let px = crate::acl::ProxyCtx { name: &p.name, frontend: p.caps.frontend, backend: p.caps.backend };
-    let look = crate::ir::validate::lookup(cfg);
-    for n in &mut f.nodes {
-        if let crate::ir::rules::FmtNode::Expr { expr, .. } = n {
-            let kw = expr.fetch.name;
-            let _ = crate::acl::resolve_expr(expr, kw, crate::acl::ArgCtx::USE_BACKEND, &px, &look);
-        }
-    }
-    Ok(f)
 }
 
 impl FrontendRules {
@@ -101,7 +63,7 @@ impl FrontendRules {
             .map(|(r, c)| {
                 let name = r.words.first().map(String::as_str).unwrap_or("");
                 let target = if name.contains('%') {
-                    match dynamic_name(cfg, p, name) {
+                    match crate::ir::validate::exprs::dynamic_name(cfg, p, name) {
                         Ok(f) => Target::Dynamic(f),
                         Err(_) => Target::Missing,
                     }
@@ -136,7 +98,7 @@ impl BackendRules {
             persist: crate::engine::persist::backend::BackendPersist::build(cfg, p),
             stick: Default::default(),
             stats_admin: conds.stats_admin.into_iter().flatten().collect(),
-            balance_expr: balance_expr(cfg, p).and_then(Result::ok),
+            balance_expr: crate::ir::validate::exprs::balance_expr(cfg, p).and_then(Result::ok),
         }
     }
 }

@@ -382,7 +382,7 @@ fn refuse_unsupported(cfg: &mut Config, pi: usize, conds: &crate::ir::validate::
         }
     }
     // `balance hash <expr>` evaluates its expression for every server choice.
-    if let Some(Ok(e)) = crate::engine::rules::switching::balance_expr(cfg, p) {
+    if let Some(Ok(e)) = crate::ir::validate::exprs::balance_expr(cfg, p) {
         let mut what = Vec::new();
         acl::eval::unsupported_in_expr(&e, &mut what);
         note(&p.span, what.into_iter().map(|w| format!("{w} in 'balance hash'")).collect());
@@ -391,7 +391,7 @@ fn refuse_unsupported(cfg: &mut Config, pi: usize, conds: &crate::ir::validate::
     for r in &p.use_backend {
         let name = r.words.first().map(String::as_str).unwrap_or("");
         if name.contains("%[") {
-            if let Ok(f) = crate::engine::rules::switching::dynamic_name(cfg, p, name) {
+            if let Ok(f) = crate::ir::validate::exprs::dynamic_name(cfg, p, name) {
                 let mut what = Vec::new();
                 super::fmt::unsupported(&f, &mut what);
                 note(&r.span, what.into_iter().map(|w| format!("{w} in 'use_backend'")).collect());
