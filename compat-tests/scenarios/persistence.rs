@@ -385,14 +385,8 @@ fn stick_on_src_follows_server_state() {
     assert_same("stick on src", &theirs, &ours);
 }
 
+/// Follows [`super::runtime_api::ADMIN_HTTP`].
 const STORE_RESPONSE_CFG: &str = "\
-global
-    stats socket ${DIR}/admin.sock level admin
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
 listen by_cookie
     bind 127.0.0.1:${PORT_0}
     balance roundrobin
@@ -433,7 +427,7 @@ fn stick_store_response() {
     s2.add_response_header("Set-Cookie", "SID=two");
     let vars = [("S1", s1.port().to_string()), ("S2", s2.port().to_string())];
     let [theirs, ours] = both(|imp| {
-        let c = super::runtime_api::Cli::start_with(imp, STORE_RESPONSE_CFG, &s1, &vars);
+        let c = super::runtime_api::Cli::start_http(imp, STORE_RESPONSE_CFG, &s1, &vars);
         let mut ports = c.ports.clone();
         let (p0, p1, p2) = (ports.port(0), ports.port(1), ports.port(2));
         let mut out = Vec::new();

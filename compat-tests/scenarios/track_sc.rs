@@ -22,14 +22,8 @@ fn table_norm(s: &str) -> String {
     super::persistence::table_norm_in(s, 5_000)
 }
 
+/// Follows [`super::runtime_api::ADMIN_HTTP`].
 const CFG: &str = "\
-global
-    stats socket ${DIR}/admin.sock level admin
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
 backend st
     stick-table type ip size 1k expire 10s store http_req_rate(10s),conn_cur,gpc0
 backend st2
@@ -63,7 +57,7 @@ fn track_sc_rate_limit() {
     web.on_path("/missing", Behavior::Status(404));
     web.on_path("/boom", Behavior::Status(500));
     let [theirs, ours] = both(|imp| {
-        let c = super::runtime_api::Cli::start(imp, CFG, &web);
+        let c = super::runtime_api::Cli::start_http(imp, CFG, &web, &[]);
         let mut ports = c.ports.clone();
         let (p0, p1) = (ports.port(0), ports.port(1));
         let mut out = Vec::new();
@@ -90,14 +84,8 @@ fn track_sc_rate_limit() {
     assert_same("track-sc rate limit", &theirs, &ours);
 }
 
+/// Follows [`super::runtime_api::ADMIN_HTTP`].
 const LEVELS_CFG: &str = "\
-global
-    stats socket ${DIR}/admin.sock level admin
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
 backend st
     stick-table type ip size 10 expire 10s store conn_cnt,conn_cur,conn_rate(10s),sess_cnt,sess_rate(10s),http_req_cnt,http_req_rate(10s),http_err_cnt,gpc0,gpc0_rate(10s),gpt0
 backend st2
@@ -159,7 +147,7 @@ fn track_sc_levels_and_gpc_actions() {
     let web = MockHttp::start("web");
     web.on_path("/missing", Behavior::Status(404));
     let [theirs, ours] = both(|imp| {
-        let c = super::runtime_api::Cli::start(imp, LEVELS_CFG, &web);
+        let c = super::runtime_api::Cli::start_http(imp, LEVELS_CFG, &web, &[]);
         let mut ports = c.ports.clone();
         let (p0, p1, p2) = (ports.port(0), ports.port(1), ports.port(2));
         let mut out = Vec::new();
@@ -187,14 +175,8 @@ fn track_sc_levels_and_gpc_actions() {
     assert_same("track-sc levels", &theirs, &ours);
 }
 
+/// Follows [`super::runtime_api::ADMIN_HTTP`].
 const BYTES_CFG: &str = "\
-global
-    stats socket ${DIR}/admin.sock level admin
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
 backend bt
     stick-table type ip size 10 expire 10s store bytes_in_cnt,bytes_out_cnt,bytes_in_rate(10s),bytes_out_rate(10s)
 listen li
@@ -219,7 +201,7 @@ fn track_sc_counts_http_bytes() {
     let web = MockHttp::start("web");
     web.on_path("/missing", Behavior::Status(404));
     let [theirs, ours] = both(|imp| {
-        let c = super::runtime_api::Cli::start(imp, BYTES_CFG, &web);
+        let c = super::runtime_api::Cli::start_http(imp, BYTES_CFG, &web, &[]);
         let p = c.ports.clone().port(0);
         let mut out = Vec::new();
         for path in ["/", "/missing", "/deny", "/ret", "/redir", "/rej", "/empty"] {

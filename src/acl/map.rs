@@ -31,6 +31,8 @@ pub struct MapTable {
     entries: Vec<(Pattern, Sample<'static>)>,
     /// Exact string keys (`map`, `map_str`): the first entry of each key.
     exact: HashMap<Vec<u8>, usize>,
+    /// Prefix keys (`map_beg`) by length, longest first: the first entry of each key.
+    prefixes: Vec<(usize, HashMap<Vec<u8>, usize>)>,
 }
 
 /// A loaded map as a converter argument.
@@ -96,6 +98,7 @@ impl MapTable {
         let (parse, func) = method.parts();
         let mut entries = Vec::new();
         let mut exact = HashMap::new();
+        let mut prefixes: Vec<(usize, HashMap<Vec<u8>, usize>)> = Vec::new();
         for (n, line) in read_pattern_file(path)? {
             let k_end = line.find([' ', '\t']).unwrap_or(line.len());
             let (k, rest) = line.split_at(k_end);
@@ -110,13 +113,27 @@ impl MapTable {
                     None => continue,
                 }
             };
-            if func == MatchFn::Str {
-                exact.entry(k.as_bytes().to_vec()).or_insert(entries.len());
+            match func {
+                MatchFn::Str => {
+                    exact.entry(k.as_bytes().to_vec()).or_insert(entries.len());
+                }
+                MatchFn::Beg => {
+                    let at = match prefixes.iter().position(|(l, _)| *l == k.len()) {
+                        Some(at) => at,
+                        None => {
+                            prefixes.push((k.len(), HashMap::new()));
+                            prefixes.len() - 1
+                        }
+                    };
+                    prefixes[at].1.entry(k.as_bytes().to_vec()).or_insert(entries.len());
+                }
+                _ => {}
             }
             entries.push((pattern, value));
         }
         LOADED.store(true, std::sync::atomic::Ordering::Relaxed);
-        Ok(MapTable { path: path.to_string(), method, func, entries, exact })
+        prefixes.sort_by_key(|p| std::cmp::Reverse(p.0));
+        Ok(MapTable { path: path.to_string(), method, func, entries, exact, prefixes })
     }
 
     /// The value the sample maps to (`None`: no entry matches).
@@ -124,8 +141,13 @@ impl MapTable {
         let smp = smp.clone().convert(self.method.expect_type())?;
         let idx = match self.func {
             MatchFn::Str => *self.exact.get(smp.as_bytes()?)?,
-            MatchFn::Beg | MatchFn::Ip => {
-                // Trees: the most specific entry, the first of equals.
+            MatchFn::Beg => {
+                // A prefix tree: the longest key the sample starts with.
+                let b = smp.as_bytes()?;
+                self.prefixes.iter().filter(|(l, _)| *l <= b.len()).find_map(|(l, m)| m.get(&b[..*l]).copied())?
+            }
+            MatchFn::Ip => {
+                // A tree: the most specific entry, the first of equals.
                 let mut best: Option<(u32, usize)> = None;
                 for (i, (p, _)) in self.entries.iter().enumerate() {
                     if match_one(self.func, &smp, p, false) {
@@ -149,10 +171,9 @@ impl MapTable {
     }
 }
 
-/// How specific a tree key is: a prefix's length, an address mask's bits.
+/// How specific an address key is: its mask's bits.
 fn specificity(p: &Pattern) -> u32 {
     match p {
-        Pattern::Bytes(b) => b.len() as u32,
         Pattern::V4 { mask, .. } => mask.count_ones() + 96,
         Pattern::V6 { mask, .. } => mask.count_ones(),
         _ => 0,

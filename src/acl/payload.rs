@@ -280,8 +280,11 @@ pub fn fetch<'s>(
     src: &'s dyn crate::acl::SampleSource,
 ) -> Option<crate::acl::Sample<'s>> {
     use crate::acl::Sample;
-    let response = name.starts_with("res.") || name.starts_with("rep_") || (!name.contains('.') && src.is_response());
-    let response = response && !name.starts_with("req");
+    // `payload` and `payload_lv` read the side the rule runs on; the others name theirs.
+    let response = match name {
+        "payload" | "payload_lv" => src.is_response(),
+        n => n.starts_with("res.") || n.starts_with("rep_"),
+    };
     let data = if response { src.res_payload()? } else { src.req_payload()? };
     let int = |i: usize| args.get(i).and_then(crate::acl::args::Arg::as_int).unwrap_or(0);
     let bin = |b: &'s [u8]| Sample::Bin(std::borrow::Cow::Borrowed(b));

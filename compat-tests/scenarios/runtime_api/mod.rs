@@ -46,6 +46,11 @@ impl Cli {
         Cli::start_with(imp, cfg, web, &[])
     }
 
+    /// [`Cli::start_with`] on [`ADMIN_HTTP`] followed by `body`.
+    pub fn start_http(imp: Impl, body: &str, web: &MockHttp, vars: &[(&str, String)]) -> Cli {
+        Cli::start_with(imp, &format!("{ADMIN_HTTP}{body}"), web, vars)
+    }
+
     /// [`Cli::start`] with more `${NAME}` values for the configuration.
     pub fn start_with(imp: Impl, cfg: &str, web: &MockHttp, vars: &[(&str, String)]) -> Cli {
         let dir = TempDir::new(imp.name());
@@ -231,6 +236,17 @@ pub fn compare_lines(cfg: &str, lines: &[&str]) {
         crate::harness::compare::assert_same(&format!("reply to {l:?}"), a, b);
     }
 }
+
+/// The head of most scenarios' configurations: an admin socket and HTTP defaults.
+pub const ADMIN_HTTP: &str = "\
+global
+    stats socket ${DIR}/admin.sock level admin
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+";
 
 /// The reference configuration: a frontend, an HTTP backend with a checked server, an
 /// unchecked one and three `check disabled` template slots, a TCP backend, three sockets.

@@ -153,10 +153,10 @@ pub fn rdp_persist(be: &Backend, data: &[u8], name: &str) -> Option<usize> {
     let crate::acl::payload::Got::Yes((), v) = crate::acl::payload::rdp_cookie(data, name.as_bytes()) else {
         return None;
     };
-    let (addr, rest) = strtoul(v);
-    let rest = rest.strip_prefix(b".")?;
-    let (port, rest) = strtoul(rest);
-    rest.strip_prefix(b".")?;
+    let c_strtol = crate::ir::keywords::rules::misc_act::c_strtol;
+    let (addr, rest) = c_strtol(std::str::from_utf8(v).ok()?, 10);
+    let (port, rest) = c_strtol(rest.strip_prefix('.')?, 10);
+    rest.strip_prefix('.')?;
     let addr = addr as u32;
     let port = (port as u16).swap_bytes();
     let view = crate::engine::stick::backend::View { be, keys: &be.rules.stick.keys };
@@ -166,27 +166,6 @@ pub fn rdp_persist(be: &Backend, data: &[u8], name: &str) -> Option<usize> {
             && matches!(a.port, crate::ir::addr::PortSpec::Fixed(p) if p == port);
         same && (crate::engine::stick::rules::Servers::running(&view, i) || be.rules.persist.persist)
     })
-}
-
-/// C's `strtoul` in base 10 over bytes: the value (wrapping) and what follows the digits.
-fn strtoul(b: &[u8]) -> (u64, &[u8]) {
-    let mut i = 0;
-    while i < b.len() && b[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    if i < b.len() && b[i] == b'+' {
-        i += 1;
-    }
-    let start = i;
-    let mut v: u64 = 0;
-    while i < b.len() && b[i].is_ascii_digit() {
-        v = v.wrapping_mul(10).wrapping_add(u64::from(b[i] - b'0'));
-        i += 1;
-    }
-    if i == start {
-        return (0, b);
-    }
-    (v, &b[i..])
 }
 
 pub fn forced_server(be: &Backend, s: &Stream<'_>, force_persist: bool) -> Option<Arc<Server>> {

@@ -499,8 +499,7 @@ async fn exchange(
     // the request's cookie (HAProxy's SRV_RULES then HTTP_INNER analysers).
     let (mut flags, mut forced) = super::rules::persist_flags(c, tx, be);
     let bp = &be.rules.persist;
-    let fe = c.s.fe.clone();
-    let capture = fe.rules.captures.cookie.as_ref();
+    let capture = c.s.fe.rules.captures.cookie.as_ref();
     if bp.cookie.is_some() || capture.is_some() {
         tx.cookie = CookieTxn::new(&c.cbuf[c.head.method.clone()]);
         persist::request(bp, be, &mut c.head, &mut c.cbuf, &mut flags, &mut tx.cookie, capture);
