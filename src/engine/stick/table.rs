@@ -291,10 +291,15 @@ impl Table {
     pub fn new(spec: TableSpec, id: usize) -> Table {
         let n_shards = if spec.size <= 64 { 1 } else { 16 };
         let per_shard = (spec.size.min(1 << 16) / n_shards).max(1);
+        // Twice a shard's share: a hash map full of tombstones rehashes in place only while
+        // at most half full, and grows otherwise. Keys spread unevenly over the shards, so
+        // with room for just its share a busy shard of a full table would keep growing its
+        // map under steady churn (an allocation on the request path).
+        let map_capacity = per_shard * 2;
         let shards = (0..n_shards)
             .map(|_| {
                 Mutex::new(Shard {
-                    map: HashMap::with_capacity_and_hasher(per_shard, RandomState::new()),
+                    map: HashMap::with_capacity_and_hasher(map_capacity, RandomState::new()),
                     meta: Vec::new(),
                     words: Vec::new(),
                     free: Vec::new(),
