@@ -1,6 +1,6 @@
 //! Traffic log lines of the HTTP path compared with HAProxy: the default "Connect from" line per
 //! request, httplog fields for every way a transaction can end (flags, timers that did not
-//! happen, `<NOSRV>`, `<BADREQ>`), the HTX-sized byte counts, `%r` escaping, `dontlognull`,
+//! happen, `<NOSRV>`, `<BADREQ>`), the HTX-sized byte counts, `%r` escaping, `dontlognull`, `dontlog-normal`,
 //! `log-separate-errors`, clf and tcplog renderings, and custom formats.
 
 use super::http_kit::{check, send, tx, Case, C, GET, OK, S};
@@ -76,6 +76,13 @@ fn httplog_dontlognull_and_separate_errors() {
         c.fe.push_str("  option log-separate-errors\n");
     }
     check("  option httplog\n  option dontlognull\n", &cases);
+}
+
+#[test]
+fn dontlog_normal_keeps_only_errors() {
+    crate::require_haproxy!();
+    check("  option httplog\n  option dontlog-normal\n", &endings());
+    check("  option dontlog-normal\n", &endings()[..3]);
 }
 
 #[test]

@@ -314,6 +314,15 @@ fn forwardfor_placement_and_names() {
         Case::new("with http/1.0").fe("option forwardfor").request(b"GET / HTTP/1.0\r\nHost: h\r\n\r\n"),
         Case::new("with httpclose").fe("option forwardfor").fe("option httpclose"),
         Case::new("with server-close").fe("option forwardfor").fe("option http-server-close"),
+        Case::new("originalto").fe("option originalto"),
+        Case::new("originalto and forwardfor").fe("option originalto").fe("option forwardfor"),
+        Case::new("originalto existing")
+            .fe("option originalto")
+            .request(b"GET / HTTP/1.1\r\nHost: h\r\nX-Original-To: 1.2.3.4\r\n\r\n"),
+        Case::new("originalto except").fe("option originalto except 127.0.0.1"),
+        Case::new("originalto be except").fe("option originalto").be("option originalto except 127.0.0.0/8"),
+        Case::new("originalto names").fe("option originalto header X-Fe").be("option originalto header X-Be"),
+        Case::new("originalto be only").be("option originalto header X-Dst").fe("option forwardfor"),
         Case::new("with body")
             .fe("option forwardfor")
             .request(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"),

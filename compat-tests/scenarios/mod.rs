@@ -15,6 +15,7 @@ mod retries;
 mod routing;
 mod rules;
 pub mod runtime_api;
+mod socket_options;
 mod stats_admin;
 mod stats_page;
 mod tcp_inspect;

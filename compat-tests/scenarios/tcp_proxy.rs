@@ -1,6 +1,6 @@
 //! `mode tcp` sessions compared with HAProxy: what each side receives, how the connections end,
 //! and the tcplog / default log lines (Connect from at accept, termination states, null
-//! connections and `dontlognull`).
+//! connections, `dontlognull` and `dontlog-normal`).
 
 use super::http_kit::{check, send, tx, Case, C, S};
 
@@ -52,4 +52,10 @@ fn default_lines_and_dontlognull() {
     crate::require_haproxy!();
     check("  mode tcp\n", &cases());
     check("  mode tcp\n  option tcplog\n  option dontlognull\n", &cases());
+}
+
+#[test]
+fn dontlog_normal_keeps_only_errors() {
+    crate::require_haproxy!();
+    check("  mode tcp\n  option tcplog\n  option dontlog-normal\n", &cases());
 }

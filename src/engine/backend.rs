@@ -215,6 +215,8 @@ pub struct Backend {
     pub log_targets: std::sync::OnceLock<Vec<crate::log::Target>>,
     /// Where passive-check observations go (`engine::events` installs it at start).
     pub observer: std::sync::OnceLock<Box<dyn Fn(usize, super::health::Hana) + Send + Sync>>,
+    /// TCP keep-alive for server connections (`option srvtcpka`), built once.
+    pub server_keepalive: Option<socket2::TcpKeepalive>,
 }
 
 /// What the balancer sees of the servers: live connection counts and the limits in force.
@@ -288,6 +290,7 @@ impl Backend {
             idx,
             id,
             name: spec.name.clone(),
+            server_keepalive: super::proxy::sockopt::server_keepalive(&spec),
             spec,
             servers: ServerList::new(servers),
             inner: Mutex::new(Inner { states, balancer, waiters: VecDeque::new() }),

@@ -60,6 +60,8 @@ pub struct Frontend {
     pub log: std::sync::OnceLock<proxy::FrontendLog>,
     /// Switching rules and monitor conditions, compiled when the engine starts.
     pub rules: rules::switching::FrontendRules,
+    /// TCP keep-alive for accepted connections (`option clitcpka`), built once.
+    pub client_keepalive: Option<socket2::TcpKeepalive>,
 }
 
 /// How the process is being stopped.
@@ -181,6 +183,7 @@ impl Engine {
                 listen_state: tokio::sync::Notify::new(),
                 log: std::sync::OnceLock::new(),
                 rules: rules::switching::FrontendRules::build(&config, p, &|n| backend_by_name.get(n).copied()),
+                client_keepalive: proxy::sockopt::client_keepalive(p),
             }));
         }
         let (run_state, _) = watch::channel(RunState::Running);

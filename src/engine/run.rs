@@ -170,6 +170,7 @@ async fn serve(eng: Arc<Engine>, fe: Arc<Frontend>, conn: Accepted) {
     match conn {
         Accepted::Tcp(stream, peer, local) => {
             let _ = stream.set_nodelay(true);
+            proxy::sockopt::apply_keepalive(&stream, fe.client_keepalive.as_ref());
             let mut s = Session::new(eng.clone(), fe.clone(), peer, local);
             if !accept_rules(&mut s, &stream) {
                 fe.counters.sessions.dec();

@@ -172,6 +172,7 @@ pub async fn connect_or_reuse<R>(
             Ok((stream, addr)) => {
                 be.observe(srv.idx, crate::engine::health::Hana::L4Ok);
                 let _ = stream.set_nodelay(true);
+                super::sockopt::apply_keepalive(&stream, be.server_keepalive.as_ref());
                 return Ok(Got::New(Connected {
                     stream,
                     server: srv,

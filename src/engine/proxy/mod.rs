@@ -6,6 +6,7 @@ pub mod connect;
 pub mod http;
 pub mod listener;
 pub mod relay;
+pub mod sockopt;
 pub mod tcp;
 
 use std::net::SocketAddr;
@@ -23,6 +24,8 @@ pub struct FrontendLog {
     /// `None`: HAProxy's default "Connect from ..." line.
     pub format: Option<LogFormat>,
     pub dontlognull: bool,
+    /// `option dontlog-normal`: only sessions that end in error are logged.
+    pub dontlog_normal: bool,
 }
 
 impl FrontendLog {
@@ -40,7 +43,12 @@ impl FrontendLog {
             Some(t) => Some(LogFormat::compile(&t).map_err(|e| e.to_string())?),
             None => None,
         };
-        Ok(FrontendLog { targets, format, dontlognull: p.options.is_on("dontlognull") })
+        Ok(FrontendLog {
+            targets,
+            format,
+            dontlognull: p.options.is_on("dontlognull"),
+            dontlog_normal: p.options.is_on("dontlog-normal"),
+        })
     }
 }
 
@@ -92,11 +100,11 @@ impl Session {
     /// Emit the traffic log line of a finished session or request, if the frontend has a log
     /// format (the default format only logs "Connect from" lines, see [`Session::log_connect`]).
     /// `null`: nothing was exchanged (`option dontlognull`). `error`: logged at `err` level
-    /// with `option log-separate-errors`.
+    /// with `option log-separate-errors`; the only ones logged with `option dontlog-normal`.
     pub fn log_as(&self, rec: &LogRecord, null: bool, error: bool) {
         let Some(l) = self.logging() else { return };
         let Some(f) = &l.format else { return };
-        if null && l.dontlognull {
+        if (null && l.dontlognull) || (!error && l.dontlog_normal) {
             return;
         }
         let line = f.render(rec, self.eng.log.hostname.as_deref().unwrap_or(""));

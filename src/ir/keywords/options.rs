@@ -38,7 +38,7 @@ pub const FLAG_OPTIONS: &[FlagOption] = &[
     opt("abortonclose", Be, false, Rejected),
     opt("allbackups", Be, false, Supported),
     opt("checkcache", Be, true, Rejected),
-    opt("clitcpka", Fe, false, Rejected),
+    opt("clitcpka", Fe, false, Supported),
     opt("contstats", Fe, false, Ignored),
     opt("dontlognull", Fe, false, Supported),
     opt("http-buffer-request", Both, true, Rejected),
@@ -48,14 +48,14 @@ pub const FLAG_OPTIONS: &[FlagOption] = &[
     opt("logasap", Fe, false, Rejected),
     opt("nolinger", Both, false, Rejected),
     opt("persist", Be, false, Supported),
-    opt("srvtcpka", Be, false, Rejected),
+    opt("srvtcpka", Be, false, Supported),
     opt("transparent", Be, false, Rejected),
     opt("splice-request", Both, false, Ignored),
     opt("splice-response", Both, false, Ignored),
     opt("splice-auto", Both, false, Ignored),
     opt("accept-invalid-http-request", Fe, true, Rejected),
     opt("accept-invalid-http-response", Be, true, Rejected),
-    opt("dontlog-normal", Fe, false, Rejected),
+    opt("dontlog-normal", Fe, false, Supported),
     opt("log-separate-errors", Fe, false, Supported),
     opt("log-health-checks", Be, false, Supported),
     opt("socket-stats", Fe, false, Ignored),
@@ -82,7 +82,7 @@ pub const ARG_OPTIONS: &[(&str, Status)] = &[
     ("httplog", Supported),
     ("tcplog", Supported),
     ("httpslog", Supported),
-    ("tcpka", Rejected),
+    ("tcpka", Supported),
     ("httpchk", Supported),
     ("ssl-hello-chk", Supported),
     ("smtpchk", Supported),
@@ -94,7 +94,7 @@ pub const ARG_OPTIONS: &[(&str, Status)] = &[
     ("tcp-check", Supported),
     ("external-check", Rejected),
     ("forwardfor", Supported),
-    ("originalto", Rejected),
+    ("originalto", Supported),
     ("http-restrict-req-hdr-names", Rejected),
 ];
 
@@ -228,7 +228,13 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
             if cx.too_many_idx(d, 0, 1) {
                 return Flow::Continue;
             }
-            cx.r.not_yet(d, "option tcpka");
+            // Both sides in a proxy that has both (HAProxy sets the two flags by capability).
+            if cx.p.caps.frontend {
+                cx.p.options.set.insert("clitcpka", true);
+            }
+            if cx.p.caps.backend {
+                cx.p.options.set.insert("srvtcpka", true);
+            }
         }
         "httpchk" => {
             cx.warn_if_not_cap(d, true, "");
@@ -358,7 +364,6 @@ pub fn option(cx: &mut Cx, d: &Directive) -> Flow {
                 cx.p.forwardfor = Some(ff);
             } else {
                 cx.p.originalto = Some(ff);
-                cx.r.not_yet(d, "option originalto");
             }
         }
         "http-restrict-req-hdr-names" => {

@@ -275,15 +275,15 @@ fn push_without(out: &mut Vec<u8>, v: &[u8], base: usize, cut: &Option<Range<usi
     }
 }
 
-/// The request head as the server gets it, appended to `out`. `extra` is the header the proxy
-/// adds (X-Forwarded-For), `conn` the Connection value it adds. Returns the internal (HTX) size
+/// The request head as the server gets it, appended to `out`. `extra` are the headers the proxy
+/// adds, in order (X-Forwarded-For, X-Original-To), `conn` the Connection value it adds. Returns the internal (HTX) size
 /// of the head, the added Connection header excepted.
 pub fn build_request(
     out: &mut Vec<u8>,
     head: &Head,
     buf: &[u8],
     info: &ReqInfo,
-    extra: Option<(&[u8], &[u8])>,
+    extra: &[Option<(&[u8], &[u8])>],
     conn: Option<&[u8]>,
 ) -> u64 {
     let mut size = 20 + 1 + head.method.len() + 8;
@@ -316,7 +316,7 @@ pub fn build_request(
             _ => push_header(out, &buf[h.name.clone()], v),
         };
     }
-    if let Some((n, v)) = extra {
+    for (n, v) in extra.iter().flatten() {
         size += push_header(out, n, v);
     }
     if let Some(c) = conn {
@@ -499,7 +499,7 @@ mod tests {
     fn rebuilt(r: &[u8]) -> String {
         let (i, h, b) = analyze(r);
         let mut out = Vec::new();
-        build_request(&mut out, &h, &b, &i.unwrap(), None, None);
+        build_request(&mut out, &h, &b, &i.unwrap(), &[], None);
         String::from_utf8(out).unwrap()
     }
 

@@ -86,14 +86,27 @@ pub(super) async fn skip_body(c: &mut Conn, info: &ReqInfo) -> bool {
 /// network suppresses it, and `if-none` only counts when every side that asks for the header
 /// says so.
 fn forwarded_for(c: &Conn, be: &Proxy) -> Option<(Vec<u8>, String)> {
-    let fe_ff = c.s.fe.spec.forwardfor.as_ref();
-    let be_ff = be.forwardfor.as_ref();
+    address_header(c, c.s.fe.spec.forwardfor.as_ref(), be.forwardfor.as_ref(), c.s.client.ip())
+}
+
+/// The X-Original-To header to add (`option originalto`): the address the client connected
+/// to, decided like X-Forwarded-For (it has no `if-none`).
+fn original_to(c: &Conn, be: &Proxy) -> Option<(Vec<u8>, String)> {
+    address_header(c, c.s.fe.spec.originalto.as_ref(), be.originalto.as_ref(), c.s.local.ip())
+}
+
+fn address_header(
+    c: &Conn,
+    fe_ff: Option<&crate::ir::types::ForwardFor>,
+    be_ff: Option<&crate::ir::types::ForwardFor>,
+    ip: std::net::IpAddr,
+) -> Option<(Vec<u8>, String)> {
     let name = be_ff.or(fe_ff)?.header.as_bytes();
     let always = fe_ff.is_some_and(|f| !f.if_none) || be_ff.is_some_and(|f| !f.if_none);
     if !always && c.head.first(&c.cbuf, &name.to_ascii_lowercase()).is_some() {
         return None;
     }
-    let ip = match c.s.client.ip() {
+    let ip = match ip {
         std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map(std::net::IpAddr::V4).unwrap_or(std::net::IpAddr::V6(v6)),
         ip => ip,
     };
@@ -357,7 +370,7 @@ pub(super) fn own_backend(c: &Conn, tx: &Txn) -> Option<Arc<Backend>> {
 /// counters and stick counters see it: the head's internal size and the body bytes already in.
 fn received_size(c: &mut Conn, info: &ReqInfo) -> u64 {
     c.out.clear();
-    let head = msg::build_request(&mut c.out, &c.head, &c.cbuf, info, None, None);
+    let head = msg::build_request(&mut c.out, &c.head, &c.cbuf, info, &[], None);
     head + body::buffered_size(info.framing.unwrap_or(Framing::None), &c.cbuf[c.head.len..])
 }
 
@@ -674,15 +687,13 @@ async fn on_server(
         (info.version == Version::Http11).then_some(b"close")
     };
     let xff = forwarded_for(c, &be.spec);
-    c.out.clear();
-    tx.bytes_in = msg::build_request(
-        &mut c.out,
-        &c.head,
-        &c.cbuf,
-        info,
+    let xot = original_to(c, &be.spec);
+    let added: [Option<(&[u8], &[u8])>; 2] = [
         xff.as_ref().map(|(n, v)| (n.as_slice(), v.as_bytes())),
-        conn,
-    );
+        xot.as_ref().map(|(n, v)| (n.as_slice(), v.as_bytes())),
+    ];
+    c.out.clear();
+    tx.bytes_in = msg::build_request(&mut c.out, &c.head, &c.cbuf, info, &added, conn);
     c.consume_head();
     let mut framing = info.framing.unwrap_or(Framing::None);
     // A body that came whole with the head leaves with it, in one write.

@@ -1,0 +1,114 @@
+//! Socket options on traffic connections compared with HAProxy: TCP keep-alive on the client
+//! side (`option clitcpka`, `option tcpka`, `clitcpka-idle`) and the server side (`option
+//! srvtcpka`, `srvtcpka-idle`), read from the kernel's own view of the proxy's sockets
+//! (/proc/net/tcp: the keep-alive timer and when it fires).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use crate::harness::compare::{assert_same, both};
+use crate::harness::mock_tcp::MockTcp;
+
+const CFG: &str = "\
+global
+    stats socket ${DIR}/admin.sock level admin
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend plain
+    bind 127.0.0.1:${PORT_0}
+    default_backend plain
+frontend cli_ka
+    bind 127.0.0.1:${PORT_1}
+    option clitcpka
+    default_backend srv_ka
+frontend cli_ka_tuned
+    bind 127.0.0.1:${PORT_2}
+    option clitcpka
+    clitcpka-idle 20s
+    clitcpka-intvl 3
+    clitcpka-cnt 4
+    default_backend srv_ka_tuned
+backend plain
+    server s 127.0.0.1:${ECHO_0}
+backend srv_ka
+    option srvtcpka
+    server s 127.0.0.1:${ECHO_1}
+backend srv_ka_tuned
+    option srvtcpka
+    srvtcpka-idle 1m
+    server s 127.0.0.1:${ECHO_2}
+defaults both
+    mode tcp
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+    option tcpka
+    clitcpka-idle 30
+    srvtcpka-idle 40
+listen both_sides from both
+    bind 127.0.0.1:${PORT_3}
+    server s 127.0.0.1:${ECHO_3}
+frontend fe_only from both
+    bind 127.0.0.1:${PORT_4}
+    default_backend plain_again
+backend plain_again
+    server s 127.0.0.1:${ECHO_4}
+";
+
+/// The keep-alive timer of the established socket with local port `lport` (or remote port
+/// `rport`): `keepalive <seconds until it fires, rounded up>`, `none`, or `no socket`.
+fn keepalive_timer(lport: Option<u16>, rport: Option<u16>) -> String {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    for line in table.lines().skip(1) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 6 || f[3] != "01" {
+            continue;
+        }
+        let port = |a: &str| a.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok());
+        if lport.is_some_and(|p| port(f[1]) != Some(p)) || rport.is_some_and(|p| port(f[2]) != Some(p)) {
+            continue;
+        }
+        let (kind, when) = f[5].split_once(':').unwrap_or(("00", "0"));
+        return match kind {
+            // USER_HZ ticks.
+            "02" => format!("keepalive {}s", u64::from_str_radix(when, 16).unwrap_or(0).div_ceil(100)),
+            "00" => "none".into(),
+            other => format!("timer {other}"),
+        };
+    }
+    "no socket".into()
+}
+
+#[test]
+fn tcp_keepalive_on_both_sides() {
+    crate::require_haproxy!();
+    let echoes: Vec<MockTcp> = (0..5).map(|_| MockTcp::echo()).collect();
+    let web = crate::harness::mock_http::MockHttp::start("unused");
+    let vars: Vec<(String, String)> =
+        echoes.iter().enumerate().map(|(i, e)| (format!("ECHO_{i}"), e.port().to_string())).collect();
+    let vars: Vec<(&str, String)> = vars.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    let [theirs, ours] = both(|imp| {
+        let c = super::runtime_api::Cli::start_with(imp, CFG, &web, &vars);
+        let mut ports = c.ports.clone();
+        let mut out = Vec::new();
+        for (i, name) in ["plain", "cli_ka", "cli_ka_tuned", "both_sides", "fe_only"].iter().enumerate() {
+            let port = ports.port(i);
+            let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+            s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+            // An echo round trip: both of the proxy's connections exist and are idle after it.
+            s.write_all(b"ping").unwrap();
+            let mut buf = [0u8; 4];
+            let echoed = s.read_exact(&mut buf).is_ok();
+            std::thread::sleep(Duration::from_millis(50));
+            let client_side = keepalive_timer(Some(port), None);
+            let server_side = keepalive_timer(None, Some(echoes[i].port()));
+            out.push(format!("{name}: echoed {echoed}, client side {client_side}, server side {server_side}"));
+        }
+        out.join("\n")
+    });
+    assert_same("tcp keep-alive", &theirs, &ours);
+}
