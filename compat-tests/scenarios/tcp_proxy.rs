@@ -59,3 +59,10 @@ fn dontlog_normal_keeps_only_errors() {
     crate::require_haproxy!();
     check("  mode tcp\n  option tcplog\n  option dontlog-normal\n", &cases());
 }
+
+/// Stream numbers (`%rt`, every TCP session counts), log counters and address flags.
+#[test]
+fn stream_numbers_and_flags() {
+    crate::require_haproxy!();
+    check("  mode tcp\n  log-format \"%f %rt %lc %{+X}ci %{+Q}si %{+X}si %{+X}rt\"\n", &cases());
+}

@@ -43,6 +43,10 @@ impl Counter {
     pub fn inc(&self) {
         self.0.fetch_add(1, Relaxed);
     }
+    /// Count one and return the value before (HAProxy's stream ids come from such a counter).
+    pub fn take(&self) -> u64 {
+        self.0.fetch_add(1, Relaxed)
+    }
     pub fn add(&self, n: u64) {
         self.0.fetch_add(n, Relaxed);
     }

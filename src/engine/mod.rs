@@ -60,6 +60,8 @@ pub struct Frontend {
     pub log: std::sync::OnceLock<proxy::FrontendLog>,
     /// Switching rules and monitor conditions, compiled when the engine starts.
     pub rules: rules::switching::FrontendRules,
+    /// Log lines sent so far (`%lc`).
+    pub log_count: counters::Counter,
     /// TCP keep-alive for accepted connections (`option clitcpka`), built once.
     pub client_keepalive: Option<socket2::TcpKeepalive>,
 }
@@ -184,6 +186,7 @@ impl Engine {
                 log: std::sync::OnceLock::new(),
                 rules: rules::switching::FrontendRules::build(&config, p, &|n| backend_by_name.get(n).copied()),
                 client_keepalive: proxy::sockopt::client_keepalive(p),
+                log_count: counters::Counter::default(),
             }));
         }
         let (run_state, _) = watch::channel(RunState::Running);

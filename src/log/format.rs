@@ -78,6 +78,10 @@ pub enum Var {
     Pid,
     UniqueId,
     Hostname,
+    /// `%rt`: the stream's number.
+    StreamId,
+    /// `%lc`: the frontend's count of log lines before this one.
+    LogCounter,
     /// `%o`: a flag-only pseudo variable that sets options for everything after it.
     Options,
 }
@@ -140,6 +144,8 @@ const VARS: &[(&str, Var)] = &[
     ("HV", Var::Version),
     ("pid", Var::Pid),
     ("ID", Var::UniqueId),
+    ("rt", Var::StreamId),
+    ("lc", Var::LogCounter),
     ("H", Var::Hostname),
     ("o", Var::Options),
 ];
@@ -147,6 +153,10 @@ const VARS: &[(&str, Var)] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Flags {
     quote: bool,
+    /// `+X`: addresses, ports and some counters in hexadecimal.
+    hex: bool,
+    /// `+E`: `"`, `\` and `]` in text escaped with a backslash.
+    escape: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,6 +221,11 @@ impl LogFormat {
                     match f {
                         "+Q" => flags.quote = true,
                         "-Q" => flags.quote = false,
+                        "+X" => flags.hex = true,
+                        "-X" => flags.hex = false,
+                        "+E" => flags.escape = true,
+                        "-E" => flags.escape = false,
+                        // HAProxy skips words it does not know here.
                         _ => {}
                     }
                 }
@@ -241,6 +256,11 @@ impl LogFormat {
     }
 
     pub fn render(&self, r: &LogRecord, hostname: &str) -> String {
+        self.render_counted(r, hostname, 0)
+    }
+
+    /// [`LogFormat::render`] for a frontend that has sent `log_count` lines before this one.
+    pub fn render_counted(&self, r: &LogRecord, hostname: &str, log_count: u64) -> String {
         let mut out = String::with_capacity(160);
         // HAProxy starts as if a space had just been written, so a format never begins with one.
         let mut last_space = true;
@@ -258,7 +278,7 @@ impl LogFormat {
                 }
                 Node::Var(v, f) => {
                     let before = out.len();
-                    render_var(&mut out, *v, *f, r, hostname);
+                    render_var(&mut out, *v, *f, r, hostname, log_count);
                     if out.len() != before {
                         last_space = false;
                     }
@@ -296,19 +316,53 @@ pub fn hdr_encode(v: &[u8]) -> String {
     out
 }
 
-/// HAProxy's escaping of `%r`: `"`, `#`, control and 8-bit bytes become `#XX`.
-fn push_escaped(out: &mut String, s: &str) {
+/// HAProxy's encoding of `%r` and its parts: `"`, `#`, control and 8-bit bytes become `#XX`;
+/// with `+E`, `\` and `]` get a backslash before them.
+fn push_escaped(out: &mut String, s: &str, escape: bool) {
     for b in s.bytes() {
         if b == b'"' || b == b'#' || !(0x20..0x7f).contains(&b) {
             let _ = write!(out, "#{b:02X}");
         } else {
+            if escape && (b == b'\\' || b == b']') {
+                out.push('\\');
+            }
             out.push(b as char);
         }
     }
 }
 
-fn port_of(a: Option<std::net::SocketAddr>) -> String {
-    a.map(|a| a.port().to_string()).unwrap_or_else(|| "-".into())
+/// A text HAProxy has no value for: `-`, or `""` when quoted.
+fn push_absent(out: &mut String, quote: bool) {
+    out.push_str(if quote { "\"\"" } else { "-" });
+}
+
+/// An address as `+X` prints it: the bytes of the address in hexadecimal (IPv4-mapped IPv6
+/// shown as IPv4, as without the flag).
+fn ip_hex(a: Option<std::net::SocketAddr>) -> String {
+    let Some(a) = a else { return "-".into() };
+    let bytes: Vec<u8> = match a.ip() {
+        std::net::IpAddr::V4(v4) => v4.octets().to_vec(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.octets().to_vec(),
+            None => v6.octets().to_vec(),
+        },
+    };
+    bytes.iter().fold(String::with_capacity(32), |mut s, b| {
+        let _ = write!(s, "{b:02X}");
+        s
+    })
+}
+
+/// `+E`: a backslash before `"`, `\` and `]`.
+fn backslash_escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '"' | '\\' | ']') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn local(us: i64) -> DateTime<Local> {
@@ -329,35 +383,97 @@ fn push_quoted(out: &mut String, s: &str, quote: bool) {
     }
 }
 
-fn captures(out: &mut String, list: &[String], braces: bool, quote: bool) {
+/// Captured headers (stored encoded), `{a|b}` or space-separated, `+E` escaping on top.
+fn captures(out: &mut String, list: &[String], braces: bool, f: Flags) {
     if list.is_empty() {
         return;
     }
+    let one = |out: &mut String, s: &str| {
+        if f.escape {
+            out.push_str(&backslash_escaped(s));
+        } else {
+            out.push_str(s);
+        }
+    };
     if braces {
         out.push('{');
-        out.push_str(&list.join("|"));
+        for (i, s) in list.iter().enumerate() {
+            if i > 0 {
+                out.push('|');
+            }
+            one(out, s);
+        }
         out.push('}');
     } else {
-        let joined: Vec<String> = list.iter().map(|s| if quote { format!("\"{s}\"") } else { s.clone() }).collect();
-        out.push_str(&joined.join(" "));
+        for (i, s) in list.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            if f.quote {
+                out.push('"');
+            }
+            one(out, s);
+            if f.quote {
+                out.push('"');
+            }
+        }
     }
 }
 
-fn render_var(out: &mut String, v: Var, f: Flags, r: &LogRecord, hostname: &str) {
+fn render_var(out: &mut String, v: Var, f: Flags, r: &LogRecord, hostname: &str, log_count: u64) {
     let num = |out: &mut String, n: i64| {
         let _ = write!(out, "{n}");
     };
+    // Counters HAProxy can print in hexadecimal, on at least four digits.
+    let counter = |out: &mut String, n: u64| {
+        let _ = if f.hex { write!(out, "{n:04X}") } else { write!(out, "{n}") };
+    };
+    // An unknown address is an absent text: `-`, or `""` when quoted. In hexadecimal, no quotes.
+    let ip = |out: &mut String, a: Option<std::net::SocketAddr>| match a {
+        None => push_absent(out, f.quote),
+        Some(_) if f.hex => out.push_str(&ip_hex(a)),
+        Some(_) => push_quoted(out, &ip_of(a), f.quote),
+    };
+    let port = |out: &mut String, a: Option<std::net::SocketAddr>| match a {
+        None => push_absent(out, f.quote),
+        Some(a) if f.hex => {
+            let _ = write!(out, "{:04X}", a.port());
+        }
+        Some(a) => push_quoted(out, &a.port().to_string(), f.quote),
+    };
+    // The request line and its parts: encoded like `%r`, then `+E` escaping; `<BADREQ>` when
+    // there was no valid request.
+    let uri_part = |out: &mut String, s: &str| {
+        let s = if r.request_line.is_empty() { "<BADREQ>" } else { s };
+        if f.quote {
+            out.push('"');
+        }
+        push_escaped(out, s, f.escape);
+        if f.quote {
+            out.push('"');
+        }
+    };
+    let text = |out: &mut String, s: &str| {
+        if f.escape {
+            push_quoted(out, &backslash_escaped(s), f.quote)
+        } else {
+            push_quoted(out, s, f.quote)
+        }
+    };
     match v {
-        Var::ClientIp => push_quoted(out, &ip_of(r.client), f.quote),
-        Var::ClientPort => push_quoted(out, &port_of(r.client), f.quote),
-        Var::FrontendIp => push_quoted(out, &ip_of(r.frontend_addr), f.quote),
-        Var::FrontendPort => push_quoted(out, &port_of(r.frontend_addr), f.quote),
-        Var::BackendSrcIp => push_quoted(out, &ip_of(r.backend_src), f.quote),
-        Var::BackendSrcPort => push_quoted(out, &port_of(r.backend_src), f.quote),
-        Var::ServerIp => push_quoted(out, &ip_of(r.server_addr), f.quote),
-        Var::ServerPort => push_quoted(out, &port_of(r.server_addr), f.quote),
+        Var::ClientIp => ip(out, r.client),
+        Var::ClientPort => port(out, r.client),
+        Var::FrontendIp => ip(out, r.frontend_addr),
+        Var::FrontendPort => port(out, r.frontend_addr),
+        Var::BackendSrcIp => ip(out, r.backend_src),
+        Var::BackendSrcPort => port(out, r.backend_src),
+        Var::ServerIp => ip(out, r.server_addr),
+        Var::ServerPort => port(out, r.server_addr),
         Var::DateAccept => {
             let _ = write!(out, "{}", local(r.accept_us).format("%d/%b/%Y:%H:%M:%S%.3f"));
+        }
+        Var::DateAcceptUnix if f.hex => {
+            let _ = write!(out, "{:08X}", r.accept_us.div_euclid(1_000_000));
         }
         Var::DateAcceptUnix => num(out, r.accept_us.div_euclid(1_000_000)),
         Var::DateRequest => {
@@ -378,9 +494,9 @@ fn render_var(out: &mut String, v: Var, f: Flags, r: &LogRecord, hostname: &str)
         Var::Ms => {
             let _ = write!(out, "{:03}", (r.accept_us / 1000).rem_euclid(1000));
         }
-        Var::FrontendName | Var::FrontendNameTransport => push_quoted(out, &r.frontend, f.quote),
-        Var::BackendName => push_quoted(out, &r.backend, f.quote),
-        Var::ServerName => push_quoted(out, &r.server, f.quote),
+        Var::FrontendName | Var::FrontendNameTransport => text(out, &r.frontend),
+        Var::BackendName => text(out, &r.backend),
+        Var::ServerName => text(out, &r.server),
         Var::Th => num(out, r.t_handshake),
         Var::Ti => num(out, r.t_idle),
         Var::TR => num(out, r.t_request),
@@ -398,8 +514,10 @@ fn render_var(out: &mut String, v: Var, f: Flags, r: &LogRecord, hostname: &str)
         Var::BytesUploaded => {
             let _ = write!(out, "{}", r.bytes_in);
         }
-        Var::ReqCookie => push_quoted(out, &r.req_cookie, f.quote),
-        Var::RespCookie => push_quoted(out, &r.resp_cookie, f.quote),
+        Var::ReqCookie if r.req_cookie.is_empty() => push_absent(out, f.quote),
+        Var::ReqCookie => text(out, &r.req_cookie),
+        Var::RespCookie if r.resp_cookie.is_empty() => push_absent(out, f.quote),
+        Var::RespCookie => text(out, &r.resp_cookie),
         Var::TermState => {
             out.push(r.term[0] as char);
             out.push(r.term[1] as char);
@@ -421,26 +539,14 @@ fn render_var(out: &mut String, v: Var, f: Flags, r: &LogRecord, hostname: &str)
         }
         Var::SrvQueue => num(out, r.srv_queue as i64),
         Var::BackendQueue => num(out, r.backend_queue as i64),
-        Var::CapturedReq => captures(out, &r.captured_req_headers, true, f.quote),
-        Var::CapturedResp => captures(out, &r.captured_resp_headers, true, f.quote),
-        Var::CapturedReqList => captures(out, &r.captured_req_headers, false, f.quote),
-        Var::CapturedRespList => captures(out, &r.captured_resp_headers, false, f.quote),
-        Var::RequestLine => {
-            if f.quote {
-                out.push('"');
-            }
-            if r.request_line.is_empty() {
-                out.push_str("<BADREQ>");
-            } else {
-                push_escaped(out, &r.request_line);
-            }
-            if f.quote {
-                out.push('"');
-            }
-        }
-        Var::Method => push_quoted(out, &r.method, f.quote),
-        Var::Uri => push_quoted(out, &r.uri, f.quote),
-        Var::Path => push_quoted(out, r.uri.split('?').next().unwrap_or(""), f.quote),
+        Var::CapturedReq => captures(out, &r.captured_req_headers, true, f),
+        Var::CapturedResp => captures(out, &r.captured_resp_headers, true, f),
+        Var::CapturedReqList => captures(out, &r.captured_req_headers, false, f),
+        Var::CapturedRespList => captures(out, &r.captured_resp_headers, false, f),
+        Var::RequestLine => uri_part(out, &r.request_line),
+        Var::Method => uri_part(out, &r.method),
+        Var::Uri => uri_part(out, &r.uri),
+        Var::Path => uri_part(out, r.uri.split('?').next().unwrap_or("")),
         Var::PathOnly => {
             let path = r.uri.split('?').next().unwrap_or("");
             // An absolute URI loses its scheme and authority.
@@ -448,14 +554,16 @@ fn render_var(out: &mut String, v: Var, f: Flags, r: &LogRecord, hostname: &str)
                 Some(i) => path[i + 3..].find('/').map(|j| &path[i + 3 + j..]).unwrap_or(""),
                 None => path,
             };
-            push_quoted(out, path, f.quote)
+            uri_part(out, path)
         }
         Var::Query => {
             let q = r.uri.find('?').map(|p| &r.uri[p..]).unwrap_or("");
-            push_quoted(out, q, f.quote);
+            uri_part(out, q);
         }
-        Var::Version => push_quoted(out, &r.version, f.quote),
-        Var::Pid => num(out, i64::from(r.pid)),
+        Var::Version => uri_part(out, &r.version),
+        Var::Pid => counter(out, u64::from(r.pid)),
+        Var::StreamId => counter(out, r.stream_id),
+        Var::LogCounter => counter(out, log_count),
         Var::UniqueId => push_quoted(out, if r.unique_id.is_empty() { "-" } else { &r.unique_id }, f.quote),
         Var::Hostname => push_quoted(out, hostname, f.quote),
         Var::Options => {}
@@ -486,11 +594,15 @@ mod tests {
         let r = LogRecord {
             accept_us: 1_795_242_996_123_456,
             uri: "http://example.com/a/b?x=1".into(),
+            request_line: "GET http://example.com/a/b?x=1 HTTP/1.1".into(),
             ..Default::default()
         };
         assert_eq!(f.render(&r, ""), "1795242996 http://example.com/a/b /a/b");
-        let r = LogRecord { uri: "/c/d?y".into(), ..Default::default() };
+        let r = LogRecord { uri: "/c/d?y".into(), request_line: "GET /c/d?y HTTP/1.1".into(), ..Default::default() };
         assert_eq!(f.render(&r, ""), "0 /c/d /c/d");
+        // No valid request: every part of it is `<BADREQ>`.
+        let r = LogRecord::default();
+        assert_eq!(f.render(&r, ""), "0 <BADREQ> <BADREQ>");
     }
 
     #[test]
@@ -500,5 +612,28 @@ mod tests {
         }
         assert!(matches!(LogFormat::compile("%zz"), Err(FormatError::UnknownVar(_))));
         assert_eq!(LogFormat::compile("100%%").unwrap().render(&LogRecord::default(), ""), "100%");
+    }
+}
+
+#[cfg(test)]
+mod flag_tests {
+    use super::*;
+
+    #[test]
+    fn hex_and_quote_together() {
+        let f = LogFormat::compile("%{+X,+Q}si %{+X}Ts %{+X}pid %{+X}cp").unwrap();
+        let r = LogRecord {
+            server_addr: Some("127.0.0.1:80".parse().unwrap()),
+            client: Some("[::1]:258".parse().unwrap()),
+            accept_us: 0x1234_5678 * 1_000_000,
+            pid: 300,
+            ..Default::default()
+        };
+        // As HAProxy: hexadecimal addresses are never quoted; an absent one is `""` quoted.
+        assert_eq!(f.render(&r, ""), "7F000001 12345678 012C 0102");
+        let r = LogRecord { server_addr: None, client: None, ..r };
+        assert_eq!(f.render(&r, ""), "\"\" 12345678 012C -");
+        let ipv6 = LogRecord { server_addr: Some("[2001:db8::1]:80".parse().unwrap()), ..r };
+        assert_eq!(f.render(&ipv6, "").split(' ').next(), Some("20010DB8000000000000000000000001"));
     }
 }

@@ -29,6 +29,7 @@ pub struct LogRecord {
     pub status: i32,
     pub bytes_out: u64,
     pub bytes_in: u64,
+    /// `capture cookie` results, empty when nothing was captured.
     pub req_cookie: String,
     pub resp_cookie: String,
     /// Termination state, 4 chars (`----`, `SC--`, `cD--` ...); tcplog uses the first 2.
@@ -52,6 +53,8 @@ pub struct LogRecord {
     pub pid: u32,
     pub unique_id: String,
     pub http: bool,
+    /// `%rt`: the stream's number among all streams of the process (HAProxy's `uniq_id`).
+    pub stream_id: u64,
 }
 
 impl Default for LogRecord {
@@ -77,8 +80,8 @@ impl Default for LogRecord {
             status: -1,
             bytes_out: 0,
             bytes_in: 0,
-            req_cookie: "-".into(),
-            resp_cookie: "-".into(),
+            req_cookie: String::new(),
+            resp_cookie: String::new(),
             term: *b"----",
             actconn: 0,
             feconn: 0,
@@ -97,6 +100,7 @@ impl Default for LogRecord {
             pid: std::process::id(),
             unique_id: String::new(),
             http: false,
+            stream_id: 0,
         }
     }
 }

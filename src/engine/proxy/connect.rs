@@ -48,6 +48,8 @@ pub struct Failed {
     pub why: ConnectFailure,
     /// The server last tried, if any (logged as the server name).
     pub server: Option<Arc<Server>>,
+    /// The address the last connection attempt went to (logged as `%si:%sp`).
+    pub addr: Option<std::net::SocketAddr>,
     pub retries: u32,
     pub redispatched: bool,
     pub t_queue: Duration,
@@ -89,6 +91,7 @@ pub async fn connect(
         Got::Reused { server, t_queue, .. } => Err(Failed {
             why: ConnectFailure::NoServer,
             server: Some(server),
+            addr: None,
             retries: 0,
             redispatched: false,
             t_queue,
@@ -148,7 +151,7 @@ pub async fn connect_or_reuse<R>(
                             Acquired::QueueFull => ConnectFailure::QueueFull,
                             _ => ConnectFailure::NoServer,
                         };
-                        return Err(Failed { why, server: None, retries: attempt, redispatched, t_queue });
+                        return Err(Failed { why, server: None, addr: None, retries: attempt, redispatched, t_queue });
                     }
                 }
             }
@@ -191,7 +194,14 @@ pub async fn connect_or_reuse<R>(
                     be.counters.conn_errors.inc();
                     be.release(&srv);
                     let _ = started;
-                    return Err(Failed { why, server: Some(srv), retries: attempt, redispatched, t_queue });
+                    return Err(Failed {
+                        why,
+                        server: Some(srv),
+                        addr: target,
+                        retries: attempt,
+                        redispatched,
+                        t_queue,
+                    });
                 }
                 attempt += 1;
                 // HAProxy redispatches when asked to, when the server is no longer running, and

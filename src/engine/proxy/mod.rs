@@ -62,12 +62,15 @@ pub struct Session {
     pub accept_us: i64,
     /// `sess.*` variables set by `tcp-request connection|session` rules.
     pub vars: crate::engine::rules::vars::Vars,
+    /// The number of the current stream among the process's streams (`%rt`): the TCP
+    /// session, or the HTTP request being processed.
+    pub stream_id: u64,
 }
 
 impl Session {
     pub fn new(eng: Arc<Engine>, fe: Arc<Frontend>, client: SocketAddr, local: SocketAddr) -> Session {
         let accept_us = chrono::Utc::now().timestamp_micros();
-        Session { eng, fe, client, local, accepted: Instant::now(), accept_us, vars: Default::default() }
+        Session { eng, fe, client, local, accepted: Instant::now(), accept_us, vars: Default::default(), stream_id: 0 }
     }
 
     /// A record pre-filled with what every log line of this session shares.
@@ -81,6 +84,7 @@ impl Session {
             actconn: self.eng.active_conns.get(),
             feconn: self.fe.counters.sessions.get(),
             http: self.fe.spec.mode == Mode::Http,
+            stream_id: self.stream_id,
             ..Default::default()
         }
     }
@@ -107,7 +111,8 @@ impl Session {
         if (null && l.dontlognull) || (!error && l.dontlog_normal) {
             return;
         }
-        let line = f.render(rec, self.eng.log.hostname.as_deref().unwrap_or(""));
+        let log_count = self.fe.log_count.take();
+        let line = f.render_counted(rec, self.eng.log.hostname.as_deref().unwrap_or(""), log_count);
         let level = if error && self.fe.spec.options.is_on("log-separate-errors") { 3 } else { 6 };
         self.eng.log.emit(&l.targets, level, &line);
     }

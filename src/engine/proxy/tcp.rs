@@ -171,6 +171,8 @@ impl Outcome {
 
 pub async fn serve(mut s: Session, mut client: TcpStream) {
     use crate::engine::rules::Verdict;
+    // The session's one stream counts in CumReq and numbers `%rt`.
+    s.stream_id = s.eng.total_requests.take();
     s.log_connect();
     let mut o = Outcome {
         backend: None,
@@ -286,6 +288,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
     match connect::connect(&be, key, s.local.port(), forced, force_persist).await {
         Err(f) => {
             o.server = f.server.clone();
+            o.server_addr = f.addr;
             o.retries = f.retries;
             o.redispatched = f.redispatched;
             o.t_queue = if f.why == ConnectFailure::NoServer { -1 } else { f.t_queue.as_millis() as i64 };

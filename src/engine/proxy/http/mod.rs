@@ -411,7 +411,7 @@ impl Conn {
         tx.vars.stk.http_request(Some(&self.sess_vars.stk), now);
         self.s.fe.counters.requests.inc();
         self.s.fe.counters.req_rate.hit(now);
-        self.s.eng.total_requests.inc();
+        self.s.stream_id = self.s.eng.total_requests.take();
         self.s.log_connect();
         let logging = self.s.logs_lines();
         if logging {
@@ -463,6 +463,9 @@ impl Conn {
             rec.request_us = chrono::Utc::now().timestamp_micros() - idle_from.elapsed().as_micros() as i64;
             rec.t_active = idle_from.elapsed().as_millis() as i64;
             rec.t_total = self.s.accepted.elapsed().as_millis() as i64;
+            // No stream carried this request: HAProxy's session-level log line draws the next
+            // stream number when it is built.
+            rec.stream_id = self.s.eng.total_requests.take();
             self.s.log_as(&rec, null, true);
         }
         // What follows a refused head is never read as a request.

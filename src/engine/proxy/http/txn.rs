@@ -556,6 +556,7 @@ async fn exchange(
     let mut sc = match got {
         Err(f) => {
             tx.server = f.server.clone();
+            tx.server_addr = f.addr;
             tx.retries = f.retries;
             tx.redispatched = f.redispatched;
             tx.t_queue = if f.why == ConnectFailure::NoServer { -1 } else { f.t_queue.as_millis() as i64 };
