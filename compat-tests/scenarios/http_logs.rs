@@ -274,3 +274,39 @@ fn format_flags_and_counters() {
     }
     check("", &cases);
 }
+
+/// `unique-id-format` and `unique-id-header`: the ID in the request the server gets, in `%ID`,
+/// and through the `unique-id` fetch in rules (generated on first use, so a frontend rule sees
+/// the frontend as `%b`), for forwarded, denied and unserved requests.
+#[test]
+fn unique_ids() {
+    crate::require_haproxy!();
+    let log = "log-format \"%f %ID %ST\"";
+    let fmt = "unique-id-format %{+X}o%ci_%fi_%rt-%b-%[req.hdr(host)]";
+    let cases = vec![
+        Case::new("header and log").fe(log).fe(fmt).fe("unique-id-header X-Unique-ID"),
+        Case::new("log only").fe(log).fe(fmt),
+        Case::new("keep-alive").fe(log).fe(fmt).fe("unique-id-header X-Unique-ID").client(vec![
+            tx(GET),
+            C::Resp(1),
+            tx(GET),
+            C::Resp(1),
+            C::Idle(100),
+        ]),
+        Case::new("fetched by a frontend rule")
+            .fe(log)
+            .fe(fmt)
+            .fe("unique-id-header X-Unique-ID")
+            .fe("http-request set-header X-Rule %[unique-id]"),
+        Case::new("fetched by a backend rule").fe(log).fe(fmt).be("http-request set-header X-Rule %[unique-id]"),
+        Case::new("response rule").fe(log).fe(fmt).fe("http-response set-header X-Rule %[unique-id]"),
+        Case::new("no format").fe(log).fe("http-request set-header X-Rule %[unique-id]"),
+        Case::new("denied").fe(log).fe(fmt).fe("http-request deny"),
+        Case::new("503").fe(log).fe(fmt).fe("unique-id-header X-ID").no_server(),
+        Case::new("400").fe(log).fe(fmt).request(b"GARBAGE\r\n\r\n"),
+        Case::new("%ID in a rule").fe(log).fe(fmt).be("http-request set-header X-Rule %ID"),
+        Case::new("quoted").fe("log-format \"%f %{+Q}ID\"").fe("unique-id-format %rt\\ \\\"x\\\""),
+    ];
+    check("", &cases);
+    check("  unique-id-format %rt.%f\n  unique-id-header X-Req\n", &cases[..2]);
+}

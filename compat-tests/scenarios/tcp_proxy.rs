@@ -66,3 +66,10 @@ fn stream_numbers_and_flags() {
     crate::require_haproxy!();
     check("  mode tcp\n  log-format \"%f %rt %lc %{+X}ci %{+Q}si %{+X}si %{+X}rt\"\n", &cases());
 }
+
+/// `%ID` in TCP logs: generated for the log line.
+#[test]
+fn unique_ids_in_tcp_logs() {
+    crate::require_haproxy!();
+    check("  mode tcp\n  log-format \"%f %ID\"\n  unique-id-format %rt_%{+X}ci_%b\n", &cases());
+}

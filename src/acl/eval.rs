@@ -101,6 +101,11 @@ pub trait SampleSource {
     fn var(&self, _name: &str) -> Option<Sample<'_>> {
         None
     }
+    /// `unique-id`: the stream's unique ID, generated on first use; `None` without a
+    /// `unique-id-format`.
+    fn unique_id(&self) -> Option<&[u8]> {
+        None
+    }
     /// `fe_name` / `be_name`: the frontend, and the backend once one is chosen.
     fn fe_name(&self) -> Option<&str> {
         None
@@ -219,9 +224,11 @@ pub const EVALUABLE_FETCHES: &[&str] = &[
     "srv_is_up",
     "status",
     "str",
+    "unique-id",
     "url",
     "url_param",
     "urlp",
+    "uuid",
     "var",
 ];
 
@@ -620,6 +627,8 @@ pub fn fetch_each<'s>(
             };
         }
         "fe_name" => one(f, src.fe_name().map(|n| Sample::str(n.as_bytes()))),
+        "unique-id" => one(f, src.unique_id().map(Sample::str)),
+        "uuid" => one(f, Some(Sample::owned_str(super::uuid::uuid().into_bytes()))),
         "be_name" => one(f, src.be_name().map(|n| Sample::str(n.as_bytes()))),
         "hdr_val" | "req.hdr_val" => {
             hdr_occurrences(src, arg_str(a, 0).as_bytes(), false, arg_int(a, 1), iterate, &mut |v| {

@@ -40,6 +40,7 @@ pub mod resolve;
 pub mod sample;
 pub mod smp_check;
 pub mod types;
+pub mod uuid;
 
 pub use cond::{check_condition, compile_condition, AclTable, CondInfo, Condition, Conflict, Polarity, Term, TermInfo};
 pub use eval::{avg_queue, connslots, eval_expr, fetch_each, unsupported, unsupported_fetches, SampleSource};

@@ -14,6 +14,7 @@ pub mod run;
 pub mod state;
 pub mod stick;
 pub mod transitions;
+pub mod unique_id;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -60,6 +61,8 @@ pub struct Frontend {
     pub log: std::sync::OnceLock<proxy::FrontendLog>,
     /// Switching rules and monitor conditions, compiled when the engine starts.
     pub rules: rules::switching::FrontendRules,
+    /// `unique-id-format` / `unique-id-header`, compiled once.
+    pub unique_id: Option<unique_id::UniqueId>,
     /// Log lines sent so far (`%lc`).
     pub log_count: counters::Counter,
     /// TCP keep-alive for accepted connections (`option clitcpka`), built once.
@@ -187,6 +190,7 @@ impl Engine {
                 rules: rules::switching::FrontendRules::build(&config, p, &|n| backend_by_name.get(n).copied()),
                 client_keepalive: proxy::sockopt::client_keepalive(p),
                 log_count: counters::Counter::default(),
+                unique_id: unique_id::UniqueId::build(&config, p),
             }));
         }
         let (run_state, _) = watch::channel(RunState::Running);

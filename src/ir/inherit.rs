@@ -32,6 +32,7 @@ impl Proxy {
         p.log.disabled = d.log.disabled;
         p.log.tag = d.log.tag.clone();
         p.unique_id_format = d.unique_id_format.clone();
+        p.unique_id_format_line = d.unique_id_format_line.clone();
         p.unique_id_header = d.unique_id_header.clone();
         p.compression = d.compression.clone().map(|c| CompressionSpec { offload: false, ..c });
         p.external_check_command = d.external_check_command.clone();

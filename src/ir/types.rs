@@ -625,6 +625,8 @@ pub struct Proxy {
     pub error_rules: Vec<ErrorRule>,
     pub stats: StatsSpec,
     pub unique_id_format: Option<String>,
+    /// Where `unique_id_format` was written (for HAProxy's post-parsing alert).
+    pub unique_id_format_line: Option<Span>,
     pub unique_id_header: Option<String>,
     pub filters: Vec<Rule>,
     /// Settings accepted for syntax that have no observable effect in haproxide (performance
@@ -708,6 +710,7 @@ impl Proxy {
             error_rules: Vec::new(),
             stats: StatsSpec::default(),
             unique_id_format: None,
+            unique_id_format_line: None,
             unique_id_header: None,
             filters: Vec::new(),
             ignored: Vec::new(),

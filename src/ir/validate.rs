@@ -722,31 +722,60 @@ impl Checks<'_> {
         }
     }
 
-    /// Log formats are compiled after parsing, for proxies that log (frontends).
+    /// Log formats are compiled after parsing, for proxies that log (frontends), and the
+    /// `unique-id-format` of every proxy.
     fn log_formats(&self, p: &Proxy, diags: &mut Diags) {
+        use crate::ir::keywords::rules::fmt;
+        let loc = |s: &Option<crate::config::ast::Span>| {
+            s.as_ref().map(|s| Loc::CapParsing { file: s.file.clone(), line: s.line }).unwrap_or(Loc::None)
+        };
+        if let (Some(f), false) = (&p.unique_id_format, p.is_defaults()) {
+            let cap = if p.caps.frontend { crate::acl::Ctx::FE_HRQ_HDR } else { crate::acl::Ctx::BE_HRQ_HDR };
+            let place = fmt::FmtPlace { cap, http_proxy: p.mode == Mode::Http, http_opt: true };
+            match fmt::parse(f, place, &mut Vec::new()) {
+                Err(e) => alert(diags, loc(&p.unique_id_format_line), format!("failed to parse unique-id : {e}.")),
+                Ok(parsed) if p.caps.frontend => {
+                    let mut what = Vec::new();
+                    fmt::unsupported_in_unique_id(&parsed, &mut what);
+                    if let Some(span) = &p.unique_id_format_line {
+                        for w in what {
+                            self.unsupported.borrow_mut().push(Unsupported { span: span.clone(), what: w });
+                        }
+                    }
+                }
+                Ok(_) => {}
+            }
+        }
         if !p.caps.frontend {
             return;
         }
         if let LogFormat::Custom(f) = &p.log.format {
-            if let Err(e) = crate::log::format::LogFormat::compile(f) {
-                let known = match &e {
-                    crate::log::format::FormatError::Sample(_) => true,
-                    crate::log::format::FormatError::UnknownVar(v) => LOG_VARS.contains(&v.as_str()),
-                };
-                if known {
-                    if let Some(span) = &p.log.format_line {
-                        self.unsupported.borrow_mut().push(Unsupported { span: span.clone(), what: e.to_string() });
+            let place =
+                fmt::FmtPlace { cap: crate::acl::Ctx::FE_LOG_END, http_proxy: p.mode == Mode::Http, http_opt: false };
+            // HAProxy's parser decides validity; what parses but we cannot render is refused at
+            // start.
+            let e = match fmt::parse(f, place, &mut Vec::new()) {
+                Err(e) => e,
+                Ok(_) => match crate::log::format::LogFormat::compile(f) {
+                    Ok(_) => return,
+                    Err(e) => {
+                        let known = match &e {
+                            crate::log::format::FormatError::Sample(_) => true,
+                            crate::log::format::FormatError::UnknownVar(v) => LOG_VARS.contains(&v.as_str()),
+                        };
+                        if !known {
+                            e.to_string()
+                        } else {
+                            if let Some(span) = &p.log.format_line {
+                                let what = e.to_string();
+                                self.unsupported.borrow_mut().push(Unsupported { span: span.clone(), what });
+                            }
+                            return;
+                        }
                     }
-                } else {
-                    let loc = p
-                        .log
-                        .format_line
-                        .as_ref()
-                        .map(|s| Loc::CapParsing { file: s.file.clone(), line: s.line })
-                        .unwrap_or(Loc::None);
-                    alert(diags, loc, format!("failed to parse log-format : {e}."));
-                }
-            }
+                },
+            };
+            alert(diags, loc(&p.log.format_line), format!("failed to parse log-format : {e}."));
         }
     }
 

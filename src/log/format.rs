@@ -176,7 +176,7 @@ pub struct LogFormat {
 pub enum FormatError {
     #[error("no such format variable '{0}'. If you wanted to emit the '%' character verbatim, you need to use '%%'.")]
     UnknownVar(String),
-    #[error("not supported yet: sample expression '%[{0}]' in log-format")]
+    #[error("sample expression '%[{0}]' in log-format")]
     Sample(String),
 }
 

@@ -135,11 +135,15 @@ struct Outcome {
 }
 
 impl Outcome {
-    fn log(&self, s: &Session, null: bool) {
+    fn log(&self, s: &Session, txn: &crate::engine::rules::vars::Vars, null: bool) {
         if !s.logs_lines() {
             return;
         }
         let mut rec = s.record();
+        if let Some(u) = &s.fe.unique_id {
+            let id = u.of(&s.source(self.backend.as_deref(), txn, false));
+            rec.unique_id = String::from_utf8_lossy(id).into_owned();
+        }
         rec.backend = match &self.backend {
             Some(b) => b.name.clone(),
             None => s.fe.name.clone(),
@@ -188,6 +192,8 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
         term: *b"----",
     };
     let mut txn = crate::engine::rules::vars::Vars::default();
+    txn.stream_id = s.stream_id;
+    txn.accept_us = s.accept_us;
     let fe = s.fe.clone();
     // What the client sent while content rules inspected it, relayed first.
     let mut inbuf: Vec<u8> = Vec::new();
@@ -198,7 +204,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
     if let Verdict::Reject | Verdict::Close = v {
         fe.counters.denied_req.inc();
         o.term = *b"PR--";
-        o.log(&s, false);
+        o.log(&s, &txn, false);
         close_gracefully(&mut client).await;
         return;
     }
@@ -211,7 +217,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
     let Some(be) = be else {
         // No backend: HAProxy closes the connection at once.
         o.term = *b"SC--";
-        o.log(&s, false);
+        o.log(&s, &txn, false);
         return;
     };
     o.backend = Some(be.clone());
@@ -223,7 +229,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
             fe.counters.denied_req.inc();
             be.counters.denied_req.inc();
             o.term = *b"PR--";
-            o.log(&s, false);
+            o.log(&s, &txn, false);
             close_gracefully(&mut client).await;
             return;
         }
@@ -299,7 +305,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
             };
             be.counters.sessions.dec();
             // A session is null (`dontlognull`) when the client sent nothing.
-            o.log(&s, inbuf.is_empty() && !client_sent_something(&client));
+            o.log(&s, &txn, inbuf.is_empty() && !client_sent_something(&client));
             close_gracefully(&mut client).await;
         }
         Ok(mut c) => {
@@ -362,7 +368,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
                 be.release(&srv);
                 be.counters.sessions.dec();
                 o.term = if reject { *b"PD--" } else { *b"----" };
-                o.log(&s, inbuf.is_empty() && !client_sent_something(&client));
+                o.log(&s, &txn, inbuf.is_empty() && !client_sent_something(&client));
                 close_gracefully(&mut client).await;
                 return;
             }
@@ -403,7 +409,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
             o.up = stats.up;
             o.down = stats.down;
             o.term = stats.end.term();
-            o.log(&s, stats.up == 0);
+            o.log(&s, &txn, stats.up == 0);
         }
     }
 }

@@ -103,6 +103,25 @@ fn var(name: &str, opts: FmtOpts, s: &Stream<'_>, http: bool, out: &mut Vec<u8>)
             let _ = write!(tmp, "{}", std::process::id());
             &tmp
         }
+        "rt" => {
+            let n = s.txn.stream_id;
+            let _ = if opts.hex { write!(tmp, "{n:04X}") } else { write!(tmp, "{n}") };
+            &tmp
+        }
+        "Ts" => {
+            let t = s.txn.accept_us.div_euclid(1_000_000);
+            let _ = if opts.hex { write!(tmp, "{t:08X}") } else { write!(tmp, "{t}") };
+            &tmp
+        }
+        "ms" => {
+            let ms = s.txn.accept_us.div_euclid(1000).rem_euclid(1000);
+            let _ = if opts.hex { write!(tmp, "{ms:02X}") } else { write!(tmp, "{ms:03}") };
+            &tmp
+        }
+        "ID" => match s.txn.unique_id.get() {
+            Some(id) => id,
+            None => return,
+        },
         "HM" | "HU" | "HP" | "HPO" | "HQ" | "HV" => {
             let Some(r) = s.req else { return };
             let uri = &r.buf[r.head.uri.clone()];

@@ -25,7 +25,8 @@ pub struct HeadView<'a> {
 impl<'a> HeadView<'a> {
     pub fn header(&self, i: usize) -> Option<(&'a [u8], &'a [u8])> {
         let h = self.head.headers.get(i)?;
-        Some((&self.buf[h.name.clone()], &self.buf[h.value.clone()]))
+        // `get`: a view over a buffer whose head was consumed has nothing, rather than panics.
+        Some((self.buf.get(h.name.clone())?, self.buf.get(h.value.clone())?))
     }
 }
 
@@ -168,6 +169,9 @@ impl SampleSource for Stream<'_> {
     }
     fn fe_name(&self) -> Option<&str> {
         Some(&self.fe.name)
+    }
+    fn unique_id(&self) -> Option<&[u8]> {
+        Some(self.fe.unique_id.as_ref()?.of(self))
     }
     fn be_name(&self) -> Option<&str> {
         self.be.map(|b| b.name.as_str())

@@ -16,6 +16,12 @@ pub struct Vars {
     /// What `http-request|http-response capture` rules took: (response side, slot, bytes cut
     /// to the rule's length), for the log line.
     pub captures: Vec<(bool, usize, Vec<u8>)>,
+    /// The stream's number (`%rt`) and accept date in µs (`%Ts`, `%ms`), for a stream's
+    /// variables.
+    pub stream_id: u64,
+    pub accept_us: i64,
+    /// The stream's unique ID once something asked for it (`engine::unique_id`).
+    pub unique_id: std::cell::OnceCell<Vec<u8>>,
 }
 
 impl Vars {

@@ -124,6 +124,7 @@ pub fn log_tag(cx: &mut Cx, d: &Directive) -> Flow {
 pub fn unique_id_format(cx: &mut Cx, d: &Directive) -> Flow {
     if one_format_arg(cx, d) {
         cx.p.unique_id_format = Some(d.arg(1).to_string());
+        cx.p.unique_id_format_line = Some(d.span.clone());
     }
     Flow::Continue
 }

@@ -248,7 +248,7 @@ fn logging() {
         "parsing [t.cfg:9] : log-format expects only one argument, don't forget to escape spaces!",
     );
     alert_is("    unique-id-header", "parsing [t.cfg:9] : unique-id-header expects an argument.");
-    alert_is("    log-format %zz", "Parsing [t.cfg:9]: failed to parse log-format : no such format variable 'zz'. If you wanted to emit the '%' character verbatim, you need to use '%%'..");
+    alert_is("    log-format %zz", "Parsing [t.cfg:9]: failed to parse log-format : no such format variable 'zz'. If you wanted to emit the '%' character verbatim, you need to use '%%'.");
     let (lines, _) = run("defaults\n    option httplog\n    option tcplog\n");
     assert_eq!(lines, ["WARNING config : parsing [t.cfg:3]: 'option tcplog' overrides previous 'option httplog' in 'defaults' section."]);
     // `log global` copies the global targets declared so far: none here, so the format warns.

@@ -412,6 +412,8 @@ impl Conn {
         self.s.fe.counters.requests.inc();
         self.s.fe.counters.req_rate.hit(now);
         self.s.stream_id = self.s.eng.total_requests.take();
+        tx.vars.stream_id = self.s.stream_id;
+        tx.vars.accept_us = self.s.accept_us;
         self.s.log_connect();
         let logging = self.s.logs_lines();
         if logging {

@@ -276,7 +276,7 @@ fn push_without(out: &mut Vec<u8>, v: &[u8], base: usize, cut: &Option<Range<usi
 }
 
 /// The request head as the server gets it, appended to `out`. `extra` are the headers the proxy
-/// adds, in order (X-Forwarded-For, X-Original-To), `conn` the Connection value it adds. Returns the internal (HTX) size
+/// adds, in order (the unique ID, X-Forwarded-For, X-Original-To), `conn` the Connection value it adds. Returns the internal (HTX) size
 /// of the head, the added Connection header excepted.
 pub fn build_request(
     out: &mut Vec<u8>,

@@ -472,6 +472,10 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
         }
     };
     tx.backend = Some(be.clone());
+    // HAProxy generates the unique ID here (`http_process_request`) if no rule asked for it.
+    if let Some(u) = &fe.unique_id {
+        u.of(&super::rules::stream(c, tx, Some(&be)));
+    }
     be.counters.requests.inc();
     // The client side closes with the frontend's `httpclose`; the server side with either
     // proxy's `httpclose` or `http-server-close`.
@@ -689,7 +693,10 @@ async fn on_server(
     };
     let xff = forwarded_for(c, &be.spec);
     let xot = original_to(c, &be.spec);
-    let added: [Option<(&[u8], &[u8])>; 2] = [
+    let fe = c.s.fe.clone();
+    let uid = fe.unique_id.as_ref().and_then(|u| Some((u.header.as_deref()?, tx.vars.unique_id.get()?.as_slice())));
+    let added: [Option<(&[u8], &[u8])>; 3] = [
+        uid,
         xff.as_ref().map(|(n, v)| (n.as_slice(), v.as_bytes())),
         xot.as_ref().map(|(n, v)| (n.as_slice(), v.as_bytes())),
     ];

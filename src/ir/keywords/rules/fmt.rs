@@ -76,7 +76,7 @@ pub const VARS: &[(&str, bool)] = &[
 /// `%` variables the engine renders in rule arguments (the others make a configuration
 /// refused at start, "not supported yet").
 pub const RENDERED_VARS: &[&str] =
-    &["ci", "cp", "fi", "fp", "f", "ft", "b", "H", "pid", "HM", "HU", "HP", "HPO", "HQ", "HV"];
+    &["ci", "cp", "fi", "fp", "f", "ft", "b", "H", "pid", "HM", "HU", "HP", "HPO", "HQ", "HV", "rt", "Ts", "ms", "ID"];
 
 /// What in a format the engine cannot render yet, named for the user.
 pub fn unsupported(f: &crate::ir::rules::LogFmt, out: &mut Vec<String>) {
@@ -91,6 +91,20 @@ pub fn unsupported(f: &crate::ir::rules::LogFmt, out: &mut Vec<String>) {
             crate::ir::rules::FmtNode::Expr { expr, .. } => crate::acl::eval::unsupported_in_expr(expr, out),
             _ => {}
         }
+    }
+}
+
+/// What in a `unique-id-format` the engine cannot render: as in a rule, plus the unique ID
+/// itself (a format cannot be built from its own result).
+pub fn unsupported_in_unique_id(f: &crate::ir::rules::LogFmt, out: &mut Vec<String>) {
+    unsupported(f, out);
+    let circular = f.nodes.iter().any(|n| match n {
+        crate::ir::rules::FmtNode::Var { name, .. } => name == "ID",
+        crate::ir::rules::FmtNode::Expr { expr, .. } => expr.fetch.name == "unique-id",
+        _ => false,
+    });
+    if circular {
+        out.push("the unique ID inside 'unique-id-format'".to_string());
     }
 }
 
