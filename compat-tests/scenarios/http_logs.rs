@@ -310,3 +310,28 @@ fn unique_ids() {
     check("", &cases);
     check("  unique-id-format %rt.%f\n  unique-id-header X-Req\n", &cases[..2]);
 }
+
+/// `%[...]` samples in log-format: evaluated when the line is built (the request and response
+/// are gone by then, variables and connection fetches remain), quoted, escaped, absent.
+#[test]
+fn log_format_samples() {
+    crate::require_haproxy!();
+    let fmt = "log-format \"%f %[src] %[var(txn.host)] %{+Q}[var(txn.none)] %[fe_name] %[be_name] %[str(abc),upper] %{+E}[var(txn.odd)] %[str()]\"";
+    let vars = "http-request set-var(txn.host) req.hdr(host)";
+    let odd = "http-request set-var(txn.odd) req.hdr(x-odd)";
+    let cases = vec![
+        Case::new("forwarded").fe(fmt).fe(vars).fe(odd),
+        Case::new("odd characters")
+            .fe(fmt)
+            .fe(vars)
+            .fe(odd)
+            .request(b"GET / HTTP/1.1\r\nHost: h\r\nX-Odd: q\"\\]x\r\n\r\n"),
+        Case::new("503").fe(fmt).fe(vars).no_server(),
+        Case::new("denied").fe(fmt).fe(vars).fe("http-request deny"),
+        Case::new("400").fe(fmt).fe(vars).request(b"GARBAGE\r\n\r\n"),
+        Case::new("keep-alive").fe(fmt).fe(vars).client(vec![tx(GET), C::Resp(1), tx(GET), C::Resp(1), C::Idle(100)]),
+    ];
+    check("", &cases);
+    let tcp_cases = vec![Case::new("tcp").fe(fmt).fe("mode tcp").be("mode tcp")];
+    check("", &tcp_cases);
+}

@@ -18,7 +18,7 @@ pub type Bound = Vec<(Arc<Frontend>, Vec<Listener>)>;
 pub fn prepare(eng: &Arc<Engine>) -> Result<Bound, EngineError> {
     let mut out = Vec::new();
     for fe in &eng.frontends {
-        let log = FrontendLog::build(&eng.log, fe).map_err(EngineError::Other)?;
+        let log = FrontendLog::build(&eng.log, &eng.config, fe).map_err(EngineError::Other)?;
         let _ = fe.log.set(log);
         if fe.disabled.load(std::sync::atomic::Ordering::Relaxed) {
             continue;

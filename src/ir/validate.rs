@@ -757,7 +757,19 @@ impl Checks<'_> {
             let e = match fmt::parse(f, place, &mut Vec::new()) {
                 Err(e) => e,
                 Ok(_) => match crate::log::format::LogFormat::compile(f) {
-                    Ok(_) => return,
+                    Ok(compiled) => {
+                        let mut what = Vec::new();
+                        for e in compiled.samples() {
+                            crate::acl::eval::unsupported_in_expr(e, &mut what);
+                        }
+                        if let Some(span) = &p.log.format_line {
+                            for w in what {
+                                let what = format!("{w} in log-format");
+                                self.unsupported.borrow_mut().push(Unsupported { span: span.clone(), what });
+                            }
+                        }
+                        return;
+                    }
                     Err(e) => {
                         let known = match &e {
                             crate::log::format::FormatError::Sample(_) => true,

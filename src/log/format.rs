@@ -159,15 +159,17 @@ struct Flags {
     escape: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 enum Node {
     Text(String),
     Separator,
     Var(Var, Flags),
+    /// `%[expr]`: rendered from the record's sample values, the n-th for the n-th of these.
+    Sample(Box<crate::acl::SampleExpr>, usize, Flags),
 }
 
 /// A compiled log format.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct LogFormat {
     nodes: Vec<Node>,
 }
@@ -232,8 +234,17 @@ impl LogFormat {
                 i = (end + 1).min(b.len());
             }
             if i < b.len() && b[i] == b'[' {
-                let end = text[i..].find(']').map(|e| i + e).unwrap_or(b.len());
-                return Err(FormatError::Sample(text[i + 1..end].to_string()));
+                let (expr, used) = crate::acl::parse_sample_expr_endptr(&text[i + 1..])
+                    .map_err(|_| FormatError::Sample(text[i + 1..].to_string()))?;
+                let end = i + 1 + used;
+                if b.get(end) != Some(&b']') {
+                    return Err(FormatError::Sample(text[i + 1..].to_string()));
+                }
+                flush(&mut lit, &mut nodes);
+                let slot = nodes.iter().filter(|n| matches!(n, Node::Sample(..))).count();
+                nodes.push(Node::Sample(Box::new(expr), slot, flags));
+                i = end + 1;
+                continue;
             }
             let start = i;
             while i < b.len() && b[i].is_ascii_alphanumeric() {
@@ -253,6 +264,23 @@ impl LogFormat {
         }
         flush(&mut lit, &mut nodes);
         Ok(LogFormat { nodes })
+    }
+
+    /// The `%[...]` expressions in order: the engine evaluates them into
+    /// [`LogRecord::samples`] before the line is rendered.
+    pub fn samples(&self) -> impl Iterator<Item = &crate::acl::SampleExpr> {
+        self.nodes.iter().filter_map(|n| match n {
+            Node::Sample(e, ..) => Some(&**e),
+            _ => None,
+        })
+    }
+
+    /// The expressions, to resolve their arguments against the configuration.
+    pub fn samples_mut(&mut self) -> impl Iterator<Item = &mut crate::acl::SampleExpr> {
+        self.nodes.iter_mut().filter_map(|n| match n {
+            Node::Sample(e, ..) => Some(&mut **e),
+            _ => None,
+        })
     }
 
     pub fn render(&self, r: &LogRecord, hostname: &str) -> String {
@@ -282,6 +310,15 @@ impl LogFormat {
                     if out.len() != before {
                         last_space = false;
                     }
+                }
+                Node::Sample(_, slot, f) => {
+                    // Raw text (no encoding in log lines); nothing or empty is absent.
+                    match r.samples.get(*slot).and_then(|v| v.as_deref()).filter(|v| !v.is_empty()) {
+                        Some(v) if f.escape => push_quoted(&mut out, &backslash_escaped(v), f.quote),
+                        Some(v) => push_quoted(&mut out, v, f.quote),
+                        None => push_absent(&mut out, f.quote),
+                    }
+                    last_space = false;
                 }
             }
         }

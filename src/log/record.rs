@@ -55,6 +55,8 @@ pub struct LogRecord {
     pub http: bool,
     /// `%rt`: the stream's number among all streams of the process (HAProxy's `uniq_id`).
     pub stream_id: u64,
+    /// The values of the log format's `%[...]` expressions, in order (`None`: no value).
+    pub samples: Vec<Option<String>>,
 }
 
 impl Default for LogRecord {
@@ -101,6 +103,7 @@ impl Default for LogRecord {
             unique_id: String::new(),
             http: false,
             stream_id: 0,
+            samples: Vec::new(),
         }
     }
 }

@@ -29,7 +29,11 @@ pub struct FrontendLog {
 }
 
 impl FrontendLog {
-    pub fn build(eng_log: &crate::log::Logger, fe: &Frontend) -> Result<FrontendLog, String> {
+    pub fn build(
+        eng_log: &crate::log::Logger,
+        config: &crate::ir::types::Config,
+        fe: &Frontend,
+    ) -> Result<FrontendLog, String> {
         let p = &fe.spec;
         let targets = eng_log.targets_for(&p.log.targets, p.log.disabled);
         let text = match &p.log.format {
@@ -40,7 +44,16 @@ impl FrontendLog {
             FormatKind::Custom(f) => Some(f.clone()),
         };
         let format = match text {
-            Some(t) => Some(LogFormat::compile(&t).map_err(|e| e.to_string())?),
+            Some(t) => {
+                let mut f = LogFormat::compile(&t).map_err(|e| e.to_string())?;
+                let px = crate::acl::ProxyCtx { name: &p.name, frontend: p.caps.frontend, backend: p.caps.backend };
+                let look = crate::ir::validate::lookup(config);
+                for e in f.samples_mut() {
+                    let kw = e.fetch.name;
+                    let _ = crate::acl::resolve_expr(e, kw, crate::acl::ArgCtx::LOG, &px, &look);
+                }
+                Some(f)
+            }
             None => None,
         };
         Ok(FrontendLog {
@@ -93,6 +106,18 @@ impl Session {
     /// records entirely when this is `None`.
     pub fn logging(&self) -> Option<&FrontendLog> {
         self.fe.log.get().filter(|l| !l.targets.is_empty())
+    }
+
+    /// The values of the log format's `%[...]` expressions for a stream, as the log line
+    /// shows them (HAProxy evaluates them when the line is built).
+    pub fn log_samples(&self, stream: &crate::engine::rules::source::Stream<'_>) -> Vec<Option<String>> {
+        let Some(f) = self.logging().and_then(|l| l.format.as_ref()) else { return Vec::new() };
+        f.samples()
+            .map(|e| {
+                let v = crate::acl::eval_expr(e, stream)?.convert(crate::acl::SmpType::Str)?;
+                Some(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned())
+            })
+            .collect()
     }
 
     /// Does the frontend write traffic log lines (it has targets and a log format)? Records are
@@ -165,6 +190,7 @@ impl Session {
             sess: &self.vars,
             txn,
             payload: Default::default(),
+            session_only: false,
         }
     }
 

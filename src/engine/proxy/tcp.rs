@@ -140,10 +140,11 @@ impl Outcome {
             return;
         }
         let mut rec = s.record();
+        let stream = s.source(self.backend.as_deref(), txn, false);
         if let Some(u) = &s.fe.unique_id {
-            let id = u.of(&s.source(self.backend.as_deref(), txn, false));
-            rec.unique_id = String::from_utf8_lossy(id).into_owned();
+            rec.unique_id = String::from_utf8_lossy(u.of(&stream)).into_owned();
         }
+        rec.samples = s.log_samples(&stream);
         rec.backend = match &self.backend {
             Some(b) => b.name.clone(),
             None => s.fe.name.clone(),

@@ -68,6 +68,7 @@ impl<'a> Ctx<'a> {
             sess: self.sess,
             txn: self.txn,
             payload: self.payload,
+            session_only: false,
         }
     }
 

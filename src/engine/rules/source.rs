@@ -64,6 +64,8 @@ pub struct Stream<'a> {
     pub sess: &'a Vars,
     pub txn: &'a Vars,
     pub payload: Payload<'a>,
+    /// No stream exists (HAProxy's session-level log lines): stream fetches have nothing.
+    pub session_only: bool,
 }
 
 fn borrowed<'a>(s: &'a Sample<'static>) -> Sample<'a> {
@@ -174,7 +176,11 @@ impl SampleSource for Stream<'_> {
         Some(self.fe.unique_id.as_ref()?.of(self))
     }
     fn be_name(&self) -> Option<&str> {
-        self.be.map(|b| b.name.as_str())
+        // Until a backend is chosen, HAProxy's stream backend is the frontend itself.
+        if self.session_only {
+            return None;
+        }
+        Some(self.be.map(|b| b.name.as_str()).unwrap_or(&self.fe.name))
     }
     fn nbsrv(&self, backend: &str) -> Option<i64> {
         Some(usable_servers(self.backend(backend)?))

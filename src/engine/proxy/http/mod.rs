@@ -468,6 +468,10 @@ impl Conn {
             // No stream carried this request: HAProxy's session-level log line draws the next
             // stream number when it is built.
             rec.stream_id = self.s.eng.total_requests.take();
+            let no_vars = crate::engine::rules::vars::Vars::default();
+            let mut st = self.s.source(None, &no_vars, false);
+            st.session_only = true;
+            rec.samples = self.s.log_samples(&st);
             self.s.log_as(&rec, null, true);
         }
         // What follows a refused head is never read as a request.
@@ -510,6 +514,8 @@ impl Conn {
             rec.request_us = chrono::Utc::now().timestamp_micros() - idle_from.elapsed().as_micros() as i64;
             rec.t_active = idle_from.elapsed().as_millis() as i64;
             rec.t_total = self.s.accepted.elapsed().as_millis() as i64;
+            let no_vars = crate::engine::rules::vars::Vars::default();
+            rec.samples = self.s.log_samples(&self.s.source(None, &no_vars, false));
             self.s.log_as(&rec, false, true);
         }
         self.cbuf.clear();

@@ -97,6 +97,7 @@ fn decide(
             sess: &c.sess_vars,
             txn: &tx.vars,
             payload: Default::default(),
+            session_only: false,
         };
         f(&s)
     };
@@ -283,6 +284,7 @@ pub(crate) fn stream<'a>(c: &'a Conn, tx: &'a Txn, be: Option<&'a Backend>) -> r
         sess: &c.sess_vars,
         txn: &tx.vars,
         payload: Default::default(),
+        session_only: false,
     }
 }
 
@@ -416,6 +418,7 @@ impl RespRules {
             sess,
             txn,
             payload: Default::default(),
+            session_only: false,
         }
     }
 

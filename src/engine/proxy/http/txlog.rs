@@ -141,14 +141,14 @@ impl Txn {
         if let Some(v) = cookie(&self.cookie.srv_cookie) {
             r.resp_cookie = v;
         }
+        // The request is gone by then, as in HAProxy (its head may be consumed here).
+        let mut s = super::rules::stream(c, self, self.backend.as_deref());
+        s.req = None;
         if let Some(u) = &c.s.fe.unique_id {
             // Generated for the log line if nothing asked for it before (HAProxy's `strm_log`).
-            // The request is gone by then, as in HAProxy (its head may be consumed here).
-            let mut s = super::rules::stream(c, self, self.backend.as_deref());
-            s.req = None;
-            let id = u.of(&s);
-            r.unique_id = String::from_utf8_lossy(id).into_owned();
+            r.unique_id = String::from_utf8_lossy(u.of(&s)).into_owned();
         }
+        r.samples = c.s.log_samples(&s);
         r.request_line.clone_from(&c.req_line);
         let mut words = c.req_line.splitn(3, ' ');
         r.method = words.next().unwrap_or("").to_string();
