@@ -595,7 +595,8 @@ impl Checks<'_> {
                 alert(diags, Loc::None, format!("Proxy '{}': loop detected for default_backend: '{}'.", p.name, r.name))
             }
             Some(b) if !modes_compatible(p, b) => alert(diags, Loc::None, incompatible(p, b, "as its default backend")),
-            Some(_) => {
+            Some(b) => {
+                self.http_upgrade(p, b, &r.span);
                 if !p.servers.is_empty() {
                     warning(
                         diags,
@@ -604,6 +605,20 @@ impl Checks<'_> {
                     );
                 }
             }
+        }
+    }
+
+    /// A TCP frontend switching to an HTTP backend: HAProxy upgrades the stream to HTTP there,
+    /// which haproxide does not do yet (it would relay the bytes untouched).
+    fn http_upgrade(&self, p: &Proxy, b: &Proxy, span: &crate::config::ast::Span) {
+        if p.mode == Mode::Tcp && b.mode == Mode::Http && p.name != b.name {
+            let what = format!(
+                "switching from mode tcp {} '{}' to mode http backend '{}'",
+                p.caps.type_name(),
+                p.name,
+                b.name
+            );
+            self.unsupported.borrow_mut().push(Unsupported { span: span.clone(), what });
         }
     }
 
@@ -657,7 +672,7 @@ impl Checks<'_> {
                 Some(b) if !modes_compatible(p, b) => {
                     alert(diags, Loc::None, incompatible(p, b, "in a 'use_backend' rule"))
                 }
-                Some(_) => {}
+                Some(b) => self.http_upgrade(p, b, &rule.span),
             }
         }
     }

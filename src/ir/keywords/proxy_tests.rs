@@ -649,3 +649,13 @@ fn state_files_and_stats_rules() {
         ["WARNING config : parsing [t.cfg:10]: previous 'stats' action has no condition attached, further entries are NOOP."]
     );
 }
+
+#[test]
+fn tcp_frontend_to_http_backend_is_refused_at_start() {
+    let text = "defaults\n    timeout connect 5s\n    timeout client 5s\n    timeout server 5s\nfrontend f\n    mode tcp\n    bind 127.0.0.1:2\n    use_backend h if { src 10.0.0.1 }\n    default_backend h\nbackend h\n    mode http\n    server s 127.0.0.1:80\nbackend t\n    mode tcp\n    server s 127.0.0.1:80\n";
+    let (lines, cfg) = run(text);
+    assert!(lines.iter().all(|l| !l.starts_with("ALERT")), "{lines:?}");
+    let refused: Vec<(u32, &str)> = cfg.unsupported.iter().map(|u| (u.span.line, u.what.as_str())).collect();
+    let what = "switching from mode tcp frontend 'f' to mode http backend 'h'";
+    assert_eq!(refused, vec![(9, what), (8, what)]);
+}
