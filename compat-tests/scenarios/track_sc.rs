@@ -84,12 +84,13 @@ fn track_sc_rate_limit() {
     assert_same("track-sc rate limit", &theirs, &ours);
 }
 
-/// Follows [`super::runtime_api::ADMIN_HTTP`].
+/// Follows [`super::runtime_api::ADMIN_HTTP`]. Rates over 60s: the scenario can outlast 10s on a
+/// loaded machine, and a rate read after its period has decayed.
 const LEVELS_CFG: &str = "\
 backend st
-    stick-table type ip size 10 expire 10s store conn_cnt,conn_cur,conn_rate(10s),sess_cnt,sess_rate(10s),http_req_cnt,http_req_rate(10s),http_err_cnt,gpc0,gpc0_rate(10s),gpt0
+    stick-table type ip size 10 expire 10s store conn_cnt,conn_cur,conn_rate(60s),sess_cnt,sess_rate(60s),http_req_cnt,http_req_rate(60s),http_err_cnt,gpc0,gpc0_rate(60s),gpt0
 backend st2
-    stick-table type string len 16 size 10 expire 10s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_err_cnt,gpc(2),gpc_rate(2,10s),gpt(2)
+    stick-table type string len 16 size 10 expire 10s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_err_cnt,gpc(2),gpc_rate(2,60s),gpt(2)
 backend tt
     stick-table type ip size 10 expire 10s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,bytes_in_cnt,bytes_out_cnt,gpc1
 backend st3
@@ -178,7 +179,7 @@ fn track_sc_levels_and_gpc_actions() {
 /// Follows [`super::runtime_api::ADMIN_HTTP`].
 const BYTES_CFG: &str = "\
 backend bt
-    stick-table type ip size 10 expire 10s store bytes_in_cnt,bytes_out_cnt,bytes_in_rate(10s),bytes_out_rate(10s)
+    stick-table type ip size 10 expire 10s store bytes_in_cnt,bytes_out_cnt,bytes_in_rate(60s),bytes_out_rate(60s)
 listen li
     bind 127.0.0.1:${PORT_0}
     http-request track-sc0 src table bt
