@@ -335,3 +335,22 @@ fn log_format_samples() {
     let tcp_cases = vec![Case::new("tcp").fe(fmt).fe("mode tcp").be("mode tcp")];
     check("", &tcp_cases);
 }
+
+/// `log-tag` in a proxy: the frontend's tag heads its traffic lines (a backend's does not).
+#[test]
+fn proxy_log_tags() {
+    crate::require_haproxy!();
+    let cases = vec![
+        Case::new("frontend tag").fe("option httplog").fe("log-tag fe-haproxy"),
+        Case::new("backend tag").fe("option httplog").be("log-tag be-haproxy"),
+        Case::new("own log line")
+            .fe("option httplog")
+            .fe("no log")
+            .fe("log 127.0.0.1:${SYSLOG} local2")
+            .fe("log-tag own-haproxy"),
+        Case::new("503").fe("option httplog").fe("log-tag x-haproxy").no_server(),
+        Case::new("400").fe("option httplog").fe("log-tag y-haproxy").request(b"GARBAGE\r\n\r\n"),
+    ];
+    check("", &cases);
+    check("  log-tag dflt-haproxy\n  option httplog\n", &cases[..2]);
+}

@@ -219,7 +219,9 @@ pub fn emit(eng: &Engine, be: &Backend, lines: &[Line]) {
     if lines.is_empty() {
         return;
     }
-    let targets = be.log_targets.get_or_init(|| eng.log.targets_for(&be.spec.log.targets, be.spec.log.disabled));
+    let targets = be
+        .log_targets
+        .get_or_init(|| eng.log.targets_for(&be.spec.log.targets, be.spec.log.disabled, be.spec.log.tag.as_deref()));
     for l in lines {
         if STDERR.load(Ordering::Relaxed) {
             eprintln!("{}", l.stderr);

@@ -293,7 +293,7 @@ fn announce_stopped_proxies(eng: &Engine) {
         if super::events::stderr_on() {
             eprintln!("[WARNING]  ({}) : {msg}", std::process::id());
         }
-        let targets = eng.log.targets_for(&p.log.targets, p.log.disabled);
+        let targets = eng.log.targets_for(&p.log.targets, p.log.disabled, p.log.tag.as_deref());
         eng.log.emit(&targets, 4, &msg);
     }
     // HAProxy also stops its internal HTTP client proxy, and says so through the global logs;
@@ -319,7 +319,7 @@ fn announce_hard_stop(eng: &Engine) {
             if super::events::stderr_on() {
                 eprintln!("[WARNING]  ({pid}) : {msg}");
             }
-            let targets = eng.log.targets_for(&fe.spec.log.targets, fe.spec.log.disabled);
+            let targets = eng.log.targets_for(&fe.spec.log.targets, fe.spec.log.disabled, fe.spec.log.tag.as_deref());
             eng.log.emit(&targets, 4, &msg);
         }
     }

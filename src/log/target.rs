@@ -42,6 +42,8 @@ pub struct Target {
     pub min_level: u8,
     pub format: SyslogFormat,
     pub maxlen: usize,
+    /// The proxy's `log-tag`, replacing the process's tag in the header.
+    pub tag: Option<std::sync::Arc<str>>,
 }
 
 impl Target {
@@ -83,6 +85,7 @@ impl Target {
             min_level: lvl(minlevel, 0),
             format,
             maxlen: len.map(|l| l as usize).unwrap_or(1024),
+            tag: None,
         })
     }
 }
@@ -133,7 +136,7 @@ impl Logger {
                 "<{pri}>1 {} {} {} {} - - ",
                 Local::now().format("%Y-%m-%dT%H:%M:%S%.6f%:z"),
                 self.hostname.as_deref().unwrap_or("-"),
-                self.tag,
+                t.tag.as_deref().unwrap_or(&self.tag),
                 self.pid
             ),
             SyslogFormat::Rfc3164 | SyslogFormat::Local => {
@@ -141,7 +144,8 @@ impl Logger {
                     (Some(h), SyslogFormat::Rfc3164) => format!("{h} "),
                     _ => String::new(),
                 };
-                format!("<{pri}>{} {host}{}[{}]: ", Local::now().format("%b %e %H:%M:%S"), self.tag, self.pid)
+                let tag = t.tag.as_deref().unwrap_or(&self.tag);
+                format!("<{pri}>{} {host}{tag}[{}]: ", Local::now().format("%b %e %H:%M:%S"), self.pid)
             }
         };
         out.push_str(msg);
@@ -175,8 +179,9 @@ impl Logger {
         }
     }
 
-    /// Resolve a proxy's targets: its own lines, with `log global` meaning the global ones.
-    pub fn targets_for(&self, lines: &[LogTarget], disabled: bool) -> Vec<Target> {
+    /// Resolve a proxy's targets: its own lines, with `log global` meaning the global ones,
+    /// each sending with the proxy's `log-tag` if it has one.
+    pub fn targets_for(&self, lines: &[LogTarget], disabled: bool, tag: Option<&str>) -> Vec<Target> {
         if disabled {
             return Vec::new();
         }
@@ -185,6 +190,12 @@ impl Logger {
             match l {
                 LogTarget::Global => out.extend(self.global.iter().cloned()),
                 t => out.extend(Target::from_ir(t)),
+            }
+        }
+        if let Some(tag) = tag {
+            let tag: std::sync::Arc<str> = tag.into();
+            for t in &mut out {
+                t.tag = Some(tag.clone());
             }
         }
         out
@@ -205,6 +216,7 @@ mod tests {
             min_level: 0,
             format: SyslogFormat::Rfc3164,
             maxlen: 1024,
+            tag: None,
         };
         let f = String::from_utf8(l.frame(&t, 6, "hello")).unwrap();
         assert!(f.starts_with("<134>"), "{f}");

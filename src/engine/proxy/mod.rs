@@ -35,7 +35,7 @@ impl FrontendLog {
         fe: &Frontend,
     ) -> Result<FrontendLog, String> {
         let p = &fe.spec;
-        let targets = eng_log.targets_for(&p.log.targets, p.log.disabled);
+        let targets = eng_log.targets_for(&p.log.targets, p.log.disabled, p.log.tag.as_deref());
         let text = match &p.log.format {
             FormatKind::Default => None,
             FormatKind::Tcp => Some(TCPLOG.to_string()),

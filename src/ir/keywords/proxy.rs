@@ -138,7 +138,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("log-format", Supported, logging::log_format),
     kw("log-format-sd", Rejected, logging::log_format_sd),
     kw("error-log-format", Rejected, logging::error_log_format),
-    kw("log-tag", Rejected, logging::log_tag),
+    kw("log-tag", Supported, logging::log_tag),
     kw("unique-id-format", Supported, logging::unique_id_format),
     kw("unique-id-header", Supported, logging::unique_id_header),
     kw("compression", Rejected, misc::compression),

@@ -33,7 +33,7 @@ fn proxy_log(eng: &Engine, fe: &Frontend, text: &str) {
     if !eng.config.global.quiet {
         eprintln!("[WARNING]  ({}) : {text}", std::process::id());
     }
-    let targets = eng.log.targets_for(&fe.spec.log.targets, fe.spec.log.disabled);
+    let targets = eng.log.targets_for(&fe.spec.log.targets, fe.spec.log.disabled, fe.spec.log.tag.as_deref());
     eng.log.emit(&targets, LOG_WARNING, text);
 }
 
