@@ -314,6 +314,24 @@ fn forwardfor_placement_and_names() {
         Case::new("with http/1.0").fe("option forwardfor").request(b"GET / HTTP/1.0\r\nHost: h\r\n\r\n"),
         Case::new("with httpclose").fe("option forwardfor").fe("option httpclose"),
         Case::new("with server-close").fe("option forwardfor").fe("option http-server-close"),
+        Case::new("send-name-header").be("http-send-name-header X-Server").be("option httplog"),
+        Case::new("send-name-header replaces")
+            .be("http-send-name-header X-Server")
+            .fe("option httplog")
+            .request(b"GET / HTTP/1.1\r\nX-Server: spoofed\r\nHost: h\r\nx-server: again\r\n\r\n"),
+        Case::new("send-name-header after the others")
+            .be("http-send-name-header X-Srv")
+            .fe("option forwardfor")
+            .fe("option originalto")
+            .fe("unique-id-format %rt")
+            .fe("unique-id-header X-ID"),
+        Case::new("send-name-header keep-alive").be("http-send-name-header X-Server").client(vec![
+            tx(GET),
+            C::Resp(1),
+            tx(GET),
+            C::Resp(1),
+            C::Idle(100),
+        ]),
         Case::new("originalto").fe("option originalto"),
         Case::new("originalto and forwardfor").fe("option originalto").fe("option forwardfor"),
         Case::new("originalto existing")

@@ -146,7 +146,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("external-check", Rejected, misc::external_check),
     kw("use-fcgi-app", Rejected, misc::use_fcgi_app),
     kw("http-reuse", Supported, misc::http_reuse),
-    kw("http-send-name-header", Rejected, misc::http_send_name_header),
+    kw("http-send-name-header", Supported, misc::http_send_name_header),
     kw("max-session-srv-conns", Rejected, misc::max_session_srv_conns),
     kw("server-state-file-name", Supported, misc::server_state_file_name),
     kw("load-server-state-from-file", Supported, misc::load_server_state_from_file),

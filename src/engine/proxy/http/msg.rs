@@ -276,7 +276,9 @@ fn push_without(out: &mut Vec<u8>, v: &[u8], base: usize, cut: &Option<Range<usi
 }
 
 /// The request head as the server gets it, appended to `out`. `extra` are the headers the proxy
-/// adds, in order (the unique ID, X-Forwarded-For, X-Original-To), `conn` the Connection value it adds. Returns the internal (HTX) size
+/// adds, in order (the unique ID, X-Forwarded-For, X-Original-To, the server name), `drop` a
+/// header whose occurrences it removes (`http-send-name-header` replaces them), `conn` the
+/// Connection value it adds. Returns the internal (HTX) size
 /// of the head, the added Connection header excepted.
 pub fn build_request(
     out: &mut Vec<u8>,
@@ -284,6 +286,7 @@ pub fn build_request(
     buf: &[u8],
     info: &ReqInfo,
     extra: &[Option<(&[u8], &[u8])>],
+    drop: Option<&[u8]>,
     conn: Option<&[u8]>,
 ) -> u64 {
     let mut size = 20 + 1 + head.method.len() + 8;
@@ -297,6 +300,9 @@ pub fn build_request(
     let (mut host_done, mut cl_done) = (false, false);
     for h in &head.headers {
         let v = &buf[h.value.clone()];
+        if drop.is_some_and(|d| buf[h.name.clone()].eq_ignore_ascii_case(d)) {
+            continue;
+        }
         size += match h.kind {
             Kind::Connection => push_connection(out, v),
             Kind::Host if host_done => 0,
@@ -499,7 +505,7 @@ mod tests {
     fn rebuilt(r: &[u8]) -> String {
         let (i, h, b) = analyze(r);
         let mut out = Vec::new();
-        build_request(&mut out, &h, &b, &i.unwrap(), &[], None);
+        build_request(&mut out, &h, &b, &i.unwrap(), &[], None, None);
         String::from_utf8(out).unwrap()
     }
 

@@ -370,7 +370,7 @@ pub(super) fn own_backend(c: &Conn, tx: &Txn) -> Option<Arc<Backend>> {
 /// counters and stick counters see it: the head's internal size and the body bytes already in.
 fn received_size(c: &mut Conn, info: &ReqInfo) -> u64 {
     c.out.clear();
-    let head = msg::build_request(&mut c.out, &c.head, &c.cbuf, info, &[], None);
+    let head = msg::build_request(&mut c.out, &c.head, &c.cbuf, info, &[], None, None);
     head + body::buffered_size(info.framing.unwrap_or(Framing::None), &c.cbuf[c.head.len..])
 }
 
@@ -695,13 +695,16 @@ async fn on_server(
     let xot = original_to(c, &be.spec);
     let fe = c.s.fe.clone();
     let uid = fe.unique_id.as_ref().and_then(|u| Some((u.header.as_deref()?, tx.vars.unique_id.get()?.as_slice())));
-    let added: [Option<(&[u8], &[u8])>; 3] = [
+    // `http-send-name-header`: the server that got the request, replacing the client's header.
+    let send_name = be.spec.send_name_header.as_deref().map(str::as_bytes);
+    let added: [Option<(&[u8], &[u8])>; 4] = [
         uid,
         xff.as_ref().map(|(n, v)| (n.as_slice(), v.as_bytes())),
         xot.as_ref().map(|(n, v)| (n.as_slice(), v.as_bytes())),
+        send_name.map(|n| (n, sc.srv.name.as_bytes())),
     ];
     c.out.clear();
-    tx.bytes_in = msg::build_request(&mut c.out, &c.head, &c.cbuf, info, &added, conn);
+    tx.bytes_in = msg::build_request(&mut c.out, &c.head, &c.cbuf, info, &added, send_name, conn);
     c.consume_head();
     let mut framing = info.framing.unwrap_or(Framing::None);
     // A body that came whole with the head leaves with it, in one write.
