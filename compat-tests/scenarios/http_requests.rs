@@ -332,6 +332,18 @@ fn forwardfor_placement_and_names() {
             C::Resp(1),
             C::Idle(100),
         ]),
+        Case::new("pretend-keepalive, server-close").be("option http-pretend-keepalive").fe("option http-server-close"),
+        Case::new("pretend-keepalive, httpclose").be("option http-pretend-keepalive").be("option httpclose"),
+        Case::new("pretend-keepalive, http/1.0")
+            .be("option http-pretend-keepalive")
+            .be("option http-server-close")
+            .request(b"GET / HTTP/1.0\r\nHost: h\r\n\r\n"),
+        Case::new("pretend-keepalive, server answers keep-alive")
+            .be("option http-pretend-keepalive")
+            .be("option http-server-close")
+            .answer(b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok")
+            .client(vec![tx(GET), C::Resp(1), tx(GET), C::Resp(1), C::Idle(100)]),
+        Case::new("pretend-keepalive alone").be("option http-pretend-keepalive"),
         Case::new("originalto").fe("option originalto"),
         Case::new("originalto and forwardfor").fe("option originalto").fe("option forwardfor"),
         Case::new("originalto existing")

@@ -63,7 +63,7 @@ pub const FLAG_OPTIONS: &[FlagOption] = &[
     opt("tcp-smart-connect", Be, false, Ignored),
     opt("independent-streams", Both, false, Rejected),
     opt("http-use-proxy-header", Fe, true, Rejected),
-    opt("http-pretend-keepalive", Be, true, Rejected),
+    opt("http-pretend-keepalive", Be, true, Supported),
     opt("http-no-delay", Both, true, Ignored),
     opt("h1-case-adjust-bogus-client", Fe, false, Rejected),
     opt("h1-case-adjust-bogus-server", Be, false, Rejected),

@@ -684,9 +684,12 @@ async fn on_server(
 ) -> (Next, Fate) {
     let t_server = ms(be.spec.timeouts.server).unwrap_or(FAR);
     let t_client = c.t_client;
+    // `option http-pretend-keepalive`: the server is told nothing of the close to come.
+    let pretend =
+        c.s.fe.spec.options.is_on("http-pretend-keepalive") || be.spec.options.is_on("http-pretend-keepalive");
     let conn: Option<&[u8]> = if info.upgrade {
         None
-    } else if server_ka {
+    } else if server_ka || pretend {
         (info.version == Version::Http10).then_some(b"keep-alive")
     } else {
         (info.version == Version::Http11).then_some(b"close")
