@@ -717,10 +717,6 @@ fn apply_options(
         if !SUPPORTED.contains(&kw) {
             cx.r.not_yet(d, format!("server option '{kw}'"));
         }
-        if matches!(kw, "on-marked-down" | "on-marked-up") && cx.p.mode != crate::ir::types::Mode::Tcp {
-            // Sessions are shut down in the TCP relay only so far.
-            cx.r.not_yet(d, format!("server option '{kw}' outside mode tcp"));
-        }
         i += 2;
     }
     Ok(())
