@@ -105,13 +105,13 @@ pub fn check_files(paths: &[String], opts: &CheckOptions) -> Outcome {
             )
         })
         .collect();
-    // Options of a defaults section reach every proxy that inherits them: note each line once.
+    // Options of a defaults section reach every proxy that inherits them: note each once.
     let mut seen = std::collections::HashSet::new();
     let proxy_ignored = config
         .proxies
         .iter()
         .flat_map(|p| p.ignored.iter())
-        .filter(|u| seen.insert((u.span.file.clone(), u.span.line)));
+        .filter(|u| seen.insert((u.span.file.clone(), u.span.line, u.what.clone())));
     notes.extend(
         config
             .global

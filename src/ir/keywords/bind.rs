@@ -84,6 +84,10 @@ const VALUED: &[(&str, &str)] = &[
     ("verify", "missing verify method"),
 ];
 
+/// Options accepted with an "ignored" note: kernel accept tuning that haproxide cannot set
+/// without unsafe code (no safe binding offers TCP_FASTOPEN or TCP_DEFER_ACCEPT on a listener).
+const IGNORED: &[&str] = &["tfo", "defer-accept"];
+
 /// Options whose effect haproxide implements.
 const SUPPORTED: &[&str] = &[
     "name",
@@ -100,8 +104,6 @@ const SUPPORTED: &[&str] = &[
     "transparent",
     "v4v6",
     "v6only",
-    "defer-accept",
-    "tfo",
     "interface",
     "process",
     "thread",
@@ -269,7 +271,10 @@ pub fn bind_options(cx: &mut Cx, d: &Directive, from: usize, who: &str, listener
                 "ssl" => o.ssl = true,
                 _ => o.other.push((kw.to_string(), Vec::new())),
             }
-            if !SUPPORTED.contains(&kw) {
+            if IGNORED.contains(&kw) {
+                let what = format!("bind option '{kw}'");
+                cx.p.ignored.push(crate::ir::types::Unsupported { span: d.span.clone(), what });
+            } else if !SUPPORTED.contains(&kw) {
                 cx.r.not_yet(d, format!("bind option '{kw}'"));
             }
             i += 1;
@@ -595,9 +600,14 @@ fn check_cert_file(path: &str) -> Result<(), String> {
 
 /// Every option name with how far the engine implements it (for grammar/keywords.tsv).
 pub fn all_options() -> impl Iterator<Item = (&'static str, super::Status)> {
-    FLAGS
-        .iter()
-        .copied()
-        .chain(VALUED.iter().map(|(k, _)| *k))
-        .map(|n| (n, if SUPPORTED.contains(&n) { super::Status::Supported } else { super::Status::Rejected }))
+    FLAGS.iter().copied().chain(VALUED.iter().map(|(k, _)| *k)).map(|n| {
+        let status = if SUPPORTED.contains(&n) {
+            super::Status::Supported
+        } else if IGNORED.contains(&n) {
+            super::Status::Ignored
+        } else {
+            super::Status::Rejected
+        };
+        (n, status)
+    })
 }

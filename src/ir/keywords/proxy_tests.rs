@@ -659,3 +659,13 @@ fn tcp_frontend_to_http_backend_is_refused_at_start() {
     let what = "switching from mode tcp frontend 'f' to mode http backend 'h'";
     assert_eq!(refused, vec![(9, what), (8, what)]);
 }
+
+#[test]
+fn bind_tfo_and_defer_accept_are_noted_as_ignored() {
+    let (lines, cfg) = listen("    bind 127.0.0.1:3 tfo defer-accept");
+    assert!(lines.iter().all(|l| !l.starts_with("ALERT")), "{lines:?}");
+    let p = cfg.proxies.iter().find(|p| p.name == "li").expect("listen li");
+    let noted: Vec<&str> = p.ignored.iter().map(|u| u.what.as_str()).collect();
+    assert_eq!(noted, vec!["bind option 'tfo'", "bind option 'defer-accept'"]);
+    assert!(cfg.unsupported.is_empty());
+}
