@@ -283,7 +283,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
         crate::ir::types::Balance::Hash { .. } | crate::ir::types::Balance::Rdp { .. } => expr_key.as_deref(),
         _ => Some(key),
     };
-    match connect::connect(&be, key, s.local.port(), forced, force_persist).await {
+    match connect::connect(&be, key, s.local.port(), forced, force_persist, &s.origin()).await {
         Err(f) => {
             o.server = f.server.clone();
             o.retries = f.retries;

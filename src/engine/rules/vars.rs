@@ -16,6 +16,9 @@ pub struct Vars {
     /// What `http-request|http-response capture` rules took: (response side, slot, bytes cut
     /// to the rule's length), for the log line.
     pub captures: Vec<(bool, usize, Vec<u8>)>,
+    /// A `tcp-request connection expect-proxy layer4` rule matched (session scope): the
+    /// connection's PROXY header is read after its connection rules.
+    pub expect_proxy: bool,
 }
 
 impl Vars {

@@ -86,6 +86,7 @@ const VALUED: &[(&str, &str)] = &[
 
 /// Options whose effect haproxide implements.
 const SUPPORTED: &[&str] = &[
+    "accept-proxy",
     "name",
     "id",
     "maxconn",
