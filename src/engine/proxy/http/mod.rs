@@ -128,12 +128,11 @@ impl SrvConn {
         crate::engine::proxy::pp::encode::SendProxy::of(&self.srv.spec.opts).enabled()
     }
 
-    /// The session is done with it: pooled, or closed under `http-reuse never` (or when it
-    /// is private to the session).
+    /// The session is done with it: pooled, or closed under `http-reuse never`. A private one
+    /// waits in the pool like the others (as HAProxy's, under its PROXY header's hash) and
+    /// goes when the pool purges it.
     fn release(self) {
-        if self.private() {
-            drop(self.stream);
-        } else if self.be.spec.http_reuse == HttpReuse::Never {
+        if self.be.spec.http_reuse == HttpReuse::Never {
             pool::close_rst(self.stream);
         } else {
             self.into_pool();
