@@ -66,3 +66,16 @@ fn every_encoded_header_parses_back() {
         }
     }
 }
+
+#[test]
+fn v2_crc32c_and_unique_id_as_haproxy_sent_them() {
+    // `send-proxy-v2 proxy-v2-options crc32c,authority proxy-v2-options unique-id`, a client
+    // without an authority: the bytes a backend of HAProxy 2.6.12 received.
+    let how = SendProxy { crc32c: true, authority: true, unique_id: true, ..V2 };
+    let e = encode(&how, &origin("127.0.0.1:44804", "127.0.0.1:19442"));
+    let want: &[u8] = b"\r\n\r\n\0\r\nQUIT\n!\x11\x00\x16\x7f\x00\x00\x01\x7f\x00\x00\x01\xaf\x04K\xf2\x03\x00\x04\xfa\x7f\x96\xec\x05\x00\x00";
+    assert_eq!(e.as_bytes(), want);
+    // A health check's stream-less connection carries no unique-id TLV.
+    let own = Origin { own: true, stream: false, ..origin("127.0.0.1:1", "127.0.0.1:2") };
+    assert_eq!(&encode(&how, &own).as_bytes()[12..16], &[0x20, 0x00, 0, 7]);
+}
