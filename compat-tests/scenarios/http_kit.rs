@@ -79,6 +79,8 @@ pub struct Case {
     pub name: String,
     /// Extra lines for the frontend section (two-space indented, each ending in `\n`).
     pub fe: String,
+    /// Options appended to the frontend's `bind` line.
+    pub bind: String,
     /// Extra lines for the backend section.
     pub be: String,
     /// Options appended to the `server` line.
@@ -103,6 +105,7 @@ impl Case {
         Case {
             name: name.to_string(),
             fe: String::new(),
+            bind: String::new(),
             be: String::new(),
             srv: String::new(),
             server: vec![vec![serve(OK)]],
@@ -125,6 +128,10 @@ impl Case {
     }
     pub fn fe(mut self, l: &str) -> Case {
         self.fe.push_str(&format!("  {l}\n"));
+        self
+    }
+    pub fn bind(mut self, o: &str) -> Case {
+        self.bind = format!(" {o}");
         self
     }
     pub fn be(mut self, l: &str) -> Case {
@@ -625,7 +632,8 @@ fn config(defaults_extra: &str, cases: &[Case], ports: &[(u16, Vec<u16>)], syslo
     for (i, (c, (fe_port, srv_port))) in cases.iter().zip(ports).enumerate() {
         let _ = write!(
             cfg,
-            "frontend f{i}\n  bind 127.0.0.1:{fe_port}\n{}  default_backend b{i}\nbackend b{i}\n{}",
+            "frontend f{i}\n  bind 127.0.0.1:{fe_port}{}\n{}  default_backend b{i}\nbackend b{i}\n{}",
+            c.bind,
             c.fe.replace("${SYSLOG}", &syslog.to_string()),
             c.be
         );
@@ -695,7 +703,9 @@ pub fn run_batch(imp: Impl, defaults_extra: &str, cases: &[Case]) -> Vec<String>
     for (i, text) in out.iter_mut().enumerate() {
         let tag = format!(" f{i} ");
         let tag2 = format!("(f{i}/");
-        for l in logs.iter().filter(|l| l.contains(&tag) || l.contains(&tag2)) {
+        // `<client> [<date>] f0/<listener>: <why>`: a connection dropped before its session.
+        let tag3 = format!(" f{i}/");
+        for l in logs.iter().filter(|l| l.contains(&tag) || l.contains(&tag2) || l.contains(&tag3)) {
             let line = if cases[i].timers { bucket_numbers(&mask_log(l)) } else { mask_log(l) };
             let _ = writeln!(text, "log: {line}");
         }

@@ -306,6 +306,10 @@ fn unique_ids() {
         Case::new("400").fe(log).fe(fmt).request(b"GARBAGE\r\n\r\n"),
         Case::new("%ID in a rule").fe(log).fe(fmt).be("http-request set-header X-Rule %ID"),
         Case::new("quoted").fe("log-format \"%f %{+Q}ID\"").fe("unique-id-format %rt\\ \\\"x\\\""),
+        Case::new("long id cut at 127 bytes")
+            .fe(log)
+            .fe(&format!("unique-id-format %rt-{}", "a".repeat(200)))
+            .fe("unique-id-header X-ID"),
     ];
     check("", &cases);
     check("  unique-id-format %rt.%f\n  unique-id-header X-Req\n", &cases[..2]);

@@ -11,6 +11,7 @@ mod http_timeouts;
 mod master_worker;
 mod persistence;
 mod process;
+mod proxy_protocol;
 mod retries;
 mod routing;
 mod rules;

@@ -179,6 +179,17 @@ fn target(eng: &Engine, be: usize, srv: usize, agent: bool) -> Target {
     Target { ip: addr.ip, svc_port, check_port: p.check_port.filter(|p| *p > 0), check_addr }
 }
 
+/// The PROXY header settings of a server's health checks, as HAProxy fixes them at start.
+fn check_proxy(eng: &Engine, be: usize, srv: usize) -> probe::CheckProxy {
+    let o = &eng.backends[be].servers[srv].spec.opts;
+    let how = crate::engine::proxy::pp::encode::SendProxy::of(o);
+    probe::CheckProxy {
+        how,
+        on_default: o.check_send_proxy || (how.enabled() && o.check_port.is_none() && o.check_addr.is_none()),
+        never_local: eng.config.global.pp2_never_send_local,
+    }
+}
+
 /// `http-check send-state`: the `X-Haproxy-Server-State` value (`httpchk_build_status_header`).
 pub fn state_header(eng: &Engine, be: usize, srv: usize, st: &ServerState, now: u64) -> String {
     let b = &eng.backends[be];
@@ -315,6 +326,7 @@ async fn run_check(
             disable_404: b.spec.checks.disable_on_404 && !stopped,
             state_header,
             connector: connector.as_ref(),
+            proxy: if agent { Default::default() } else { check_proxy(&eng, be, srv) },
         };
         let finish = probe::run(probe).await;
         let op = match finish {

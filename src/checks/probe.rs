@@ -17,6 +17,7 @@ use super::http;
 use super::rules::{self, Kind, Matcher, Proto, Ruleset, Send, SetValue, Step, Value};
 use super::schedule::Deadlines;
 use crate::engine::health::CheckStatus;
+use crate::engine::proxy::pp::encode::{encode, Encoded, Origin, SendProxy};
 use crate::engine::state::{AgentReply, CheckOutcome};
 use crate::ir::checks::ConnectRule;
 
@@ -44,6 +45,37 @@ pub struct Probe<'a> {
     pub state_header: Option<String>,
     /// How this check connects; `None`: through tokio's reactor.
     pub connector: Option<&'a Connector>,
+    /// The PROXY protocol header the check's connections start with.
+    pub proxy: CheckProxy,
+}
+
+/// What a health check tells a server with the PROXY protocol, as HAProxy decides it once
+/// per server.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckProxy {
+    /// The server's header settings (a bare `send-proxy` connect rule on a server without
+    /// them sends a v1 line).
+    pub how: SendProxy,
+    /// Default connects send it: `check-send-proxy`, or a server that sends it to its
+    /// traffic and has no check `port` or `addr` (never agent checks).
+    pub on_default: bool,
+    /// `pp2-never-send-local`.
+    pub never_local: bool,
+}
+
+impl CheckProxy {
+    /// Does a connection made by `rule` start with the header?
+    fn wanted(&self, rule: &ConnectRule) -> bool {
+        rule.send_proxy || (rule.default && self.on_default)
+    }
+
+    /// The header for a connection from `local` to `peer`.
+    fn header(&self, local: SocketAddr, peer: SocketAddr) -> Encoded {
+        let how = if self.how.enabled() { self.how } else { SendProxy { v1: true, ..Default::default() } };
+        // The check's own connection: v2 says LOCAL, v1 gives the connection's addresses.
+        let o = Origin { addrs: Some((local, peer)), own: true, never_local: self.never_local, ..Default::default() };
+        encode(&how, &o)
+    }
 }
 
 /// How a run ended.
@@ -250,6 +282,18 @@ pub async fn run(p: Probe<'_>) -> Finish {
                         let since = Instant::now().saturating_duration_since(now).as_millis() as u64;
                         deadline = now
                             + Duration::from_millis(p.deadlines.after_connect(p.deadlines.connect_deadline(0), since));
+                    }
+                }
+                if p.proxy.wanted(rule) {
+                    let c = match as_stream(&mut conn) {
+                        Ok(c) => c,
+                        Err(e) => return conn_fail(CheckStatus::SockErr, e.as_ref(), cur),
+                    };
+                    let h = p.proxy.header(c.local_addr().unwrap_or(addr), addr);
+                    match timeout_at(deadline, c.write_all(h.as_bytes())).await {
+                        Err(_) => return timeout(connected, cur),
+                        Ok(Err(e)) => return conn_fail(CheckStatus::SockErr, Some(&e), cur),
+                        Ok(Ok(())) => {}
                     }
                 }
                 last_read = false;

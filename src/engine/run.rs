@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio::sync::OwnedSemaphorePermit;
 
-use super::proxy::listener::{self, Listener};
+use super::proxy::listener::{self, Listener, ListenerInfo};
 use super::proxy::{self, FrontendLog, Session};
 use super::{Engine, EngineError, Frontend, RunState};
 use crate::ir::types::Mode;
@@ -40,7 +40,7 @@ enum AsyncListener {
 }
 
 /// Accept on one listener until the process stops.
-async fn accept_loop(eng: Arc<Engine>, fe: Arc<Frontend>, l: Listener) {
+async fn accept_loop(eng: Arc<Engine>, fe: Arc<Frontend>, l: Listener, info: Arc<ListenerInfo>) {
     let l = match l {
         Listener::Tcp(t) => tokio::net::TcpListener::from_std(t).map(AsyncListener::Tcp),
         Listener::Unix(u) => tokio::net::UnixListener::from_std(u).map(AsyncListener::Unix),
@@ -84,9 +84,10 @@ async fn accept_loop(eng: Arc<Engine>, fe: Arc<Frontend>, l: Listener) {
             Ok(conn) => {
                 let eng2 = eng.clone();
                 let fe2 = fe.clone();
+                let info2 = info.clone();
                 tokio::spawn(async move {
                     let _held = held;
-                    serve(eng2, fe2, conn).await;
+                    serve(eng2, fe2, conn, &info2).await;
                 });
             }
             Err(e) => {
@@ -156,7 +157,7 @@ async fn accept(l: &AsyncListener) -> std::io::Result<Accepted> {
     }
 }
 
-async fn serve(eng: Arc<Engine>, fe: Arc<Frontend>, conn: Accepted) {
+async fn serve(eng: Arc<Engine>, fe: Arc<Frontend>, conn: Accepted, info: &ListenerInfo) {
     let tick = crate::engine::stick::now_ms();
     eng.active_conns.inc();
     eng.total_conns.inc();
@@ -172,7 +173,7 @@ async fn serve(eng: Arc<Engine>, fe: Arc<Frontend>, conn: Accepted) {
             let _ = stream.set_nodelay(true);
             proxy::sockopt::apply_keepalive(&stream, fe.client_keepalive.as_ref());
             let mut s = Session::new(eng.clone(), fe.clone(), peer, local);
-            if !accept_rules(&mut s, &stream) {
+            if !accept_rules(&mut s, &stream, info).await {
                 fe.counters.sessions.dec();
                 eng.active_conns.dec();
                 return;
@@ -192,9 +193,11 @@ async fn serve(eng: Arc<Engine>, fe: Arc<Frontend>, conn: Accepted) {
     eng.active_conns.dec();
 }
 
-/// `tcp-request connection` then `tcp-request session` rules on a new connection. A connection
-/// rejected by the first is reset at once; by the second, closed. Neither is logged.
-fn accept_rules(s: &mut Session, stream: &tokio::net::TcpStream) -> bool {
+/// `tcp-request connection` rules, the PROXY protocol header if the listener or those rules
+/// expect one, then `tcp-request session` rules on a new connection. A connection rejected by
+/// the first is reset at once; by the second, closed. Neither is logged, unless a PROXY header
+/// was awaited: HAProxy then logs why the connection ended before its session started.
+async fn accept_rules(s: &mut Session, stream: &tokio::net::TcpStream, info: &ListenerInfo) -> bool {
     use crate::engine::rules::Verdict;
     let fe = s.fe.clone();
     let mut txn = crate::engine::rules::vars::Vars::default();
@@ -203,8 +206,30 @@ fn accept_rules(s: &mut Session, stream: &tokio::net::TcpStream) -> bool {
         let _ = socket2::SockRef::from(stream).set_linger(Some(std::time::Duration::ZERO));
         return false;
     }
+    // Connection rules saw the real addresses; everything from here on sees the header's.
+    let handshake = info.accept_proxy || s.vars.expect_proxy;
+    if handshake {
+        let timeout = fe.spec.timeouts.client.map(|ms| std::time::Duration::from_millis(u64::from(ms)));
+        match proxy::pp::receive(stream, timeout).await {
+            Ok(got) => {
+                if let Some((src, dst)) = got.addrs {
+                    s.client = src;
+                    s.local = dst;
+                }
+                s.pp_authority = got.authority;
+            }
+            Err(why) => {
+                s.log_embryonic(&info.log_name, &why.to_string(), why.null());
+                return false;
+            }
+        }
+    }
     if let Verdict::Reject | Verdict::Close = s.tcp_rules(&fe.spec.tcp_request_session, None, &mut txn) {
         fe.counters.denied_sess.inc();
+        if handshake {
+            // HAProxy ends the waiting session with no error code: "Success".
+            s.log_embryonic(&info.log_name, "Success", false);
+        }
         return false;
     }
     // The session exists: the counters it tracks count it.
@@ -216,8 +241,9 @@ fn accept_rules(s: &mut Session, stream: &tokio::net::TcpStream) -> bool {
 pub async fn run(eng: Arc<Engine>, listeners: Bound) -> i32 {
     let mut tasks = Vec::new();
     for (fe, ls) in listeners {
-        for l in ls {
-            tasks.push(tokio::spawn(accept_loop(eng.clone(), fe.clone(), l)));
+        let infos = listener::listener_infos(&fe);
+        for (l, info) in ls.into_iter().zip(infos) {
+            tasks.push(tokio::spawn(accept_loop(eng.clone(), fe.clone(), l, info)));
         }
     }
     spawn_signal_handlers(eng.clone());

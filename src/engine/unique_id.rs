@@ -8,6 +8,9 @@ use crate::ir::types::{Config, Proxy};
 
 use super::rules::source::Stream;
 
+/// The longest ID: HAProxy renders it into a `UNIQUEID_LEN` (128) buffer with its NUL.
+pub const MAX_LEN: usize = 127;
+
 /// A frontend's `unique-id-format` and `unique-id-header`.
 pub struct UniqueId {
     format: LogFmt,
@@ -43,6 +46,7 @@ impl UniqueId {
         s.txn.unique_id.get_or_init(|| {
             let mut out = Vec::with_capacity(64);
             super::rules::render::render(&self.format, s, true, &mut out);
+            out.truncate(MAX_LEN);
             out
         })
     }

@@ -192,6 +192,9 @@ pub enum Action {
         len: Option<usize>,
         response: bool,
     },
+    /// `tcp-request connection expect-proxy layer4`: the connection starts with a PROXY
+    /// protocol header, read once the connection rules are done.
+    ExpectProxy,
     /// Accepted and without an effect haproxide could show (`strict-mode`, `disable-l7-retry`).
     NoOp,
     /// Parsed and checked like HAProxy, not run yet (the keyword says which).

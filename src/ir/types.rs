@@ -237,6 +237,8 @@ pub struct ServerOpts {
     pub resolve_prefer: Option<String>,
     pub send_proxy: bool,
     pub send_proxy_v2: bool,
+    /// `proxy-v2-options` values, in order (repeated lines add up).
+    pub proxy_v2_options: Vec<String>,
     pub redir: Option<String>,
     pub source: Option<String>,
     pub ssl: bool,
@@ -786,6 +788,8 @@ pub struct Global {
     pub peers_seen: bool,
     pub cluster_secret: bool,
     pub external_check: bool,
+    /// `pp2-never-send-local`.
+    pub pp2_never_send_local: bool,
     /// `unix-bind prefix <path>`.
     pub unix_bind_prefix: Option<String>,
     /// `httpclient.resolvers.id`, checked once every resolvers section is known.

@@ -334,6 +334,12 @@ fn ip_of(a: Option<std::net::SocketAddr>) -> String {
     .unwrap_or_else(|| "-".into())
 }
 
+/// HAProxy's line for a connection dropped before its session started
+/// (`session_kill_embryonic`): `<ip>:<port> [<accept date>] <frontend>/<listener>: <message>`.
+pub fn embryonic_line(client: std::net::SocketAddr, accept_us: i64, fe: &str, listener: &str, msg: &str) -> String {
+    format!("{} [{}] {fe}/{listener}: {msg}", addr_text(client), local(accept_us).format("%d/%b/%Y:%H:%M:%S%.3f"))
+}
+
 /// `ip:port` as HAProxy prints an address (IPv4-mapped IPv6 shown as IPv4).
 pub fn addr_text(a: std::net::SocketAddr) -> String {
     format!("{}:{}", ip_of(Some(a)), a.port())

@@ -6,7 +6,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+
+use super::pp::encode::{encode, Origin, SendProxy};
 
 use crate::engine::backend::{Acquired, Backend, Server};
 use crate::engine::lb::PickRequest;
@@ -84,8 +87,9 @@ pub async fn connect(
     dst_port: u16,
     forced: Option<Arc<Server>>,
     force_persist: bool,
+    origin: &Origin<'_>,
 ) -> Result<Connected, Failed> {
-    match connect_or_reuse(be, hash_key, dst_port, forced, force_persist, |_| None::<()>).await? {
+    match connect_or_reuse(be, hash_key, dst_port, forced, force_persist, origin, |_| None::<()>).await? {
         Got::New(c) => Ok(c),
         // Nothing is ever reused here.
         Got::Reused { server, t_queue, .. } => Err(Failed {
@@ -102,13 +106,16 @@ pub async fn connect(
 /// Pick a server and get a connection to it. `reuse` is asked first, for the server the
 /// balancer picked, whether an idle connection to it can serve the request. `forced`: a server
 /// chosen by persistence (`use-server`, a cookie), taken without asking the balancer;
-/// `force_persist`: a `force-persist` rule matched, so it is never redispatched.
+/// `force_persist`: a `force-persist` rule matched, so it is never redispatched. A server
+/// with `send-proxy*` gets the PROXY header about `origin` first on a new connection.
+#[allow(clippy::too_many_arguments)]
 pub async fn connect_or_reuse<R>(
     be: &Backend,
     hash_key: Option<&[u8]>,
     dst_port: u16,
     forced: Option<Arc<Server>>,
     force_persist: bool,
+    origin: &Origin<'_>,
     mut reuse: impl FnMut(&Arc<Server>) -> Option<R>,
 ) -> Result<Got<R>, Failed> {
     let p = &be.spec;
@@ -172,10 +179,15 @@ pub async fn connect_or_reuse<R>(
             None => Err(ConnectFailure::Refused),
         };
         match result {
-            Ok((stream, addr)) => {
+            Ok((mut stream, addr)) => {
                 be.observe(srv.idx, crate::engine::health::Hana::L4Ok);
                 let _ = stream.set_nodelay(true);
                 super::sockopt::apply_keepalive(&stream, be.server_keepalive.as_ref());
+                let how = SendProxy::of(&srv.spec.opts);
+                if how.enabled() {
+                    // A failed write shows up as the connection failing when the stream uses it.
+                    let _ = stream.write_all(encode(&how, origin).as_bytes()).await;
+                }
                 return Ok(Got::New(Connected {
                     stream,
                     server: srv,

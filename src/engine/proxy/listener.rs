@@ -105,3 +105,40 @@ pub fn bind_frontend(fe: &Arc<Frontend>) -> Result<Vec<Listener>, EngineError> {
     }
     Ok(out)
 }
+
+/// What a connection needs to know about the listener it came in on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenerInfo {
+    /// `accept-proxy`: every connection starts with a PROXY protocol header.
+    pub accept_proxy: bool,
+    /// How HAProxy's logs name the listener: its `name`, else its numeric id.
+    pub log_name: String,
+}
+
+/// The [`ListenerInfo`] of every listener [`bind_frontend`] creates, in the same order.
+/// Listeners without an `id` get the lowest ids not taken, in order, as HAProxy numbers them.
+pub fn listener_infos(fe: &Frontend) -> Vec<Arc<ListenerInfo>> {
+    let mut each: Vec<&Bind> = Vec::new();
+    for b in &fe.spec.binds {
+        match &b.addr.host {
+            Host::Path(_) => each.push(b),
+            Host::Fd(_) => {}
+            _ => each.extend(b.addr.socket_addrs().iter().map(|_| b)),
+        }
+    }
+    let taken: Vec<i32> = each.iter().filter_map(|b| b.opts.id).collect();
+    let mut next = 1;
+    each.iter()
+        .map(|b| {
+            let id = b.opts.id.unwrap_or_else(|| {
+                while taken.contains(&next) {
+                    next += 1;
+                }
+                next += 1;
+                next - 1
+            });
+            let log_name = b.opts.name.clone().unwrap_or_else(|| id.to_string());
+            Arc::new(ListenerInfo { accept_proxy: b.opts.accept_proxy, log_name })
+        })
+        .collect()
+}

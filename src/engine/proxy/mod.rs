@@ -5,6 +5,7 @@ pub mod bufpool;
 pub mod connect;
 pub mod http;
 pub mod listener;
+pub mod pp;
 pub mod relay;
 pub mod sockopt;
 pub mod tcp;
@@ -78,12 +79,25 @@ pub struct Session {
     /// The number of the current stream among the process's streams (`%rt`): the TCP
     /// session, or the HTTP request being processed.
     pub stream_id: u64,
+    /// The authority TLV of the connection's PROXY v2 header (`proxy-v2-options authority`
+    /// passes it on).
+    pub pp_authority: Option<Box<[u8]>>,
 }
 
 impl Session {
     pub fn new(eng: Arc<Engine>, fe: Arc<Frontend>, client: SocketAddr, local: SocketAddr) -> Session {
         let accept_us = chrono::Utc::now().timestamp_micros();
-        Session { eng, fe, client, local, accepted: Instant::now(), accept_us, vars: Default::default(), stream_id: 0 }
+        Session {
+            eng,
+            fe,
+            client,
+            local,
+            accepted: Instant::now(),
+            accept_us,
+            vars: Default::default(),
+            pp_authority: None,
+            stream_id: 0,
+        }
     }
 
     /// A record pre-filled with what every log line of this session shares.
@@ -152,6 +166,20 @@ impl Session {
         self.log_as(rec, null, error);
     }
 
+    /// HAProxy's line for a connection that ends before its session starts (a PROXY header
+    /// that never came right), when the frontend logs with a format: `<client> [<accept
+    /// date>] <frontend>/<listener>: <why>`, at `err` level with `option log-separate-errors`.
+    /// `null`: nothing was received, which `option dontlognull` leaves out.
+    pub fn log_embryonic(&self, listener: &str, why: &str, null: bool) {
+        let Some(l) = self.logging() else { return };
+        if l.format.is_none() || (null && l.dontlognull) {
+            return;
+        }
+        let line = crate::log::format::embryonic_line(self.client, self.accept_us, &self.fe.name, listener, why);
+        let level = if self.fe.spec.options.is_on("log-separate-errors") { 3 } else { 6 };
+        self.eng.log.emit(&l.targets, level, &line);
+    }
+
     /// HAProxy's default log line, at the start of each session (TCP) or request (HTTP), when
     /// the frontend logs without a format.
     pub fn log_connect(&self) {
@@ -171,6 +199,16 @@ impl Session {
 }
 
 impl Session {
+    /// What a PROXY header sent to a server says about this session's client connection.
+    pub fn origin(&self) -> pp::encode::Origin<'_> {
+        pp::encode::Origin {
+            addrs: Some((self.client, self.local)),
+            authority: self.pp_authority.as_deref(),
+            stream: true,
+            ..Default::default()
+        }
+    }
+
     /// What rules see of a stream without an HTTP message (TCP mode), request or response side.
     pub fn source<'a>(
         &'a self,

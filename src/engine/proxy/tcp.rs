@@ -292,7 +292,10 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
         crate::ir::types::Balance::Hash { .. } | crate::ir::types::Balance::Rdp { .. } => expr_key.as_deref(),
         _ => Some(key),
     };
-    match connect::connect(&be, key, s.local.port(), forced, force_persist).await {
+    let mut origin = s.origin();
+    // A PROXY v2 `unique-id` TLV carries the stream's ID (HAProxy generates it for the header).
+    origin.unique_id = s.fe.unique_id.as_ref().map(|u| u.of(&s.source(Some(&be), &txn, false)));
+    match connect::connect(&be, key, s.local.port(), forced, force_persist, &origin).await {
         Err(f) => {
             o.server = f.server.clone();
             o.server_addr = f.addr;

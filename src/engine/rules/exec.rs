@@ -121,6 +121,8 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
             SetGpt(u32),
             /// `capture`: the sample as a string.
             Capture(Vec<u8>),
+            /// `expect-proxy layer4`.
+            ExpectProxy,
         }
         scratch.clear();
         let effect = match &r.action {
@@ -212,11 +214,13 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
                     }
                 }
             },
+            Action::ExpectProxy => Effect::ExpectProxy,
             Action::NoOp | Action::Unsupported => Effect::None,
         };
         let _ = &s;
         match effect {
             Effect::None => {}
+            Effect::ExpectProxy => cx.sess.expect_proxy = true,
             Effect::Edit(f) => {
                 let Some(m) = msg.as_mut() else { continue };
                 let mut parts = Parts::of(m.head, m.buf, m.response);

@@ -22,6 +22,9 @@ pub struct Vars {
     pub accept_us: i64,
     /// The stream's unique ID once something asked for it (`engine::unique_id`).
     pub unique_id: std::cell::OnceCell<Vec<u8>>,
+    /// A `tcp-request connection expect-proxy layer4` rule matched (session scope): the
+    /// connection's PROXY header is read after its connection rules.
+    pub expect_proxy: bool,
 }
 
 impl Vars {

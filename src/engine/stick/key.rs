@@ -160,7 +160,12 @@ fn strtoul(s: &str) -> Option<u64> {
 /// HAProxy's `inetaddr_host`: up to four dot-separated groups, each read from its last three
 /// digits, summed per byte with carries into the next byte; anything else ends the address.
 pub fn inetaddr_host(text: &str) -> u32 {
-    let b = text.as_bytes();
+    inetaddr_host_lim_ret(text.as_bytes()).0
+}
+
+/// [`inetaddr_host`] over bytes, also saying where the address ended (HAProxy's
+/// `inetaddr_host_lim_ret`, which the PROXY protocol's v1 parser uses).
+pub fn inetaddr_host_lim_ret(b: &[u8]) -> (u32, usize) {
     let mut total: u32 = 0;
     let mut shift: i32 = 24;
     let mut start = 0;
@@ -177,12 +182,11 @@ pub fn inetaddr_host(text: &str) -> u32 {
         }
         total = total.wrapping_add(v.wrapping_shl(shift as u32));
         if shift == 0 || b.get(p) != Some(&b'.') {
-            break;
+            return (total, p);
         }
         shift -= 8;
         start = p + 1;
     }
-    total
 }
 
 /// glibc's `inet_ntop(AF_INET6)`: the longest run of zero words (at least two, the first on

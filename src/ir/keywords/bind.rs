@@ -90,6 +90,7 @@ const IGNORED: &[&str] = &["tfo", "defer-accept"];
 
 /// Options whose effect haproxide implements.
 const SUPPORTED: &[&str] = &[
+    "accept-proxy",
     "name",
     "id",
     "maxconn",

@@ -208,7 +208,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("h1-case-adjust-file", Rejected, ssl::h1_case_adjust_file),
     kw("h1-accept-payload-with-any-method", Rejected, process::flag),
     kw("h2-workaround-bogus-websocket-clients", Ignored, process::flag),
-    kw("pp2-never-send-local", Rejected, process::flag),
+    kw("pp2-never-send-local", Supported, process::pp2_never_send_local),
 ];
 
 /// The `no` / `default` prefixes HAProxy's reader takes off a line before any section parser

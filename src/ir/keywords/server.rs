@@ -128,6 +128,9 @@ const NOT_IN_DEFAULT: &[&str] = &["id", "no-sslv3", "no-tlsv10", "no-tlsv11", "n
 const PROXY_V2_OPTIONS: &[&str] =
     &["ssl", "cert-cn", "ssl-cipher", "cert-sig", "cert-key", "authority", "crc32c", "unique-id"];
 
+/// `proxy-v2-options` values the engine sends.
+const PROXY_V2_RUN: &[&str] = &["authority", "crc32c", "unique-id"];
+
 /// Options whose effect the engine implements today; every other option is accepted like
 /// HAProxy accepts it and then refused at start with "not supported yet".
 const SUPPORTED: &[&str] = &[
@@ -165,6 +168,13 @@ const SUPPORTED: &[&str] = &[
     "on-marked-up",
     "track",
     "slowstart",
+    "send-proxy",
+    "send-proxy-v2",
+    "no-send-proxy",
+    "no-send-proxy-v2",
+    "check-send-proxy",
+    "no-check-send-proxy",
+    "proxy-v2-options",
 ];
 
 /// Where a server option error is reported: `[f:l] : 'server be/s' : msg`.
@@ -383,6 +393,7 @@ fn apply_options(
                 "no-ssl" => o.ssl = false,
                 "check-ssl" => o.check_ssl = true,
                 "check-send-proxy" => o.check_send_proxy = true,
+                "no-check-send-proxy" => o.check_send_proxy = false,
                 "usesrc" => {
                     server_alert(cx, d, who, i, "'usesrc' only allowed after a 'source' statement..");
                     return Err(());
@@ -675,7 +686,14 @@ fn apply_options(
                         return Err(());
                     }
                 }
-                o.other.push((kw.to_string(), vec![val.clone()]));
+                for opt in val.split(',') {
+                    // The TLS ones describe a TLS client connection, which haproxide does not
+                    // terminate.
+                    if !PROXY_V2_RUN.contains(&opt) {
+                        cx.r.not_yet(d, format!("server option 'proxy-v2-options {opt}'"));
+                    }
+                    o.proxy_v2_options.push(opt.to_string());
+                }
             }
             "socks4" => {
                 let opts = AddrOpts { port_required: true, resolve: true, ..Default::default() };

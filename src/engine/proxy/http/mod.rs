@@ -105,7 +105,7 @@ impl SrvConn {
     /// Give the connection back for later requests: to the session (`never`, `safe`,
     /// `aggressive`) or to the server's shared pool (`always`).
     fn keep(self, own: &mut Vec<SrvConn>) {
-        if self.be.spec.http_reuse == HttpReuse::Always {
+        if self.be.spec.http_reuse == HttpReuse::Always && !self.private() {
             self.into_pool();
         } else {
             own.push(self);
@@ -122,7 +122,15 @@ impl SrvConn {
         self.srv.idle.put(idle, need);
     }
 
-    /// The session is done with it: pooled, or closed under `http-reuse never`.
+    /// Did it start with a PROXY header about this session's client? Then no other session
+    /// may use it.
+    fn private(&self) -> bool {
+        crate::engine::proxy::pp::encode::SendProxy::of(&self.srv.spec.opts).enabled()
+    }
+
+    /// The session is done with it: pooled, or closed under `http-reuse never`. A private one
+    /// waits in the pool like the others (as HAProxy's, under its PROXY header's hash) and
+    /// goes when the pool purges it.
     fn release(self) {
         if self.be.spec.http_reuse == HttpReuse::Never {
             pool::close_rst(self.stream);

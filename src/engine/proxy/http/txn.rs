@@ -128,6 +128,11 @@ fn take_idle(own: &mut Vec<SrvConn>, srv: &Arc<Server>, be: &Arc<Backend>, first
             return Some(sc);
         }
     }
+    // A connection that began with a PROXY header speaks for its own client only: HAProxy
+    // shares it with no other session (the header is part of its reuse key).
+    if crate::engine::proxy::pp::encode::SendProxy::of(&srv.spec.opts).enabled() {
+        return None;
+    }
     let idle = srv.idle.take(be.spec.http_reuse, first)?;
     Some(SrvConn {
         stream: idle.stream,
@@ -554,9 +559,12 @@ async fn exchange(
     };
     let first = c.first;
     let own = &mut c.own;
-    let got =
-        connect::connect_or_reuse(be, key, c.s.local.port(), forced, flags.force, |srv| take_idle(own, srv, be, first))
-            .await;
+    let mut origin = c.s.origin();
+    origin.unique_id = tx.vars.unique_id.get().map(Vec::as_slice);
+    let got = connect::connect_or_reuse(be, key, c.s.local.port(), forced, flags.force, &origin, |srv| {
+        take_idle(own, srv, be, first)
+    })
+    .await;
     let mut sc = match got {
         Err(f) => {
             tx.server = f.server.clone();

@@ -434,6 +434,8 @@ fn stats_socket(cx: &mut Cx, d: &Directive) {
             }
             "accept-proxy" => {
                 bopts.accept_proxy = true;
+                // The runtime API's listeners do not read PROXY headers.
+                cx.r.not_yet(d, "stats socket option 'accept-proxy'");
                 i += 1;
             }
             "crt" => {

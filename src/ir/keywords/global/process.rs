@@ -34,6 +34,14 @@ pub fn zero_warning(cx: &mut Cx, d: &Directive) {
     }
 }
 
+/// `pp2-never-send-local`: health checks send a PROXY v2 command with their own addresses
+/// instead of LOCAL.
+pub fn pp2_never_send_local(cx: &mut Cx, d: &Directive) {
+    if !cx.too_many(d, 0) {
+        cx.g.pp2_never_send_local = true;
+    }
+}
+
 pub fn external_check(cx: &mut Cx, d: &Directive) {
     if !cx.too_many(d, 0) {
         cx.g.external_check = true;

@@ -290,7 +290,7 @@ pub fn catalog() -> Vec<(&'static str, String, Status)> {
                 ("accept", Supported),
                 ("reject", Supported),
                 ("track-sc", Supported),
-                ("expect-proxy", Rejected),
+                ("expect-proxy", Supported),
                 ("expect-netscaler-cip", Rejected),
             ],
         ),

@@ -225,7 +225,11 @@ fn rule(cx: &mut Cx, d: &Directive, set: RuleSet) -> Flow {
                 return alert(cx, d, c, msg);
             }
             c += 2;
-            Action::Unsupported
+            if kw == "expect-proxy" {
+                Action::ExpectProxy
+            } else {
+                Action::Unsupported
+            }
         }
         _ => match tables::lookup(set, kw) {
             Some(k) => {
