@@ -22,6 +22,7 @@
 //! (see [`regex`]). This module depends on nothing else in the crate.
 
 pub mod args;
+pub mod auth;
 pub mod cond;
 pub mod convert;
 pub mod cookie;
