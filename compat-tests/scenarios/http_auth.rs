@@ -139,3 +139,59 @@ fn auth_fetches() {
     ];
     check(USERLIST, &cases);
 }
+
+/// Follows [`super::runtime_api::ADMIN_HTTP`].
+const COUNTERS_CFG: &str = "\
+userlist L
+    user alice insecure-password pw
+frontend fe
+    bind 127.0.0.1:${PORT_0}
+    stick-table type ip size 10 expire 10s store http_req_cnt,http_err_cnt
+    http-request track-sc0 src
+    http-request auth unless { http_auth(L) } || { path /b }
+    default_backend be
+backend be
+    http-request auth realm inner if { path /b }
+    server web 127.0.0.1:${WEB}
+";
+
+/// What the frontend's and the backend's counters (denied, 4xx, requests, intercepted) and the
+/// tracked entry say after 401s from either proxy's rules.
+#[test]
+fn counters_after_401() {
+    crate::require_haproxy!();
+    let web = crate::harness::mock_http::MockHttp::start("web");
+    let [theirs, ours] = crate::harness::compare::both(|imp| {
+        let c = super::runtime_api::Cli::start_http(imp, COUNTERS_CFG, &web, &[]);
+        let port = c.ports.clone().port(0);
+        let mut out = Vec::new();
+        for (path, auth) in [("/", ""), ("/", "Basic YWxpY2U6cHc="), ("/b", "Basic YWxpY2U6cHc="), ("/", "Basic eDp5")]
+        {
+            let mut req = crate::harness::client::Request::get(path);
+            if !auth.is_empty() {
+                req = req.header("Authorization", auth);
+            }
+            out.push(match req.send(port) {
+                Ok(r) => format!("{path} {} {}", r.status, r.header("www-authenticate").unwrap_or("-")),
+                Err(e) => format!("{path} error: {e}"),
+            });
+        }
+        let busy = regex::Regex::new(r"use=[1-9]").unwrap();
+        crate::harness::wait::wait_until(std::time::Duration::from_secs(2), || !busy.is_match(&c.cmd("show table fe")));
+        let table = c.cmd("show table fe");
+        // The entry's address and its expiry (in ms, it moves) are left out.
+        let exp = regex::Regex::new(r" exp=\d+").unwrap();
+        out.extend(table.lines().map(|l| exp.replace(l.split_once(": key=").map_or(l, |(_, k)| k), "").into_owned()));
+        for l in c.cmd("show stat").lines().filter(|l| l.starts_with("fe,") || l.starts_with("be,")) {
+            let f: Vec<&str> = l.split(',').collect();
+            if f.len() > 80 && f[1] != "web" {
+                out.push(format!(
+                    "{} {} dreq={} 4xx={} req_tot={} intercepted={}",
+                    f[0], f[1], f[10], f[42], f[48], f[80]
+                ));
+            }
+        }
+        out.join("\n")
+    });
+    crate::harness::compare::assert_same("counters after 401", &theirs, &ours);
+}

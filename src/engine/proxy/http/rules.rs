@@ -231,6 +231,8 @@ pub(crate) fn process_request(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) ->
             };
             if v {
                 count_denied(&fe, Some(&be));
+                // HAProxy counts the request on the backend once it is assigned.
+                be.counters.requests.inc();
                 tx.backend = Some(be);
                 return Decision::Reject;
             }
@@ -240,6 +242,7 @@ pub(crate) fn process_request(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) ->
         }
         let be_spec = be.spec.clone();
         if let Some(d) = proxy_rules(c, info, tx, &be_spec, Some(&be)) {
+            be.counters.requests.inc();
             tx.backend = Some(be);
             return d;
         }
