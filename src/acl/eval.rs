@@ -126,6 +126,10 @@ pub trait SampleSource {
     fn res_payload(&self) -> Option<&[u8]> {
         None
     }
+    /// A `userlist` section by name, for `http_auth` and `http_auth_group`.
+    fn userlist(&self, _name: &str) -> Option<&super::auth::Userlist> {
+        None
+    }
     /// A fetch lacked bytes that may still come (HAProxy's `SMP_F_MAY_CHANGE`).
     fn note_missing(&self) {}
     /// Whether a fetch lacked bytes since the last call (and forget it).
@@ -238,9 +242,11 @@ pub const EVALUABLE_CONVERTERS: &[&str] = &[
     "neg", "not", "odd", "or", "regsub", "rtrim", "sub", "upper", "word", "xor",
 ];
 
-/// Whether haproxide evaluates a fetch: the list above and the stick-counter fetches.
+/// Whether haproxide evaluates a fetch: the list above, the authentication fetches, the
+/// stick-counter and payload fetches.
 fn evaluable_fetch(name: &str) -> bool {
     EVALUABLE_FETCHES.contains(&name)
+        || super::auth::FETCHES.contains(&name)
         || crate::engine::stick::track::is_stick_fetch(name)
         || super::payload::is_payload_fetch(name)
 }
@@ -279,12 +285,6 @@ pub fn unsupported(cond: &Condition) -> Vec<String> {
     let mut out = Vec::new();
     for e in cond.exprs() {
         unsupported_in_expr(&e.smp, &mut out);
-        if e.matcher.func == MatchFn::AuthGroup {
-            let s = format!("match of '{}'", e.kw);
-            if !out.contains(&s) {
-                out.push(s);
-            }
-        }
     }
     out
 }
@@ -319,7 +319,7 @@ fn trim_lws(mut s: &[u8]) -> &[u8] {
 }
 
 /// Split a header value on commas outside double quotes, trimming blanks.
-fn for_each_value<'s>(v: &'s [u8], f: &mut dyn FnMut(&'s [u8]) -> bool) -> bool {
+pub(super) fn for_each_value<'s>(v: &'s [u8], f: &mut dyn FnMut(&'s [u8]) -> bool) -> bool {
     let mut start = 0;
     let mut quoted = false;
     let mut i = 0;
@@ -364,6 +364,17 @@ fn for_each_hdr_in<'s>(
         }
     }
     false
+}
+
+/// The first value of the request's header `name` (comma-split, as HAProxy's
+/// `http_find_header` gives it).
+pub(super) fn first_req_value<'s>(src: &'s dyn SampleSource, name: &[u8]) -> Option<&'s [u8]> {
+    let mut found = None;
+    for_each_hdr_in(src, false, name, false, &mut |v| {
+        found = Some(v);
+        true
+    });
+    found
 }
 
 fn count_hdr(src: &dyn SampleSource, name: &[u8], full: bool) -> i64 {
@@ -692,6 +703,7 @@ pub fn fetch_each<'s>(
             one(f, src.srv_is_up(be, sv).map(Sample::Bool));
         }
         name if super::payload::is_payload_fetch(name) => one(f, super::payload::fetch(name, a, src)),
+        name if super::auth::FETCHES.contains(&name) => one(f, super::auth::fetch(name, a, src)),
         name => one(f, src.stick_fetch(name, a)),
     }
 }
@@ -713,6 +725,10 @@ impl AclExpr {
     pub fn matches(&self, src: &dyn SampleSource) -> bool {
         let mut matched = false;
         fetch_each(&self.smp, src, true, &mut |s| match apply_convs(&self.smp.convs, s) {
+            Some(s) if self.matcher.func == MatchFn::AuthGroup => {
+                matched = self.auth_group(src, &s);
+                matched
+            }
             Some(s) => {
                 matched = self.matcher.matches(s);
                 matched
@@ -720,6 +736,20 @@ impl AclExpr {
             None => true,
         });
         matched
+    }
+
+    /// `http_auth_group(<userlist>) <group>...`: the fetch gave the authenticated user; does
+    /// it belong to one of the groups (HAProxy's `pat_match_auth`)?
+    fn auth_group(&self, src: &dyn SampleSource, user: &Sample<'_>) -> bool {
+        let (Some(Arg::Usr(name)), Some(user)) = (self.smp.args.first(), user.as_bytes()) else {
+            return false;
+        };
+        let Some(ul) = src.userlist(name) else { return false };
+        let groups = self.matcher.sets.iter().flat_map(|set| set.patterns.iter()).filter_map(|p| match p {
+            super::pattern::Pattern::Bytes(g) => Some(g.as_slice()),
+            _ => None,
+        });
+        ul.in_any_group(user, groups)
     }
 }
 

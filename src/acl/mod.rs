@@ -19,9 +19,11 @@
 //!
 //! The fetch, converter and ACL keyword tables mirror HAProxy 2.6.12's registries, recorded in
 //! testdata/golden/2.6/keywords/; a test keeps them in step. Regexes use PCRE2 like HAProxy
-//! (see [`regex`]). This module depends on nothing else in the crate.
+//! (see [`regex`]). [`auth`] reads `userlist` sections from the IR and checks passwords for
+//! `http_auth` / `http_auth_group`.
 
 pub mod args;
+pub mod auth;
 pub mod cond;
 pub mod convert;
 pub mod cookie;

@@ -105,11 +105,25 @@ pub struct Engine {
     pub proc_vars: parking_lot::Mutex<rules::vars::Vars>,
     /// Stick tables, by name.
     pub tables: stick::Tables,
+    /// `userlist` sections, for `http_auth` and `http_auth_group` (read-only: no lock).
+    pub userlists: Vec<crate::acl::auth::Userlist>,
     /// Called (backend, server) when a server enters slow start; the checks start its warmup.
     pub on_starting: std::sync::OnceLock<Box<dyn Fn(usize, usize) + Send + Sync>>,
     /// Called (backend, server) when a server is added at run time (`add server`); the checks
     /// start its health and agent check tasks.
     pub on_server_added: std::sync::OnceLock<Box<dyn Fn(usize, usize) + Send + Sync>>,
+}
+
+/// The userlists of the configuration (their names are unique: a repeated section adds to the
+/// first, as in HAProxy).
+fn userlists(cfg: &Config) -> Vec<crate::acl::auth::Userlist> {
+    cfg.userlists
+        .iter()
+        .filter_map(|s| match &s.detail {
+            crate::ir::types::AuxDetail::Userlist(spec) => Some(crate::acl::auth::Userlist::new(&s.name, spec)),
+            _ => None,
+        })
+        .collect()
 }
 
 pub fn unix_now() -> u64 {
@@ -129,6 +143,7 @@ impl Engine {
     /// Build the running state from a validated configuration (no sockets yet).
     pub fn new(config: Config, log: Arc<Logger>) -> Arc<Engine> {
         let config = Arc::new(config);
+        let userlists = userlists(&config);
         let now = unix_now();
         let global_maxconn = config.global.maxconn.unwrap_or_else(default_maxconn);
         // Proxy ids: forced with `id`, else assigned in declaration order from 2 (HAProxy keeps 1
@@ -213,6 +228,7 @@ impl Engine {
             sess_rate: counters::Rate::default(),
             proc_vars: Default::default(),
             tables,
+            userlists,
             on_starting: std::sync::OnceLock::new(),
             on_server_added: std::sync::OnceLock::new(),
         });

@@ -366,10 +366,11 @@ impl Lowerer<'_> {
             self.aux_seen.entry("cache").or_default().push((aux.name.clone(), aux.span.clone()));
         }
         // A peers section only declaring tables runs; replication is refused after parsing.
+        // Userlists run (their unsupported hashes were reported line by line).
         if aux.kind == "namespace_list" {
             return;
         }
-        if aux.kind != "peers" && !self.cfg.unsupported.iter().any(|u| u.span == aux.span) {
+        if aux.kind != "peers" && aux.kind != "userlist" && !self.cfg.unsupported.iter().any(|u| u.span == aux.span) {
             let what = format!("'{}' section", aux.kind);
             self.cfg.unsupported.push(super::types::Unsupported { span: aux.span.clone(), what });
         }

@@ -112,6 +112,11 @@ pub enum Action {
     Close,
     /// http `return`.
     Return(Box<Reply>),
+    /// `http-request auth [realm <realm>]`: HAProxy's 401 asking for Basic credentials; without
+    /// a realm, the name of the proxy whose rules run.
+    Auth {
+        realm: Option<String>,
+    },
     /// http `redirect` and the `redirect` keyword.
     Redirect(Box<Redirect>),
     /// `set-header` (`add: false`) and `add-header` (`add: true`).

@@ -71,33 +71,6 @@ pub fn auth_ok(spec: &StatsSpec, credentials: &[u8]) -> bool {
     spec.auth.iter().any(|a| a.as_bytes() == credentials)
 }
 
-/// Standard base64 (with optional padding), as a Basic Authorization header carries it.
-pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let val = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => u32::from(c - b'A'),
-            b'a'..=b'z' => u32::from(c - b'a') + 26,
-            b'0'..=b'9' => u32::from(c - b'0') + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        })
-    };
-    let t = s.trim_end_matches('=').as_bytes();
-    if t.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(t.len() * 3 / 4);
-    for chunk in t.chunks(4) {
-        let mut acc = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            acc |= val(c)? << (18 - 6 * i);
-        }
-        out.extend_from_slice(&acc.to_be_bytes()[1..chunk.len()]);
-    }
-    Some(out)
-}
-
 /// May this request see proxy `name` (`stats scope`, `.` being the proxy serving the page,
 /// and the request's `?scope=` as a case-insensitive substring)?
 fn visible(spec: &StatsSpec, q: &Query, name: &str, serving: &str) -> bool {
@@ -218,15 +191,6 @@ mod tests {
         assert_eq!(parse_query(";st=DONE", false).st, Some(StCode::Done));
         assert_eq!(parse_query("?scope=Be;up", false).scope, "Be");
         assert!(parse_query(";json-schema", false).json_schema);
-    }
-
-    #[test]
-    fn base64() {
-        assert_eq!(base64_decode("YWRtaW46cHc=").as_deref(), Some(&b"admin:pw"[..]));
-        assert_eq!(base64_decode("YTpi").as_deref(), Some(&b"a:b"[..]));
-        assert_eq!(base64_decode("YQ==").as_deref(), Some(&b"a"[..]));
-        assert_eq!(base64_decode("Y"), None);
-        assert_eq!(base64_decode("Y!Q="), None);
     }
 
     #[test]

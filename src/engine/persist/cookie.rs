@@ -235,13 +235,9 @@ pub fn s30tob64(mut v: u32, out: &mut Vec<u8>) {
 pub fn b64tos30(s: &[u8]) -> i32 {
     let mut out: i32 = 0;
     for &c in s.iter().take(5) {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => 64,
+        let v = match (c, crate::acl::auth::b64_value(c)) {
+            (_, Some(v)) => v,
+            (b'=', None) => 64,
             _ => break,
         };
         out = out.wrapping_shl(6).wrapping_add(i32::from(v));

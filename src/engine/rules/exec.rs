@@ -29,6 +29,8 @@ pub enum Verdict<'r> {
     Tarpit(&'r Reply),
     /// `return`.
     Return(&'r Reply),
+    /// `auth`: the 401 with this realm (`None`: the rules' proxy name).
+    Auth(Option<&'r str>),
     /// A redirect and its Location.
     Redirect(&'r Redirect, Vec<u8>),
     /// `reject`: close without a response.
@@ -130,6 +132,7 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
             Action::Deny(rep) => return Verdict::Deny(rep),
             Action::Tarpit(rep) => return Verdict::Tarpit(rep),
             Action::Return(rep) => return Verdict::Return(rep),
+            Action::Auth { realm } => return Verdict::Auth(realm.as_deref()),
             Action::Reject => return Verdict::Reject,
             Action::Close => return Verdict::Close,
             Action::Redirect(rd) => match super::reply::location(rd, &s) {

@@ -214,6 +214,9 @@ impl SampleSource for Stream<'_> {
             }))
         }))
     }
+    fn userlist(&self, name: &str) -> Option<&crate::acl::auth::Userlist> {
+        self.eng.userlists.iter().find(|u| u.name == name)
+    }
     fn stick_fetch(&self, name: &str, args: &[crate::acl::args::Arg]) -> Option<Sample<'static>> {
         use crate::engine::stick::track;
         let own = self.be.map_or(self.fe.name.as_str(), |b| b.name.as_str());

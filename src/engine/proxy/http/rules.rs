@@ -104,7 +104,8 @@ fn decide(
     let be_spec = be.map(|b| &*b.spec);
     match v {
         // Content inspection waits only in TCP mode.
-        Verdict::Continue | Verdict::Missing => None,
+        // `auth` is answered by the caller, which knows the rules' proxy.
+        Verdict::Continue | Verdict::Missing | Verdict::Auth(_) => None,
         Verdict::Deny(rep) => {
             count_denied(&c.s.fe, be);
             let msg = stream(&|s| rules::reply::reply_message(rep, s, proxy_fe, be_spec));
@@ -147,6 +148,17 @@ fn decide(
     }
 }
 
+/// `http-request auth`: HAProxy's 401, logged `LR--` like the other answers of the rules;
+/// HAProxy counts it as an HTTP error on the tracked stick counters, and as intercepted when
+/// the frontend's rules gave it.
+fn auth_answer(c: &Conn, tx: &Txn, realm: &str, from_frontend: bool) -> Decision {
+    if from_frontend {
+        c.s.fe.counters.intercepted.inc();
+    }
+    tx.vars.stk.http_status(Some(&c.sess_vars.stk), 401, crate::engine::stick::now_ms());
+    Decision::Answer { msg: super::stats::unauthorized(realm), status: 401, term: *b"LR--" }
+}
+
 fn redirect_answer(c: &Conn, info: &ReqInfo, rd: &Redirect, loc: &[u8], from_frontend: bool) -> Decision {
     if from_frontend {
         c.s.fe.counters.intercepted.inc();
@@ -164,6 +176,9 @@ fn proxy_rules(c: &mut Conn, info: &ReqInfo, tx: &mut Txn, p: &Proxy, be: Option
         let be_ref = be.map(|b| &**b);
         let (mut cx, msg) = ctx(c, tx, be_ref);
         let v = rules::run(&mut cx, &p.http_request, Some(msg));
+        if let Verdict::Auth(realm) = v {
+            return Some(auth_answer(c, tx, realm.unwrap_or(&p.name), be.is_none()));
+        }
         let fe_spec = c.s.fe.spec.clone();
         if let Some(d) = decide(v, c, info, tx, &fe_spec, be_ref) {
             return Some(d);
@@ -217,6 +232,8 @@ pub(crate) fn process_request(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) ->
             };
             if v {
                 count_denied(&fe, Some(&be));
+                // HAProxy counts the request on the backend once it is assigned.
+                be.counters.requests.inc();
                 tx.backend = Some(be);
                 return Decision::Reject;
             }
@@ -226,6 +243,7 @@ pub(crate) fn process_request(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) ->
         }
         let be_spec = be.spec.clone();
         if let Some(d) = proxy_rules(c, info, tx, &be_spec, Some(&be)) {
+            be.counters.requests.inc();
             tx.backend = Some(be);
             return d;
         }
@@ -458,7 +476,8 @@ impl RespRules {
                 f(&self.source(sess, txn, None))
             };
             match v {
-                Verdict::Continue | Verdict::Missing | Verdict::Tarpit(_) => {}
+                // `tarpit` and `auth` are request actions.
+                Verdict::Continue | Verdict::Missing | Verdict::Tarpit(_) | Verdict::Auth(_) => {}
                 Verdict::Deny(rep) => {
                     self.fe.counters.denied_resp.inc();
                     self.be.counters.denied_resp.inc();

@@ -45,8 +45,8 @@ fn path(uri: &[u8]) -> &[u8] {
     }
 }
 
-/// HAProxy's 401 for `stats auth`, byte for byte.
-fn unauthorized(realm: &str) -> Vec<u8> {
+/// HAProxy's 401 for `stats auth` and `http-request auth`, byte for byte.
+pub(crate) fn unauthorized(realm: &str) -> Vec<u8> {
     const BODY: &str =
         "<html><body><h1>401 Unauthorized</h1>\nYou need a valid user and password to access this content.\n</body></html>\n";
     format!(
@@ -56,15 +56,17 @@ fn unauthorized(realm: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// The credentials of a `Basic` Authorization header.
+/// The `user:pass` of a `Basic` Authorization header, read as HAProxy reads it for any
+/// userlist (`stats auth` is one).
 fn credentials(c: &Conn) -> Option<Vec<u8>> {
-    let v = c.head.first(&c.cbuf, b"authorization")?;
-    let v = std::str::from_utf8(v).ok()?.trim();
-    let (scheme, b64) = v.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
+    match crate::acl::auth::parse_header(c.head.first(&c.cbuf, b"authorization")?)? {
+        crate::acl::auth::Credentials::Basic { mut user, pass } => {
+            user.push(b':');
+            user.extend_from_slice(&pass);
+            Some(user)
+        }
+        crate::acl::auth::Credentials::Bearer(_) => None,
     }
-    crate::stats::page::base64_decode(b64.trim())
 }
 
 /// Answer the stats request. `p` is the proxy whose `stats` settings apply; `be` the backend

@@ -62,14 +62,16 @@ pub fn deny(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
 
 pub fn auth(a: &mut Act, cur: &mut usize) -> Result<Action, String> {
     a.is_final = true;
+    let mut realm = None;
     if a.arg(*cur) == "realm" {
         *cur += 1;
         if a.arg(*cur).is_empty() {
             return Err("missing realm value.\n".into());
         }
+        realm = Some(a.arg(*cur).to_string());
         *cur += 1;
     }
-    Ok(Action::Unsupported)
+    Ok(Action::Auth { realm })
 }
 
 /// The places of a header value for the rule set.

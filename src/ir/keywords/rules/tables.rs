@@ -57,7 +57,7 @@ pub static HTTP_REQ: &[ActKw] = &{
         p("add-acl", h::set_map, Rejected),
         k("add-header", h::set_header, Supported),
         k("allow", h::allow, Supported),
-        k("auth", h::auth, Rejected),
+        k("auth", h::auth, Supported),
         k("capture", h::capture_req, Supported),
         p("del-acl", h::set_map, Rejected),
         k("del-header", h::del_header, Supported),

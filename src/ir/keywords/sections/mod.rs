@@ -3,8 +3,9 @@
 //! each with its keyword list, its directive parser with HAProxy's messages and error classes,
 //! the checks made when the section ends, and those made once the whole configuration is read.
 //!
-//! None of these sections is run by haproxide yet: a configuration that has one passes `-c` as
-//! HAProxy would, with a "not supported yet" note, and is refused at start.
+//! Apart from userlists (and peers sections that only declare tables), none of these sections is
+//! run by haproxide yet: a configuration that has one passes `-c` as HAProxy would, with a "not
+//! supported yet" note, and is refused at start.
 
 mod adapters;
 pub mod cache;
@@ -128,8 +129,8 @@ pub fn check_last(cfg: &Config, diags: &mut Diags, master_worker: bool) {
     program::post_parse(cfg, diags, master_worker);
 }
 
-/// Every section keyword, by section, for the catalog (grammar/keywords.tsv). All are
-/// `rejected`: haproxide does not run these sections yet.
+/// Every section keyword, by section, for the catalog (grammar/keywords.tsv). Userlists run;
+/// the other sections' keywords are `rejected`: haproxide does not run them yet.
 pub fn catalog() -> Vec<(&'static str, &'static str, Status)> {
     let mut out = Vec::new();
     for (family, words) in [
@@ -145,7 +146,8 @@ pub fn catalog() -> Vec<(&'static str, &'static str, Status)> {
         ("log-forward", log_forward::KEYWORDS),
         ("namespace_list", namespace_list::KEYWORDS),
     ] {
-        out.extend(words.iter().map(|w| (family, *w, Status::Rejected)));
+        let status = if family == "userlist" { Status::Supported } else { Status::Rejected };
+        out.extend(words.iter().map(|w| (family, *w, status)));
     }
     out
 }

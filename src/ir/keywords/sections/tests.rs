@@ -190,5 +190,30 @@ fn sections_are_not_run_yet() {
     assert!(out.usage);
     let kw = super::catalog();
     assert!(kw.iter().any(|(f, k, _)| *f == "peers" && *k == "table"));
-    assert!(kw.iter().all(|(_, _, s)| *s == crate::ir::keywords::Status::Rejected));
+    // Userlists run; the other sections do not yet.
+    assert!(kw.iter().all(|(f, _, s)| (*s == crate::ir::keywords::Status::Rejected) == (*f != "userlist")));
+}
+
+/// Notes `-c` prints for what haproxide refuses to start with.
+fn notes(text: &str) -> Vec<String> {
+    let dir = std::env::temp_dir().join(format!("hx-notes-{}-{:?}", std::process::id(), std::thread::current().id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("t.cfg");
+    std::fs::write(&path, text).unwrap();
+    let out = check_files(&[path.to_string_lossy().into_owned()], &CheckOptions::default());
+    out.notes.iter().map(|n| n.replace(&*path.to_string_lossy(), "t.cfg")).collect()
+}
+
+#[test]
+fn userlists_run_unless_a_hash_cannot_be_verified() {
+    let ok = "userlist ul\n  user a password $6$abc$x\n  user b password *\n  user c insecure-password x\n";
+    assert_eq!(notes(&with(ok)), Vec::<String>::new());
+    let n = notes(&with("userlist ul\n  user a password $y$j9T$salt$x\n  user b password _J9..salt\n"));
+    assert_eq!(
+        n,
+        [
+            "not supported yet: password hash scheme '$y$' at t.cfg:9 (haproxide will refuse to start with this configuration)",
+            "not supported yet: password hash scheme '_' at t.cfg:10 (haproxide will refuse to start with this configuration)",
+        ]
+    );
 }

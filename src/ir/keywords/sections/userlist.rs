@@ -1,10 +1,11 @@
 //! `userlist` sections: `user <name> [password|insecure-password <p>] [groups <g>,...]` and
 //! `group <name> [users <u>,...]`, and HAProxy's check that every group and user named exists.
+//! A `password` hash of a scheme haproxide cannot verify is reported "not supported yet".
 
 use crate::config::ast::Directive;
 use crate::config::diag::Diags;
 use crate::ir::keywords::proxy::Flow;
-use crate::ir::types::{AuxDetail, Config, GroupSpec, UserSpec, UserlistSpec};
+use crate::ir::types::{AuxDetail, Config, GroupSpec, Unsupported, UserSpec, UserlistSpec};
 
 use super::Cx;
 
@@ -48,6 +49,10 @@ fn user(cx: &mut Cx, d: &Directive) {
             "password" => {
                 u.password = Some(d.arg(i + 1).to_string());
                 u.insecure = false;
+                if let HashScheme::Unsupported(scheme) = hash_scheme(d.arg(i + 1)) {
+                    let what = format!("password hash scheme '{scheme}'");
+                    cx.r.unsupported.push(Unsupported { span: d.span.clone(), what });
+                }
             }
             "insecure-password" => {
                 u.password = Some(d.arg(i + 1).to_string());
@@ -88,6 +93,54 @@ fn group(cx: &mut Cx, d: &Directive) {
     spec(cx).groups.push(g);
 }
 
+/// How a `password` hash is checked. HAProxy hands it to the system's crypt(3) (Debian:
+/// libxcrypt, which knows many schemes); haproxide verifies the common ones itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HashScheme {
+    /// `$1$` MD5-crypt.
+    Md5,
+    /// `$5$` SHA-256-crypt.
+    Sha256,
+    /// `$6$` SHA-512-crypt.
+    Sha512,
+    /// `$2a$`, `$2b$`, `$2y$` bcrypt.
+    Bcrypt,
+    /// Traditional DES crypt: two salt characters, then the hash.
+    Des,
+    /// Not a setting crypt(3) accepts at all (`*`, `!`, empty...): libxcrypt then returns a
+    /// failure token that never equals the stored text, so no password ever matches.
+    Locked,
+    /// A scheme haproxide cannot verify (yescrypt `$y$`, `$7$`, BSDi `_`...), by its prefix.
+    Unsupported(String),
+}
+
+/// The scheme of a `password` hash, read as libxcrypt reads its setting.
+pub fn hash_scheme(hash: &str) -> HashScheme {
+    let salt_char = |c: u8| c.is_ascii_alphanumeric() || c == b'.' || c == b'/';
+    for (prefix, scheme) in [
+        ("$1$", HashScheme::Md5),
+        ("$5$", HashScheme::Sha256),
+        ("$6$", HashScheme::Sha512),
+        ("$2a$", HashScheme::Bcrypt),
+        ("$2b$", HashScheme::Bcrypt),
+        ("$2y$", HashScheme::Bcrypt),
+    ] {
+        if hash.starts_with(prefix) {
+            return scheme;
+        }
+    }
+    let b = hash.as_bytes();
+    match b {
+        [b'$', rest @ ..] => {
+            let end = rest.iter().position(|&c| c == b'$').map_or(hash.len(), |i| i + 2);
+            HashScheme::Unsupported(hash[..end].to_string())
+        }
+        [b'_', ..] => HashScheme::Unsupported("_".to_string()),
+        [a, c, ..] if salt_char(*a) && salt_char(*c) => HashScheme::Des,
+        _ => HashScheme::Locked,
+    }
+}
+
 /// HAProxy links users and groups once everything is read. Its lists are built by prepending,
 /// so the last userlist, the last user and the last group are checked first; the first
 /// missing name stops everything.
@@ -114,4 +167,27 @@ pub fn post_parse(cfg: &Config, diags: &mut Diags) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{hash_scheme, HashScheme as H};
+
+    #[test]
+    fn schemes_as_libxcrypt_reads_them() {
+        assert_eq!(hash_scheme("$1$abcdefgh$cHJi5PXp/ki/ktXzqlk6I1"), H::Md5);
+        assert_eq!(hash_scheme("$5$rounds=1000$ab$x"), H::Sha256);
+        assert_eq!(hash_scheme("$6$$x"), H::Sha512);
+        assert_eq!(hash_scheme("$2y$05$abcdefghijklmnopqrstuu"), H::Bcrypt);
+        assert_eq!(hash_scheme("abJnggxhB/yWI"), H::Des);
+        assert_eq!(hash_scheme("garbage"), H::Des);
+        assert_eq!(hash_scheme("$y$j9T$salt$x"), H::Unsupported("$y$".into()));
+        assert_eq!(hash_scheme("$gy$j9T$salt$x"), H::Unsupported("$gy$".into()));
+        assert_eq!(hash_scheme("$2x$05$abc"), H::Unsupported("$2x$".into()));
+        assert_eq!(hash_scheme("$nodollar"), H::Unsupported("$nodollar".into()));
+        assert_eq!(hash_scheme("_J9..salt"), H::Unsupported("_".into()));
+        for locked in ["", "*", "!", "*0", "a", " ab", "a*", "é"] {
+            assert_eq!(hash_scheme(locked), H::Locked, "{locked:?}");
+        }
+    }
 }
