@@ -129,7 +129,7 @@ pub fn check_last(cfg: &Config, diags: &mut Diags, master_worker: bool) {
 }
 
 /// Every section keyword, by section, for the catalog (grammar/keywords.tsv). All are
-/// `rejected`: haproxide does not run these sections yet.
+/// `rejected` (haproxide does not run these sections yet) but the `http-errors` pages.
 pub fn catalog() -> Vec<(&'static str, &'static str, Status)> {
     let mut out = Vec::new();
     for (family, words) in [
@@ -145,7 +145,8 @@ pub fn catalog() -> Vec<(&'static str, &'static str, Status)> {
         ("log-forward", log_forward::KEYWORDS),
         ("namespace_list", namespace_list::KEYWORDS),
     ] {
-        out.extend(words.iter().map(|w| (family, *w, Status::Rejected)));
+        let status = if family == "http-errors" { Status::Supported } else { Status::Rejected };
+        out.extend(words.iter().map(|w| (family, *w, status)));
     }
     out
 }
