@@ -1,5 +1,6 @@
 //! One module per observable area; each test runs both implementations and compares.
 mod check_verdicts;
+mod error_pages;
 mod http_errors;
 mod http_kit;
 mod http_logs;

@@ -37,8 +37,6 @@ pub enum ErrorPage {
     Message(Vec<u8>),
     /// An `http-error` reply, built for each error (its headers and body may be log-formats).
     Reply(Box<Reply>),
-    /// `http-error ... default-errorfiles`: HAProxy's built-in page again.
-    Builtin,
 }
 
 /// `capture request|response header <name> len <n>` and `declare capture request|response len <n>`.

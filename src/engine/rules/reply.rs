@@ -103,7 +103,7 @@ pub fn error_message(fe: &Proxy, be: Option<&Proxy>, status: u16, s: &Stream<'_>
     match errors::configured(fe, be, status) {
         Some(ErrorPage::Message(m)) => m.clone(),
         Some(ErrorPage::Reply(r)) => reply_message(r, s, fe, be),
-        Some(ErrorPage::Builtin) | None => errors::stream_builtin(status).to_vec(),
+        None => errors::stream_builtin(status).to_vec(),
     }
 }
 
@@ -111,8 +111,8 @@ pub fn error_message(fe: &Proxy, be: Option<&Proxy>, status: u16, s: &Stream<'_>
 /// default reply uses.
 pub fn reply_message(r: &Reply, s: &Stream<'_>, fe: &Proxy, be: Option<&Proxy>) -> Vec<u8> {
     let body: Vec<u8> = match &r.body {
-        // An `http-error` reply is never `Default` (that one is `ErrorPage::Builtin`), so
-        // this does not loop.
+        // An `http-error` reply is never `Default` (that one only removes the proxy's page),
+        // so this does not loop.
         ReplyBody::Default => return error_message(fe, be, r.status, s),
         ReplyBody::ErrorFile(m) => return m.clone(),
         // A section without a page for the status: HAProxy sends the bare head.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::acl::Ctx;
 use crate::config::ast::Directive;
-use crate::config::diag::Severity;
+use crate::config::diag::{Diagnostic, Diags, Loc, Severity};
 use crate::ir::rules::{Reply, ReplyBody, RuleSet};
 use crate::ir::types::{AuxDetail, AuxSection, Config, ErrorFile, ErrorPage, ErrorRule, NameRef};
 use crate::ir::values;
@@ -53,13 +53,24 @@ pub fn check_message(raw: &[u8]) -> Result<(), String> {
         if let Some(n) = clen.filter(|&n| n != payload) {
             return Err(format!("payload size does not match the announced content-length ({payload} != {n})"));
         }
+        if head.htx_size + payload > HTX_ROOM {
+            return Err("unable to add payload into the HTX message".into());
+        }
     }
     Ok(())
 }
 
+/// What a buffer's HTX message has room for besides its status line's fixed part: the reason,
+/// each header's name and value plus 8 bytes of block, and the payload (measured on HAProxy
+/// 2.6.12 with `tune.bufsize` 16384: 0, 1 and 3 headers, reasons of 1 and 4 bytes). A file
+/// larger than the buffer, truncated to it, never fits.
+const HTX_ROOM: u64 = 16280;
+
 /// What [`check_message`] needs from a response head.
 struct Head {
     status: u16,
+    /// What the head takes in an HTX message, counted as [`HTX_ROOM`] is.
+    htx_size: u64,
     content_length: Option<u64>,
     chunked: bool,
     /// Bytes up to and including the empty line.
@@ -100,8 +111,10 @@ fn parse_head(raw: &[u8]) -> Result<Head, Option<usize>> {
     }
     // The reason phrase runs to the end of the line.
     let eol = |from: usize| raw[from..].iter().position(|&b| b == b'\n').map(|p| from + p);
-    i = eol(i).ok_or(None)? + 1;
-    let mut head = Head { status, content_length: None, chunked: false, len: 0 };
+    let e = eol(i).ok_or(None)?;
+    let reason = trim(&raw[i..e]);
+    i = e + 1;
+    let mut head = Head { status, htx_size: reason.len() as u64, content_length: None, chunked: false, len: 0 };
     loop {
         if raw.get(i) == Some(&b'\n') {
             head.len = i + 1;
@@ -122,7 +135,9 @@ fn parse_head(raw: &[u8]) -> Result<Head, Option<usize>> {
             return Err(Some(i + name_end));
         }
         let name = &line[..name_end];
-        let value = String::from_utf8_lossy(&line[name_end + 1..]).trim().to_ascii_lowercase();
+        let raw_value = trim(&line[name_end + 1..]);
+        head.htx_size += (name.len() + raw_value.len() + 8) as u64;
+        let value = String::from_utf8_lossy(raw_value).to_ascii_lowercase();
         if name.eq_ignore_ascii_case(b"transfer-encoding") && value.contains("chunked") {
             head.chunked = true;
         } else if name.eq_ignore_ascii_case(b"content-length") {
@@ -136,31 +151,34 @@ fn parse_head(raw: &[u8]) -> Result<Head, Option<usize>> {
     }
 }
 
+/// `b` without its leading and trailing blanks (and the CR before a LF).
+fn trim(b: &[u8]) -> &[u8] {
+    let blank = |c: &u8| matches!(c, b' ' | b'\t' | b'\r');
+    let start = b.iter().position(|c| !blank(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !blank(c)).map_or(start, |p| p + 1);
+    &b[start..end]
+}
+
 fn is_token(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// A file HAProxy would read as an error message (`http_load_errorfile`), truncated to the
-/// buffer size as it does, then checked.
-pub struct Loaded {
-    pub body: Vec<u8>,
-    /// HAProxy's warning when the file was larger than a buffer.
-    pub truncated: Option<String>,
-}
-
-/// Read and check an error file; `Err` is HAProxy's message (after `<keyword> : `).
-pub fn load_error_file(path: &str) -> Result<Loaded, String> {
+/// Read and check an error file as HAProxy's `http_load_errorfile` does: a file larger than a
+/// buffer is truncated to it, with an unlocated warning in `diags`. `Err` is HAProxy's message
+/// (after `<keyword> : `).
+pub fn load_error_file(path: &str, diags: &mut Diags) -> Result<Vec<u8>, String> {
     let meta = std::fs::metadata(path).map_err(|_| format!("error opening file '{path}'."))?;
     // open() and fstat() succeed on a directory; read() fails.
     let mut body = if meta.is_dir() { None } else { std::fs::read(path).ok() }
         .ok_or_else(|| format!("error reading file '{path}'."))?;
     let bufsize = BUFSIZE as usize;
-    let truncated = (body.len() > bufsize).then(|| {
+    if body.len() > bufsize {
         body.truncate(bufsize);
-        format!("custom error message file '{path}' larger than {bufsize} bytes. Truncating.")
-    });
+        let msg = format!("custom error message file '{path}' larger than {bufsize} bytes. Truncating.");
+        diags.push(Diagnostic::new(Severity::Warning, Loc::None, msg));
+    }
     check_message(&body).map_err(|e| format!("'{path}': {e}"))?;
-    Ok(Loaded { body, truncated })
+    Ok(body)
 }
 
 /// The message an `errorloc` line stands for (`http_parse_errorloc`): a redirect with an empty
@@ -181,17 +199,14 @@ pub fn errorfile(cx: &mut Cx, d: &Directive) -> Flow {
         cx.r.alert_at(d, 1, format!("{kw} : status code '{code}' not handled."));
         return Flow::Continue;
     };
-    let loaded = match load_error_file(d.arg(2)) {
+    let loaded = match load_error_file(d.arg(2), cx.r.diags) {
         Ok(l) => l,
         Err(e) => {
             cx.r.alert_at(d, 2, format!("{kw} : {e}"));
             return Flow::Continue;
         }
     };
-    if let Some(w) = loaded.truncated {
-        cx.r.warning(d, w);
-    }
-    cx.p.error_rules.push(ErrorRule::File(ErrorFile { status, body: loaded.body }));
+    cx.p.error_rules.push(ErrorRule::File(ErrorFile { status, body: loaded }));
     Flow::Continue
 }
 
@@ -324,7 +339,12 @@ pub fn resolve(cfg: &mut Config) {
                 }
                 ErrorRule::HttpError { reply, .. } => {
                     let page = match &reply.body {
-                        ReplyBody::Default => ErrorPage::Builtin,
+                        // "To rely on default replies, just don't reference a reply": the
+                        // status falls back to the frontend's page, then the built-in one.
+                        ReplyBody::Default => {
+                            pages.remove(&reply.status);
+                            continue;
+                        }
                         ReplyBody::ErrorFile(m) => ErrorPage::Message(m.clone()),
                         _ => ErrorPage::Reply(reply.clone()),
                     };

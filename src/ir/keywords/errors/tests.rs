@@ -50,6 +50,20 @@ fn error_file_payloads_follow_their_head() {
 }
 
 #[test]
+fn error_files_must_fit_an_htx_message() {
+    // Measured limits: reason + each header's name and value + 8 + payload <= 16280.
+    let msg = |head: &[u8], total: usize| [head, &vec![b'x'; total - head.len()]].concat();
+    assert!(check_message(&msg(b"HTTP/1.0 503 X\r\n\r\n", 16297)).is_ok());
+    assert_eq!(
+        check_message(&msg(b"HTTP/1.0 503 X\r\n\r\n", 16298)).unwrap_err(),
+        "unable to add payload into the HTX message"
+    );
+    let three = b"HTTP/1.0 503 X\r\nA: b\r\nC: d\r\nE: f\r\n\r\n";
+    assert!(check_message(&msg(three, 16285)).is_ok());
+    assert!(check_message(&msg(three, 16286)).is_err());
+}
+
+#[test]
 fn errorloc_builds_haproxy_redirects() {
     assert_eq!(
         errorloc_message(302, "http://x/a?b"),
@@ -132,7 +146,8 @@ fn the_last_line_for_a_status_wins() {
     // A section's later line for a status replaces its earlier one.
     assert_eq!(message(&cfg, "b4", 503), "HTTP/1.0 503 S\r\n\r\ns503b");
     assert_eq!(message(&cfg, "b4", 403), "HTTP/1.0 403 S\r\n\r\ns403");
-    assert_eq!(page(&cfg, "b5", 503), Some(&ErrorPage::Builtin));
+    // `default-errorfiles` drops the proxy's page: the frontend's or the built-in one answers.
+    assert_eq!(page(&cfg, "b5", 503), None);
     assert!(message(&cfg, "b6", 503).starts_with("HTTP/1.1 303 See Other\r\n"));
 }
 

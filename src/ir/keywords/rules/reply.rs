@@ -5,7 +5,7 @@
 use super::{check_cond, located, Act};
 use crate::acl::Ctx;
 use crate::config::ast::Directive;
-use crate::config::diag::Severity;
+use crate::config::diag::{Diags, Severity};
 use crate::ir::keywords::errors::ERROR_CODES;
 use crate::ir::keywords::proxy::{Cx, Flow};
 use crate::ir::rules::{
@@ -225,11 +225,14 @@ pub fn parse_reply(a: &mut Act, args: &[&str], cur: &mut usize, default_status: 
     Ok(reply)
 }
 
-/// HAProxy's `http_load_errorfile`: a whole HTTP response read from a file.
+/// HAProxy's `http_load_errorfile`: a whole HTTP response read from a file. Its truncation
+/// warning (always followed by an error: a truncated file fills a buffer, more than an HTX
+/// message holds) comes with the rule's location here.
 pub fn load_errorfile(a: &mut Act, path: &str) -> Result<Vec<u8>, String> {
-    let loaded = crate::ir::keywords::errors::load_error_file(path)?;
-    a.warnings.extend(loaded.truncated);
-    Ok(loaded.body)
+    let mut diags = Diags::default();
+    let res = crate::ir::keywords::errors::load_error_file(path, &mut diags);
+    a.warnings.extend(diags.list.into_iter().map(|d| d.msg));
+    res
 }
 
 /// `http-request|response return [reply args]`.

@@ -26,18 +26,15 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
         cx.alert(d, format!("errorfile : status code '{status}' not handled."));
         return Flow::Continue;
     };
-    let loaded = match errors::load_error_file(d.arg(2)) {
-        Ok(l) => l,
+    let body = match errors::load_error_file(d.arg(2), cx.r.diags) {
+        Ok(b) => b,
         Err(e) => {
             cx.alert(d, format!("errorfile : {e}"));
             return Flow::Continue;
         }
     };
-    if let Some(w) = loaded.truncated {
-        cx.warning(d, w);
-    }
     if let AuxDetail::HttpErrors(s) = &mut cx.aux.detail {
-        s.errorfiles.push(ErrorFile { status: code, body: loaded.body });
+        s.errorfiles.push(ErrorFile { status: code, body });
     }
     Flow::Continue
 }
