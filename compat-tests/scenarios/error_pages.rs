@@ -64,6 +64,14 @@ fn errorloc_redirects() {
         Case::new("errorloc 400 leaves the connection layer's page")
             .fe("errorloc 400 /bad")
             .request(b"GET / HTTP/1.1\r\nbad header\r\n\r\n"),
+        Case::new("an empty errorfile 400 silences the connection layer")
+            .fe("errorfile 400 /dev/null")
+            .request(b"GET / HTTP/1.1\r\nbad header\r\n\r\n"),
+        Case::new("an empty errorfile 408 too, after an errorloc")
+            .fe("errorloc 408 /x")
+            .fe("errorfile 408 /dev/null")
+            .fe("timeout http-request 200ms")
+            .client(vec![tx(b"GET / HT"), C::UntilClose(2000)]),
         Case::new("errorloc 421 on deny").fe("errorloc 421 /m").fe("http-request deny deny_status 421"),
     ];
     check(LOG, &cases);
@@ -98,6 +106,11 @@ fn http_error_replies() {
             .be("http-error status 503 content-type text/plain string oops hdr X-Foo bar hdr X-Empty %[req.hdr(nosuch)]")
             .client(again()),
         Case::new("no payload").no_server().be("http-error status 503"),
+        Case::new("string to a head request")
+            .no_server()
+            .be("http-error status 503 content-type text/plain string oops")
+            .client(vec![tx(b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n"), C::Resp(1), tx(GET), C::Resp(1), C::Idle(150)]),
+        Case::new("empty errorfile from http-error").no_server().be("http-error status 503 errorfile /dev/null"),
         Case::new("file").no_server().fe(&format!("http-error status 503 content-type text/html file {}", file("payload.txt"))),
         Case::new("errorfile").no_server().be(&format!("http-error status 503 errorfile {}", file("a503.http"))),
         Case::new("default-errorfiles resets an errorfile")

@@ -75,9 +75,14 @@ pub fn builtin(status: u16) -> &'static [u8] {
     find(status).or_else(|| find(500)).unwrap_or_default()
 }
 
-/// The raw text the connection layer sends for 400, 408 and 422.
-pub fn mux_page(status: u16) -> &'static [u8] {
-    builtin(status)
+/// The raw text the connection layer sends for 400, 408 and 422: the built-in page, or
+/// nothing when the frontend maps the status to an empty message (`errorfile 400 /dev/null`),
+/// the one error page HAProxy's H1 mux honours.
+pub fn mux_page(fe: &Proxy, status: u16) -> &'static [u8] {
+    match fe.error_pages.get(&status) {
+        Some(ErrorPage::Message(m)) if m.is_empty() => b"",
+        _ => builtin(status),
+    }
 }
 
 /// The page a stream-level error answers with, if a proxy set one (HAProxy's
