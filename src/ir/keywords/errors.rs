@@ -1,6 +1,8 @@
 //! Error pages: `errorfile`, `errorloc` / `errorloc302` / `errorloc303`, `http-error` and
 //! `errorfiles`. HAProxy loads and parses each file while reading the configuration, so a file
-//! that is missing or is not an HTTP response fails the check at its line.
+//! that is missing or is not an HTTP response fails the check at its line. Each proxy keeps its
+//! lines in order (its defaults' first); [`resolve`] applies them once the `http-errors`
+//! sections are known, giving the page per status the engine serves.
 
 use std::collections::BTreeMap;
 
