@@ -24,7 +24,6 @@ impl Proxy {
         p.tcp_request_inspect_delay = d.tcp_request_inspect_delay;
         p.tcp_response_inspect_delay = d.tcp_response_inspect_delay;
         p.send_name_header = d.send_name_header.clone();
-        p.errorfiles = d.errorfiles.clone();
         p.error_rules = d.error_rules.clone();
         p.mode = d.mode;
         p.stats = d.stats.clone();

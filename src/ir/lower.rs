@@ -370,7 +370,7 @@ impl Lowerer<'_> {
         if aux.kind == "namespace_list" {
             return;
         }
-        if aux.kind != "peers" && aux.kind != "userlist" && !self.cfg.unsupported.iter().any(|u| u.span == aux.span) {
+        if !matches!(aux.kind, "peers" | "userlist" | "http-errors") && !self.cfg.unsupported.iter().any(|u| u.span == aux.span) {
             let what = format!("'{}' section", aux.kind);
             self.cfg.unsupported.push(super::types::Unsupported { span: aux.span.clone(), what });
         }

@@ -2,6 +2,7 @@
 //! connection reuse, server-state loading, source addresses, compression, e-mail alerts and
 //! TCP keep-alive tuning. Re-exported from [`super::types`].
 
+use super::rules::Reply;
 use super::types::{ErrorFile, NameRef};
 use crate::config::ast::Span;
 
@@ -16,16 +17,26 @@ pub enum ErrorRule {
         code: u16,
         url: String,
     },
-    /// `http-error status <code> ...`, kept as its words.
+    /// `http-error status <code> ...` (its `errorfiles <name>` form is a `Section` rule).
     HttpError {
-        status: u16,
-        words: Vec<String>,
+        reply: Box<Reply>,
+        span: Span,
     },
     /// `errorfiles <name> [<code> ...]`: messages from an `http-errors` section.
     Section {
         name: NameRef,
         codes: Vec<u16>,
     },
+}
+
+/// What a proxy answers for one error status, once its error lines are applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorPage {
+    /// A whole HTTP response, sent re-serialised like a server's: an `errorfile`, an
+    /// `http-errors` page, or the redirect an `errorloc` line builds.
+    Message(Vec<u8>),
+    /// An `http-error` reply, built for each error (its headers and body may be log-formats).
+    Reply(Box<Reply>),
 }
 
 /// `capture request|response header <name> len <n>` and `declare capture request|response len <n>`.

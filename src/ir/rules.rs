@@ -287,11 +287,13 @@ pub struct Reply {
 pub enum ReplyBody {
     /// No payload: a head with `content-length: 0`.
     Empty,
-    /// The proxy's error page for the status (`errorfile`, else the built-in page).
+    /// The proxy's error page for the status (`errorfile`, `http-error`..., else the built-in
+    /// page).
     Default,
     /// `errorfile <file>`: a whole HTTP response, as read.
     ErrorFile(Vec<u8>),
-    /// `errorfiles <http-errors section>`.
+    /// `errorfiles <http-errors section>` while parsing; after it, the section's page for the
+    /// status (`ErrorFile`) or, without one, `Empty`.
     ErrorFiles(String),
     /// `string` / `file`.
     Raw(Vec<u8>),

@@ -621,8 +621,9 @@ pub struct Proxy {
     pub tcp_response_content: Vec<ActionRule>,
     pub tcp_response_inspect_delay: Option<u32>,
     pub redirects: Vec<ActionRule>,
-    /// The `errorfile` pages the engine serves, by status (the last line for a status wins).
-    pub errorfiles: BTreeMap<u16, ErrorFile>,
+    /// The error messages the engine serves, by status: `error_rules` applied in order after
+    /// parsing (the last line for a status wins).
+    pub error_pages: BTreeMap<u16, ErrorPage>,
     /// Every error-page line in order, `errorfile` included.
     pub error_rules: Vec<ErrorRule>,
     pub stats: StatsSpec,
@@ -708,7 +709,7 @@ impl Proxy {
             tcp_response_content: Vec::new(),
             tcp_response_inspect_delay: None,
             redirects: Vec::new(),
-            errorfiles: BTreeMap::new(),
+            error_pages: BTreeMap::new(),
             error_rules: Vec::new(),
             stats: StatsSpec::default(),
             unique_id_format: None,
@@ -887,8 +888,8 @@ pub struct MailersSpec {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HttpErrorsSpec {
-    /// Status code and file of each `errorfile` line.
-    pub errorfiles: Vec<(u16, String)>,
+    /// Each `errorfile` line's status and message, as read (a later line for a status wins).
+    pub errorfiles: Vec<ErrorFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

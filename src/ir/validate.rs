@@ -43,6 +43,7 @@ pub fn validate(cfg: &mut Config, diags: &mut Diags) {
     }
     crate::ir::checks::validate(cfg, diags);
     crate::ir::keywords::rules::post::finalize(cfg);
+    crate::ir::keywords::errors::resolve(cfg);
     if !diags.has_errors() {
         state::apply(&snapshot, diags);
     }
@@ -994,12 +995,9 @@ impl Checks<'_> {
                 alert(diags, Loc::None, msg);
                 continue;
             };
+            let AuxDetail::HttpErrors(spec) = &section.detail else { continue };
             for code in codes {
-                let declared = section.entries.iter().any(|(_, w)| {
-                    w.first().map(String::as_str) == Some("errorfile")
-                        && w.get(1).is_some_and(|c| crate::ir::values::atoi(c) == i64::from(*code))
-                });
-                if !declared {
+                if !spec.errorfiles.iter().any(|f| f.status == *code) {
                     let msg = format!(
                         "config: proxy '{}' : status '{code}' not declared in http-errors section '{}' (at {}:{}).",
                         p.name, name.name, name.span.file, name.span.line

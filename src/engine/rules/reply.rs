@@ -7,7 +7,7 @@ use std::io::Write as _;
 
 use crate::engine::proxy::http::errors;
 use crate::ir::rules::{Redirect, RedirectKind, RedirectTarget, Reply, ReplyBody};
-use crate::ir::types::Proxy;
+use crate::ir::types::{ErrorPage, Proxy};
 
 use super::edit::path_range;
 use super::render::render;
@@ -96,13 +96,27 @@ pub fn reason(status: u16) -> &'static str {
     }
 }
 
-/// The message of a `return` / `deny` reply. `fe`/`be` give the error pages a default reply
-/// uses.
+/// The message a stream-level error with `status` answers (HAProxy's `http_error_message`):
+/// the backend's error page, else the frontend's, else the built-in one. `s` renders an
+/// `http-error` reply's log-formats.
+pub fn error_message(fe: &Proxy, be: Option<&Proxy>, status: u16, s: &Stream<'_>) -> Vec<u8> {
+    match errors::configured(fe, be, status) {
+        Some(ErrorPage::Message(m)) => m.clone(),
+        Some(ErrorPage::Reply(r)) => reply_message(r, s, fe, be),
+        None => errors::stream_builtin(status).to_vec(),
+    }
+}
+
+/// The message of a `return` / `deny` / `http-error` reply. `fe`/`be` give the error pages a
+/// default reply uses.
 pub fn reply_message(r: &Reply, s: &Stream<'_>, fe: &Proxy, be: Option<&Proxy>) -> Vec<u8> {
     let body: Vec<u8> = match &r.body {
-        ReplyBody::Default | ReplyBody::ErrorFiles(_) => return errors::stream_page(fe, be, r.status).into_owned(),
+        // An `http-error` reply is never `Default` (that one only removes the proxy's page),
+        // so this does not loop.
+        ReplyBody::Default => return error_message(fe, be, r.status, s),
         ReplyBody::ErrorFile(m) => return m.clone(),
-        ReplyBody::Empty => Vec::new(),
+        // A section without a page for the status: HAProxy sends the bare head.
+        ReplyBody::Empty | ReplyBody::ErrorFiles(_) => Vec::new(),
         ReplyBody::Raw(b) => b.clone(),
         ReplyBody::Fmt(f) => {
             let mut b = Vec::new();

@@ -1,108 +1,193 @@
 //! Error pages: `errorfile`, `errorloc` / `errorloc302` / `errorloc303`, `http-error` and
 //! `errorfiles`. HAProxy loads and parses each file while reading the configuration, so a file
-//! that is missing or is not an HTTP response fails the check at its line.
+//! that is missing or is not an HTTP response fails the check at its line. Each proxy keeps its
+//! lines in order (its defaults' first); [`resolve`] applies them once the `http-errors`
+//! sections are known, giving the page per status the engine serves.
 
+use std::collections::BTreeMap;
+
+use crate::acl::Ctx;
 use crate::config::ast::Directive;
-use crate::ir::types::{ErrorFile, ErrorRule, NameRef};
+use crate::config::diag::{Diagnostic, Diags, Loc, Severity};
+use crate::ir::rules::{Reply, ReplyBody, RuleSet};
+use crate::ir::types::{AuxDetail, AuxSection, Config, ErrorFile, ErrorPage, ErrorRule, NameRef};
 use crate::ir::values;
 
 use super::proxy::{Cx, Flow};
+use super::rules::reply::{self, BUFSIZE};
+use super::rules::{located, Act};
 
-/// Status codes HAProxy has error pages for (`http_err_codes`).
-pub const ERROR_CODES: &[u16] = &[200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504];
+/// Status codes HAProxy has error pages for (`http_err_codes` of 2.6, as `haproxy -c` accepts
+/// them).
+pub const ERROR_CODES: &[u16] =
+    &[200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503, 504];
 
-fn handled(status: i64) -> Option<u16> {
+/// `status` if HAProxy has an error page for it.
+pub fn handled(status: i64) -> Option<u16> {
     ERROR_CODES.iter().copied().find(|&c| i64::from(c) == status)
 }
 
-/// HAProxy's check of an error file's content: an HTTP/1 response head (status line and
-/// headers up to the empty line), a body without chunked encoding. An empty file is accepted.
-pub fn check_error_message(raw: &[u8]) -> Result<(), String> {
+/// HAProxy's checks of an error message (`http_str_to_htx`): an HTTP/1 response head (status
+/// line and headers up to the empty line; a parse error gives its byte offset, -2 for a
+/// truncated head), then what the head says of the payload. An empty file is accepted.
+pub fn check_message(raw: &[u8]) -> Result<(), String> {
     if raw.is_empty() {
         return Ok(());
     }
-    let bad = |at: usize| Err(format!("unable to parse headers (error offset: {at})"));
-    let mut i = 0;
-    // Version: HTTP/<digit>.<digit>
+    let head = parse_head(raw).map_err(|at| {
+        let at = at.map_or(-2, |a| a as i64);
+        format!("unable to parse headers (error offset: {at})")
+    })?;
+    if head.status < 200 && (head.status == 100 || head.status >= 102) {
+        return Err(format!("invalid http status code for an error message ({})", head.status));
+    }
+    // 204 and 304 have no body whatever the head says.
+    let bodyless_status = matches!(head.status, 204 | 304);
+    if head.chunked && !bodyless_status {
+        return Err("chunk-encoded payload not supported".into());
+    }
+    let payload = (raw.len() - head.len) as u64;
+    if payload > 0 {
+        let clen = if bodyless_status { None } else { head.content_length };
+        if bodyless_status || clen == Some(0) {
+            return Err("message payload not expected".into());
+        }
+        if let Some(n) = clen.filter(|&n| n != payload) {
+            return Err(format!("payload size does not match the announced content-length ({payload} != {n})"));
+        }
+        if head.htx_size + payload > HTX_ROOM {
+            return Err("unable to add payload into the HTX message".into());
+        }
+    }
+    Ok(())
+}
+
+/// What a buffer's HTX message has room for besides its status line's fixed part: the reason,
+/// each header's name and value plus 8 bytes of block, and the payload (measured on HAProxy
+/// 2.6.12 with `tune.bufsize` 16384: 0, 1 and 3 headers, reasons of 1 and 4 bytes). A file
+/// larger than the buffer, truncated to it, never fits.
+const HTX_ROOM: u64 = 16280;
+
+/// What [`check_message`] needs from a response head.
+struct Head {
+    status: u16,
+    /// What the head takes in an HTX message, counted as [`HTX_ROOM`] is.
+    htx_size: u64,
+    content_length: Option<u64>,
+    chunked: bool,
+    /// Bytes up to and including the empty line.
+    len: usize,
+}
+
+/// The response head at the start of `raw`; `Err` is the offset of the first bad byte (`None`
+/// when the head is cut short).
+fn parse_head(raw: &[u8]) -> Result<Head, Option<usize>> {
+    let at = |i: usize| raw.get(i).copied().ok_or(None);
     for (k, want) in b"HTTP/".iter().enumerate() {
-        match raw.get(i + k) {
-            None => return bad(usize::MAX),
-            Some(b) if b != want => return bad(i + k),
-            _ => {}
+        if at(k)? != *want {
+            return Err(Some(k));
         }
     }
-    i += 5;
+    let mut i = 5;
     for want_digit in [true, false, true] {
-        match raw.get(i) {
-            None => return bad(usize::MAX),
-            Some(b) if want_digit && !b.is_ascii_digit() => return bad(i),
-            Some(b) if !want_digit && *b != b'.' => return bad(i),
-            _ => {}
+        let b = at(i)?;
+        if (want_digit && !b.is_ascii_digit()) || (!want_digit && b != b'.') {
+            return Err(Some(i));
         }
         i += 1;
     }
-    if raw.get(i) != Some(&b' ') {
-        return if raw.get(i).is_none() { bad(usize::MAX) } else { bad(i) };
+    if at(i)? != b' ' {
+        return Err(Some(i));
     }
-    while raw.get(i) == Some(&b' ') {
+    while at(i)? == b' ' {
         i += 1;
     }
+    let mut status = 0u16;
     for _ in 0..3 {
-        match raw.get(i) {
-            None => return bad(usize::MAX),
-            Some(b) if !b.is_ascii_digit() => return bad(i),
-            _ => i += 1,
+        let b = at(i)?;
+        if !b.is_ascii_digit() {
+            return Err(Some(i));
         }
+        status = status * 10 + u16::from(b - b'0');
+        i += 1;
     }
-    // Reason phrase up to the end of line.
+    // The reason phrase runs to the end of the line.
     let eol = |from: usize| raw[from..].iter().position(|&b| b == b'\n').map(|p| from + p);
-    let Some(e) = eol(i) else { return bad(usize::MAX) };
+    let e = eol(i).ok_or(None)?;
+    let reason = trim(&raw[i..e]);
     i = e + 1;
-    let mut chunked = false;
+    let mut head = Head { status, htx_size: reason.len() as u64, content_length: None, chunked: false, len: 0 };
     loop {
-        if raw.get(i) == Some(&b'\n') || (raw.get(i) == Some(&b'\r') && raw.get(i + 1) == Some(&b'\n')) {
-            break;
+        if raw.get(i) == Some(&b'\n') {
+            head.len = i + 1;
+            return Ok(head);
         }
-        let Some(e) = eol(i) else { return bad(usize::MAX) };
+        if raw.get(i) == Some(&b'\r') && raw.get(i + 1) == Some(&b'\n') {
+            head.len = i + 2;
+            return Ok(head);
+        }
+        let e = eol(i).ok_or(None)?;
         let line = &raw[i..e];
         let colon = line.iter().position(|&b| b == b':');
         let name_end = colon.unwrap_or(line.len());
         if let Some(p) = line[..name_end].iter().position(|b| !is_token(*b)) {
-            return bad(i + p);
+            return Err(Some(i + p));
         }
         if colon.is_none() || name_end == 0 {
-            return bad(i + name_end);
+            return Err(Some(i + name_end));
         }
-        let name = String::from_utf8_lossy(&line[..name_end]).to_ascii_lowercase();
-        let value = String::from_utf8_lossy(&line[name_end + 1..]).to_ascii_lowercase();
-        if name == "transfer-encoding" && value.contains("chunked") {
-            chunked = true;
+        let name = &line[..name_end];
+        let raw_value = trim(&line[name_end + 1..]);
+        head.htx_size += (name.len() + raw_value.len() + 8) as u64;
+        let value = String::from_utf8_lossy(raw_value).to_ascii_lowercase();
+        if name.eq_ignore_ascii_case(b"transfer-encoding") && value.contains("chunked") {
+            head.chunked = true;
+        } else if name.eq_ignore_ascii_case(b"content-length") {
+            let n = value.parse::<u64>().map_err(|_| Some(i + name_end + 1))?;
+            if head.content_length.is_some_and(|prev| prev != n) {
+                return Err(Some(i));
+            }
+            head.content_length = Some(n);
         }
         i = e + 1;
     }
-    if chunked {
-        return Err("chunk-encoded payload not supported".into());
-    }
-    Ok(())
+}
+
+/// `b` without its leading and trailing blanks (and the CR before a LF).
+fn trim(b: &[u8]) -> &[u8] {
+    let blank = |c: &u8| matches!(c, b' ' | b'\t' | b'\r');
+    let start = b.iter().position(|c| !blank(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !blank(c)).map_or(start, |p| p + 1);
+    &b[start..end]
 }
 
 fn is_token(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// Read and check an error file; `Err` is HAProxy's message after `<keyword> : `.
-pub fn load_error_file(path: &str) -> Result<Vec<u8>, String> {
+/// Read and check an error file as HAProxy's `http_load_errorfile` does: a file larger than a
+/// buffer is truncated to it, with an unlocated warning in `diags`. `Err` is HAProxy's message
+/// (after `<keyword> : `).
+pub fn load_error_file(path: &str, diags: &mut Diags) -> Result<Vec<u8>, String> {
     let meta = std::fs::metadata(path).map_err(|_| format!("error opening file '{path}'."))?;
-    let body = if meta.is_dir() {
-        return Err(format!("error reading file '{path}'."));
-    } else {
-        std::fs::read(path).map_err(|_| format!("error opening file '{path}'."))?
-    };
-    check_error_message(&body).map_err(|e| {
-        let e = e.replace(&usize::MAX.to_string(), "-2");
-        format!("'{path}': {e}")
-    })?;
+    // open() and fstat() succeed on a directory; read() fails.
+    let mut body = if meta.is_dir() { None } else { std::fs::read(path).ok() }
+        .ok_or_else(|| format!("error reading file '{path}'."))?;
+    let bufsize = BUFSIZE as usize;
+    if body.len() > bufsize {
+        body.truncate(bufsize);
+        let msg = format!("custom error message file '{path}' larger than {bufsize} bytes. Truncating.");
+        diags.push(Diagnostic::new(Severity::Warning, Loc::None, msg));
+    }
+    check_message(&body).map_err(|e| format!("'{path}': {e}"))?;
     Ok(body)
+}
+
+/// The message an `errorloc` line stands for (`http_parse_errorloc`): a redirect with an empty
+/// body, sent re-serialised like any error message.
+pub fn errorloc_message(code: u16, url: &str) -> Vec<u8> {
+    let status = if code == 303 { "303 See Other" } else { "302 Found" };
+    format!("HTTP/1.1 {status}\r\nCache-Control: no-cache\r\nContent-length: 0\r\nLocation: {url}\r\n\r\n").into_bytes()
 }
 
 pub fn errorfile(cx: &mut Cx, d: &Directive) -> Flow {
@@ -116,16 +201,14 @@ pub fn errorfile(cx: &mut Cx, d: &Directive) -> Flow {
         cx.r.alert_at(d, 1, format!("{kw} : status code '{code}' not handled."));
         return Flow::Continue;
     };
-    let body = match load_error_file(d.arg(2)) {
-        Ok(b) => b,
+    let loaded = match load_error_file(d.arg(2), cx.r.diags) {
+        Ok(l) => l,
         Err(e) => {
             cx.r.alert_at(d, 2, format!("{kw} : {e}"));
             return Flow::Continue;
         }
     };
-    let f = ErrorFile { status, body };
-    cx.p.errorfiles.insert(status, f.clone());
-    cx.p.error_rules.push(ErrorRule::File(f));
+    cx.p.error_rules.push(ErrorRule::File(ErrorFile { status, body: loaded }));
     Flow::Continue
 }
 
@@ -142,13 +225,12 @@ pub fn errorloc(cx: &mut Cx, d: &Directive) -> Flow {
         return Flow::Continue;
     };
     let redirect = if kw == "errorloc303" { 303 } else { 302 };
-    // A later errorfile for this status wins over the engine's page; drop the older one.
-    cx.p.errorfiles.remove(&status);
     cx.p.error_rules.push(ErrorRule::Location { status, code: redirect, url: d.arg(2).to_string() });
     Flow::Continue
 }
 
-/// `errorfiles <name> [<code> ...]`: pages from an `http-errors` section, checked after parsing.
+/// `errorfiles <name> [<code> ...]`: pages from an `http-errors` section, resolved after
+/// parsing. No code means every page of the section.
 pub fn errorfiles(cx: &mut Cx, d: &Directive) -> Flow {
     if !d.has_arg(1) {
         cx.r.alert(d, "errorfiles : expects <name> as argument.");
@@ -165,227 +247,32 @@ pub fn errorfiles(cx: &mut Cx, d: &Directive) -> Flow {
             }
         }
     }
+    // HAProxy keeps a flag per status: each once, in status order.
+    codes.sort_unstable();
+    codes.dedup();
     let name = NameRef { name: d.arg(1).to_string(), span: d.span.clone() };
     cx.p.error_rules.push(ErrorRule::Section { name, codes });
     Flow::Continue
 }
 
-/// The payload of an HTTP reply (`http_parse_http_reply`'s reply types).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReplyBody {
-    Empty,
-    /// `errorfile <file>`, or `default-errorfiles` (no file).
-    ErrorFile(Option<String>),
-    /// `errorfiles <http-errors section>`.
-    ErrorFiles(String),
-    /// `file` / `string`: the payload's length.
-    Raw(usize),
-    /// `lf-file` / `lf-string`: a log-format payload.
-    LogFormat(String),
-}
-
-/// An HTTP reply as `http-error` (and the `return` actions) describe it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpReply {
-    pub status: i64,
-    pub content_type: Option<String>,
-    pub body: ReplyBody,
-    pub headers: Vec<(String, String)>,
-}
-
-/// HAProxy's buffer size and the part of it reserved to header rewrites (`tune.bufsize`,
-/// `tune.maxrewrite` defaults, as measured: a 15361-byte payload warns).
-const BUFSIZE: u64 = 16384;
-const MAXREWRITE: u64 = 1024;
-
-/// A log-format string checked as `parse_logformat_string` does at parsing time; `Err` is its
-/// message. Sample expressions are left to the sample engine.
-fn check_log_format(fmt: &str) -> Result<(), String> {
-    match crate::log::format::LogFormat::compile(fmt) {
-        Err(crate::log::format::FormatError::UnknownVar(v)) if !crate::ir::validate::is_log_var(&v) => {
-            let msg = crate::log::format::FormatError::UnknownVar(v).to_string();
-            Err(msg.strip_suffix('.').unwrap_or(&msg).to_string())
-        }
-        _ => Ok(()),
-    }
-}
-
-/// HAProxy's `http_parse_http_reply` from word `start` of `d`: `status`, `content-type`,
-/// `errorfile(s)`, `default-errorfiles`, `file`, `lf-file`, `string`, `lf-string` and `hdr`, up
-/// to the first other word. Files are read now, as HAProxy does; warnings are reported at
-/// once. Returns the reply and the index of the first word not consumed, or HAProxy's message.
-pub fn parse_http_reply(
-    cx: &mut Cx,
-    d: &Directive,
-    start: usize,
-    default_status: i64,
-) -> Result<(HttpReply, usize), String> {
-    let mut reply =
-        HttpReply { status: default_status, content_type: None, body: ReplyBody::Empty, headers: Vec::new() };
-    let mut act: Option<&str> = None;
-    let mut i = start;
-    while d.has_arg(i) {
-        let w = d.arg(i);
-        let payload = matches!(
-            w,
-            "errorfiles" | "default-errorfiles" | "errorfile" | "file" | "string" | "lf-file" | "lf-string"
-        );
-        if payload {
-            if let Some(prev) = act {
-                return Err(format!("unexpected '{w}' argument, '{prev}' already defined"));
-            }
-            act = Some(w);
-        }
-        let arg = d.arg(i + 1);
-        let expects = |what: &str| format!("'{w}' expects {what} as argument");
-        match w {
-            "status" => {
-                if !d.has_arg(i + 1) {
-                    return Err(expects("<status_code>"));
-                }
-                reply.status = values::atoi(arg) as i32 as i64;
-                if !(200..=599).contains(&reply.status) {
-                    return Err(format!("Unexpected status code '{}'", reply.status));
-                }
-                i += 2;
-            }
-            "content-type" => {
-                if !d.has_arg(i + 1) {
-                    return Err(expects("<ctype>"));
-                }
-                reply.content_type = Some(arg.to_string());
-                i += 2;
-            }
-            "errorfiles" => {
-                if !d.has_arg(i + 1) {
-                    return Err(expects("<name>"));
-                }
-                reply.body = ReplyBody::ErrorFiles(arg.to_string());
-                i += 2;
-            }
-            "default-errorfiles" => {
-                reply.body = ReplyBody::ErrorFile(None);
-                i += 1;
-            }
-            "errorfile" => {
-                if !d.has_arg(i + 1) {
-                    return Err(expects("<fmt>"));
-                }
-                load_error_file(arg)?;
-                reply.body = ReplyBody::ErrorFile(Some(arg.to_string()));
-                i += 2;
-            }
-            "file" | "lf-file" => {
-                if !d.has_arg(i + 1) {
-                    return Err(expects("<file>"));
-                }
-                let meta = std::fs::metadata(arg).map_err(|_| format!("error opening file '{arg}'"))?;
-                if meta.is_dir() {
-                    // open() succeeds on a directory, read() fails.
-                    if meta.len() > BUFSIZE {
-                        return Err(format!("file '{arg}' exceeds the buffer size ({} > {BUFSIZE})", meta.len()));
-                    }
-                    return Err(format!("error reading file '{arg}'"));
-                }
-                if meta.len() > BUFSIZE {
-                    return Err(format!("file '{arg}' exceeds the buffer size ({} > {BUFSIZE})", meta.len()));
-                }
-                let data = std::fs::read(arg).map_err(|_| format!("error opening file '{arg}'"))?;
-                reply.body = if w == "file" {
-                    ReplyBody::Raw(data.len())
-                } else {
-                    ReplyBody::LogFormat(String::from_utf8_lossy(&data).into_owned())
-                };
-                i += 2;
-            }
-            "string" | "lf-string" => {
-                if !d.has_arg(i + 1) {
-                    return Err(expects(if w == "string" { "<str>" } else { "<fmt>" }));
-                }
-                reply.body =
-                    if w == "string" { ReplyBody::Raw(arg.len()) } else { ReplyBody::LogFormat(arg.to_string()) };
-                i += 2;
-            }
-            "hdr" => {
-                if !d.has_arg(i + 1) || !d.has_arg(i + 2) {
-                    return Err("'hdr' expects <name> and <value> as arguments".into());
-                }
-                let name = arg;
-                if ["content-length", "transfer-encoding", "content-type"].iter().any(|h| h.eq_ignore_ascii_case(name))
-                {
-                    cx.r.warning(d, format!("header '{name}' always ignored by the http reply."));
-                    i += 3;
-                    continue;
-                }
-                check_log_format(d.arg(i + 2))?;
-                reply.headers.push((name.to_string(), d.arg(i + 2).to_string()));
-                i += 3;
-            }
-            _ => break,
-        }
-    }
-    match &reply.body {
-        ReplyBody::Empty => {
-            if let Some(ct) = reply.content_type.take() {
-                let msg = format!(
-                    "content-type '{ct}' ignored by the http reply because neither errorfile nor payload defined."
-                );
-                cx.r.warning(d, msg);
-            }
-        }
-        ReplyBody::ErrorFile(_) | ReplyBody::ErrorFiles(_) => {
-            if !matches!(reply.body, ReplyBody::ErrorFile(Some(_))) && handled(reply.status).is_none() {
-                return Err(format!(
-                    "status code '{}' not handled by default with '{}' argument.",
-                    reply.status,
-                    act.unwrap_or("")
-                ));
-            }
-            if let Some(ct) = reply.content_type.take() {
-                cx.r.warning(d, format!("content-type '{ct}' ignored by the http reply when used with an erorrfile."));
-            }
-            if !reply.headers.is_empty() {
-                cx.r.warning(d, "hdr parameters ignored by the http reply when used with an erorrfile.");
-                reply.headers.clear();
-            }
-        }
-        ReplyBody::Raw(len) => {
-            let len = *len;
-            if matches!(reply.status, 204 | 304) && len > 0 {
-                return Err(format!("No body expected for {} responses", reply.status));
-            }
-            if reply.content_type.is_none() && len > 0 {
-                return Err("a content type must be defined when non-empty payload is configured".into());
-            }
-            if len == 0 {
-                if let Some(ct) = reply.content_type.take() {
-                    cx.r.warning(
-                        d,
-                        format!("content-type '{ct}' ignored by the http reply when used with an empty payload."),
-                    );
-                }
-            }
-            if BUFSIZE.saturating_sub(len as u64) < MAXREWRITE {
-                cx.r.warning(d, "http reply payload runs over the buffer space reserved to headers rewriting. It may lead to internal errors if strict rewriting mode is enabled.");
-            }
-        }
-        ReplyBody::LogFormat(fmt) => {
-            if matches!(reply.status, 204 | 304) {
-                return Err(format!("No body expected for {} responses", reply.status));
-            }
-            if reply.content_type.is_none() {
-                return Err("a content type must be defined with a log-format payload".into());
-            }
-            check_log_format(fmt)?;
-        }
-    }
-    Ok((reply, i))
-}
-
-/// `http-error status <code> [content-type <type>] [errorfile|errorfiles|string|file ... <arg>]
-/// [hdr <name> <fmt>]*`.
+/// `http-error status <code> [content-type <type>] [default-errorfiles | errorfile <file> |
+/// errorfiles <name> | file <file> | lf-file <file> | string <str> | lf-string <fmt>]
+/// [hdr <name> <fmt>]*`: the reply arguments are the ones of `http-request return`.
 pub fn http_error(cx: &mut Cx, d: &Directive) -> Flow {
-    let (reply, next) = match parse_http_reply(cx, d, 1, 0) {
+    let words: Vec<&str> = d.args_from(1).collect();
+    let mut next = 0;
+    let parsed = {
+        // HAProxy accepts any fetch of the request or the response there (measured: `req.hdr`,
+        // `res.hdr`, `req.body`, `res.body` in a frontend, a backend and a listen section).
+        let mut a = Act::new(words.clone(), RuleSet::HttpRes, cx.p, cx.global);
+        a.reply_cap = Some(Ctx::FE_HRQ_HDR | Ctx::BE_HRQ_HDR | Ctx::FE_HRS_HDR | Ctx::BE_HRS_HDR);
+        let r = reply::parse_reply(&mut a, &words, &mut next, 0);
+        for w in a.warnings {
+            cx.r.push(located(Severity::Warning, d, 0, w));
+        }
+        r
+    };
+    let reply = match parsed {
         Ok(r) => r,
         Err(e) => {
             cx.r.alert(d, format!("http-error : {e}"));
@@ -396,46 +283,89 @@ pub fn http_error(cx: &mut Cx, d: &Directive) -> Flow {
         cx.r.alert(d, "http-error : expects at least a <status> as arguments.");
         return Flow::Continue;
     }
-    let Some(status) = handled(reply.status) else {
+    let Some(status) = handled(i64::from(reply.status)) else {
         cx.r.alert(d, format!("http-error: status code '{}' not handled.", reply.status));
         return Flow::Continue;
     };
-    if d.has_arg(next) {
-        cx.r.alert_at(d, next, format!("http-error : unknown keyword '{}'.", d.arg(next)));
+    if let Some(w) = words.get(next) {
+        cx.r.alert_at(d, next + 1, format!("http-error : unknown keyword '{w}'."));
         return Flow::Continue;
     }
-    if let ReplyBody::ErrorFiles(name) = reply.body {
-        // Resolved after parsing, like `errorfiles <name> <status>`.
-        let name = NameRef { name, span: d.span.clone() };
-        cx.p.error_rules.push(ErrorRule::Section { name, codes: vec![status] });
-        return Flow::Continue;
-    }
-    cx.p.errorfiles.remove(&status);
-    cx.p.error_rules.push(ErrorRule::HttpError { status, words: d.args_from(1).map(String::from).collect() });
+    let rule = match reply.body {
+        ReplyBody::ErrorFiles(name) => {
+            ErrorRule::Section { name: NameRef { name, span: d.span.clone() }, codes: vec![status] }
+        }
+        _ => ErrorRule::HttpError { reply: Box::new(reply), span: d.span.clone() },
+    };
+    cx.p.error_rules.push(rule);
     Flow::Continue
 }
 
-#[cfg(test)]
-mod tests {
-    use super::check_error_message;
-
-    #[test]
-    fn error_files_must_be_http_responses() {
-        assert!(check_error_message(b"").is_ok());
-        assert!(check_error_message(b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\nx").is_ok());
-        assert!(check_error_message(b"HTTP/1.1 503 Oops\nContent-Length: 3\n\nabc").is_ok());
-        assert_eq!(check_error_message(b"hello world\n").unwrap_err(), "unable to parse headers (error offset: 0)");
-        assert_eq!(
-            check_error_message(b"HTTP/1.0 abc X\r\n\r\n").unwrap_err(),
-            "unable to parse headers (error offset: 9)"
-        );
-        assert_eq!(
-            check_error_message(b"HTTP/1.0 503 X\r\nbad header\r\n\r\n").unwrap_err(),
-            "unable to parse headers (error offset: 19)"
-        );
-        assert_eq!(
-            check_error_message(b"HTTP/1.1 503 X\r\nTransfer-Encoding: chunked\r\n\r\n").unwrap_err(),
-            "chunk-encoded payload not supported"
-        );
+/// The pages of an `http-errors` section by status (a later line for a status wins).
+fn section_pages(sec: &AuxSection) -> BTreeMap<u16, &[u8]> {
+    let mut pages = BTreeMap::new();
+    if let AuxDetail::HttpErrors(spec) = &sec.detail {
+        for f in &spec.errorfiles {
+            pages.insert(f.status, f.body.as_slice());
+        }
     }
+    pages
 }
+
+/// What `errorfiles <name>` in a reply (`return`, `deny`) stands for once the section is known
+/// (HAProxy's `http_check_http_reply`): the section's page for the reply's status, else a
+/// reply without a body (HAProxy warns about it when checking the configuration).
+pub fn resolve_reply_section(r: &mut Reply, sections: &[AuxSection]) {
+    let ReplyBody::ErrorFiles(name) = &r.body else { return };
+    let Some(sec) = sections.iter().find(|s| &s.name == name) else { return };
+    r.body = match section_pages(sec).get(&r.status) {
+        Some(page) => ReplyBody::ErrorFile(page.to_vec()),
+        None => ReplyBody::Empty,
+    };
+}
+
+/// Apply each proxy's error lines in order, its defaults' lines first (HAProxy's
+/// `proxy_check_errors`): the message the proxy answers for each status. An unknown section
+/// was reported by the checks; it sets nothing.
+pub fn resolve(cfg: &mut Config) {
+    let sections = std::mem::take(&mut cfg.http_errors);
+    for p in &mut cfg.proxies {
+        let mut pages = BTreeMap::new();
+        for rule in &p.error_rules {
+            match rule {
+                ErrorRule::File(f) => {
+                    pages.insert(f.status, ErrorPage::Message(f.body.clone()));
+                }
+                ErrorRule::Location { status, code, url } => {
+                    pages.insert(*status, ErrorPage::Message(errorloc_message(*code, url)));
+                }
+                ErrorRule::HttpError { reply, .. } => {
+                    let page = match &reply.body {
+                        // "To rely on default replies, just don't reference a reply": the
+                        // status falls back to the frontend's page, then the built-in one.
+                        ReplyBody::Default => {
+                            pages.remove(&reply.status);
+                            continue;
+                        }
+                        ReplyBody::ErrorFile(m) => ErrorPage::Message(m.clone()),
+                        _ => ErrorPage::Reply(reply.clone()),
+                    };
+                    pages.insert(reply.status, page);
+                }
+                ErrorRule::Section { name, codes } => {
+                    let Some(sec) = sections.iter().find(|s| s.name == name.name) else { continue };
+                    for (status, body) in section_pages(sec) {
+                        if codes.is_empty() || codes.contains(&status) {
+                            pages.insert(status, ErrorPage::Message(body.to_vec()));
+                        }
+                    }
+                }
+            }
+        }
+        p.error_pages = pages;
+    }
+    cfg.http_errors = sections;
+}
+
+#[cfg(test)]
+mod tests;

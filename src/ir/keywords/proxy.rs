@@ -129,11 +129,11 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("capture", Supported, capture::capture),
     kw("declare", Supported, capture::declare),
     kw("errorfile", Supported, errors::errorfile),
-    kw("errorfiles", Rejected, errors::errorfiles),
-    kw("errorloc", Rejected, errors::errorloc),
-    kw("errorloc302", Rejected, errors::errorloc),
-    kw("errorloc303", Rejected, errors::errorloc),
-    kw("http-error", Rejected, errors::http_error),
+    kw("errorfiles", Supported, errors::errorfiles),
+    kw("errorloc", Supported, errors::errorloc),
+    kw("errorloc302", Supported, errors::errorloc),
+    kw("errorloc303", Supported, errors::errorloc),
+    kw("http-error", Supported, errors::http_error),
     kw("log", Supported, logging::log),
     kw("log-format", Supported, logging::log_format),
     kw("log-format-sd", Rejected, logging::log_format_sd),
@@ -647,4 +647,4 @@ fn monitor(cx: &mut Cx, d: &Directive) -> Flow {
 
 #[cfg(test)]
 #[path = "proxy_tests.rs"]
-mod tests;
+pub(crate) mod tests;

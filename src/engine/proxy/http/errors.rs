@@ -7,12 +7,12 @@
 //! * the stream layer (502, 503, 504, monitor-uri answers, a 400 for a bad chunk found later)
 //!   sends a message like any server response: the built-in page or the `errorfile`, parsed and
 //!   re-serialised (lowercase names, its `Connection` header dropped), keeping the client
-//!   connection unless something says otherwise.
+//!   connection unless something says otherwise. A proxy's `errorfile`, `errorloc`,
+//!   `errorfiles` and `http-error` lines replace them ([`configured`]).
 
-use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use crate::ir::types::Proxy;
+use crate::ir::types::{ErrorPage, Proxy};
 
 /// (status, reason, body text) of HAProxy's built-in pages.
 const PAGES: &[(u16, &str, &str)] = &[
@@ -30,6 +30,7 @@ const PAGES: &[(u16, &str, &str)] = &[
     (408, "Request Time-out", "Your browser didn't send a complete request in time."),
     (410, "Gone", "The resource is no longer available and will not be available again."),
     (413, "Payload Too Large", "The request entity exceeds the maximum allowed."),
+    (421, "Misdirected Request", "Request sent to a non-authoritative server."),
     (422, "Unprocessable Content", "The server cannot process the contained instructions."),
     (425, "Too Early", "Your browser sent early data."),
     (429, "Too Many Requests", "You have sent too many requests in a given amount of time."),
@@ -74,24 +75,26 @@ pub fn builtin(status: u16) -> &'static [u8] {
     find(status).or_else(|| find(500)).unwrap_or_default()
 }
 
-/// The raw text the connection layer sends for 400, 408 and 422.
-pub fn mux_page(status: u16) -> &'static [u8] {
-    builtin(status)
+/// The raw text the connection layer sends for 400, 408 and 422: the built-in page, or
+/// nothing when the frontend maps the status to an empty message (`errorfile 400 /dev/null`),
+/// the one error page HAProxy's H1 mux honours.
+pub fn mux_page(fe: &Proxy, status: u16) -> &'static [u8] {
+    match fe.error_pages.get(&status) {
+        Some(ErrorPage::Message(m)) if m.is_empty() => b"",
+        _ => builtin(status),
+    }
 }
 
-/// A proxy without errorfiles, for replies `errorfile` never replaces (monitor-uri).
-pub static NO_PROXY: LazyLock<Proxy> = LazyLock::new(|| {
-    Proxy::new("", crate::ir::types::Caps::DEFAULTS, crate::config::ast::Span { file: "".into(), line: 0 })
-});
+/// The page a stream-level error answers with, if a proxy set one (HAProxy's
+/// `http_error_message`): the backend's, else the frontend's.
+pub fn configured<'a>(fe: &'a Proxy, be: Option<&'a Proxy>, status: u16) -> Option<&'a ErrorPage> {
+    be.and_then(|b| b.error_pages.get(&status)).or_else(|| fe.error_pages.get(&status))
+}
 
-/// The message a stream-level reply starts from: the backend's `errorfile`, else the
-/// frontend's, else the built-in page.
-pub fn stream_page<'a>(fe: &'a Proxy, be: Option<&'a Proxy>, status: u16) -> Cow<'a, [u8]> {
-    if let Some(f) = be.and_then(|b| b.errorfiles.get(&status)).or_else(|| fe.errorfiles.get(&status)) {
-        return Cow::Borrowed(&f.body);
-    }
+/// The stream layer's built-in message for `status` (500's page for codes it has none for).
+pub fn stream_builtin(status: u16) -> &'static [u8] {
     let find = |s: u16| STREAM.iter().find(|(c, _)| *c == s).map(|(_, b)| b.as_slice());
-    Cow::Borrowed(find(status).or_else(|| find(500)).unwrap_or_default())
+    find(status).or_else(|| find(500)).unwrap_or_default()
 }
 
 #[cfg(test)]

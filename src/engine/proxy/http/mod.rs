@@ -459,7 +459,7 @@ impl Conn {
         if term[0] == b'C' {
             fe.counters.cli_aborts.inc();
         }
-        let page = errors::mux_page(status);
+        let page = errors::mux_page(&fe.spec, status);
         let _ = tokio::time::timeout(self.t_client, self.client.write_all(page)).await;
         fe.counters.http.record(status);
         if self.s.logs_lines() {

@@ -142,7 +142,7 @@ fn decide(
         Verdict::Close => Some(Decision::Reject),
         Verdict::Error => {
             c.s.fe.counters.internal_errors.inc();
-            let msg = super::errors::stream_page(proxy_fe, be_spec, 500).into_owned();
+            let msg = stream(&|s| rules::reply::error_message(proxy_fe, be_spec, 500, s));
             Some(Decision::Answer { msg, status: 500, term: *b"PR--" })
         }
     }
@@ -304,6 +304,19 @@ pub(crate) fn stream<'a>(c: &'a Conn, tx: &'a Txn, be: Option<&'a Backend>) -> r
         payload: Default::default(),
         session_only: false,
     }
+}
+
+/// The message a stream-level error with `status` answers, while the request head is still
+/// in `c` (an `http-error` reply may read it).
+pub(crate) fn error_page(c: &Conn, tx: &Txn, be: Option<&Backend>, status: u16) -> Vec<u8> {
+    rules::reply::error_message(&c.s.fe.spec, be.map(|b| &*b.spec), status, &stream(c, tx, be))
+}
+
+/// [`error_page`] once the request head has left the buffer: request fetches find nothing,
+/// as in HAProxy, whose request was forwarded by then.
+pub(crate) fn error_page_forwarded(c: &Conn, tx: &Txn, be: &Backend, status: u16) -> Vec<u8> {
+    let s = rules::source::Stream { req: None, ..stream(c, tx, Some(be)) };
+    rules::reply::error_message(&c.s.fe.spec, Some(&be.spec), status, &s)
 }
 
 /// `use_backend` rules in order, then `default_backend` (a listen section is its own).
@@ -496,11 +509,11 @@ impl RespRules {
                     return RespDecision::Replace { msg, status: rd.code, term: *b"LH--" };
                 }
                 Verdict::Reject | Verdict::Close => {
-                    let msg = super::errors::stream_page(fe_spec, Some(&self.be.spec), 502).into_owned();
+                    let msg = stream(sess, txn, &|s| rules::reply::error_message(fe_spec, Some(&self.be.spec), 502, s));
                     return RespDecision::Replace { msg, status: 502, term: *b"PH--" };
                 }
                 Verdict::Error => {
-                    let msg = super::errors::stream_page(fe_spec, Some(&self.be.spec), 500).into_owned();
+                    let msg = stream(sess, txn, &|s| rules::reply::error_message(fe_spec, Some(&self.be.spec), 500, s));
                     return RespDecision::Replace { msg, status: 500, term: *b"PH--" };
                 }
             }

@@ -421,14 +421,14 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
             tx.no_log = true;
             fe.counters.intercepted.inc();
             let fail = super::rules::monitor_fails(c, tx);
+            // Monitor answers are never replaced but for `monitor fail`'s 503.
+            let (page, status) = if fail {
+                (super::rules::error_page(c, tx, None, 503), 503)
+            } else {
+                (super::errors::stream_builtin(200).to_vec(), 200)
+            };
             c.consume_head();
             let keep = info.keep_alive && conn_mode(&fe.spec) != ConnMode::Close;
-            let (page, status) = if fail {
-                (super::errors::stream_page(&fe.spec, None, 503), 503)
-            } else {
-                (super::errors::stream_page(&super::errors::NO_PROXY, None, 200), 200)
-            };
-            let page = page.into_owned();
             let (_, keep) = send_reply(c, &page, keep, info, tx).await;
             fe.counters.http.record(status);
             return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
@@ -465,11 +465,11 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
         super::rules::Decision::NoBackend => {
             tx.bytes_in = received_size(c, info);
             fe.counters.bytes_in.add(tx.bytes_in);
-            c.consume_head();
             tx.term = *b"SC--";
             tx.status = 503;
+            let page = super::rules::error_page(c, tx, None, 503);
+            c.consume_head();
             let keep = info.keep_alive;
-            let page = super::errors::stream_page(&fe.spec, None, 503).into_owned();
             let (n, keep) = send_reply(c, &page, keep, info, tx).await;
             tx.bytes_out = n;
             fe.counters.http.record(503);
@@ -578,9 +578,9 @@ async fn exchange(
                 _ => *b"SC--",
             };
             tx.bytes_in = received_size(c, info);
-            c.consume_head();
             tx.status = 503;
-            let page = super::errors::stream_page(&c.s.fe.spec, Some(&be.spec), 503).into_owned();
+            let page = super::rules::error_page(c, tx, Some(be), 503);
+            c.consume_head();
             let (n, keep) = send_reply(c, &page, client_keep, info, tx).await;
             tx.bytes_out = n;
             return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
@@ -842,7 +842,7 @@ async fn on_server(
             }
             tx.term = term;
             tx.status = i32::from(status);
-            let page = super::errors::stream_page(&c.s.fe.spec, Some(&be.spec), status).into_owned();
+            let page = super::rules::error_page_forwarded(c, tx, be, status);
             let (n, keep) = send_reply(c, &page, client_keep && up_ok, info, tx).await;
             tx.bytes_out += n;
             (if keep { Next::KeepAlive } else { Next::Close }, fate)
@@ -853,7 +853,7 @@ async fn on_server(
                 let _ = sc.stream.shutdown().await;
                 if !progress.head_sent.load(Relaxed) {
                     tx.status = 400;
-                    let page = super::errors::stream_page(&c.s.fe.spec, Some(&be.spec), 400).into_owned();
+                    let page = super::rules::error_page_forwarded(c, tx, be, 400);
                     let (n, _) = send_reply(c, &page, false, info, tx).await;
                     tx.bytes_out += n;
                 }

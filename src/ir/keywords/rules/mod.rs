@@ -50,6 +50,8 @@ pub struct Act<'a> {
     /// What checking that condition found, and the warnings it gave.
     pub cond_info: Option<acl::CondInfo>,
     pub acl_warnings: Vec<acl::AclWarning>,
+    /// Where a reply's log-formats run when it is not the rule set's place (`http-error`).
+    pub reply_cap: Option<acl::Ctx>,
 }
 
 /// An action parser: `*cur` is the index of the first argument after the keyword; on success it
@@ -70,6 +72,7 @@ impl<'a> Act<'a> {
             soft_warning: None,
             cond_info: None,
             acl_warnings: Vec::new(),
+            reply_cap: None,
         }
     }
     /// `args[i]`, or `""` past the end (HAProxy's argument array is padded with empty words).

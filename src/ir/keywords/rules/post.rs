@@ -1,12 +1,12 @@
 //! After parsing: HAProxy's per-rule checks (`check_action_rules`: stick tables of `track-sc`,
 //! capture slots, caches, SPOE groups, resolvers, http-errors sections), the filter checks, the
 //! argument resolution of rule expressions, and the conditions and resolved expressions the
-//! engine runs, stored back into the rules.
+//! engine runs, stored back into the rules (and into `http-error` replies).
 
 use crate::acl::{self, ArgCtx, ConfigLookup, ProxyCtx, SmpType};
 use crate::config::diag::{Diagnostic, Diags, Loc, Severity};
-use crate::ir::rules::{Action, ActionRule, FmtNode, LateCheck, LogFmt, RedirectTarget, ReplyBody, RuleSet};
-use crate::ir::types::{Config, Mode, Proxy, TableKey};
+use crate::ir::rules::{Action, ActionRule, FmtNode, LateCheck, LogFmt, RedirectTarget, Reply, ReplyBody, RuleSet};
+use crate::ir::types::{Config, ErrorRule, Mode, Proxy, TableKey};
 
 /// Every rule set of a proxy, in HAProxy's `check_action_rules` order.
 pub const SETS: [RuleSet; 8] = [
@@ -150,9 +150,10 @@ fn check_one(
                 Action::Deny(rep) | Action::Return(rep) => rep.status,
                 _ => 0,
             };
-            let declared = sec.entries.iter().any(|(_, w)| {
-                w.first().is_some_and(|k| k == "errorfile") && w.get(1).is_some_and(|c| c == &status.to_string())
-            });
+            let declared = match &sec.detail {
+                crate::ir::types::AuxDetail::HttpErrors(spec) => spec.errorfiles.iter().any(|f| f.status == status),
+                _ => false,
+            };
             if !declared {
                 warning(
                     diags,
@@ -267,14 +268,7 @@ pub fn for_each_expr(a: &mut Action, f: &mut dyn FnMut(&mut acl::SampleExpr)) {
         | Action::TrackSc { key: expr, .. }
         | Action::Capture { expr, .. }
         | Action::ScSetGpt { value: crate::ir::rules::GptValue::Expr(expr), .. } => f(expr),
-        Action::Deny(r) | Action::Return(r) => {
-            for (_, v) in &mut r.hdrs {
-                fmts.push(v);
-            }
-            if let ReplyBody::Fmt(b) = &mut r.body {
-                fmts.push(b);
-            }
-        }
+        Action::Deny(r) | Action::Return(r) => fmts.extend(reply_fmts(r)),
         Action::Redirect(r) => {
             if let RedirectTarget::Fmt(t) = &mut r.target {
                 fmts.push(t);
@@ -289,6 +283,15 @@ pub fn for_each_expr(a: &mut Action, f: &mut dyn FnMut(&mut acl::SampleExpr)) {
             }
         }
     }
+}
+
+/// The log-formats of a reply: its headers, then its body.
+fn reply_fmts(r: &mut Reply) -> Vec<&mut LogFmt> {
+    let mut fmts: Vec<&mut LogFmt> = r.hdrs.iter_mut().map(|(_, v)| v).collect();
+    if let ReplyBody::Fmt(b) = &mut r.body {
+        fmts.push(b);
+    }
+    fmts
 }
 
 /// Resolution errors of the expressions rules carry in their actions, as (line, message).
@@ -336,9 +339,6 @@ fn action_unsupported(a: &Action, out: &mut Vec<String>) {
             if let ReplyBody::Fmt(f) = &r.body {
                 fmts.push(f);
             }
-            if let ReplyBody::ErrorFiles(_) = &r.body {
-                out.push("'errorfiles' in a reply".into());
-            }
         }
         Action::Redirect(r) => {
             if let RedirectTarget::Fmt(f) = &r.target {
@@ -379,6 +379,13 @@ fn refuse_unsupported(cfg: &mut Config, pi: usize, conds: &crate::ir::validate::
                 what.extend(acl::unsupported(c));
             }
             note(&r.span, what.into_iter().map(|w| format!("{w} in '{} {}'", set.name(), r.keyword)).collect());
+        }
+    }
+    for rule in &p.error_rules {
+        if let ErrorRule::HttpError { reply, span } = rule {
+            let mut what = Vec::new();
+            action_unsupported(&Action::Return(reply.clone()), &mut what);
+            note(span, what.into_iter().map(|w| format!("{w} in 'http-error'")).collect());
         }
     }
     // `balance hash <expr>` evaluates its expression for every server choice.
@@ -460,6 +467,9 @@ pub fn finalize(cfg: &mut Config) {
                     let kw = e.fetch.name;
                     let _ = acl::resolve_expr(e, kw, arg_ctx(set), &px, &look);
                 });
+                if let Action::Deny(rep) | Action::Return(rep) = &mut r.action {
+                    crate::ir::keywords::errors::resolve_reply_section(rep, &snapshot.http_errors);
+                }
                 if let Some(rc) = r.cond.as_mut().filter(|rc| rc.compiled.is_none()) {
                     rc.compiled = inherited_condition(rc);
                     if let Some(c) = rc.compiled.as_mut() {
@@ -468,8 +478,24 @@ pub fn finalize(cfg: &mut Config) {
                 }
             }
         }
+        http_error_exprs(target, &px, &look);
         if !p.disabled {
             refuse_unsupported(cfg, pi, &conds);
+        }
+    }
+}
+
+/// `http-error` replies run their log-formats like a response rule's.
+fn http_error_exprs(p: &mut Proxy, px: &ProxyCtx, look: &dyn ConfigLookup) {
+    for rule in &mut p.error_rules {
+        let ErrorRule::HttpError { reply, .. } = rule else { continue };
+        for f in reply_fmts(reply) {
+            for n in &mut f.nodes {
+                if let FmtNode::Expr { expr, .. } = n {
+                    let kw = expr.fetch.name;
+                    let _ = acl::resolve_expr(expr, kw, arg_ctx(RuleSet::HttpRes), px, look);
+                }
+            }
         }
     }
 }

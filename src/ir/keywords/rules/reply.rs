@@ -5,7 +5,8 @@
 use super::{check_cond, located, Act};
 use crate::acl::Ctx;
 use crate::config::ast::Directive;
-use crate::config::diag::Severity;
+use crate::config::diag::{Diags, Severity};
+use crate::ir::keywords::errors::ERROR_CODES;
 use crate::ir::keywords::proxy::{Cx, Flow};
 use crate::ir::rules::{
     Action, ActionRule, LateCheck, Redirect, RedirectKind, RedirectTarget, Reply, ReplyBody, RuleCond, RuleSet,
@@ -16,12 +17,11 @@ pub const BUFSIZE: u64 = 16384;
 /// `tune.maxrewrite`: HAProxy warns when a payload leaves less room than this in a buffer.
 const MAXREWRITE: u64 = 1024;
 
-/// Statuses HAProxy has a built-in error page for (`http_err_msgs`).
-pub const DEFAULT_PAGES: &[u16] =
-    &[200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504];
-
 /// The places of a reply's log-format arguments.
 fn reply_cap(a: &Act) -> Ctx {
+    if let Some(cap) = a.reply_cap {
+        return cap;
+    }
     let req = matches!(a.set, RuleSet::HttpReq | RuleSet::Redirect);
     let mut cap = Ctx::default();
     if a.fe() {
@@ -175,7 +175,7 @@ pub fn parse_reply(a: &mut Act, args: &[&str], cur: &mut usize, default_status: 
             }
         }
         ReplyBody::ErrorFiles(_) | ReplyBody::Default | ReplyBody::ErrorFile(_) => {
-            if !matches!(reply.body, ReplyBody::ErrorFile(_)) && !DEFAULT_PAGES.contains(&reply.status) {
+            if !matches!(reply.body, ReplyBody::ErrorFile(_)) && !ERROR_CODES.contains(&reply.status) {
                 return Err(format!(
                     "status code '{}' not handled by default with '{act_arg}' argument.",
                     reply.status
@@ -225,92 +225,14 @@ pub fn parse_reply(a: &mut Act, args: &[&str], cur: &mut usize, default_status: 
     Ok(reply)
 }
 
-/// HAProxy's `http_load_errorfile`: a whole HTTP response read from a file.
+/// HAProxy's `http_load_errorfile`: a whole HTTP response read from a file. Its truncation
+/// warning (always followed by an error: a truncated file fills a buffer, more than an HTX
+/// message holds) comes with the rule's location here.
 pub fn load_errorfile(a: &mut Act, path: &str) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|_| format!("error opening file '{path}'."))?;
-    let mut data = std::fs::read(path).map_err(|_| format!("error reading file '{path}'."))?;
-    if meta.len() > BUFSIZE {
-        a.warnings.push(format!("custom error message file '{path}' larger than {BUFSIZE} bytes. Truncating."));
-        data.truncate(BUFSIZE as usize);
-    }
-    check_message(&data).map_err(|e| format!("'{path}': {e}"))?;
-    Ok(data)
-}
-
-/// The checks of HAProxy's `http_str_to_htx` on an error message.
-pub fn check_message(raw: &[u8]) -> Result<(), String> {
-    if raw.is_empty() {
-        return Ok(());
-    }
-    // The head: a status line and headers up to an empty line.
-    let end = find_head_end(raw).ok_or_else(|| "unable to parse headers (error offset: 0)".to_string())?;
-    let head = std::str::from_utf8(&raw[..end]).map_err(|_| "unable to parse headers (error offset: 0)".to_string())?;
-    let mut lines = head.split('\n').map(|l| l.trim_end_matches('\r'));
-    let first = lines.next().unwrap_or("");
-    let mut parts = first.splitn(3, ' ');
-    let version = parts.next().unwrap_or("");
-    let status = parts.next().unwrap_or("");
-    if !version.starts_with("HTTP/") || status.len() != 3 || !status.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("unable to parse headers (error offset: 0)".into());
-    }
-    if version.len() != 8 {
-        return Err(format!("invalid http version ({version})"));
-    }
-    let code: u16 = status.parse().unwrap_or(0);
-    if code < 200 && (code == 100 || code >= 102) {
-        return Err(format!("invalid http status code for an error message ({code})"));
-    }
-    let mut clen: Option<u64> = None;
-    let mut chunked = false;
-    for l in lines {
-        if l.is_empty() {
-            continue;
-        }
-        let Some((n, v)) = l.split_once(':') else {
-            return Err("unable to parse headers (error offset: 0)".into());
-        };
-        let v = v.trim();
-        if n.eq_ignore_ascii_case("content-length") {
-            clen = v.parse().ok();
-        } else if n.eq_ignore_ascii_case("transfer-encoding") && v.to_ascii_lowercase().contains("chunked") {
-            chunked = true;
-        }
-    }
-    let payload = (raw.len() - end) as u64;
-    if code == 204 || code == 304 {
-        if payload > 0 {
-            return Err("message payload not expected".into());
-        }
-        return Ok(());
-    }
-    if chunked {
-        return Err("chunk-encoded payload not supported".into());
-    }
-    if let Some(n) = clen {
-        if n == 0 && payload > 0 {
-            return Err("message payload not expected".into());
-        }
-        if n != payload {
-            return Err(format!("payload size does not match the announced content-length ({payload} != {n})"));
-        }
-    }
-    Ok(())
-}
-
-fn find_head_end(raw: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    while i < raw.len() {
-        if raw[i] == b'\n' {
-            if raw.get(i + 1) == Some(&b'\n') {
-                return Some(i + 2);
-            }
-            if raw.get(i + 1) == Some(&b'\r') && raw.get(i + 2) == Some(&b'\n') {
-                return Some(i + 3);
-            }
-        }
-        i += 1;
-    }
-    None
+    let mut diags = Diags::default();
+    let res = crate::ir::keywords::errors::load_error_file(path, &mut diags);
+    a.warnings.extend(diags.list.into_iter().map(|d| d.msg));
+    res
 }
 
 /// `http-request|response return [reply args]`.

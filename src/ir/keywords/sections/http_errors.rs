@@ -1,18 +1,16 @@
 //! `http-errors` sections: `errorfile <status> <file>` lines, each file read and its HTTP head
-//! checked while parsing, as HAProxy's `http_load_errorfile` does.
+//! checked while parsing, as HAProxy's `http_load_errorfile` does; proxies import them with
+//! `errorfiles` (resolved in [`crate::ir::keywords::errors::resolve`]).
 
 use crate::config::ast::Directive;
+use crate::ir::keywords::errors;
 use crate::ir::keywords::global::atoi;
 use crate::ir::keywords::proxy::Flow;
-use crate::ir::types::AuxDetail;
+use crate::ir::types::{AuxDetail, ErrorFile};
 
 use super::Cx;
 
 pub const KEYWORDS: &[&str] = &["errorfile"];
-
-/// The statuses HAProxy can replace with an error file.
-pub const ERROR_CODES: &[u16] =
-    &[200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503, 504];
 
 pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
     if d.keyword() != "errorfile" {
@@ -24,33 +22,19 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
         return Flow::Continue;
     }
     let status = atoi(d.arg(1));
-    let Some(&code) = ERROR_CODES.iter().find(|&&c| i32::from(c) == status) else {
+    let Some(code) = errors::handled(i64::from(status)) else {
         cx.alert(d, format!("errorfile : status code '{status}' not handled."));
         return Flow::Continue;
     };
-    let path = d.arg(2);
-    if let Err(e) = load_errorfile(path) {
-        cx.alert(d, format!("errorfile : {e}"));
-        return Flow::Continue;
-    }
+    let body = match errors::load_error_file(d.arg(2), cx.r.diags) {
+        Ok(b) => b,
+        Err(e) => {
+            cx.alert(d, format!("errorfile : {e}"));
+            return Flow::Continue;
+        }
+    };
     if let AuxDetail::HttpErrors(s) = &mut cx.aux.detail {
-        s.errorfiles.push((code, path.to_string()));
+        s.errorfiles.push(ErrorFile { status: code, body });
     }
     Flow::Continue
-}
-
-/// Read an error file and check its HTTP head; the error is the text after `errorfile : `.
-pub fn load_errorfile(path: &str) -> Result<Vec<u8>, String> {
-    let mut f = std::fs::File::open(path).map_err(|_| format!("error opening file '{path}'."))?;
-    let mut body = Vec::new();
-    std::io::Read::read_to_end(&mut f, &mut body).map_err(|_| format!("error reading file '{path}'."))?;
-    if body.is_empty() {
-        return Ok(body);
-    }
-    let head_ok = body.starts_with(b"HTTP/")
-        && (body.windows(4).any(|w| w == b"\r\n\r\n") || body.windows(2).any(|w| w == b"\n\n"));
-    if !head_ok {
-        return Err(format!("'{path}': unable to parse headers (error offset: 0)"));
-    }
-    Ok(body)
 }

@@ -129,8 +129,9 @@ pub fn check_last(cfg: &Config, diags: &mut Diags, master_worker: bool) {
     program::post_parse(cfg, diags, master_worker);
 }
 
-/// Every section keyword, by section, for the catalog (grammar/keywords.tsv). Userlists run;
-/// the other sections' keywords are `rejected`: haproxide does not run them yet.
+/// Every section keyword, by section, for the catalog (grammar/keywords.tsv). Userlists and
+/// `http-errors` pages run; the other sections' keywords are `rejected`: haproxide does not run
+/// them yet.
 pub fn catalog() -> Vec<(&'static str, &'static str, Status)> {
     let mut out = Vec::new();
     for (family, words) in [
@@ -146,7 +147,7 @@ pub fn catalog() -> Vec<(&'static str, &'static str, Status)> {
         ("log-forward", log_forward::KEYWORDS),
         ("namespace_list", namespace_list::KEYWORDS),
     ] {
-        let status = if family == "userlist" { Status::Supported } else { Status::Rejected };
+        let status = if matches!(family, "userlist" | "http-errors") { Status::Supported } else { Status::Rejected };
         out.extend(words.iter().map(|w| (family, *w, status)));
     }
     out

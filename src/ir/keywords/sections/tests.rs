@@ -190,8 +190,12 @@ fn sections_are_not_run_yet() {
     assert!(out.usage);
     let kw = super::catalog();
     assert!(kw.iter().any(|(f, k, _)| *f == "peers" && *k == "table"));
-    // Userlists run; the other sections do not yet.
-    assert!(kw.iter().all(|(f, _, s)| (*s == crate::ir::keywords::Status::Rejected) == (*f != "userlist")));
+    // Userlists and http-errors pages run; the other sections do not yet.
+    for (family, _, s) in &kw {
+        let run = matches!(*family, "userlist" | "http-errors");
+        assert_eq!(*s == crate::ir::keywords::Status::Supported, run, "{family}");
+        assert_eq!(*s == crate::ir::keywords::Status::Rejected, !run, "{family}");
+    }
 }
 
 /// Notes `-c` prints for what haproxide refuses to start with.
