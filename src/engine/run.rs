@@ -222,6 +222,10 @@ pub async fn run(eng: Arc<Engine>, listeners: Bound) -> i32 {
     }
     spawn_signal_handlers(eng.clone());
     spawn_table_expiry(&eng);
+    if let Err(e) = super::peers::start(&eng) {
+        eprintln!("[ALERT]    ({}) : {e}", std::process::id());
+        return 1;
+    }
     crate::checks::start(&eng);
     let mut state = eng.run_state.subscribe();
     loop {
