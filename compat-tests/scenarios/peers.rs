@@ -7,32 +7,23 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use super::runtime_api::Cli;
-use crate::harness::cli;
+use super::runtime_api::{Cli, ADMIN_HTTP};
 use crate::harness::client::Request;
 use crate::harness::compare::assert_same;
 use crate::harness::mock_http::MockHttp;
-use crate::harness::ports::{free_port, Template};
-use crate::harness::proc::{self, Impl};
-use crate::harness::tempdir::TempDir;
+use crate::harness::ports::free_port;
+use crate::harness::proc::Impl;
 use crate::harness::wait::wait_until;
 
-/// Both peers run this; `${FE}` and `${DIR}` differ, the peers' ports are shared. The `be`
+/// Follows [`ADMIN_HTTP`]. Both peers run this; `${PORT_0}` and `${DIR}` differ, the peers' ports are shared. The `be`
 /// table is a proxy's bound with `peers`, `st` is declared in the section (`mesh/st`).
 const CFG: &str = "\
-global
-    stats socket ${DIR}/admin.sock level admin
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
 peers mesh
     peer a 127.0.0.1:${PA}
     peer b 127.0.0.1:${PB}
     table st type string len 16 size 100 expire 60s store conn_cnt,http_req_cnt,http_req_rate(10s),bytes_in_cnt,gpc(2),gpc_rate(2,5s)
 frontend fe
-    bind 127.0.0.1:${FE}
+    bind 127.0.0.1:${PORT_0}
     http-request track-sc0 req.hdr(x-k) table mesh/st
     http-request sc-inc-gpc(1,0)
     default_backend be
@@ -44,22 +35,15 @@ backend be
     server s2 127.0.0.1:${WEB}
 ";
 
-/// The same section in HAProxy 2.x's `bind` + `server` form.
+/// Follows [`ADMIN_HTTP`]. The same section in HAProxy 2.x's `bind` + `server` form.
 const CFG_BIND: &str = "\
-global
-    stats socket ${DIR}/admin.sock level admin
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
 peers mesh
     bind 127.0.0.1:${PL}
     server ${ME}
     server ${OTHER} 127.0.0.1:${PO}
     table st type ip size 100 expire 60s store http_req_cnt,server_id
 frontend fe
-    bind 127.0.0.1:${FE}
+    bind 127.0.0.1:${PORT_0}
     http-request track-sc0 src table mesh/st
     http-request return status 200
 ";
@@ -72,29 +56,10 @@ struct Peer {
     cfg: &'static str,
 }
 
-fn start(
-    imp: Impl,
-    name: &'static str,
-    cfg: &'static str,
-    web: &MockHttp,
-    mut vars: Vec<(&'static str, String)>,
-) -> Peer {
-    let fe = free_port();
-    vars.push(("FE", fe.to_string()));
-    let dir = TempDir::new(imp.name());
-    let path = dir.path().to_path_buf();
-    let mut t = Template::new();
-    t.set("DIR", path.display().to_string()).set("WEB", web.port().to_string());
-    for (k, v) in &vars {
-        t.set(k, v.clone());
-    }
-    let text = t.render(cfg);
-    let mut inst = proc::start_in(imp, dir, &text, &["-L", name]);
-    let sock = path.join("admin.sock");
-    inst.wait_ready(&[fe], &[sock.as_path()]);
-    let answering = wait_until(Duration::from_secs(10), || cli::cmd(sock.as_path(), "show cli level").is_ok());
-    assert!(answering, "{imp}: the stats socket does not answer");
-    Peer { cli: Cli { inst, dir: path, ports: t, web: web.port() }, name, fe, vars, cfg }
+fn start(imp: Impl, name: &'static str, cfg: &'static str, web: &MockHttp, vars: Vec<(&'static str, String)>) -> Peer {
+    let cli = Cli::start_args(imp, &format!("{ADMIN_HTTP}{cfg}"), web, &vars, &["-L", name]);
+    let fe = cli.ports.clone().port(0);
+    Peer { cli, name, fe, vars, cfg }
 }
 
 impl Peer {
@@ -122,8 +87,7 @@ impl Peer {
     }
 
     fn restart(self, imp: Impl, web: &MockHttp) -> Peer {
-        let (name, cfg, mut vars) = (self.name, self.cfg, self.vars);
-        vars.retain(|(k, _)| *k != "FE");
+        let (name, cfg, vars) = (self.name, self.cfg, self.vars);
         drop(self.cli);
         start(imp, name, cfg, web, vars)
     }
@@ -161,28 +125,27 @@ fn scenario(ia: Impl, ib: Impl) -> String {
     out
 }
 
-#[test]
-fn haproxide_replicates_with_haproxy() {
+/// [`scenario`] with peers `a` and `b` run by `ia` and `ib`, against two HAProxy peers.
+fn compare(ia: Impl, ib: Impl) {
     crate::require_haproxy!();
     let theirs = scenario(Impl::HAProxy, Impl::HAProxy);
-    let ours = scenario(Impl::HAProxy, Impl::Haproxide);
-    assert_same("show table on peers a (haproxy) and b (haproxide)", &theirs, &ours);
+    let ours = scenario(ia, ib);
+    assert_same(&format!("show table on peers a ({ia}) and b ({ib})"), &theirs, &ours);
+}
+
+#[test]
+fn haproxide_replicates_with_haproxy() {
+    compare(Impl::HAProxy, Impl::Haproxide);
 }
 
 #[test]
 fn haproxy_restarts_and_learns_from_haproxide() {
-    crate::require_haproxy!();
-    let theirs = scenario(Impl::HAProxy, Impl::HAProxy);
-    let ours = scenario(Impl::Haproxide, Impl::HAProxy);
-    assert_same("show table on peers a (haproxide) and b (haproxy)", &theirs, &ours);
+    compare(Impl::Haproxide, Impl::HAProxy);
 }
 
 #[test]
 fn haproxide_replicates_with_itself() {
-    crate::require_haproxy!();
-    let theirs = scenario(Impl::HAProxy, Impl::HAProxy);
-    let ours = scenario(Impl::Haproxide, Impl::Haproxide);
-    assert_same("show table on two haproxide peers", &theirs, &ours);
+    compare(Impl::Haproxide, Impl::Haproxide);
 }
 
 /// The `bind` + `server` form, with an `ip` table keyed by the client address.
