@@ -126,26 +126,36 @@ pub fn sections(cfg: &Config, tables: &Tables) -> Result<Vec<Arc<Section>>, Peer
                 wts.push(WireTable { table: t.clone(), id, name: wire::wire_name(&n, &sec.name) });
             }
         }
-        let (updates, _) = broadcast::channel(1024);
-        out.push(Arc::new(Section {
-            name: sec.name.clone(),
-            local: spec.local_name.clone(),
-            listen,
-            update_ids: wts.iter().map(|_| AtomicU32::new(0)).collect(),
-            seen: Mutex::new(vec![false; peers.len()]),
-            peers,
-            tables: wts,
-            updates,
-            resync_pending: AtomicBool::new(true),
-            slots: Mutex::new(HashMap::new()),
-            next_gen: AtomicU64::new(1),
-            ended: Notify::new(),
-        }));
+        out.push(Arc::new(Section::new(&sec.name, &spec.local_name, listen, peers, wts)));
     }
     Ok(out)
 }
 
 impl Section {
+    pub fn new(
+        name: &str,
+        local: &str,
+        listen: Option<SocketAddr>,
+        peers: Vec<Peer>,
+        tables: Vec<WireTable>,
+    ) -> Section {
+        let (updates, _) = broadcast::channel(1024);
+        Section {
+            name: name.to_string(),
+            local: local.to_string(),
+            listen,
+            update_ids: tables.iter().map(|_| AtomicU32::new(0)).collect(),
+            seen: Mutex::new(vec![false; peers.len()]),
+            peers,
+            tables,
+            updates,
+            resync_pending: AtomicBool::new(true),
+            slots: Mutex::new(HashMap::new()),
+            next_gen: AtomicU64::new(1),
+            ended: Notify::new(),
+        }
+    }
+
     /// Make the session with peer `p` the live one, ending any other. Returns its
     /// generation and the signal that ends it, and whether we had a session with it before.
     fn register(&self, p: usize) -> (u64, watch::Receiver<bool>, bool) {

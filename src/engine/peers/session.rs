@@ -327,6 +327,9 @@ async fn exchange(
     }
 }
 
+#[cfg(test)]
+mod tests;
+
 /// A session that ended while we were learning from it leaves the resync to the next one.
 fn end(sec: &Section, learning: bool) {
     if learning {

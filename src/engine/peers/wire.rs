@@ -284,4 +284,4 @@ pub fn apply(t: &Table, u: &Update, now: Tick) -> bool {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

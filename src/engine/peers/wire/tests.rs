@@ -24,7 +24,7 @@ fn table(key: KeyType, expire: Option<u32>, store: &[&str], extra: &[DataType]) 
 const ST_STORE: &[&str] =
     &["conn_cnt", "conn_cur", "http_req_rate(10s)", "bytes_in_cnt", "gpc(2)", "gpc_rate(2,5s)", "gpt(1)"];
 
-fn st() -> WireTable {
+pub(crate) fn st() -> WireTable {
     WireTable {
         table: table(KeyType::String(20), Some(60_000), ST_STORE, &[]),
         id: 1,
@@ -33,11 +33,11 @@ fn st() -> WireTable {
 }
 
 /// HAProxy 2.6's definition of that table, then an update of key `abc`.
-const ST_DEFINE: &[u8] = &[
+pub(crate) const ST_DEFINE: &[u8] = &[
     0x0a, 0x82, 0x1b, 0x01, 0x03, 0x2f, 0x73, 0x74, 0x06, 0x15, 0xf0, 0xb6, 0x83, 0x6f, 0xf0, 0x97, 0x1c, 0x0a, 0xf0,
     0xe2, 0x03, 0x16, 0x01, 0x17, 0x02, 0x18, 0x02, 0xf8, 0xa9, 0x01,
 ];
-const ST_UPDATE: &[u8] = &[
+pub(crate) const ST_UPDATE: &[u8] = &[
     0x0a, 0x80, 0x1b, 0, 0, 0, 3, 3, b'a', b'b', b'c', 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0xfa, 0xe5, 0x88, 0xf6,
     0x7d, 0, 0,
 ];
