@@ -184,6 +184,10 @@ fn handshake_status_codes() {
             "HAProxyS 3.0\na\nb 1 1\n",
             "HAProxyS 2.1\nz\nb 1 1\n",
             "HAProxyS 2.1\na\nc 1 1\n",
+            "HAProxyS 2.1\na\nb\n",
+            "HAProxyS 2.1\na\n\n",
+            "HAProxyS 2.1 x\na\nb 1 1\n",
+            "HAProxyS 2.1\r\na\nb 1 1\n",
             "HAProxyS 2.1\na\nb 1 1\n",
         ] {
             let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to the peer");

@@ -277,7 +277,9 @@ pub fn split_hello(buf: &[u8]) -> Option<([&[u8]; 3], usize)> {
     let mut start = 0;
     for l in &mut lines {
         let nl = buf[start..].iter().position(|&b| b == b'\n')?;
-        *l = &buf[start..start + nl];
+        // HAProxy reads its lines with a CR before the LF removed too.
+        let line = &buf[start..start + nl];
+        *l = line.strip_suffix(b"\r").unwrap_or(line);
         start += nl + 1;
     }
     Some((lines, start))
@@ -299,8 +301,9 @@ pub fn check_hello<'a>(lines: &[&'a [u8]; 3], local: &str, is_remote: impl Fn(&s
     if text(lines[1]) != local {
         return (Status::LocalNameMismatch, "");
     }
-    let name = text(lines[2]).split(' ').next().unwrap_or("");
-    if name.is_empty() || !is_remote(name) {
+    // `<name> <pid> <relative pid>`: without a space, a protocol error.
+    let Some((name, _)) = text(lines[2]).split_once(' ') else { return (Status::ProtocolError, "") };
+    if !is_remote(name) {
         return (Status::RemoteNameMismatch, "");
     }
     (Status::Ok, name)

@@ -28,6 +28,7 @@ use tokio::sync::{broadcast, watch, Notify};
 
 use super::stick::{self, Tables};
 use super::{Engine, RunState};
+use crate::config::ast::Span;
 use crate::ir::types::{AuxDetail, Config};
 use wire::WireTable;
 
@@ -40,8 +41,9 @@ const RECONNECT: Duration = Duration::from_millis(1000);
 pub enum PeersError {
     #[error("Starting peers {section}: cannot resolve address '{addr}'")]
     Addr { section: String, addr: String },
-    #[error("Starting peers {section}: cannot bind socket ({source}) [{addr}]")]
-    Bind { section: String, addr: String, source: std::io::Error },
+    /// HAProxy's words, at the line that declares the listener; the local peer names the proxy.
+    #[error("Binding [{file}:{line}] for proxy {local}: cannot bind socket ({reason}) for [{addr}]")]
+    Bind { file: String, line: u32, local: String, addr: String, reason: String },
 }
 
 /// A remote peer of a section.
@@ -61,6 +63,8 @@ pub struct Section {
     pub name: String,
     pub local: String,
     pub listen: Option<SocketAddr>,
+    /// Where the listener is declared (the local `peer` line or `bind`).
+    pub listen_at: Option<Span>,
     pub peers: Vec<Peer>,
     pub tables: Vec<WireTable>,
     /// Update messages for local changes, as encoded once for every session.
@@ -97,6 +101,7 @@ pub fn sections(cfg: &Config, tables: &Tables) -> Result<Vec<Arc<Section>>, Peer
             continue;
         }
         let mut listen = None;
+        let mut listen_at = None;
         let mut peers = Vec::new();
         for p in &spec.peers {
             let addr = match &p.addr {
@@ -105,12 +110,14 @@ pub fn sections(cfg: &Config, tables: &Tables) -> Result<Vec<Arc<Section>>, Peer
             };
             if p.local {
                 listen = addr;
+                listen_at = Some(p.span.clone());
             } else {
                 peers.push(Peer { name: p.name.clone(), addr });
             }
         }
-        if let Some(b) = &spec.bind {
+        if let Some((b, at)) = &spec.bind {
             listen = Some(resolve(&sec.name, b)?);
+            listen_at = Some(at.clone());
         }
         let mut names: Vec<String> = spec.tables.iter().map(|t| format!("{}/{t}", sec.name)).collect();
         for p in cfg.proxies.iter().filter(|p| !p.disabled) {
@@ -126,7 +133,9 @@ pub fn sections(cfg: &Config, tables: &Tables) -> Result<Vec<Arc<Section>>, Peer
                 wts.push(WireTable { table: t.clone(), id, name: wire::wire_name(&n, &sec.name) });
             }
         }
-        out.push(Arc::new(Section::new(&sec.name, &spec.local_name, listen, peers, wts)));
+        let mut s = Section::new(&sec.name, &spec.local_name, listen, peers, wts);
+        s.listen_at = listen_at;
+        out.push(Arc::new(s));
     }
     Ok(out)
 }
@@ -144,6 +153,7 @@ impl Section {
             name: name.to_string(),
             local: local.to_string(),
             listen,
+            listen_at: None,
             update_ids: tables.iter().map(|_| AtomicU32::new(0)).collect(),
             seen: Mutex::new(vec![false; peers.len()]),
             peers,
@@ -252,7 +262,7 @@ pub fn start(eng: &Arc<Engine>) -> Result<(), PeersError> {
     let sections = sections(&eng.config, &eng.tables)?;
     for sec in sections {
         if let Some(addr) = sec.listen {
-            let l = bind(&sec.name, addr)?;
+            let l = bind(&sec, addr)?;
             tokio::spawn(session::listen(sec.clone(), l, eng.run_state.subscribe()));
         }
         for p in 0..sec.peers.len() {
@@ -276,10 +286,18 @@ pub fn start(eng: &Arc<Engine>) -> Result<(), PeersError> {
     Ok(())
 }
 
-fn bind(section: &str, addr: SocketAddr) -> Result<tokio::net::TcpListener, PeersError> {
-    let err = |source| PeersError::Bind { section: section.to_string(), addr: addr.to_string(), source };
+fn bind(sec: &Section, addr: SocketAddr) -> Result<tokio::net::TcpListener, PeersError> {
+    let err = |e: std::io::Error| PeersError::Bind {
+        file: sec.listen_at.as_ref().map(|s| s.file.to_string()).unwrap_or_default(),
+        line: sec.listen_at.as_ref().map(|s| s.line).unwrap_or(0),
+        local: sec.local.clone(),
+        addr: addr.to_string(),
+        reason: crate::config::parse::io_reason(&e),
+    };
     let s = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None).map_err(err)?;
     s.set_reuse_address(true).map_err(err)?;
+    // As for frontends: a new process binds while the old one still listens (reloads).
+    s.set_reuse_port(true).map_err(err)?;
     s.set_nonblocking(true).map_err(err)?;
     s.bind(&addr.into()).map_err(err)?;
     s.listen(128).map_err(err)?;

@@ -65,6 +65,9 @@ fn hello_checks_in_haproxy_order() {
     assert_eq!(check("HAProxyS 3.1\na\nb 12 1\n").0, Status::BadVersion);
     assert_eq!(check("HAProxyS 2.1\nz\nb 12 1\n").0, Status::LocalNameMismatch);
     assert_eq!(check("HAProxyS 2.1\na\nc 12 1\n").0, Status::RemoteNameMismatch);
+    assert_eq!(check("HAProxyS 2.1\na\nb\n").0, Status::ProtocolError);
+    assert_eq!(check("HAProxyS 2.1\na\n\n").0, Status::ProtocolError);
+    assert_eq!(check("HAProxyS 2.1\r\na\r\nb 1 1\r\n"), (Status::Ok, "b"));
     assert_eq!(split_hello(b"HAProxyS 2.1\na\nb 12"), None);
     assert_eq!(hello("b", "a", 7), "HAProxyS 2.1\nb\na 7 1\n");
     assert_eq!(parse_status(b"200"), Some(200));

@@ -139,7 +139,7 @@ fn bind(cx: &mut Cx, d: &Directive) {
         return;
     }
     cx.st.listener = Some((d.span.clone(), false));
-    spec_mut(cx).bind = Some(d.arg(1).to_string());
+    spec_mut(cx).bind = Some((d.arg(1).to_string(), d.span.clone()));
     let who = format!("'bind {}' in section 'peers'", d.arg(1));
     bind_options(cx, d, 2, &who);
 }
