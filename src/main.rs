@@ -99,6 +99,9 @@ fn main() -> ExitCode {
         .local_peer
         .clone()
         .unwrap_or_else(|| nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default());
+    if let Some(l) = &args.local_peer {
+        haproxide::ir::keywords::global::set_cmdline_localpeer(l);
+    }
     std::env::set_var("HAPROXY_LOCALPEER", local_peer);
     if std::env::var_os("HAPROXY_STARTUP_VERSION").is_none() {
         std::env::set_var("HAPROXY_STARTUP_VERSION", haproxide::VERSION);

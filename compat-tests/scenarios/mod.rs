@@ -11,6 +11,7 @@ mod http_responses;
 mod http_reuse;
 mod http_timeouts;
 mod master_worker;
+mod peers;
 mod persistence;
 mod process;
 mod proxy_protocol;

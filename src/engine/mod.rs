@@ -7,6 +7,7 @@ pub mod counters;
 pub mod events;
 pub mod health;
 pub mod lb;
+pub mod peers;
 pub mod persist;
 pub mod proxy;
 pub mod rules;

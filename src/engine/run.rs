@@ -248,6 +248,14 @@ pub async fn run(eng: Arc<Engine>, listeners: Bound) -> i32 {
     }
     spawn_signal_handlers(eng.clone());
     spawn_table_expiry(&eng);
+    if let Err(e) = super::peers::start(&eng) {
+        let pid = std::process::id();
+        eprintln!("[ALERT]    ({pid}) : {e}");
+        if matches!(e, super::peers::PeersError::Bind { .. }) {
+            eprintln!("[ALERT]    ({pid}) : [haproxy.main()] Some protocols failed to start their listeners! Exiting.");
+        }
+        return 1;
+    }
     crate::checks::start(&eng);
     let mut state = eng.run_state.subscribe();
     loop {

@@ -872,6 +872,8 @@ pub struct PeersSpec {
     pub has_local: bool,
     /// The local peer name in force when the section was read.
     pub local_name: String,
+    /// `bind <addr>` (the 2.x form: the local peer is then a `server` line without address).
+    pub bind: Option<(String, Span)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -49,24 +49,20 @@ pub fn validate(cfg: &mut Config, diags: &mut Diags) {
     }
 }
 
-/// A `peers` section that names the local peer would replicate, which haproxide does not do
-/// yet, and neither does a table bound to such a section with `peers`. (A section without the
-/// local peer is removed by HAProxy with a warning from the section parser; its tables stay.)
+/// A `peers` section that names the local peer replicates (engine::peers), over plain TCP
+/// only: SSL between peers is refused. (A section without the local peer is removed by
+/// HAProxy with a warning from the section parser; its tables stay.)
 fn peers_sections(cfg: &mut Config, snapshot: &Config) {
-    let mut replicating = Vec::new();
     for sec in &snapshot.peers {
         let AuxDetail::Peers(spec) = &sec.detail else { continue };
         if spec.disabled || !spec.has_local {
             continue;
         }
-        replicating.push(sec.name.clone());
-        cfg.unsupported.push(Unsupported { span: sec.span.clone(), what: "peers replication".into() });
-    }
-    for p in snapshot.proxies.iter().filter(|p| !p.disabled) {
-        if let Some(t) = &p.stick_table {
-            if t.peers.as_ref().is_some_and(|n| replicating.contains(n)) {
-                cfg.unsupported
-                    .push(Unsupported { span: t.span.clone(), what: "stick-table replication (peers)".into() });
+        for (span, words) in &sec.entries {
+            let kw = words.first().map(String::as_str).unwrap_or("");
+            let lines = matches!(kw, "peer" | "server" | "bind" | "default-server" | "default-bind");
+            if lines && words.iter().skip(1).any(|w| w == "ssl") {
+                cfg.unsupported.push(Unsupported { span: span.clone(), what: "SSL between peers".into() });
             }
         }
     }

@@ -53,6 +53,11 @@ impl Cli {
 
     /// [`Cli::start`] with more `${NAME}` values for the configuration.
     pub fn start_with(imp: Impl, cfg: &str, web: &MockHttp, vars: &[(&str, String)]) -> Cli {
+        Cli::start_args(imp, cfg, web, vars, &[])
+    }
+
+    /// [`Cli::start_with`], with `args` on the command line before `-f`.
+    pub fn start_args(imp: Impl, cfg: &str, web: &MockHttp, vars: &[(&str, String)], args: &[&str]) -> Cli {
         let dir = TempDir::new(imp.name());
         let path = dir.path().to_path_buf();
         let mut t = Template::new();
@@ -61,7 +66,7 @@ impl Cli {
             t.set(k, v.clone());
         }
         let text = t.render(cfg);
-        let mut inst = proc::start_in(imp, dir, &text, &[]);
+        let mut inst = proc::start_in(imp, dir, &text, args);
         let sock = path.join("admin.sock");
         let ports: Vec<u16> = if cfg.contains("${PORT_0}") { vec![t.port(0)] } else { vec![] };
         inst.wait_ready(&ports, &[sock.as_path()]);

@@ -202,6 +202,24 @@ impl Layout {
     pub fn has(&self, dt: DataType) -> bool {
         self.off(dt).is_some()
     }
+
+    /// The element count of `dt` (1 for scalars, 0 when not stored).
+    pub fn count(&self, dt: DataType) -> usize {
+        match self.schema.get(dt) {
+            None => 0,
+            Some(st) if dt.is_array() => st.count.max(1) as usize,
+            Some(_) => 1,
+        }
+    }
+
+    /// Where element `i` of `dt` starts (words per element: 3 for rates, else 1).
+    fn raw_off(&self, dt: DataType, i: usize) -> Option<usize> {
+        if i >= self.count(dt) {
+            return None;
+        }
+        let per = if dt.std_type() == StdType::Frqp { 3 } else { 1 };
+        self.off(dt).map(|o| o + per * i)
+    }
 }
 
 fn get_freq(w: &[u32], o: usize) -> FreqCtr {
@@ -229,6 +247,13 @@ pub struct DataMut<'a> {
 }
 
 impl DataRef<'_> {
+    /// Raw element `i` (0 for scalars), see [`DataMut::put_word`].
+    pub fn word(&self, dt: DataType, i: usize) -> Option<u32> {
+        self.l.raw_off(dt, i).map(|o| self.w[o])
+    }
+    pub fn freq_at(&self, dt: DataType, i: usize) -> Option<FreqCtr> {
+        self.l.raw_off(dt, i).map(|o| get_freq(self.w, o))
+    }
     /// A 32-bit value (`server_id` reads as its bit pattern).
     pub fn uint(&self, dt: DataType) -> Option<u32> {
         self.l.off(dt).map(|o| self.w[o])
@@ -350,6 +375,19 @@ impl<'a> DataMut<'a> {
             if i < st.count as usize && dt.std_type() != StdType::Frqp {
                 self.w[o + i] = v;
             }
+        }
+    }
+
+    /// Raw element `i` (0 for scalars) as the peers protocol carries it: a word for 32-bit
+    /// types and `server_key`'s index, a counter for rates. Out of range: no-op.
+    pub fn put_word(&mut self, dt: DataType, i: usize, v: u32) {
+        if let Some(o) = self.l.raw_off(dt, i) {
+            self.w[o] = v;
+        }
+    }
+    pub fn put_freq(&mut self, dt: DataType, i: usize, f: FreqCtr) {
+        if let Some(o) = self.l.raw_off(dt, i) {
+            put_freq(self.w, o, f);
         }
     }
 

@@ -21,7 +21,7 @@
 
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -65,6 +65,8 @@ struct Meta {
     prev: u32,
     next: u32,
     live: bool,
+    /// In its shard's `dirty` list, waiting to be pushed to the peers.
+    queued: bool,
 }
 
 struct Shard {
@@ -75,6 +77,8 @@ struct Shard {
     /// Least recently touched slot.
     head: u32,
     tail: u32,
+    /// Slots changed locally since the peers were last told (replicated tables only).
+    dirty: Vec<u32>,
 }
 
 impl Shard {
@@ -104,6 +108,15 @@ impl Shard {
             self.meta[t as usize].next = i;
         }
         self.tail = i;
+    }
+
+    /// Queue slot `i` for the peers, once however often it changes before they are told.
+    fn mark(&mut self, i: u32) {
+        let m = &mut self.meta[i as usize];
+        if !m.queued {
+            m.queued = true;
+            self.dirty.push(i);
+        }
     }
 
     fn touch(&mut self, i: u32, seq: u64, expire: Tick) {
@@ -138,6 +151,7 @@ impl Shard {
                     prev: NIL,
                     next: NIL,
                     live: true,
+                    queued: false,
                 });
                 self.words.resize(self.words.len() + stride, 0);
                 i
@@ -205,8 +219,7 @@ impl EntryRef {
         if !m.live || m.gen != self.gen {
             return None;
         }
-        let stride = t.layout.stride;
-        Some(f(DataMut { w: sh.data_mut(self.slot, stride), l: &t.layout }))
+        Some(t.write(&mut sh, self.slot, f))
     }
 
     /// The entry's key.
@@ -275,6 +288,8 @@ pub struct Table {
     /// Entries, plus the ones reserved by a store in progress (HAProxy's `t->current`).
     count: AtomicUsize,
     seq: AtomicU64,
+    /// Bound to a `peers` section: local changes are queued for the peers.
+    replicated: AtomicBool,
 }
 
 /// Cheap, stable spreading of keys over shards (the maps themselves use SipHash).
@@ -305,6 +320,7 @@ impl Table {
                     free: Vec::new(),
                     head: NIL,
                     tail: NIL,
+                    dirty: Vec::new(),
                 })
             })
             .collect();
@@ -320,6 +336,7 @@ impl Table {
             shards,
             count: AtomicUsize::new(0),
             seq: AtomicU64::new(1),
+            replicated: AtomicBool::new(false),
         }
     }
 
@@ -357,6 +374,7 @@ impl Table {
         let i = self.find(&mut sh, key, now)?;
         if touch {
             sh.touch(i, self.next_seq(), self.expire_at(now));
+            self.mark(&mut sh, i);
         }
         Some(f(DataRef { w: sh.data(i, self.layout.stride), l: &self.layout }))
     }
@@ -372,8 +390,7 @@ impl Table {
     pub fn update<R>(&self, key: &[u8], now: Tick, f: impl FnOnce(DataMut<'_>) -> R) -> Option<R> {
         let mut sh = self.shards[self.shard_of(key)].lock();
         let i = self.find(&mut sh, key, now)?;
-        let stride = self.layout.stride;
-        Some(f(DataMut { w: sh.data_mut(i, stride), l: &self.layout }))
+        Some(self.write(&mut sh, i, f))
     }
 
     /// Take one place for a new entry, purging when the table is full; false when none can
@@ -432,6 +449,20 @@ impl Table {
     /// Create the entry if needed, then run `f` on it and touch it. `None` when the entry
     /// could not be created.
     fn upsert<R>(&self, key: &Key, now: Tick, reserve_first: bool, f: impl FnOnce(DataMut<'_>) -> R) -> Option<R> {
+        self.upsert_at(key, now, self.expire_at(now), reserve_first, true, f)
+    }
+
+    /// [`Table::upsert`] with the expiry to set, and whether the change is queued for the
+    /// peers (not when it came from one).
+    fn upsert_at<R>(
+        &self,
+        key: &Key,
+        now: Tick,
+        exp: Tick,
+        reserve_first: bool,
+        local: bool,
+        f: impl FnOnce(DataMut<'_>) -> R,
+    ) -> Option<R> {
         let si = self.shard_of(key.as_bytes());
         let mut reserved = false;
         if reserve_first {
@@ -442,7 +473,10 @@ impl Table {
         } else {
             let mut sh = self.shards[si].lock();
             if let Some(i) = self.find(&mut sh, key.as_bytes(), now) {
-                sh.touch(i, self.next_seq(), self.expire_at(now));
+                sh.touch(i, self.next_seq(), exp);
+                if local {
+                    self.mark(&mut sh, i);
+                }
                 let stride = self.layout.stride;
                 return Some(f(DataMut { w: sh.data_mut(i, stride), l: &self.layout }));
             }
@@ -452,7 +486,6 @@ impl Table {
         }
         let mut sh = self.shards[si].lock();
         let seq = self.next_seq();
-        let exp = self.expire_at(now);
         let i = match self.find(&mut sh, key.as_bytes(), now) {
             Some(i) => {
                 // Someone else made it meanwhile, or it existed: our place is not needed.
@@ -462,6 +495,9 @@ impl Table {
             }
             None => sh.alloc(key, self.layout.stride, seq, exp),
         };
+        if local {
+            self.mark(&mut sh, i);
+        }
         let stride = self.layout.stride;
         Some(f(DataMut { w: sh.data_mut(i, stride), l: &self.layout }))
     }
@@ -504,7 +540,9 @@ impl Table {
             }
             None => {
                 let seq = self.next_seq();
-                sh.alloc(key, self.layout.stride, seq, self.expire_at(now))
+                let i = sh.alloc(key, self.layout.stride, seq, self.expire_at(now));
+                self.mark(&mut sh, i);
+                i
             }
         };
         Some(hold(&mut sh, i))
@@ -518,6 +556,7 @@ impl Table {
         }
         m.refs = m.refs.saturating_sub(1);
         sh.touch(slot, self.next_seq(), self.expire_at(now));
+        self.mark(&mut sh, slot);
     }
 
     /// `clear table <t> key <k>`: remove the entry unless a stream references it. Ok(false)
@@ -654,5 +693,6 @@ impl Table {
     }
 }
 
+mod repl;
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@ mod limits;
 mod logstats;
 pub mod post;
 mod process;
+pub use process::{cmdline_localpeer, set_cmdline_localpeer};
 mod ssl;
 mod tune;
 
@@ -72,7 +73,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("chroot", Supported, process::chroot),
     kw("node", Supported, process::node),
     kw("description", Supported, process::description),
-    kw("localpeer", Rejected, process::localpeer),
+    kw("localpeer", Supported, process::localpeer),
     kw("cluster-secret", Ignored, process::cluster_secret),
     kw("setenv", Supported, process::setenv),
     kw("presetenv", Supported, process::setenv),

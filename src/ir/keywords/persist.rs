@@ -375,7 +375,9 @@ fn parse_table_inner(d: &Directive, from: usize, in_peers: bool) -> Result<(Stic
                     "ip" => TableKey::Ip,
                     "ipv6" => TableKey::Ipv6,
                     "integer" => TableKey::Integer,
-                    "string" => TableKey::String { len: 32 },
+                    // HAProxy's default key size is 32 bytes with the string's NUL: 31
+                    // characters, where `len 32` gives 32 (and 33 bytes).
+                    "string" => TableKey::String { len: 31 },
                     "binary" => TableKey::Binary { len: 32 },
                     _ => return Err(format!("{kw}: unknown type '{t}'.")),
                 };

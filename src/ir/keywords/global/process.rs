@@ -317,12 +317,28 @@ pub fn description(cx: &mut Cx, d: &Directive) {
     cx.g.description = Some(d.args_from(1).collect::<Vec<_>>().join(" "));
 }
 
+/// `-L <name>`: names the local peer, and a `localpeer` line is then ignored.
+static CMDLINE_LOCALPEER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Record `-L <name>` before the configuration is read.
+pub fn set_cmdline_localpeer(name: &str) {
+    let _ = CMDLINE_LOCALPEER.set(name.to_string());
+}
+
+pub fn cmdline_localpeer() -> Option<&'static str> {
+    CMDLINE_LOCALPEER.get().map(String::as_str)
+}
+
 pub fn localpeer(cx: &mut Cx, d: &Directive) {
     if cx.too_many(d, 1) {
         return;
     }
     if !d.has_arg(1) {
         cx.alert(d, "'localpeer' expects a name as an argument.");
+        return;
+    }
+    if cmdline_localpeer().is_some() {
+        cx.warning(d, "'localpeer' ignored since it is already set by using the '-L' command line argument.");
         return;
     }
     if cx.g.peers_seen {

@@ -16,9 +16,9 @@ pub const KEYWORDS: &[&str] =
 
 /// The typed part of a new section: the local peer name in force now.
 pub fn spec(g: &Global) -> PeersSpec {
-    let local_name = g
-        .localpeer
-        .clone()
+    let local_name = crate::ir::keywords::global::cmdline_localpeer()
+        .map(str::to_string)
+        .or_else(|| g.localpeer.clone())
         .unwrap_or_else(|| nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default());
     PeersSpec { local_name, ..Default::default() }
 }
@@ -139,6 +139,7 @@ fn bind(cx: &mut Cx, d: &Directive) {
         return;
     }
     cx.st.listener = Some((d.span.clone(), false));
+    spec_mut(cx).bind = Some((d.arg(1).to_string(), d.span.clone()));
     let who = format!("'bind {}' in section 'peers'", d.arg(1));
     bind_options(cx, d, 2, &who);
 }
@@ -215,7 +216,7 @@ fn table(cx: &mut Cx, d: &Directive) {
             }
             "nopurge" => i += 1,
             "store" => {
-                for item in d.arg(i + 1).split(',') {
+                for item in top_level_items(d.arg(i + 1)) {
                     let name = item.split('(').next().unwrap_or("");
                     if !TABLE_DATA.contains(&name) {
                         cx.alert(d, format!("table: unknown store option '{name}'."));
@@ -240,6 +241,19 @@ fn table(cx: &mut Cx, d: &Directive) {
     }
     let name = d.arg(1).to_string();
     spec_mut(cx).tables.push(name);
+}
+
+/// The items of a `store` list: commas inside parentheses (`gpc_rate(2,5s)`) do not split.
+fn top_level_items(list: &str) -> impl Iterator<Item = &str> {
+    let mut depth = 0i32;
+    list.split(move |c| {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        c == ',' && depth == 0
+    })
 }
 
 pub fn post_parse(cfg: &Config, diags: &mut Diags) {
