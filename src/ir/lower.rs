@@ -370,7 +370,9 @@ impl Lowerer<'_> {
         if aux.kind == "namespace_list" {
             return;
         }
-        if !matches!(aux.kind, "peers" | "userlist" | "http-errors") && !self.cfg.unsupported.iter().any(|u| u.span == aux.span) {
+        if !matches!(aux.kind, "peers" | "userlist" | "http-errors")
+            && !self.cfg.unsupported.iter().any(|u| u.span == aux.span)
+        {
             let what = format!("'{}' section", aux.kind);
             self.cfg.unsupported.push(super::types::Unsupported { span: aux.span.clone(), what });
         }
