@@ -669,3 +669,12 @@ fn bind_tfo_and_defer_accept_are_noted_as_ignored() {
     assert_eq!(noted, vec!["bind option 'tfo'", "bind option 'defer-accept'"]);
     assert!(cfg.unsupported.is_empty());
 }
+
+#[test]
+fn server_tfo_is_noted_as_ignored() {
+    let (lines, cfg) = listen("    server s3 127.0.0.1:81 tfo");
+    assert!(lines.iter().all(|l| !l.starts_with("ALERT")), "{lines:?}");
+    let p = cfg.proxies.iter().find(|p| p.name == "li").expect("listen li");
+    assert_eq!(p.ignored.iter().map(|u| u.what.as_str()).collect::<Vec<_>>(), vec!["server option 'tfo'"]);
+    assert!(cfg.unsupported.is_empty());
+}

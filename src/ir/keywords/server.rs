@@ -400,7 +400,10 @@ fn apply_options(
                 }
                 _ => o.other.push((kw.to_string(), Vec::new())),
             }
-            if !SUPPORTED.contains(&kw) {
+            if IGNORED.contains(&kw) {
+                let what = format!("server option '{kw}'");
+                cx.p.ignored.push(crate::ir::types::Unsupported { span: d.span.clone(), what });
+            } else if !SUPPORTED.contains(&kw) {
                 cx.r.not_yet(d, format!("server option '{kw}'"));
             }
             i += 1;
@@ -782,8 +785,18 @@ pub fn port_of(spec: PortSpec) -> i32 {
 
 /// Every option name with how far the engine implements it (for grammar/keywords.tsv).
 pub fn all_options() -> impl Iterator<Item = (&'static str, super::Status)> {
-    FLAGS
-        .iter()
-        .chain(VALUED.iter())
-        .map(|n| (*n, if SUPPORTED.contains(n) { super::Status::Supported } else { super::Status::Rejected }))
+    FLAGS.iter().chain(VALUED.iter()).map(|n| {
+        let status = if SUPPORTED.contains(n) {
+            super::Status::Supported
+        } else if IGNORED.contains(n) {
+            super::Status::Ignored
+        } else {
+            super::Status::Rejected
+        };
+        (*n, status)
+    })
 }
+
+/// Options accepted with an "ignored" note: TCP Fast Open on server connections changes how
+/// the first bytes travel, nothing a client, a server or a log line shows.
+const IGNORED: &[&str] = &["tfo", "no-tfo"];
