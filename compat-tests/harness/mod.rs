@@ -36,6 +36,7 @@ pub mod rt;
 #[cfg(test)]
 mod selftest;
 pub mod service;
+pub mod sockets;
 pub mod syslog;
 pub mod tempdir;
 pub mod wait;

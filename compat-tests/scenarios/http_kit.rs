@@ -692,6 +692,9 @@ pub fn run_batch(imp: Impl, defaults_extra: &str, cases: &[Case]) -> Vec<String>
             }
         }
         std::thread::sleep(Duration::from_millis(100));
+        // The proxy has closed this case's client connections before the next case starts:
+        // its log line counts the connections (`%ac`) the same way in both processes.
+        crate::harness::wait::wait_until(Duration::from_secs(2), || !crate::harness::sockets::accepted_open(port));
         for (k, s) in servers[i].iter().enumerate() {
             let label = if servers[i].len() > 1 { format!("s{} ", k + 1) } else { String::new() };
             text.push_str(&s.transcript(&label));

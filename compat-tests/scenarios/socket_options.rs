@@ -62,25 +62,13 @@ backend plain_again
 /// The keep-alive timer of the established socket with local port `lport` (or remote port
 /// `rport`): `keepalive <seconds until it fires, rounded up>`, `none`, or `no socket`.
 fn keepalive_timer(lport: Option<u16>, rport: Option<u16>) -> String {
-    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-    for line in table.lines().skip(1) {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() < 6 || f[3] != "01" {
-            continue;
-        }
-        let port = |a: &str| a.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok());
-        if lport.is_some_and(|p| port(f[1]) != Some(p)) || rport.is_some_and(|p| port(f[2]) != Some(p)) {
-            continue;
-        }
-        let (kind, when) = f[5].split_once(':').unwrap_or(("00", "0"));
-        return match kind {
-            // USER_HZ ticks.
-            "02" => format!("keepalive {}s", u64::from_str_radix(when, 16).unwrap_or(0).div_ceil(100)),
-            "00" => "none".into(),
-            other => format!("timer {other}"),
-        };
+    match crate::harness::sockets::established(lport, rport) {
+        // USER_HZ ticks.
+        Some(s) if s.timer.0 == 2 => format!("keepalive {}s", s.timer.1.div_ceil(100)),
+        Some(s) if s.timer.0 == 0 => "none".into(),
+        Some(s) => format!("timer {}", s.timer.0),
+        None => "no socket".into(),
     }
-    "no socket".into()
 }
 
 #[test]

@@ -1,0 +1,58 @@
+//! The kernel's view of TCP sockets on this machine (/proc/net/tcp and tcp6): which
+//! connections a port still has, and their timers. Scenarios use it to wait until a proxy has
+//! closed a case's connections (so the next case's log line counts the same connections in
+//! both processes) and to read socket options the proxies set.
+
+/// One socket of /proc/net/tcp{,6}.
+pub struct Socket {
+    pub local_port: u16,
+    pub remote_port: u16,
+    /// The kernel's state number (`01` established, `08` close-wait, ...).
+    pub state: u8,
+    /// The pending timer (`0` none, `1` retransmit, `2` keep-alive, ...) and when it fires,
+    /// in USER_HZ ticks.
+    pub timer: (u8, u64),
+}
+
+const ESTABLISHED: u8 = 0x01;
+const CLOSE_WAIT: u8 = 0x08;
+
+fn port(field: &str) -> Option<u16> {
+    field.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok())
+}
+
+/// Every TCP socket the kernel lists (IPv4 and IPv6).
+pub fn all() -> Vec<Socket> {
+    let mut out = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() < 6 {
+                continue;
+            }
+            let (Some(local_port), Some(remote_port), Ok(state)) =
+                (port(f[1]), port(f[2]), u8::from_str_radix(f[3], 16))
+            else {
+                continue;
+            };
+            let (kind, when) = f[5].split_once(':').unwrap_or(("00", "0"));
+            let timer = (u8::from_str_radix(kind, 16).unwrap_or(0), u64::from_str_radix(when, 16).unwrap_or(0));
+            out.push(Socket { local_port, remote_port, state, timer });
+        }
+    }
+    out
+}
+
+/// Whether a connection accepted on `port` is still open on the accepting side (established,
+/// or closed by the peer but not yet by the process).
+pub fn accepted_open(port: u16) -> bool {
+    all().iter().any(|s| s.local_port == port && matches!(s.state, ESTABLISHED | CLOSE_WAIT))
+}
+
+/// The established socket with local port `local` (or remote port `remote`).
+pub fn established(local: Option<u16>, remote: Option<u16>) -> Option<Socket> {
+    all().into_iter().find(|s| {
+        s.state == ESTABLISHED && local.is_none_or(|p| s.local_port == p) && remote.is_none_or(|p| s.remote_port == p)
+    })
+}
