@@ -10,14 +10,8 @@ use std::time::Duration;
 use crate::harness::compare::{assert_same, both};
 use crate::harness::mock_tcp::MockTcp;
 
+/// Follows [`super::runtime_api::ADMIN_TCP`].
 const CFG: &str = "\
-global
-    stats socket ${DIR}/admin.sock level admin
-defaults
-    mode tcp
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
 frontend plain
     bind 127.0.0.1:${PORT_0}
     default_backend plain
@@ -80,7 +74,8 @@ fn tcp_keepalive_on_both_sides() {
         echoes.iter().enumerate().map(|(i, e)| (format!("ECHO_{i}"), e.port().to_string())).collect();
     let vars: Vec<(&str, String)> = vars.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     let [theirs, ours] = both(|imp| {
-        let c = super::runtime_api::Cli::start_with(imp, CFG, &web, &vars);
+        let cfg = format!("{}{CFG}", super::runtime_api::ADMIN_TCP);
+        let c = super::runtime_api::Cli::start_with(imp, &cfg, &web, &vars);
         let mut ports = c.ports.clone();
         let mut out = Vec::new();
         for (i, name) in ["plain", "cli_ka", "cli_ka_tuned", "both_sides", "fe_only"].iter().enumerate() {

@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
 
+use super::runtime_api::ADMIN_TCP as HEAD;
 use crate::harness::compare::{assert_same, both};
 use crate::harness::mock_tcp::MockTcp;
 
@@ -44,17 +45,7 @@ fn backends() -> (MockTcp, MockTcp, MockTcp, crate::harness::mock_http::MockHttp
     (MockTcp::banner("A\n"), MockTcp::banner("B\n"), MockTcp::banner("D\n"), web)
 }
 
-/// The global and defaults sections of the scenarios.
-const HEAD: &str = "\
-global
-    stats socket ${DIR}/admin.sock level admin
-defaults
-    mode tcp
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-";
-
+/// Follows [`HEAD`] (the admin socket and TCP defaults).
 const CFG: &str = "\
 frontend sni
     bind 127.0.0.1:${PORT_0}

@@ -379,21 +379,22 @@ fn push_absent(out: &mut String, quote: bool) {
     out.push_str(if quote { "\"\"" } else { "-" });
 }
 
-/// An address as `+X` prints it: the bytes of the address in hexadecimal (IPv4-mapped IPv6
-/// shown as IPv4, as without the flag).
-fn ip_hex(a: Option<std::net::SocketAddr>) -> String {
-    let Some(a) = a else { return "-".into() };
-    let bytes: Vec<u8> = match a.ip() {
-        std::net::IpAddr::V4(v4) => v4.octets().to_vec(),
-        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.octets().to_vec(),
-            None => v6.octets().to_vec(),
-        },
-    };
-    bytes.iter().fold(String::with_capacity(32), |mut s, b| {
-        let _ = write!(s, "{b:02X}");
-        s
-    })
+/// An address as `+X` prints it, in log lines and in rule formats: the bytes of the address in
+/// hexadecimal (IPv4-mapped IPv6 shown as IPv4, as without the flag).
+pub struct HexIp(pub std::net::IpAddr);
+
+impl std::fmt::Display for HexIp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v4 = match self.0 {
+            std::net::IpAddr::V4(v4) => Some(v4),
+            std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped(),
+        };
+        match (v4, self.0) {
+            (Some(v4), _) => v4.octets().iter().try_for_each(|b| write!(f, "{b:02X}")),
+            (None, std::net::IpAddr::V6(v6)) => v6.octets().iter().try_for_each(|b| write!(f, "{b:02X}")),
+            (None, std::net::IpAddr::V4(_)) => Ok(()),
+        }
+    }
 }
 
 /// `+E`: a backslash before `"`, `\` and `]`.
@@ -474,7 +475,9 @@ fn render_var(out: &mut String, v: Var, f: Flags, r: &LogRecord, hostname: &str,
     // An unknown address is an absent text: `-`, or `""` when quoted. In hexadecimal, no quotes.
     let ip = |out: &mut String, a: Option<std::net::SocketAddr>| match a {
         None => push_absent(out, f.quote),
-        Some(_) if f.hex => out.push_str(&ip_hex(a)),
+        Some(a) if f.hex => {
+            let _ = write!(out, "{}", HexIp(a.ip()));
+        }
         Some(_) => push_quoted(out, &ip_of(a), f.quote),
     };
     let port = |out: &mut String, a: Option<std::net::SocketAddr>| match a {

@@ -253,6 +253,17 @@ defaults
     timeout server 5s
 ";
 
+/// [`ADMIN_HTTP`] for TCP scenarios.
+pub const ADMIN_TCP: &str = "\
+global
+    stats socket ${DIR}/admin.sock level admin
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+";
+
 /// The reference configuration: a frontend, an HTTP backend with a checked server, an
 /// unchecked one and three `check disabled` template slots, a TCP backend, three sockets.
 pub const BASE: &str = "\

@@ -70,18 +70,7 @@ fn var(name: &str, opts: FmtOpts, s: &Stream<'_>, http: bool, out: &mut Vec<u8>)
                 ip => ip,
             };
             if opts.hex {
-                match ip {
-                    std::net::IpAddr::V4(v4) => {
-                        for b in v4.octets() {
-                            let _ = write!(tmp, "{b:02X}");
-                        }
-                    }
-                    std::net::IpAddr::V6(v6) => {
-                        for b in v6.octets() {
-                            let _ = write!(tmp, "{b:02X}");
-                        }
-                    }
-                }
+                let _ = write!(tmp, "{}", crate::log::format::HexIp(ip));
             } else {
                 let _ = write!(tmp, "{ip}");
             }

@@ -692,20 +692,20 @@ async fn on_server(
 ) -> (Next, Fate) {
     let t_server = ms(be.spec.timeouts.server).unwrap_or(FAR);
     let t_client = c.t_client;
-    // `option http-pretend-keepalive`: the server is told nothing of the close to come.
+    // `option http-pretend-keepalive`: the server is told nothing of the close to come
+    // (looked up only when the connection is to close).
     let pretend =
-        c.s.fe.spec.options.is_on("http-pretend-keepalive") || be.spec.options.is_on("http-pretend-keepalive");
+        || c.s.fe.spec.options.is_on("http-pretend-keepalive") || be.spec.options.is_on("http-pretend-keepalive");
     let conn: Option<&[u8]> = if info.upgrade {
         None
-    } else if server_ka || pretend {
+    } else if server_ka || pretend() {
         (info.version == Version::Http10).then_some(b"keep-alive")
     } else {
         (info.version == Version::Http11).then_some(b"close")
     };
     let xff = forwarded_for(c, &be.spec);
     let xot = original_to(c, &be.spec);
-    let fe = c.s.fe.clone();
-    let uid = fe.unique_id.as_ref().and_then(|u| Some((u.header.as_deref()?, tx.vars.unique_id.get()?.as_slice())));
+    let uid = c.s.fe.unique_id.as_ref().and_then(|u| Some((u.header.as_deref()?, tx.vars.unique_id.get()?.as_slice())));
     // `http-send-name-header`: the server that got the request, replacing the client's header.
     let send_name = be.spec.send_name_header.as_deref().map(str::as_bytes);
     let added: [Option<(&[u8], &[u8])>; 4] = [
