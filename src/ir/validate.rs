@@ -284,6 +284,11 @@ const LOG_VARS: &[&str] = &[
     "t", "tr", "trg", "trl", "ts", "tsc",
 ];
 
+/// Where a format's post-parsing alert points: the line that set it.
+fn format_loc(s: &Option<crate::config::ast::Span>) -> Loc {
+    s.as_ref().map(|s| Loc::CapParsing { file: s.file.clone(), line: s.line }).unwrap_or(Loc::None)
+}
+
 /// Whether `%<name>` is one of HAProxy's log-format variables.
 pub fn is_log_var(name: &str) -> bool {
     LOG_VARS.contains(&name)
@@ -734,18 +739,23 @@ impl Checks<'_> {
         }
     }
 
-    /// Log formats are compiled after parsing, for proxies that log (frontends), and the
-    /// `unique-id-format` of every proxy.
+    /// Log formats are compiled after parsing (HAProxy's order: the log-format, then the
+    /// unique-id-format).
     fn log_formats(&self, p: &Proxy, diags: &mut Diags) {
+        self.log_format(p, diags);
+        self.unique_id_format(p, diags);
+    }
+
+    /// The `unique-id-format` of every proxy.
+    fn unique_id_format(&self, p: &Proxy, diags: &mut Diags) {
         use crate::ir::keywords::rules::fmt;
-        let loc = |s: &Option<crate::config::ast::Span>| {
-            s.as_ref().map(|s| Loc::CapParsing { file: s.file.clone(), line: s.line }).unwrap_or(Loc::None)
-        };
         if let (Some(f), false) = (&p.unique_id_format, p.is_defaults()) {
             let cap = if p.caps.frontend { crate::acl::Ctx::FE_HRQ_HDR } else { crate::acl::Ctx::BE_HRQ_HDR };
             let place = fmt::FmtPlace { cap, http_proxy: p.mode == Mode::Http, http_opt: true };
             match fmt::parse(f, place, &mut Vec::new()) {
-                Err(e) => alert(diags, loc(&p.unique_id_format_line), format!("failed to parse unique-id : {e}.")),
+                Err(e) => {
+                    alert(diags, format_loc(&p.unique_id_format_line), format!("failed to parse unique-id : {e}."))
+                }
                 Ok(parsed) if p.caps.frontend => {
                     let mut what = Vec::new();
                     fmt::unsupported_in_unique_id(&parsed, &mut what);
@@ -758,6 +768,11 @@ impl Checks<'_> {
                 Ok(_) => {}
             }
         }
+    }
+
+    /// The log-format of a proxy that logs (a frontend).
+    fn log_format(&self, p: &Proxy, diags: &mut Diags) {
+        use crate::ir::keywords::rules::fmt;
         if !p.caps.frontend {
             return;
         }
@@ -799,7 +814,7 @@ impl Checks<'_> {
                     }
                 },
             };
-            alert(diags, loc(&p.log.format_line), format!("failed to parse log-format : {e}."));
+            alert(diags, format_loc(&p.log.format_line), format!("failed to parse log-format : {e}."));
         }
     }
 
