@@ -9,13 +9,16 @@ pub struct Socket {
     pub remote_port: u16,
     /// The kernel's state number (`01` established, `08` close-wait, ...).
     pub state: u8,
+    /// 0 for a socket no process holds any more (an orphan finishing its close).
+    pub inode: u64,
     /// The pending timer (`0` none, `1` retransmit, `2` keep-alive, ...) and when it fires,
     /// in USER_HZ ticks.
     pub timer: (u8, u64),
 }
 
 const ESTABLISHED: u8 = 0x01;
-const CLOSE_WAIT: u8 = 0x08;
+const TIME_WAIT: u8 = 0x06;
+const LISTEN: u8 = 0x0A;
 
 fn port(field: &str) -> Option<u16> {
     field.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok())
@@ -28,7 +31,7 @@ pub fn all() -> Vec<Socket> {
         let text = std::fs::read_to_string(table).unwrap_or_default();
         for line in text.lines().skip(1) {
             let f: Vec<&str> = line.split_whitespace().collect();
-            if f.len() < 6 {
+            if f.len() < 10 {
                 continue;
             }
             let (Some(local_port), Some(remote_port), Ok(state)) =
@@ -38,16 +41,17 @@ pub fn all() -> Vec<Socket> {
             };
             let (kind, when) = f[5].split_once(':').unwrap_or(("00", "0"));
             let timer = (u8::from_str_radix(kind, 16).unwrap_or(0), u64::from_str_radix(when, 16).unwrap_or(0));
-            out.push(Socket { local_port, remote_port, state, timer });
+            let inode = f[9].parse().unwrap_or(0);
+            out.push(Socket { local_port, remote_port, state, inode, timer });
         }
     }
     out
 }
 
-/// Whether a connection accepted on `port` is still open on the accepting side (established,
-/// or closed by the peer but not yet by the process).
+/// Whether a connection accepted on `port` is still held by the accepting process (in any
+/// state, half-closed ones included, until the process closes it).
 pub fn accepted_open(port: u16) -> bool {
-    all().iter().any(|s| s.local_port == port && matches!(s.state, ESTABLISHED | CLOSE_WAIT))
+    all().iter().any(|s| s.local_port == port && !matches!(s.state, LISTEN | TIME_WAIT) && s.inode != 0)
 }
 
 /// The established socket with local port `local` (or remote port `remote`).

@@ -140,7 +140,10 @@ pub fn blank_traffic(s: &str) -> String {
     blank_csv(s, &[8, 9, 33, 35, 46, 47, 48, 55, 58, 59, 60, 61, 77, 78, 90, 91, 92, 93])
 }
 
-/// Blank word `col` of `show servers state` data lines (25 words).
+/// Blank the time since the last change of `show servers state` data lines (25 words), and
+/// the traces of a check caught running (the state's in-progress bit, and the result, which
+/// HAProxy resets while a check runs): whether a periodic check is running at the instant of
+/// the command is a race in either process.
 fn blank_state(s: &str) -> String {
     s.split_inclusive('\n')
         .map(|l| {
@@ -148,6 +151,10 @@ fn blank_state(s: &str) -> String {
             if w.len() == 25 && w[0].chars().all(|c| c.is_ascii_digit()) {
                 let mut w: Vec<String> = w.iter().map(|x| x.to_string()).collect();
                 w[9] = "T".into();
+                if let Ok(state) = w[13].parse::<u32>() {
+                    w[11] = "R".into();
+                    w[13] = (state & !1).to_string();
+                }
                 let mut o = w.join(" ");
                 if l.ends_with('\n') {
                     o.push('\n');
