@@ -21,7 +21,7 @@ const CFG: &str = "\
 peers mesh
     peer a 127.0.0.1:${PA}
     peer b 127.0.0.1:${PB}
-    table st type string len 16 size 100 expire 60s store conn_cnt,http_req_cnt,http_req_rate(10s),bytes_in_cnt,gpc(2),gpc_rate(2,5s)
+    table st type string len 16 size 100 expire 60s store conn_cnt,http_req_cnt,http_req_rate(1d),bytes_in_cnt,gpc(2),gpc_rate(2,1d)
 frontend fe
     bind 127.0.0.1:${PORT_0}
     http-request track-sc0 req.hdr(x-k) table mesh/st

@@ -25,9 +25,9 @@ fn table_norm(s: &str) -> String {
 /// Follows [`super::runtime_api::ADMIN_HTTP`].
 const CFG: &str = "\
 backend st
-    stick-table type ip size 1k expire 10s store http_req_rate(10s),conn_cur,gpc0
+    stick-table type ip size 1k expire 10s store http_req_rate(60s),conn_cur,gpc0
 backend st2
-    stick-table type string len 16 size 10 expire 10s store conn_cnt,conn_cur,conn_rate(10s),http_req_cnt,http_err_cnt,http_err_rate(10s),http_fail_cnt
+    stick-table type string len 16 size 10 expire 10s store conn_cnt,conn_cur,conn_rate(60s),http_req_cnt,http_err_cnt,http_err_rate(60s),http_fail_cnt
 frontend fe
     bind 127.0.0.1:${PORT_0}
     http-request track-sc0 src table st
