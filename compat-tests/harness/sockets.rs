@@ -17,7 +17,9 @@ pub struct Socket {
 }
 
 const ESTABLISHED: u8 = 0x01;
+const SYN_RECV: u8 = 0x03;
 const TIME_WAIT: u8 = 0x06;
+const CLOSE_WAIT: u8 = 0x08;
 const LISTEN: u8 = 0x0A;
 
 fn port(field: &str) -> Option<u16> {
@@ -48,10 +50,16 @@ pub fn all() -> Vec<Socket> {
     out
 }
 
-/// Whether a connection accepted on `port` is still held by the accepting process (in any
-/// state, half-closed ones included, until the process closes it).
+/// Whether a connection to `port` is held by the accepting process (in any state, half-closed
+/// ones included, until the process closes it) or still waits in the accept queue to be taken
+/// (no inode yet: established, or closed by the client already). Sockets a process closed
+/// (orphans finishing their close, no inode) do not count: the process no longer sees them.
 pub fn accepted_open(port: u16) -> bool {
-    all().iter().any(|s| s.local_port == port && !matches!(s.state, LISTEN | TIME_WAIT) && s.inode != 0)
+    all().iter().any(|s| {
+        s.local_port == port
+            && !matches!(s.state, LISTEN | TIME_WAIT)
+            && (s.inode != 0 || matches!(s.state, ESTABLISHED | SYN_RECV | CLOSE_WAIT))
+    })
 }
 
 /// The established socket with local port `local` (or remote port `remote`).

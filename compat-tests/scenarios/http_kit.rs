@@ -667,6 +667,9 @@ pub fn run_batch(imp: Impl, defaults_extra: &str, cases: &[Case]) -> Vec<String>
     let mut out = Vec::new();
     for (i, c) in cases.iter().enumerate() {
         let port = ports[i].0;
+        // Nothing else is connected to this case's frontend when it starts (its log lines
+        // count the frontend's connections).
+        crate::harness::wait::wait_until(Duration::from_secs(2), || !crate::harness::sockets::accepted_open(port));
         let mut text = String::new();
         if c.clients.is_empty() {
             text.push_str(&run_client(port, &c.client));
