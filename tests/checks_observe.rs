@@ -74,7 +74,7 @@ fn observe_layer7_counts_http_errors() {
     );
     let srv = |port: u16| {
         format!(
-            "server o1 127.0.0.1:{port} check port {} inter 9000 observe layer7 error-limit 3 on-error mark-down",
+            "server o1 127.0.0.1:{port} check port {} inter 60000 observe layer7 error-limit 3 on-error mark-down",
             ok.port
         )
     };
