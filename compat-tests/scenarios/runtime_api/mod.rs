@@ -101,10 +101,19 @@ impl Cli {
         self.raw(format!("{line}\n").as_bytes())
     }
 
-    /// Wait until the checks had time to run once (the configs use `inter 1s`; the first
-    /// check comes within the first interval).
+    /// Wait until every checked server's first check has finished (`show stat` no longer
+    /// shows `INI`, nor a check in progress): the configs use `inter 1s`, so views taken
+    /// right after see one check result, wherever start-up put the first check and however
+    /// loaded the machine is.
     pub fn settle(&self) {
-        std::thread::sleep(Duration::from_millis(1300));
+        let first_checks_done = |stat: &str| {
+            stat.lines().filter(|l| !l.starts_with('#')).all(|l| {
+                let status = l.split(',').nth(36).unwrap_or("");
+                status != "INI" && !status.starts_with("* ")
+            })
+        };
+        let done = wait::wait_until(Duration::from_secs(10), || first_checks_done(&self.cmd("show stat")));
+        assert!(done, "the first health checks did not finish within 10 s");
     }
 }
 
