@@ -93,12 +93,20 @@ pub fn start(mut config: Config, opts: &RunOptions) -> i32 {
             }
         }
     }
-    let global_targets = config.global.log.iter().filter_map(Target::from_ir).collect();
-    let logger = Arc::new(Logger::new(
-        config.global.log_tag.as_deref(),
-        config.global.log_send_hostname.as_deref(),
-        global_targets,
-    ));
+    let rings = match crate::log::ring::Rings::from_config(&config) {
+        Ok(r) => r,
+        Err(alerts) => {
+            for a in alerts {
+                alert(&format!("config : {a}"));
+            }
+            return 1;
+        }
+    };
+    let global_targets = config.global.log.iter().filter_map(|t| Target::from_ir(t, &rings)).collect();
+    let logger = Arc::new(
+        Logger::new(config.global.log_tag.as_deref(), config.global.log_send_hostname.as_deref(), global_targets)
+            .with_rings(rings),
+    );
     let threads = config
         .global
         .nbthread
@@ -159,6 +167,7 @@ pub fn start(mut config: Config, opts: &RunOptions) -> i32 {
         }
     };
     rt.block_on(async move {
+        eng.log.rings.spawn_forwarders();
         crate::runtime_api::spawn(eng.clone(), cli);
         run::run(eng, listeners).await
     })

@@ -370,7 +370,8 @@ impl Lowerer<'_> {
         if aux.kind == "namespace_list" {
             return;
         }
-        if !matches!(aux.kind, "peers" | "userlist" | "http-errors")
+        // Rings run (a backing file or an unsupported server option was reported by line).
+        if !matches!(aux.kind, "peers" | "userlist" | "http-errors" | "ring")
             && !self.cfg.unsupported.iter().any(|u| u.span == aux.span)
         {
             let what = format!("'{}' section", aux.kind);

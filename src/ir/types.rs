@@ -319,7 +319,7 @@ pub enum LogFormat {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogTarget {
     /// `log global`: use the global section's targets.
-    Global,
+    Global(Span),
     Target {
         span: Span,
         addr: String,
@@ -899,8 +899,11 @@ pub struct RingSpec {
     pub size: u64,
     pub maxlen: u64,
     pub format: Option<String>,
+    pub description: Option<String>,
     pub backing_file: Option<String>,
     pub servers: usize,
+    /// The servers parsed without error: name, address, `log-proto octet-count`.
+    pub server_list: Vec<(String, Address, bool)>,
     pub timeout_connect: Option<u32>,
     pub timeout_server: Option<u32>,
 }

@@ -9,6 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Local;
 
+use std::sync::Arc;
+
+use super::ring::{Ring, Rings};
 use crate::ir::keywords::global::{FACILITIES, LEVELS};
 use crate::ir::types::LogTarget;
 
@@ -24,12 +27,43 @@ pub enum SyslogFormat {
     Local,
 }
 
-#[derive(Debug, Clone)]
+impl SyslogFormat {
+    /// A `format` argument; None for a name HAProxy does not know.
+    pub fn from_name(name: Option<&str>) -> Option<SyslogFormat> {
+        Some(match name? {
+            "rfc3164" => SyslogFormat::Rfc3164,
+            "rfc5424" => SyslogFormat::Rfc5424,
+            "short" => SyslogFormat::Short,
+            "raw" => SyslogFormat::Raw,
+            "timed" => SyslogFormat::Timed,
+            "iso" => SyslogFormat::Iso,
+            "priority" => SyslogFormat::Priority,
+            "local" => SyslogFormat::Local,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone)]
 pub enum Sink {
     Udp(SocketAddr),
     Unix(String),
     Stdout,
     Stderr,
+    /// A ring (`log ring@<name>`, or the implicit ring of `log tcp@<addr>`).
+    Ring(Arc<Ring>),
+}
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Sink::Udp(a) => write!(f, "Udp({a})"),
+            Sink::Unix(p) => write!(f, "Unix({p})"),
+            Sink::Stdout => f.write_str("Stdout"),
+            Sink::Stderr => f.write_str("Stderr"),
+            Sink::Ring(r) => write!(f, "Ring({})", r.settings.name),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -47,12 +81,15 @@ pub struct Target {
 }
 
 impl Target {
-    /// Build from a `log` line; `None` for targets we cannot send to (reported at config time).
-    pub fn from_ir(t: &LogTarget) -> Option<Target> {
-        let LogTarget::Target { addr, len, format, facility, level, minlevel, .. } = t else { return None };
+    /// Build from a `log` line; `None` for targets we cannot send to (reported at config time,
+    /// or at start for unknown rings).
+    pub fn from_ir(t: &LogTarget, rings: &Rings) -> Option<Target> {
+        let LogTarget::Target { span, addr, len, format, facility, level, minlevel, .. } = t else { return None };
         let sink = match addr.as_str() {
             "stdout" => Sink::Stdout,
             "stderr" => Sink::Stderr,
+            a if a.starts_with("ring@") => Sink::Ring(rings.get(&a["ring@".len()..])?.clone()),
+            a if super::ring::is_tcp_target(a) => Sink::Ring(rings.for_line(span)?.clone()),
             a if a.starts_with('/') || a.starts_with("unix@") => Sink::Unix(a.trim_start_matches("unix@").to_string()),
             a => {
                 let a = a.trim_start_matches("udp@").trim_start_matches("udp4@").trim_start_matches("ipv4@");
@@ -68,23 +105,20 @@ impl Target {
         let lvl = |l: &Option<String>, default: u8| {
             l.as_deref().and_then(|l| LEVELS.iter().position(|x| *x == l)).map(|p| p as u8).unwrap_or(default)
         };
-        let format = match format.as_deref() {
-            Some("rfc5424") => SyslogFormat::Rfc5424,
-            Some("short") => SyslogFormat::Short,
-            Some("raw") => SyslogFormat::Raw,
-            Some("timed") => SyslogFormat::Timed,
-            Some("iso") => SyslogFormat::Iso,
-            Some("priority") => SyslogFormat::Priority,
-            Some("local") => SyslogFormat::Local,
-            _ => SyslogFormat::Rfc3164,
-        };
+        let mut format = SyslogFormat::from_name(format.as_deref()).unwrap_or(SyslogFormat::Rfc3164);
+        let mut maxlen = len.map(|l| l as usize).unwrap_or(1024);
+        // A ring frames its messages in its own format and cuts them at its own length.
+        if let Sink::Ring(r) = &sink {
+            format = r.settings.format;
+            maxlen = r.settings.maxlen;
+        }
         Some(Target {
             sink,
             facility: FACILITIES.iter().position(|f| f == facility).unwrap_or(16) as u8,
             max_level: lvl(level, 7),
             min_level: lvl(minlevel, 0),
             format,
-            maxlen: len.map(|l| l as usize).unwrap_or(1024),
+            maxlen,
             tag: None,
         })
     }
@@ -99,7 +133,11 @@ pub struct Logger {
     pub hostname: Option<String>,
     pub pid: u32,
     pub dropped: AtomicU64,
+    /// Lines stdout and stderr could not take (`show events` counts them per sink).
+    pub dropped_stdout: AtomicU64,
+    pub dropped_stderr: AtomicU64,
     pub global: Vec<Target>,
+    pub rings: Rings,
 }
 
 impl Logger {
@@ -118,8 +156,17 @@ impl Logger {
             hostname: hostname.map(String::from),
             pid: std::process::id(),
             dropped: AtomicU64::new(0),
+            dropped_stdout: AtomicU64::new(0),
+            dropped_stderr: AtomicU64::new(0),
             global,
+            rings: Rings::default(),
         }
+    }
+
+    /// The rings the targets may send to (their forwarders start with the engine).
+    pub fn with_rings(mut self, rings: Rings) -> Logger {
+        self.rings = rings;
+        self
     }
 
     /// The syslog frame for one line.
@@ -170,8 +217,22 @@ impl Logger {
                     sock.as_ref().is_some_and(|s| s.send_to(&frame, a).is_ok())
                 }
                 Sink::Unix(p) => self.unix.as_ref().is_some_and(|s| s.send_to(&frame, p).is_ok()),
-                Sink::Stdout => std::io::stdout().lock().write_all(&frame).is_ok(),
-                Sink::Stderr => std::io::stderr().lock().write_all(&frame).is_ok(),
+                Sink::Stdout => {
+                    let ok = std::io::stdout().lock().write_all(&frame).is_ok();
+                    if !ok {
+                        self.dropped_stdout.fetch_add(1, Ordering::Relaxed);
+                    }
+                    ok
+                }
+                Sink::Stderr => {
+                    let ok = std::io::stderr().lock().write_all(&frame).is_ok();
+                    if !ok {
+                        self.dropped_stderr.fetch_add(1, Ordering::Relaxed);
+                    }
+                    ok
+                }
+                // Without the line feed: the ring's readers frame each message themselves.
+                Sink::Ring(r) => r.write(&frame[..frame.len() - 1]),
             };
             if !ok {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -188,8 +249,8 @@ impl Logger {
         let mut out = Vec::new();
         for l in lines {
             match l {
-                LogTarget::Global => out.extend(self.global.iter().cloned()),
-                t => out.extend(Target::from_ir(t)),
+                LogTarget::Global(_) => out.extend(self.global.iter().cloned()),
+                t => out.extend(Target::from_ir(t, &self.rings)),
             }
         }
         if let Some(tag) = tag {

@@ -23,17 +23,12 @@ pub fn log(cx: &mut Cx, d: &Directive) -> Flow {
         cx.p.log.disabled = false;
         // HAProxy copies the global targets declared so far: none yet means none at all.
         if !cx.global.log.is_empty() {
-            cx.p.log.targets.push(LogTarget::Global);
+            cx.p.log.targets.push(LogTarget::Global(d.span.clone()));
         }
         return Flow::Continue;
     }
     if let Some(t) = parse_log(cx.r, d) {
         {
-            if let LogTarget::Target { addr, .. } = &t {
-                if addr.starts_with("tcp@") || addr.starts_with("ring@") {
-                    cx.r.not_yet(d, "log to a ring or over TCP");
-                }
-            }
             if let LogTarget::Target { sample: Some(_), .. } = &t {
                 cx.r.not_yet(d, "log sampling");
             }

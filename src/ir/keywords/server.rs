@@ -135,6 +135,7 @@ const PROXY_V2_RUN: &[&str] = &["authority", "crc32c", "unique-id"];
 /// HAProxy accepts it and then refused at start with "not supported yet".
 const SUPPORTED: &[&str] = &[
     "weight",
+    "log-proto",
     "cookie",
     "maxconn",
     "minconn",

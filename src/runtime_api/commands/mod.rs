@@ -4,6 +4,7 @@
 //! table exactly as `cli_find_kw` and `cli_gen_usage_msg` do. One file per family.
 
 pub mod dynamic;
+pub mod events;
 pub mod misc;
 pub mod proxy;
 pub mod server;

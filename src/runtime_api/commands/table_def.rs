@@ -7,7 +7,7 @@
 use super::Access::{Experimental as X, Expert as E, Normal as N};
 use super::Level::{Admin, Operator, User};
 use super::Status::{NotYet, Supported};
-use super::{misc, not_yet, proxy, server, session, table, views, CommandSpec};
+use super::{events, misc, not_yet, proxy, server, session, table, views, CommandSpec};
 
 macro_rules! c {
     ([$($w:literal),+], $usage:expr, $access:ident, $level:ident, $status:ident, $run:path) => {
@@ -123,7 +123,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     c!(["clear", "map"], Some("clear map [@<ver>] <map>                : clear the contents of this map"), N, Operator, NotYet, not_yet),
     c!(["prepare", "map"], Some("prepare map <acl>                       : prepare a new version for atomic map replacement"), N, Operator, NotYet, not_yet),
     c!(["show", "threads"], Some("show threads                            : show some threads debugging information"), N, Operator, NotYet, not_yet),
-    c!(["show", "events"], Some("show events [<sink>] [-w] [-n]          : show event sink state"), N, User, NotYet, not_yet),
+    c!(["show", "events"], Some("show events [<sink>] [-w] [-n]          : show event sink state"), N, User, Supported, events::show_events),
     c!(["commit", "acl"], Some("commit acl @<ver> <acl>                 : commit the ACL at this version"), N, Operator, NotYet, not_yet),
     c!(["get", "acl"], Some("get acl <acl> <value>                   : report the patterns matching a sample for an ACL"), N, User, NotYet, not_yet),
     c!(["prepare", "acl"], Some("prepare acl <acl>                       : prepare a new version for atomic ACL replacement"), N, Operator, NotYet, not_yet),

@@ -162,10 +162,8 @@ pub fn log(cx: &mut Cx, d: &Directive) {
     }
     match parse_target(d, true) {
         Ok(t) => {
-            if let LogTarget::Target { addr, sample, .. } = &t {
-                if addr.starts_with("ring@") || addr.starts_with("tcp@") {
-                    cx.r.not_yet(d, "logging to a ring or over TCP");
-                } else if sample.is_some() {
+            if let LogTarget::Target { sample, .. } = &t {
+                if sample.is_some() {
                     cx.r.not_yet(d, "log sampling");
                 }
             }

@@ -32,6 +32,11 @@ pub fn check_addr(text: &str, port_required: bool) -> Result<(), String> {
 /// name HAProxy gives the section's internal proxy), with its words as `server <name> ...`.
 /// Returns true when it added no error.
 pub fn server_line(cx: &mut Cx, owner: &str, d: &Directive) -> bool {
+    parsed_server_line(cx, owner, d).is_some()
+}
+
+/// [`server_line`], returning the server it parsed when the line had no error.
+pub fn parsed_server_line(cx: &mut Cx, owner: &str, d: &Directive) -> Option<crate::ir::types::Server> {
     let mut words = d.all_words.clone();
     if let Some(w) = words.first_mut() {
         w.text = "server".to_string();
@@ -42,7 +47,10 @@ pub fn server_line(cx: &mut Cx, owner: &str, d: &Directive) -> bool {
     let before = cx.r.diags.errors();
     let mut pcx = proxy::Cx { r: cx.r, p: &mut p, st: &mut st, global: cx.g };
     server::server(&mut pcx, &line);
-    cx.r.diags.errors() == before
+    if cx.r.diags.errors() != before {
+        return None;
+    }
+    p.servers.pop()
 }
 
 /// Bind options from word `from`, read by the proxy bind parser; `who` names the line in

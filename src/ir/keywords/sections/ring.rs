@@ -10,7 +10,7 @@ use crate::ir::keywords::proxy::Flow;
 use crate::ir::types::{AuxDetail, Config, RingSpec};
 use crate::ir::values::{self, TimeError};
 
-use super::adapters::server_line;
+use super::adapters::parsed_server_line;
 use super::Cx;
 
 pub const KEYWORDS: &[&str] = &["description", "format", "maxlen", "size", "backing-file", "server", "timeout"];
@@ -35,7 +35,9 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
         "description" => {
             if !d.has_arg(1) {
                 cx.alert(d, "missing ring description text.");
+                return Flow::Continue;
             }
+            spec_mut(cx).description = Some(d.arg(1).to_string());
         }
         "format" => {
             if !FORMATS.contains(&d.arg(1)) {
@@ -90,15 +92,31 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
                 return Flow::Continue;
             }
             spec_mut(cx).backing_file = Some(path.to_string());
+            cx.r.not_yet(d, "ring 'backing-file'");
         }
         "server" => {
             if !d.has_arg(2) {
                 cx.alert_bracket(d, "'server' expects <name> and <addr>[:<port>] as arguments.");
                 return Flow::Continue;
             }
-            if server_line(cx, &ring, d) {
-                spec_mut(cx).servers += 1;
+            let Some(server) = parsed_server_line(cx, &ring, d) else { return Flow::Continue };
+            spec_mut(cx).servers += 1;
+            // A ring server only carries logs: its address and `log-proto` are all we use.
+            let mut words = d.all_words.iter().skip(3).map(|w| w.text.as_str());
+            let mut octet_count = false;
+            while let Some(w) = words.next() {
+                if w == "log-proto" {
+                    octet_count = words.next() == Some("octet-count");
+                } else {
+                    cx.r.not_yet(d, format!("ring server option '{w}'"));
+                    return Flow::Continue;
+                }
             }
+            if server.addr.ip().is_none() || server.addr.fixed_port().is_none() {
+                cx.r.not_yet(d, "a ring server without a fixed IP address and port");
+                return Flow::Continue;
+            }
+            spec_mut(cx).server_list.push((server.name, server.addr, octet_count));
         }
         "timeout" => {
             let kind = d.arg(1);
