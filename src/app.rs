@@ -107,6 +107,10 @@ pub fn start(mut config: Config, opts: &RunOptions) -> i32 {
         Logger::new(config.global.log_tag.as_deref(), config.global.log_send_hostname.as_deref(), global_targets)
             .with_rings(rings),
     );
+    let (relays, relay_warnings) = crate::log::relay::bind_all(&config, &logger);
+    for w in relay_warnings {
+        eprintln!("[WARNING]  ({}) : {w}", std::process::id());
+    }
     let threads = config
         .global
         .nbthread
@@ -168,6 +172,7 @@ pub fn start(mut config: Config, opts: &RunOptions) -> i32 {
     };
     rt.block_on(async move {
         eng.log.rings.spawn_forwarders();
+        crate::log::relay::spawn(relays, eng.log.clone());
         crate::runtime_api::spawn(eng.clone(), cli);
         run::run(eng, listeners).await
     })

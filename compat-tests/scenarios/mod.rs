@@ -10,6 +10,7 @@ mod http_requests;
 mod http_responses;
 mod http_reuse;
 mod http_timeouts;
+mod log_forward;
 mod log_rings;
 mod master_worker;
 mod peers;

@@ -370,8 +370,8 @@ impl Lowerer<'_> {
         if aux.kind == "namespace_list" {
             return;
         }
-        // Rings run (a backing file or an unsupported server option was reported by line).
-        if !matches!(aux.kind, "peers" | "userlist" | "http-errors" | "ring")
+        // Rings and log-forward sections run (what they cannot do was reported by line).
+        if !matches!(aux.kind, "peers" | "userlist" | "http-errors" | "ring" | "log-forward")
             && !self.cfg.unsupported.iter().any(|u| u.span == aux.span)
         {
             let what = format!("'{}' section", aux.kind);

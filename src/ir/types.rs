@@ -938,6 +938,13 @@ pub struct FcgiAppSpec {
 pub struct LogForwardSpec {
     pub binds: usize,
     pub dgram_binds: usize,
+    /// The addresses of `bind` (stream) and `dgram-bind` lines parsed without error.
+    pub stream_addrs: Vec<Address>,
+    pub dgram_addrs: Vec<Address>,
+    pub targets: Vec<LogTarget>,
+    pub maxconn: Option<u32>,
+    pub backlog: Option<u32>,
+    pub timeout_client: Option<u32>,
 }
 
 /// Something valid for HAProxy that haproxide cannot run yet: refused at start with

@@ -75,6 +75,9 @@ pub struct Target {
     /// Lines are raised to at least this severity.
     pub min_level: u8,
     pub format: SyslogFormat,
+    /// Whether the line named a `format` (a `log-forward` target without one relays messages
+    /// unchanged).
+    pub format_given: bool,
     pub maxlen: usize,
     /// The proxy's `log-tag`, replacing the process's tag in the header.
     pub tag: Option<std::sync::Arc<str>>,
@@ -105,7 +108,8 @@ impl Target {
         let lvl = |l: &Option<String>, default: u8| {
             l.as_deref().and_then(|l| LEVELS.iter().position(|x| *x == l)).map(|p| p as u8).unwrap_or(default)
         };
-        let mut format = SyslogFormat::from_name(format.as_deref()).unwrap_or(SyslogFormat::Rfc3164);
+        let format_name = format.as_deref();
+        let mut format = SyslogFormat::from_name(format_name).unwrap_or(SyslogFormat::Rfc3164);
         let mut maxlen = len.map(|l| l as usize).unwrap_or(1024);
         // A ring frames its messages in its own format and cuts them at its own length.
         if let Sink::Ring(r) = &sink {
@@ -118,6 +122,7 @@ impl Target {
             max_level: lvl(level, 7),
             min_level: lvl(minlevel, 0),
             format,
+            format_given: format_name.is_some(),
             maxlen,
             tag: None,
         })
@@ -211,32 +216,38 @@ impl Logger {
                 continue;
             }
             let frame = self.frame(t, level, msg);
-            let ok = match &t.sink {
-                Sink::Udp(a) => {
-                    let sock = if a.is_ipv4() { &self.udp4 } else { &self.udp6 };
-                    sock.as_ref().is_some_and(|s| s.send_to(&frame, a).is_ok())
-                }
-                Sink::Unix(p) => self.unix.as_ref().is_some_and(|s| s.send_to(&frame, p).is_ok()),
-                Sink::Stdout => {
-                    let ok = std::io::stdout().lock().write_all(&frame).is_ok();
-                    if !ok {
-                        self.dropped_stdout.fetch_add(1, Ordering::Relaxed);
-                    }
-                    ok
-                }
-                Sink::Stderr => {
-                    let ok = std::io::stderr().lock().write_all(&frame).is_ok();
-                    if !ok {
-                        self.dropped_stderr.fetch_add(1, Ordering::Relaxed);
-                    }
-                    ok
-                }
-                // Without the line feed: the ring's readers frame each message themselves.
-                Sink::Ring(r) => r.write(&frame[..frame.len() - 1]),
-            };
-            if !ok {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
+            self.send(t, &frame);
+        }
+    }
+
+    /// Send one framed line (ending with its line feed) to a target; counts it as dropped when
+    /// the target cannot take it at once.
+    pub fn send(&self, t: &Target, frame: &[u8]) {
+        let ok = match &t.sink {
+            Sink::Udp(a) => {
+                let sock = if a.is_ipv4() { &self.udp4 } else { &self.udp6 };
+                sock.as_ref().is_some_and(|s| s.send_to(frame, a).is_ok())
             }
+            Sink::Unix(p) => self.unix.as_ref().is_some_and(|s| s.send_to(frame, p).is_ok()),
+            Sink::Stdout => {
+                let ok = std::io::stdout().lock().write_all(frame).is_ok();
+                if !ok {
+                    self.dropped_stdout.fetch_add(1, Ordering::Relaxed);
+                }
+                ok
+            }
+            Sink::Stderr => {
+                let ok = std::io::stderr().lock().write_all(frame).is_ok();
+                if !ok {
+                    self.dropped_stderr.fetch_add(1, Ordering::Relaxed);
+                }
+                ok
+            }
+            // Without the line feed: the ring's readers frame each message themselves.
+            Sink::Ring(r) => r.write(frame.strip_suffix(b"\n").unwrap_or(frame)),
+        };
+        if !ok {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -276,6 +287,7 @@ mod tests {
             max_level: 7,
             min_level: 0,
             format: SyslogFormat::Rfc3164,
+            format_given: false,
             maxlen: 1024,
             tag: None,
         };

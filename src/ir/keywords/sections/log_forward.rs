@@ -3,8 +3,9 @@
 
 use crate::config::ast::Directive;
 use crate::config::diag::Diags;
+use crate::ir::addr::{self, AddrOpts};
 use crate::ir::keywords::proxy::Flow;
-use crate::ir::types::{AuxDetail, Config};
+use crate::ir::types::{AuxDetail, Config, LogForwardSpec, LogTarget};
 use crate::ir::values::{self, TimeError};
 
 use super::adapters::{bind_options, check_addr};
@@ -15,13 +16,27 @@ pub const KEYWORDS: &[&str] = &["bind", "dgram-bind", "log", "maxconn", "backlog
 /// Options a `dgram-bind` line accepts.
 const DGRAM_OPTIONS: &[&str] = &["name", "interface", "namespace", "thread", "process"];
 
-fn count(cx: &mut Cx, dgram: bool) {
-    if let AuxDetail::LogForward(s) = &mut cx.aux.detail {
-        if dgram {
-            s.dgram_binds += 1;
-        } else {
-            s.binds += 1;
-        }
+fn spec_mut<'a>(cx: &'a mut Cx) -> &'a mut LogForwardSpec {
+    match &mut cx.aux.detail {
+        AuxDetail::LogForward(s) => s,
+        _ => unreachable!("a log-forward section has a log-forward detail"),
+    }
+}
+
+/// Count a listener line and keep its address for the relay (IP addresses only run).
+fn count(cx: &mut Cx, d: &Directive, dgram: bool) {
+    let opts = AddrOpts { port_required: true, resolve: true, dgram: true, ..Default::default() };
+    let parsed = addr::parse_address_env(d.arg(1), opts).ok().filter(|a| !a.socket_addrs().is_empty());
+    if parsed.is_none() {
+        cx.r.not_yet(d, format!("'{}' on an address that is not an IP address and port", d.keyword()));
+    }
+    let s = spec_mut(cx);
+    if dgram {
+        s.dgram_binds += 1;
+        s.dgram_addrs.extend(parsed);
+    } else {
+        s.binds += 1;
+        s.stream_addrs.extend(parsed);
     }
 }
 
@@ -44,7 +59,10 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
             };
             let who = format!("'bind {}' in section 'log-forward'", d.arg(1));
             if bind_options(cx, d, 2, &who) && addr_ok {
-                count(cx, false);
+                if d.has_arg(2) {
+                    cx.r.not_yet(d, "bind options in a log-forward section");
+                }
+                count(cx, d, false);
             }
         }
         "dgram-bind" => {
@@ -63,18 +81,40 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
                 }
                 i += 2;
             }
-            count(cx, true);
+            if d.has_arg(2) {
+                cx.r.not_yet(d, "dgram-bind options");
+            }
+            count(cx, d, true);
         }
         "log" => {
-            if d.arg(1) != "global" || d.has_arg(2) {
-                if let Err(e) = crate::ir::keywords::global::parse_target(d, false) {
-                    cx.log_error(d, "log", &e);
+            if d.arg(1) == "global" && !d.has_arg(2) {
+                // HAProxy copies the global targets declared so far.
+                if !cx.g.log.is_empty() {
+                    spec_mut(cx).targets.push(LogTarget::Global(d.span.clone()));
+                }
+            } else {
+                match crate::ir::keywords::global::parse_target(d, false) {
+                    Ok(t) => {
+                        if let LogTarget::Target { sample: Some(_), .. } = &t {
+                            cx.r.not_yet(d, "log sampling");
+                        }
+                        spec_mut(cx).targets.push(t);
+                    }
+                    Err(e) => cx.log_error(d, "log", &e),
                 }
             }
         }
         "maxconn" | "backlog" => {
             if !cx.too_many(d, 1) && !d.has_arg(1) {
                 cx.alert(d, format!("'{}' expects an integer argument.", d.keyword()));
+                return Flow::Continue;
+            }
+            // `atol`: what HAProxy reads from the word, saturated to an unsigned int.
+            let v = crate::ir::keywords::global::atol(d.arg(1)).clamp(0, i64::from(u32::MAX)) as u32;
+            if d.keyword() == "maxconn" {
+                spec_mut(cx).maxconn = Some(v);
+            } else {
+                spec_mut(cx).backlog = Some(v);
             }
         }
         "timeout" if d.arg(1) == "client" => {
@@ -83,7 +123,7 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
                 return Flow::Continue;
             }
             match values::parse_ms(d.arg(2)) {
-                Ok(_) => {}
+                Ok(v) => spec_mut(cx).timeout_client = Some(v),
                 Err(TimeError::Overflow) => cx.alert(
                     d,
                     format!(
