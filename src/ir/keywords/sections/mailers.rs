@@ -61,11 +61,16 @@ pub fn directive(cx: &mut Cx, d: &Directive) -> Flow {
     Flow::Continue
 }
 
-/// HAProxy keeps a mailers section only when a proxy's complete `email-alert` settings use
-/// it. haproxide's proxies do not record `email-alert` yet, so every section is reported as
-/// HAProxy reports an unused one.
+/// HAProxy keeps a mailers section only when a proxy's complete `email-alert` settings
+/// (`from`, `to` and `mailers`) name it; any other is removed with a warning.
 pub fn post_parse(cfg: &Config, diags: &mut Diags) {
     for m in &cfg.mailers {
-        super::warning(diags, format!("Removing incomplete section 'mailers {}'.", m.name));
+        let used = cfg.proxies.iter().any(|p| {
+            let e = &p.email_alert;
+            e.from.is_some() && e.to.is_some() && e.mailers.as_ref().is_some_and(|r| r.name == m.name)
+        });
+        if !used {
+            super::warning(diags, format!("Removing incomplete section 'mailers {}'.", m.name));
+        }
     }
 }

@@ -113,6 +113,10 @@ fn peers() {
 fn mailers_programs_and_http_errors() {
     let (rc, m) = check(&with("mailers m\n  mailer m1 127.0.0.1:25\n  timeout mail 10s\n"));
     assert_eq!((rc, texts(&m)), (0, vec!["Removing incomplete section 'mailers m'."]));
+    // A proxy with complete email-alert settings keeps the section it names: no warning.
+    let used = "backend be\n  email-alert mailers m\n  email-alert from a@b\n  email-alert to c@d\n";
+    let (rc, m) = check(&with(&format!("mailers m\n  mailer m1 127.0.0.1:25\n{used}")));
+    assert!(!texts(&m).iter().any(|t| t.contains("Removing")), "{rc} {m:?}");
     let (_, m) = check(&with("mailers m\n  mailer m2 127.0.0.1\n  timeout bogus 1s\n"));
     assert_eq!(
         texts(&m)[..2],
