@@ -17,17 +17,18 @@ fn settled(c: &super::runtime_api::Cli, cmd: &str) -> String {
     table_norm(&out)
 }
 
-/// `show table` of the 10s tables: expiry compared in 5s steps.
+/// `show table` of the 10-minute tables: expiry compared in minutes, so a run slowed by load
+/// (seconds between the last touch and the dump) reads like a fast one.
 fn table_norm(s: &str) -> String {
-    super::persistence::table_norm_in(s, 5_000)
+    super::persistence::table_norm_in(s, 60_000)
 }
 
 /// Follows [`super::runtime_api::ADMIN_HTTP`].
 const CFG: &str = "\
 backend st
-    stick-table type ip size 1k expire 10s store http_req_rate(60s),conn_cur,gpc0
+    stick-table type ip size 1k expire 10m store http_req_rate(60s),conn_cur,gpc0
 backend st2
-    stick-table type string len 16 size 10 expire 10s store conn_cnt,conn_cur,conn_rate(60s),http_req_cnt,http_err_cnt,http_err_rate(60s),http_fail_cnt
+    stick-table type string len 16 size 10 expire 10m store conn_cnt,conn_cur,conn_rate(60s),http_req_cnt,http_err_cnt,http_err_rate(60s),http_fail_cnt
 frontend fe
     bind 127.0.0.1:${PORT_0}
     http-request track-sc0 src table st
@@ -88,13 +89,13 @@ fn track_sc_rate_limit() {
 /// loaded machine, and a rate read after its period has decayed.
 const LEVELS_CFG: &str = "\
 backend st
-    stick-table type ip size 10 expire 10s store conn_cnt,conn_cur,conn_rate(60s),sess_cnt,sess_rate(60s),http_req_cnt,http_req_rate(60s),http_err_cnt,gpc0,gpc0_rate(60s),gpt0
+    stick-table type ip size 10 expire 10m store conn_cnt,conn_cur,conn_rate(60s),sess_cnt,sess_rate(60s),http_req_cnt,http_req_rate(60s),http_err_cnt,gpc0,gpc0_rate(60s),gpt0
 backend st2
-    stick-table type string len 16 size 10 expire 10s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_err_cnt,gpc(2),gpc_rate(2,60s),gpt(2)
+    stick-table type string len 16 size 10 expire 10m store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_err_cnt,gpc(2),gpc_rate(2,60s),gpt(2)
 backend tt
-    stick-table type ip size 10 expire 10s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,bytes_in_cnt,bytes_out_cnt,gpc1
+    stick-table type ip size 10 expire 10m store conn_cnt,conn_cur,sess_cnt,http_req_cnt,bytes_in_cnt,bytes_out_cnt,gpc1
 backend st3
-    stick-table type string len 16 size 10 expire 10s store conn_cnt,conn_cur,http_req_cnt,http_err_cnt,gpc0
+    stick-table type string len 16 size 10 expire 10m store conn_cnt,conn_cur,http_req_cnt,http_err_cnt,gpc0
 frontend fe
     bind 127.0.0.1:${PORT_0}
     tcp-request connection track-sc0 src table st
@@ -179,7 +180,7 @@ fn track_sc_levels_and_gpc_actions() {
 /// Follows [`super::runtime_api::ADMIN_HTTP`].
 const BYTES_CFG: &str = "\
 backend bt
-    stick-table type ip size 10 expire 10s store bytes_in_cnt,bytes_out_cnt,bytes_in_rate(60s),bytes_out_rate(60s)
+    stick-table type ip size 10 expire 10m store bytes_in_cnt,bytes_out_cnt,bytes_in_rate(60s),bytes_out_rate(60s)
 listen li
     bind 127.0.0.1:${PORT_0}
     http-request track-sc0 src table bt

@@ -17,9 +17,9 @@ global
 defaults
     mode http
     timeout connect 1s
-    timeout client 10s
-    timeout server 10s
-    timeout queue 10s
+    timeout client 30s
+    timeout server 30s
+    timeout queue 30s
 frontend fe
     bind 127.0.0.1:${PORT_0}
     maxconn 100
@@ -44,7 +44,9 @@ fn load(c: &Cli) -> String {
 
 fn run(imp: Impl) -> String {
     let web = MockHttp::start("slow");
-    web.slow(Duration::from_millis(1500));
+    // Long enough for all eight clients to be queued before the first two finish, even on a
+    // loaded machine (the views below are taken between those moments).
+    web.slow(Duration::from_millis(4000));
     let mut c = Cli::start(imp, CFG, &web);
     let port = c.ports.port(0);
     let clients: Vec<_> = (0..8)
@@ -54,9 +56,9 @@ fn run(imp: Impl) -> String {
         })
         .collect();
     let mut out = Vec::new();
-    wait::wait_until(Duration::from_secs(5), || load(&c).contains("BACKEND qcur=6 scur=8") || web.requests() > 2);
+    wait::wait_until(Duration::from_secs(10), || load(&c).contains("BACKEND qcur=6 scur=8") || web.requests() > 2);
     out.push(format!("all arrived: {}", load(&c)));
-    wait::wait_until(Duration::from_secs(5), || web.requests() >= 6);
+    wait::wait_until(Duration::from_secs(10), || web.requests() >= 6);
     std::thread::sleep(Duration::from_millis(100));
     out.push(format!("first two done: {} (requests at the server: {})", load(&c), web.requests()));
     let statuses: Vec<u16> = clients.into_iter().map(|h| h.join().unwrap_or(0)).collect();
