@@ -172,6 +172,7 @@ pub fn start(mut config: Config, opts: &RunOptions) -> i32 {
     };
     rt.block_on(async move {
         eng.log.rings.spawn_forwarders();
+        eng.start_email_senders();
         crate::log::relay::spawn(relays, eng.log.clone());
         crate::runtime_api::spawn(eng.clone(), cli);
         run::run(eng, listeners).await

@@ -1,5 +1,6 @@
 //! One module per observable area; each test runs both implementations and compares.
 mod check_verdicts;
+mod email_alerts;
 mod error_pages;
 mod http_auth;
 mod http_errors;

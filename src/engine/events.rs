@@ -247,6 +247,9 @@ pub fn apply(eng: &Engine, be: usize, srv: usize, op: ServerOp, cause: Cause) ->
             }
             ev => {
                 if let Some(line) = render(&names(backend, srv, &t.after), ev) {
+                    if let (Some(mail), Some(level)) = (&eng.email_alerts[be], super::email::level_of(ev, line.level)) {
+                        mail.send(level, &line.text);
+                    }
                     emit(eng, backend, &[line]);
                 }
             }

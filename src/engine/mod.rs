@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod counters;
+pub mod email;
 pub mod events;
 pub mod health;
 pub mod lb;
@@ -113,6 +114,10 @@ pub struct Engine {
     /// Called (backend, server) when a server is added at run time (`add server`); the checks
     /// start its health and agent check tasks.
     pub on_server_added: std::sync::OnceLock<Box<dyn Fn(usize, usize) + Send + Sync>>,
+    /// Each backend's email alerts (by backend index), and their mailers' senders until the
+    /// runtime starts them.
+    pub email_alerts: Vec<Option<Arc<email::Alerts>>>,
+    email_senders: parking_lot::Mutex<Vec<email::PendingSender>>,
 }
 
 /// The userlists of the configuration (their names are unique: a repeated section adds to the
@@ -210,6 +215,8 @@ impl Engine {
             }));
         }
         let (run_state, _) = watch::channel(RunState::Running);
+        let by_backend: Vec<(usize, &crate::ir::types::Proxy)> = backends.iter().map(|b| (b.idx, &*b.spec)).collect();
+        let (email_alerts, email_senders) = email::build_all(&config, &by_backend);
         let eng = Arc::new(Engine {
             config,
             frontends,
@@ -232,12 +239,21 @@ impl Engine {
             userlists,
             on_starting: std::sync::OnceLock::new(),
             on_server_added: std::sync::OnceLock::new(),
+            email_alerts,
+            email_senders: parking_lot::Mutex::new(email_senders),
         });
         for b in &eng.backends {
             b.default_fullconn.store(default_fullconn(&eng, b), std::sync::atomic::Ordering::Relaxed);
         }
         events::init(&eng);
         eng
+    }
+
+    /// Start the email alert senders (on the running tokio runtime).
+    pub fn start_email_senders(&self) {
+        for (sender, alerts) in self.email_senders.lock().drain(..) {
+            sender.spawn(alerts);
+        }
     }
 
     pub fn backend(&self, name: &str) -> Option<&Arc<Backend>> {

@@ -370,8 +370,8 @@ impl Lowerer<'_> {
         if aux.kind == "namespace_list" {
             return;
         }
-        // Rings and log-forward sections run (what they cannot do was reported by line).
-        if !matches!(aux.kind, "peers" | "userlist" | "http-errors" | "ring" | "log-forward")
+        // Rings, log-forward and mailers sections run (what they cannot do was reported by line).
+        if !matches!(aux.kind, "peers" | "userlist" | "http-errors" | "ring" | "log-forward" | "mailers")
             && !self.cfg.unsupported.iter().any(|u| u.span == aux.span)
         {
             let what = format!("'{}' section", aux.kind);

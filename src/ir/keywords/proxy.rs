@@ -142,7 +142,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("unique-id-format", Supported, logging::unique_id_format),
     kw("unique-id-header", Supported, logging::unique_id_header),
     kw("compression", Rejected, misc::compression),
-    kw("email-alert", Rejected, misc::email_alert),
+    kw("email-alert", Supported, misc::email_alert),
     kw("external-check", Rejected, misc::external_check),
     kw("use-fcgi-app", Rejected, misc::use_fcgi_app),
     kw("http-reuse", Supported, misc::http_reuse),
