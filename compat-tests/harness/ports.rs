@@ -33,6 +33,18 @@ pub fn free_port() -> u16 {
     panic!("could not find a fresh port");
 }
 
+/// A TCP listener on 127.0.0.1 whose port no other helper of this test run was handed (bound
+/// at once, so nothing else can take it).
+pub fn reserved_listener() -> (TcpListener, u16) {
+    loop {
+        let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("binding 127.0.0.1:0");
+        let port = l.local_addr().expect("local_addr").port();
+        if reserve(port) {
+            return (l, port);
+        }
+    }
+}
+
 /// A UDP port on 127.0.0.1, same rules as [`free_port`].
 pub fn free_udp_port() -> u16 {
     for _ in 0..1000 {

@@ -2,7 +2,6 @@
 //! `email-alert level`, and the SMTP session (HELO, envelope, headers, body) a mailer sees.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,7 +9,7 @@ use super::runtime_api::Cli;
 use crate::harness::compare::{assert_same, both};
 use crate::harness::mock_http::{Behavior, MockHttp};
 use crate::harness::normalize;
-use crate::harness::ports::reserve;
+use crate::harness::ports::reserved_listener;
 use crate::harness::proc::Impl;
 use crate::harness::wait::wait_until;
 
@@ -22,13 +21,7 @@ struct Smtp {
 
 impl Smtp {
     fn start() -> Smtp {
-        let (l, port) = loop {
-            let l = TcpListener::bind("127.0.0.1:0").unwrap();
-            let port = l.local_addr().unwrap().port();
-            if reserve(port) {
-                break (l, port);
-            }
-        };
+        let (l, port) = reserved_listener();
         let sessions: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
         let all = sessions.clone();
         // Detached: blocked in accept once the test is over, harmless.

@@ -12,7 +12,7 @@ use super::runtime_api::Cli;
 use crate::harness::compare::{assert_same, both};
 use crate::harness::mock_http::MockHttp;
 use crate::harness::normalize;
-use crate::harness::ports::{free_port, reserve};
+use crate::harness::ports::{free_port, reserved_listener};
 use crate::harness::proc::Impl;
 use crate::harness::wait::wait_until;
 
@@ -24,13 +24,7 @@ struct Collector {
 
 impl Collector {
     fn start() -> Collector {
-        let (l, port) = loop {
-            let l = TcpListener::bind("127.0.0.1:0").unwrap();
-            let port = l.local_addr().unwrap().port();
-            if reserve(port) {
-                break (l, port);
-            }
-        };
+        let (l, port) = reserved_listener();
         Collector::serve(l, port)
     }
 

@@ -202,13 +202,7 @@ fn accept_and_send_tcp() {
 
 /// A listening socket on a port no other scenario was handed.
 fn listener() -> (TcpListener, u16) {
-    loop {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        if crate::harness::ports::reserve(port) {
-            return (l, port);
-        }
-    }
+    crate::harness::ports::reserved_listener()
 }
 
 /// The bytes of the first connection made to `l` (escaped, ports masked), or why none came.
