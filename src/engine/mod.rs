@@ -113,6 +113,10 @@ pub struct Engine {
     /// Called (backend, server) when a server is added at run time (`add server`); the checks
     /// start its health and agent check tasks.
     pub on_server_added: std::sync::OnceLock<Box<dyn Fn(usize, usize) + Send + Sync>>,
+    /// `tune.bufsize`, `tune.maxrewrite` and `tune.http.maxhdr` as they apply, read once.
+    pub buffers: crate::ir::types::Buffers,
+    /// The size limits HTTP heads must fit, from `buffers`.
+    pub http_limits: proxy::http::parse::Limits,
 }
 
 /// The userlists of the configuration (their names are unique: a repeated section adds to the
@@ -210,7 +214,11 @@ impl Engine {
             }));
         }
         let (run_state, _) = watch::channel(RunState::Running);
+        let buffers = config.global.buffers();
+        buffers.set_running();
         let eng = Arc::new(Engine {
+            buffers,
+            http_limits: proxy::http::parse::Limits::from(buffers),
             config,
             frontends,
             backends,

@@ -1,11 +1,12 @@
 //! `tune.*` keywords: buffer and header sizes, timers, on/off switches, HTTP/2, Lua and
 //! variable limits. None of them changes what haproxide does except the buffer and header
-//! limits (see the table for which are refused).
+//! limits (`Global::buffers` gives their effective values; see the table for which are
+//! refused).
 
 use crate::config::ast::Directive;
 use crate::ir::values::{self, TimeError};
 
-use super::{atoi, atol, strtol, Cx};
+use super::{atoi, atol, strtol, Cx, Status};
 
 pub fn bufsize(cx: &mut Cx, d: &Directive) {
     if cx.too_many(d, 1) {
@@ -22,6 +23,11 @@ pub fn bufsize(cx: &mut Cx, d: &Directive) {
         return;
     }
     cx.store("tune.bufsize", i64::from(v));
+    // Below this HAProxy 2.6.12 cannot build its own error pages and refuses the configuration
+    // (one alert per page); haproxide does not reproduce those alerts.
+    if v < 352 {
+        cx.note = Some((Status::Rejected, "'tune.bufsize' below 352".into()));
+    }
 }
 
 pub fn maxrewrite(cx: &mut Cx, d: &Directive) {
@@ -76,8 +82,16 @@ pub fn maxhdr(cx: &mut Cx, d: &Directive) {
         cx.alert(d, "'tune.http.maxhdr' expects an integer argument.");
         return;
     }
-    if !(1..=32767).contains(&atoi(d.arg(1))) {
+    let v = atoi(d.arg(1));
+    if !(1..=32767).contains(&v) {
         cx.alert(d, "'tune.http.maxhdr' expects a numeric value between 1 and 32767");
+        return;
+    }
+    cx.store("tune.http.maxhdr", i64::from(v));
+    // Below 5 HAProxy 2.6.12 fails to parse some of its own error pages (4 headers each) and
+    // refuses the configuration; haproxide does not reproduce those alerts.
+    if v < 5 {
+        cx.note = Some((Status::Rejected, "'tune.http.maxhdr' below 5".into()));
     }
 }
 
