@@ -13,6 +13,7 @@ mod process;
 pub use process::{cmdline_localpeer, set_cmdline_localpeer};
 mod ssl;
 mod tune;
+pub use tune::{parse_time_bufsize, parse_time_maxrewrite, reset_parse_time};
 
 use crate::config::ast::Directive;
 use crate::config::diag::{Diagnostic, Loc, Severity};

@@ -306,3 +306,12 @@ fn buffer_settings_as_they_apply() {
     assert_eq!(refused(&["tune.bufsize 336"]).len(), 1);
     assert_eq!(refused(&["tune.http.maxhdr 4"]).len(), 1);
 }
+
+#[test]
+fn later_sections_see_the_buffer_size_read_so_far() {
+    run(&["tune.bufsize 8192", "tune.maxrewrite 9000"]);
+    // Uncapped while reading, as HAProxy's parsers see it.
+    assert_eq!((super::parse_time_bufsize(), super::parse_time_maxrewrite()), (8192, 9000));
+    run(&[]);
+    assert_eq!((super::parse_time_bufsize(), super::parse_time_maxrewrite()), (16384, 1024));
+}

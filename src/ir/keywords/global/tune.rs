@@ -8,6 +8,27 @@ use crate::ir::values::{self, TimeError};
 
 use super::{atoi, atol, strtol, Cx, Status};
 
+thread_local! {
+    /// `tune.bufsize` and `tune.maxrewrite` as read so far: HAProxy sizes the error files and
+    /// reply files of later sections with the values set when they are parsed.
+    static PARSE_TIME: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((16384, 1024)) };
+}
+
+/// Start reading a configuration: the defaults apply until a global line sets them.
+pub fn reset_parse_time() {
+    PARSE_TIME.with(|c| c.set((16384, 1024)));
+}
+
+/// `tune.bufsize` as read so far.
+pub fn parse_time_bufsize() -> u64 {
+    PARSE_TIME.with(|c| c.get().0)
+}
+
+/// `tune.maxrewrite` as read so far (not yet capped at half the buffer, as in HAProxy).
+pub fn parse_time_maxrewrite() -> u64 {
+    PARSE_TIME.with(|c| c.get().1)
+}
+
 pub fn bufsize(cx: &mut Cx, d: &Directive) {
     if cx.too_many(d, 1) {
         return;
@@ -23,6 +44,7 @@ pub fn bufsize(cx: &mut Cx, d: &Directive) {
         return;
     }
     cx.store("tune.bufsize", i64::from(v));
+    PARSE_TIME.with(|c| c.set((v as u64, c.get().1)));
     // Below this HAProxy 2.6.12 cannot build its own error pages and refuses the configuration
     // (one alert per page); haproxide does not reproduce those alerts.
     if v < 352 {
@@ -44,6 +66,7 @@ pub fn maxrewrite(cx: &mut Cx, d: &Directive) {
         return;
     }
     cx.store("tune.maxrewrite", i64::from(v));
+    PARSE_TIME.with(|c| c.set((c.get().0, v as u64)));
 }
 
 pub fn idletimer(cx: &mut Cx, d: &Directive) {
