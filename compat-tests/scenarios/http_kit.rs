@@ -625,9 +625,9 @@ fn bucket_numbers(line: &str) -> String {
 /// Build the configuration for a batch: a global log target, `defaults` (mode http, the usual
 /// timeouts and `extra`), and a frontend/backend pair per case. `${SYSLOG}` in case lines is
 /// the log receiver's port.
-fn config(defaults_extra: &str, cases: &[Case], ports: &[(u16, Vec<u16>)], syslog: u16) -> String {
+fn config(global: &str, defaults_extra: &str, cases: &[Case], ports: &[(u16, Vec<u16>)], syslog: u16) -> String {
     let mut cfg = format!(
-        "global\n  log 127.0.0.1:{syslog} local0\ndefaults\n  mode http\n  log global\n  timeout connect 500ms\n  timeout client 2s\n  timeout server 2s\n{defaults_extra}"
+        "global\n  log 127.0.0.1:{syslog} local0\n{global}defaults\n  mode http\n  log global\n  timeout connect 500ms\n  timeout client 2s\n  timeout server 2s\n{defaults_extra}"
     );
     for (i, (c, (fe_port, srv_port))) in cases.iter().zip(ports).enumerate() {
         let _ = write!(
@@ -646,6 +646,11 @@ fn config(defaults_extra: &str, cases: &[Case], ports: &[(u16, Vec<u16>)], syslo
 
 /// Run every case of a batch against one implementation; one transcript per case.
 pub fn run_batch(imp: Impl, defaults_extra: &str, cases: &[Case]) -> Vec<String> {
+    run_batch_in(imp, "", defaults_extra, cases)
+}
+
+/// [`run_batch`] with extra `global` lines (two-space indented, each ending in `\n`).
+pub fn run_batch_in(imp: Impl, global: &str, defaults_extra: &str, cases: &[Case]) -> Vec<String> {
     let syslog = UdpSyslog::start();
     let servers: Vec<Vec<ScriptServer>> = cases
         .iter()
@@ -660,7 +665,7 @@ pub fn run_batch(imp: Impl, defaults_extra: &str, cases: &[Case]) -> Vec<String>
     let mut t = Template::new();
     let ports: Vec<(u16, Vec<u16>)> =
         (0..cases.len()).map(|i| (t.port(i), servers[i].iter().map(|s| s.port).collect())).collect();
-    let cfg = config(defaults_extra, cases, &ports, syslog.port());
+    let cfg = config(global, defaults_extra, cases, &ports, syslog.port());
     let mut h = proc::start(imp, &cfg, &[]);
     let fe_ports: Vec<u16> = ports.iter().map(|p| p.0).collect();
     h.wait_ready(&fe_ports, &[]);
@@ -728,7 +733,13 @@ pub fn run_batch(imp: Impl, defaults_extra: &str, cases: &[Case]) -> Vec<String>
 /// Run a batch through both implementations and fail with every differing case.
 #[track_caller]
 pub fn check(defaults_extra: &str, cases: &[Case]) {
-    let [theirs, ours] = both(|imp| run_batch(imp, defaults_extra, cases));
+    check_in("", defaults_extra, cases);
+}
+
+/// [`check`] with extra `global` lines.
+#[track_caller]
+pub fn check_in(global: &str, defaults_extra: &str, cases: &[Case]) {
+    let [theirs, ours] = both(|imp| run_batch_in(imp, global, defaults_extra, cases));
     let mut report = String::new();
     let mut failed = 0;
     for (i, c) in cases.iter().enumerate() {

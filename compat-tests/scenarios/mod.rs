@@ -5,6 +5,7 @@ mod error_pages;
 mod http_auth;
 mod http_errors;
 mod http_kit;
+mod http_limits;
 mod http_logs;
 mod http_proxy;
 mod http_requests;

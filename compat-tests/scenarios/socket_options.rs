@@ -95,3 +95,61 @@ fn tcp_keepalive_on_both_sides() {
     });
     assert_same("tcp keep-alive", &theirs, &ours);
 }
+
+/// The listen() backlog of the listening socket on `port`, as `ss` shows it (Send-Q).
+fn listen_backlog(port: u16) -> String {
+    let out = std::process::Command::new("ss").args(["-Hltn", &format!("sport = :{port}")]).output();
+    match out {
+        Ok(o) => String::from_utf8_lossy(&o.stdout).split_whitespace().nth(2).unwrap_or("no socket").to_string(),
+        Err(e) => format!("ss failed: {e}"),
+    }
+}
+
+/// `backlog` in a proxy (its own or its defaults') and on bind lines, with `maxconn` on both:
+/// the bind line's backlog first, then the proxy's, then the bind line's maxconn, then the
+/// frontend's; `nice` is accepted (ignored).
+#[test]
+fn listen_backlog_order() {
+    crate::require_haproxy!();
+    let cfg = "\
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+    backlog 33
+frontend own
+    bind 127.0.0.1:${PORT_0}
+    backlog 77
+    maxconn 500
+    default_backend b
+frontend inherited
+    bind 127.0.0.1:${PORT_1}
+    bind 127.0.0.1:${PORT_2} backlog 55 nice 10
+    bind 127.0.0.1:${PORT_3} maxconn 44
+    maxconn 600
+    default_backend b
+defaults plain
+    mode tcp
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend fe_maxconn from plain
+    bind 127.0.0.1:${PORT_4}
+    bind 127.0.0.1:${PORT_5} maxconn 21
+    maxconn 66
+    default_backend b
+backend b from plain
+    server s 127.0.0.1:1
+";
+    let web = crate::harness::mock_http::MockHttp::start("unused");
+    let [theirs, ours] = both(|imp| {
+        let c = super::runtime_api::Cli::start_with(imp, &format!("{}{cfg}", super::runtime_api::ADMIN_TCP), &web, &[]);
+        let mut ports = c.ports.clone();
+        (0..6)
+            .map(|i| format!("listener {i}: backlog {}", listen_backlog(ports.port(i))))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    assert_same("listen backlog", &theirs, &ours);
+}

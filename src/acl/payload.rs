@@ -6,7 +6,9 @@
 //! expires (HAProxy's `SMP_F_MAY_CHANGE`), while malformed data is final ([`Got::No`]).
 
 /// HAProxy's `tune.bufsize`: offsets and lengths beyond it can never match.
-pub const BUFSIZE: i64 = 16384;
+fn bufsize() -> i64 {
+    crate::ir::types::Buffers::running_bufsize() as i64
+}
 
 /// What a payload fetch found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +23,8 @@ pub enum Got<'a, T> {
 /// `payload(<offset>,<length>)`: `length` 0 takes the rest of the buffer (and may grow).
 /// Returns the bytes and whether more data may change them.
 pub fn payload(data: &[u8], offset: i64, length: i64) -> Got<'_, bool> {
-    if !(0..=BUFSIZE).contains(&length) || offset < 0 || offset + length > BUFSIZE {
+    let bufsize = bufsize();
+    if !(0..=bufsize).contains(&length) || offset < 0 || offset + length > bufsize {
         return Got::No;
     }
     let (off, len) = (offset as usize, length as usize);
@@ -60,7 +63,8 @@ impl DataOffset {
 /// `payload_lv(<offset1>,<length1>[,<offset2>])`: a big-endian length of `len_size` bytes at
 /// `len_offset`, then that many bytes.
 pub fn payload_lv(data: &[u8], len_offset: i64, len_size: i64, at: DataOffset) -> Got<'_, ()> {
-    if !(1..=4).contains(&len_size) || len_offset < 0 || len_offset + len_size > BUFSIZE {
+    let bufsize = bufsize();
+    if !(1..=4).contains(&len_size) || len_offset < 0 || len_offset + len_size > bufsize {
         return Got::No;
     }
     let (lo, ls) = (len_offset as usize, len_size as usize);
@@ -74,7 +78,7 @@ pub fn payload_lv(data: &[u8], len_offset: i64, len_size: i64, at: DataOffset) -
         DataOffset::Absolute(n) => n,
         DataOffset::Relative(n) => end_of_len + n,
     };
-    if size == 0 || size > BUFSIZE || start < 0 || start + size > BUFSIZE {
+    if size == 0 || size > bufsize || start < 0 || start + size > bufsize {
         return Got::No;
     }
     let (s, n) = (start as usize, size as usize);

@@ -108,7 +108,7 @@ pub fn success_message(e: &Expect, proto: Proto, buf: &[u8], vars: &HashMap<Stri
 /// (`tcpcheck_eval_expect`).
 pub fn eval_tcp(e: &Expect, cx: &Cx, buf: &[u8]) -> Eval {
     // A full buffer counts as the end of the data (HAProxy's 16kB check buffer).
-    let last_read = cx.last_read || buf.len() >= BUFSIZE;
+    let last_read = cx.last_read || buf.len() >= bufsize();
     if !last_read {
         if let Matcher::Bytes { data: p, .. } = &e.matcher {
             if buf.len() < p.len() {
@@ -122,7 +122,7 @@ pub fn eval_tcp(e: &Expect, cx: &Cx, buf: &[u8]) -> Eval {
     let err_status = e.error_status.unwrap_or(CheckStatus::L7Rsp);
     let matched = match &e.matcher {
         Matcher::Bytes { data: p, .. } => find(buf, p),
-        Matcher::Regex(r) => r.is_match(&buf[..buf.len().min(BUFSIZE - 1)]),
+        Matcher::Regex(r) => r.is_match(&buf[..buf.len().min(bufsize() - 1)]),
         Matcher::HexRegex(r) => r.is_match(rules::hex_upper(buf).as_bytes()),
         Matcher::Fmt { parts, binary } => {
             let mut pat = rules::eval_fmt(parts, cx.vars);
@@ -160,7 +160,9 @@ pub fn eval_tcp(e: &Expect, cx: &Cx, buf: &[u8]) -> Eval {
 }
 
 /// HAProxy's check buffer size (tune.bufsize).
-pub const BUFSIZE: usize = 16384;
+pub fn bufsize() -> usize {
+    crate::ir::types::Buffers::running_bufsize()
+}
 
 fn stop(status: CheckStatus, code: i32, desc: &str) -> Eval {
     Eval::Stop { status, code, desc: desc.to_string() }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::expect::{error_message, Cx, Eval, BUFSIZE};
+use super::expect::{bufsize, error_message, Cx, Eval};
 use super::rules::{self, Expect, Matcher, Value};
 use crate::engine::health::CheckStatus;
 use crate::ir::checks::{HttpSend, MatchKind};
@@ -74,7 +74,7 @@ pub struct Invalid;
 /// Parse a response. `Ok(None)`: the head is not complete yet.
 pub fn parse_response(buf: &[u8], last_read: bool) -> Result<Option<Response>, Invalid> {
     let Some((head_end, body_start)) = find_head_end(buf) else {
-        return if last_read || buf.len() >= BUFSIZE { Err(Invalid) } else { Ok(None) };
+        return if last_read || buf.len() >= bufsize() { Err(Invalid) } else { Ok(None) };
     };
     let head = std::str::from_utf8(&buf[..head_end]).map_err(|_| Invalid)?;
     let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
@@ -179,7 +179,7 @@ pub fn eval(e: &Expect, cx: &Cx, hcx: &HttpCx, buf: &[u8]) -> (Eval, i32) {
         Ok(Some(r)) => r,
     };
     let code = i32::from(resp.status);
-    let last_read = cx.last_read || resp.eom || buf.len() >= BUFSIZE;
+    let last_read = cx.last_read || resp.eom || buf.len() >= bufsize();
     if hcx.disable_404 && resp.status == 404 {
         return (Eval::Continue, code);
     }

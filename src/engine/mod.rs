@@ -118,6 +118,10 @@ pub struct Engine {
     /// runtime starts them.
     pub email_alerts: Vec<Option<Arc<email::Alerts>>>,
     email_senders: parking_lot::Mutex<Vec<email::PendingSender>>,
+    /// `tune.bufsize`, `tune.maxrewrite` and `tune.http.maxhdr` as they apply, read once.
+    pub buffers: crate::ir::types::Buffers,
+    /// The size limits HTTP heads must fit, from `buffers`.
+    pub http_limits: proxy::http::parse::Limits,
 }
 
 /// The userlists of the configuration (their names are unique: a repeated section adds to the
@@ -217,7 +221,11 @@ impl Engine {
         let (run_state, _) = watch::channel(RunState::Running);
         let by_backend: Vec<(usize, &crate::ir::types::Proxy)> = backends.iter().map(|b| (b.idx, &*b.spec)).collect();
         let (email_alerts, email_senders) = email::build_all(&config, &by_backend);
+        let buffers = config.global.buffers();
+        buffers.set_running();
         let eng = Arc::new(Engine {
+            buffers,
+            http_limits: proxy::http::parse::Limits::from(buffers),
             config,
             frontends,
             backends,

@@ -115,6 +115,7 @@ pub fn lower(ast: &ast::Config, diags: &mut Diags) -> Lowered {
 }
 
 fn lower_in_env(ast: &ast::Config, diags: &mut Diags) -> Lowered {
+    crate::ir::keywords::global::reset_parse_time();
     let dummy_span = Span { file: "".into(), line: 0 };
     let mut cfg = Config::default();
     cfg.global.env = ast.env.clone();

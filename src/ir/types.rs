@@ -805,6 +805,47 @@ pub struct Global {
     pub ssl_propquery: Option<String>,
 }
 
+/// HAProxy's buffer and header limits as they apply once the configuration is read:
+/// `tune.bufsize` (16384), `tune.maxrewrite` (1024, at most half the buffer) and
+/// `tune.http.maxhdr` (101).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Buffers {
+    pub bufsize: u32,
+    pub maxrewrite: u32,
+    pub maxhdr: u32,
+}
+
+impl Global {
+    /// The effective buffer settings: HAProxy keeps `tune.maxrewrite` below half the buffer
+    /// (an explicit value too: 9000 with 16384 acts as 8192).
+    pub fn buffers(&self) -> Buffers {
+        let get = |k: &str| self.numeric.get(k).copied().filter(|&v| v > 0);
+        let bufsize = get("tune.bufsize").unwrap_or(16384).min(i64::from(u32::MAX)) as u32;
+        let maxrewrite = match self.numeric.get("tune.maxrewrite") {
+            Some(&v) => v.clamp(0, i64::from(u32::MAX)) as u32,
+            None => 1024,
+        };
+        let maxrewrite = if maxrewrite >= bufsize / 2 { bufsize / 2 } else { maxrewrite };
+        let maxhdr = get("tune.http.maxhdr").unwrap_or(101) as u32;
+        Buffers { bufsize, maxrewrite, maxhdr }
+    }
+}
+
+/// The running process's buffer settings (HAProxy's `global.tune`), set once by the engine at
+/// start for the code that has no engine at hand (payload fetches, checks, the stats socket).
+static RUNNING_BUFSIZE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(16384);
+
+impl Buffers {
+    /// Make these the running process's settings.
+    pub fn set_running(self) {
+        RUNNING_BUFSIZE.store(self.bufsize, std::sync::atomic::Ordering::Relaxed);
+    }
+    /// The running process's `tune.bufsize` (16384 before a start).
+    pub fn running_bufsize() -> usize {
+        RUNNING_BUFSIZE.load(std::sync::atomic::Ordering::Relaxed) as usize
+    }
+}
+
 /// Sections other than global and proxies: their accepted directives (words as written), and
 /// what their checks needed in typed form. None of them is run yet.
 #[derive(Debug, Clone, PartialEq, Eq)]

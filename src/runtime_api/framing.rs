@@ -7,11 +7,12 @@
 //! HAProxy keeps C strings, so a NUL byte inside a line behaves like the end of a word (or of the
 //! whole request when it stands where a word would start); the splitter reproduces that.
 
-/// HAProxy's buffer size (`tune.bufsize`): a request line, its terminator and a NUL must fit in
-/// one buffer.
+/// HAProxy's default buffer size (`tune.bufsize`): a request line, its terminator and a NUL
+/// must fit in one buffer.
 pub const BUFSIZE: usize = 16384;
 
-/// The longest request line HAProxy accepts, terminator (`\n` or `;`) included.
+/// The longest request line HAProxy accepts with the default buffer, terminator (`\n` or `;`)
+/// included.
 pub const MAX_LINE: usize = BUFSIZE - 1;
 
 /// At most this many words are taken from a request (`MAX_CLI_ARGS`); more are ignored.
@@ -32,17 +33,35 @@ pub enum Frame {
 }
 
 /// The request reader of one connection: bytes in, [`Frame`]s out.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Framer {
     /// The request being built: the command line, then (after `<<`) a NUL and the payload lines.
     chunk: Vec<u8>,
     /// Inside a payload: lines are gathered up to an empty one.
     payload: bool,
+    /// The longest line, terminator included: `tune.bufsize` less one.
+    max_line: usize,
+}
+
+impl Default for Framer {
+    fn default() -> Framer {
+        Framer::with_bufsize(BUFSIZE)
+    }
 }
 
 impl Framer {
     pub fn new() -> Framer {
         Framer::default()
+    }
+
+    /// A reader for a process whose `tune.bufsize` is `bufsize`.
+    pub fn with_bufsize(bufsize: usize) -> Framer {
+        Framer { chunk: Vec::new(), payload: false, max_line: bufsize.saturating_sub(1) }
+    }
+
+    /// The longest line this reader takes, terminator included.
+    pub fn max_line(&self) -> usize {
+        self.max_line
     }
 
     /// In the middle of a payload (`+ ` is the prompt, and no terminator follows lines).
@@ -53,7 +72,7 @@ impl Framer {
     /// Take the next frame out of `input` (consumed bytes are drained). `eof` says the peer has
     /// closed its side: an unterminated line then aborts instead of waiting.
     pub fn next(&mut self, input: &mut Vec<u8>, eof: bool) -> Frame {
-        let room = MAX_LINE.saturating_sub(self.chunk.len()).max(1);
+        let room = self.max_line.saturating_sub(self.chunk.len()).max(1);
         let found = if self.payload { find_newline(input, room) } else { find_delim(input, room) };
         let Some(end) = found else {
             // No terminator: wait, unless the line can no longer fit or no more bytes will come.

@@ -307,7 +307,7 @@ impl CliStream {
         };
         let mut buf = [0u8; 4096];
         let mut got = false;
-        while out.len() < BUFSIZE {
+        while out.len() < crate::ir::types::Buffers::running_bufsize() {
             match (&*sock).read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
@@ -321,12 +321,14 @@ impl CliStream {
 }
 
 /// The reply to a line that can never fit in HAProxy's buffer (HAProxy itself stops reading).
-const TOO_LONG: &str = "Request line too long: the limit is 16383 bytes, terminator included.\n";
+fn too_long(max_line: usize) -> String {
+    format!("Request line too long: the limit is {max_line} bytes, terminator included.\n")
+}
 
 /// One CLI session, until `quit`, the end of non-interactive input, an error or the timeout.
 async fn session(eng: &Arc<Engine>, shared: &Shared, conf: &SocketConf, timeout: Duration, mut stream: CliStream) {
     let mut sess = commands::Session::new(conf.level, conf.severity, timeout);
-    let mut framer = Framer::new();
+    let mut framer = Framer::with_bufsize(eng.buffers.bufsize as usize);
     let mut input: Vec<u8> = Vec::with_capacity(1024);
     let mut eof = false;
     let mut buf = vec![0u8; BUFSIZE];
@@ -347,7 +349,7 @@ async fn session(eng: &Arc<Engine>, shared: &Shared, conf: &SocketConf, timeout:
             }
             Frame::Abort => {
                 if !eof {
-                    let _ = write(&mut stream, TOO_LONG.as_bytes(), sess.timeout).await;
+                    let _ = write(&mut stream, too_long(framer.max_line()).as_bytes(), sess.timeout).await;
                 }
                 break;
             }

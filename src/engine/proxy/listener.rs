@@ -47,9 +47,12 @@ pub fn bind_tcp(fe: &Frontend, bind: &Bind, addr: SocketAddr) -> Result<Listener
     }
     sock.set_nonblocking(true).map_err(err)?;
     sock.bind(&addr.into()).map_err(err)?;
+    // HAProxy's order (measured on 2.6.12): the bind line's backlog, the proxy's (its own or
+    // its defaults'), the bind line's maxconn, the frontend's maxconn.
     let backlog = bind
         .opts
         .backlog
+        .or(fe.spec.backlog)
         .or(bind.opts.maxconn)
         .unwrap_or(fe.maxconn.load(std::sync::atomic::Ordering::Relaxed))
         .clamp(1, 65535);

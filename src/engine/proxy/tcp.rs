@@ -38,9 +38,12 @@ async fn close_gracefully(client: &mut TcpStream) {
     }
 }
 
-/// HAProxy's `channel_full` on a default 16 kB buffer with `tune.maxrewrite` 1024: content
-/// rules stop waiting for more data there.
-const INSPECT_FULL: usize = 16384 - 1024;
+/// HAProxy's `channel_full`: content rules stop waiting for more data once the buffer holds
+/// `tune.bufsize` less `tune.maxrewrite` (the buffer itself holds `tune.bufsize`).
+fn inspect_sizes(s: &Session) -> (usize, usize) {
+    let b = s.eng.buffers;
+    ((b.bufsize - b.maxrewrite) as usize, b.bufsize as usize)
+}
 
 /// Which side content rules inspect: the client's bytes, or the server's (with the client's
 /// bytes already sent, still visible to request fetches).
@@ -73,12 +76,13 @@ async fn inspect<'r>(
     }
     // What has arrived already is there when the rules first run, as in HAProxy (whose first
     // read comes before its analysers), delay or not.
-    read_ready(peer, buf, closed);
+    let (full, cap) = inspect_sizes(s);
+    read_ready(peer, buf, closed, cap);
     let deadline = delay.filter(|&d| d > 0).map(|d| tokio::time::Instant::now() + ms_u32(d));
     let missing = std::sync::atomic::AtomicBool::new(false);
     loop {
         let open = deadline.is_some_and(|d| tokio::time::Instant::now() < d);
-        let partial = open && !*closed && buf.len() < INSPECT_FULL;
+        let partial = open && !*closed && buf.len() < full;
         let v = {
             let missing = partial.then_some(&missing);
             let payload = match side {
@@ -89,7 +93,7 @@ async fn inspect<'r>(
         };
         let (Verdict::Missing, Some(d)) = (&v, deadline) else { return v };
         let mut chunk = [0u8; 4096];
-        let room = (INSPECT_FULL + 1024 - buf.len()).min(chunk.len());
+        let room = cap.saturating_sub(buf.len()).min(chunk.len());
         match tokio::time::timeout_at(d, peer.read(&mut chunk[..room])).await {
             Ok(Ok(0)) | Ok(Err(_)) => *closed = true,
             Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
@@ -100,12 +104,12 @@ async fn inspect<'r>(
 }
 
 /// Read what the peer has sent so far without waiting (up to the inspection buffer's size).
-fn read_ready(peer: &TcpStream, buf: &mut Vec<u8>, closed: &mut bool) {
+fn read_ready(peer: &TcpStream, buf: &mut Vec<u8>, closed: &mut bool, cap: usize) {
     use std::io::Read;
     let sock = socket2::SockRef::from(peer);
     let mut chunk = [0u8; 4096];
-    while !*closed && buf.len() < INSPECT_FULL + 1024 {
-        let room = (INSPECT_FULL + 1024 - buf.len()).min(chunk.len());
+    while !*closed && buf.len() < cap {
+        let room = (cap - buf.len()).min(chunk.len());
         match (&*sock).read(&mut chunk[..room]) {
             Ok(0) => *closed = true,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),

@@ -85,8 +85,9 @@ const VALUED: &[(&str, &str)] = &[
 ];
 
 /// Options accepted with an "ignored" note: kernel accept tuning that haproxide cannot set
-/// without unsafe code (no safe binding offers TCP_FASTOPEN or TCP_DEFER_ACCEPT on a listener).
-const IGNORED: &[&str] = &["tfo", "defer-accept"];
+/// without unsafe code (no safe binding offers TCP_FASTOPEN or TCP_DEFER_ACCEPT on a listener),
+/// and `nice`, a priority in HAProxy's own task scheduler, which tokio has no counterpart for.
+const IGNORED: &[&str] = &["tfo", "defer-accept", "nice"];
 
 /// Options whose effect haproxide implements.
 const SUPPORTED: &[&str] = &[
@@ -272,12 +273,7 @@ pub fn bind_options(cx: &mut Cx, d: &Directive, from: usize, who: &str, listener
                 "ssl" => o.ssl = true,
                 _ => o.other.push((kw.to_string(), Vec::new())),
             }
-            if IGNORED.contains(&kw) {
-                let what = format!("bind option '{kw}'");
-                cx.p.ignored.push(crate::ir::types::Unsupported { span: d.span.clone(), what });
-            } else if !SUPPORTED.contains(&kw) {
-                cx.r.not_yet(d, format!("bind option '{kw}'"));
-            }
+            note_status(cx, d, kw);
             i += 1;
             continue;
         }
@@ -549,12 +545,20 @@ pub fn bind_options(cx: &mut Cx, d: &Directive, from: usize, who: &str, listener
         ) {
             o.other.push((kw.to_string(), vec![val.clone()]));
         }
-        if !SUPPORTED.contains(&kw) {
-            cx.r.not_yet(d, format!("bind option '{kw}'"));
-        }
+        note_status(cx, d, kw);
         i += 2;
     }
     Some(o)
+}
+
+/// Note an accepted option haproxide ignores, or refuses to run.
+fn note_status(cx: &mut Cx, d: &Directive, kw: &str) {
+    if IGNORED.contains(&kw) {
+        let what = format!("bind option '{kw}'");
+        cx.p.ignored.push(crate::ir::types::Unsupported { span: d.span.clone(), what });
+    } else if !SUPPORTED.contains(&kw) {
+        cx.r.not_yet(d, format!("bind option '{kw}'"));
+    }
 }
 
 /// HAProxy loads certificates while parsing: the file (or each file of a directory, in name

@@ -13,8 +13,9 @@ use crate::ir::rules::{Reply, ReplyBody, RuleSet};
 use crate::ir::types::{AuxDetail, AuxSection, Config, ErrorFile, ErrorPage, ErrorRule, NameRef};
 use crate::ir::values;
 
+use super::global::parse_time_bufsize;
 use super::proxy::{Cx, Flow};
-use super::rules::reply::{self, BUFSIZE};
+use super::rules::reply;
 use super::rules::{located, Act};
 
 /// Status codes HAProxy has error pages for (`http_err_codes` of 2.6, as `haproxy -c` accepts
@@ -55,23 +56,23 @@ pub fn check_message(raw: &[u8]) -> Result<(), String> {
         if let Some(n) = clen.filter(|&n| n != payload) {
             return Err(format!("payload size does not match the announced content-length ({payload} != {n})"));
         }
-        if head.htx_size + payload > HTX_ROOM {
+        if head.htx_size + payload > parse_time_bufsize().saturating_sub(HTX_OVERHEAD) {
             return Err("unable to add payload into the HTX message".into());
         }
     }
     Ok(())
 }
 
-/// What a buffer's HTX message has room for besides its status line's fixed part: the reason,
-/// each header's name and value plus 8 bytes of block, and the payload (measured on HAProxy
-/// 2.6.12 with `tune.bufsize` 16384: 0, 1 and 3 headers, reasons of 1 and 4 bytes). A file
-/// larger than the buffer, truncated to it, never fits.
-const HTX_ROOM: u64 = 16280;
+/// What a buffer's HTX message takes besides the reason, each header's name and value plus 8
+/// bytes of block, and the payload: `tune.bufsize` less this is the room (measured on HAProxy
+/// 2.6.12 with bufsizes of 8192, 16384 and 32768; 0, 1 and 3 headers, reasons of 1 and 4
+/// bytes). A file larger than the buffer, truncated to it, never fits.
+const HTX_OVERHEAD: u64 = 104;
 
 /// What [`check_message`] needs from a response head.
 struct Head {
     status: u16,
-    /// What the head takes in an HTX message, counted as [`HTX_ROOM`] is.
+    /// What the head takes in an HTX message, counted as [`HTX_OVERHEAD`] is.
     htx_size: u64,
     content_length: Option<u64>,
     chunked: bool,
@@ -173,7 +174,7 @@ pub fn load_error_file(path: &str, diags: &mut Diags) -> Result<Vec<u8>, String>
     // open() and fstat() succeed on a directory; read() fails.
     let mut body = if meta.is_dir() { None } else { std::fs::read(path).ok() }
         .ok_or_else(|| format!("error reading file '{path}'."))?;
-    let bufsize = BUFSIZE as usize;
+    let bufsize = parse_time_bufsize() as usize;
     if body.len() > bufsize {
         body.truncate(bufsize);
         let msg = format!("custom error message file '{path}' larger than {bufsize} bytes. Truncating.");

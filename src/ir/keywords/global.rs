@@ -13,6 +13,7 @@ mod process;
 pub use process::{cmdline_localpeer, set_cmdline_localpeer};
 mod ssl;
 mod tune;
+pub use tune::{parse_time_bufsize, parse_time_maxrewrite, reset_parse_time};
 
 use crate::config::ast::Directive;
 use crate::config::diag::{Diagnostic, Loc, Severity};
@@ -130,8 +131,8 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("tune.recv_enough", Ignored, limits::int_plain),
     kw("tune.buffers.limit", Ignored, limits::int_plain),
     kw("tune.buffers.reserve", Ignored, limits::int_plain),
-    kw("tune.bufsize", Rejected, tune::bufsize),
-    kw("tune.maxrewrite", Rejected, tune::maxrewrite),
+    kw("tune.bufsize", Supported, tune::bufsize),
+    kw("tune.maxrewrite", Supported, tune::maxrewrite),
     kw("tune.idletimer", Ignored, tune::idletimer),
     kw("tune.rcvbuf.client", Ignored, limits::int_once),
     kw("tune.rcvbuf.server", Ignored, limits::int_once),
@@ -140,7 +141,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("tune.pipesize", Ignored, limits::int_plain),
     kw("tune.http.cookielen", Rejected, limits::int_plain),
     kw("tune.http.logurilen", Rejected, limits::int_plain),
-    kw("tune.http.maxhdr", Rejected, tune::maxhdr),
+    kw("tune.http.maxhdr", Supported, tune::maxhdr),
     kw("tune.comp.maxlevel", Ignored, tune::comp_maxlevel),
     kw("tune.pattern.cache-size", Ignored, tune::pattern_cache_size),
     kw("tune.chksize", Rejected, tune::chksize),

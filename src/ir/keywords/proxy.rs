@@ -109,7 +109,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("hash-type", Supported, balance::hash_type),
     kw("hash-balance-factor", Rejected, balance::hash_balance_factor),
     kw("maxconn", Supported, maxconn),
-    kw("backlog", Rejected, backlog),
+    kw("backlog", Supported, backlog),
     kw("fullconn", Supported, fullconn),
     kw("retries", Supported, retries),
     kw("default_backend", Supported, default_backend),

@@ -195,14 +195,15 @@ pub async fn serve(s: Session, client: TcpStream) {
     let t_client = ms(t.client).unwrap_or(FAR);
     let t_http_request = ms(t.http_request).unwrap_or(t_client);
     let t_keepalive = ms(t.http_keep_alive).unwrap_or(t_http_request);
+    let limits = s.eng.http_limits;
     let mut c = Conn {
         s,
         client,
         // No buffer until the client sends something (see `read_head`).
         cbuf: BytesMut::new(),
         sbuf: BytesMut::new(),
-        head: Head::default(),
-        rhead: Head::default(),
+        head: Head::with_limits(limits),
+        rhead: Head::with_limits(limits),
         out: Vec::new(),
         up: body::Scratch::default(),
         down: body::Scratch::default(),

@@ -7,14 +7,52 @@
 
 use std::ops::Range;
 
-/// HAProxy refuses messages with more header lines than this (tune.http.maxhdr is 101, the
-/// start line included).
-pub const MAX_HEADERS: usize = 100;
-/// The input buffer (tune.bufsize): a head must end within it.
-pub const BUFSIZE: usize = 16384;
-/// The largest internal (HTX) size of a head: tune.bufsize less maxrewrite and HTX overhead.
-/// len(method) + len(uri) + len(version) + sum(len(name) + len(value) + 8) may not exceed it.
-pub const MAX_HTX_HEAD: usize = 15275;
+/// What HAProxy's input buffer takes for its HTX bookkeeping: a head must end within
+/// `tune.bufsize` less this (measured on 2.6.12 with bufsizes of 8192, 16384 and 32768).
+const RAW_OVERHEAD: usize = 64;
+/// The fixed part of a head's internal (HTX) size that the buffer must also hold besides its
+/// words and its headers' names, values and 8-byte blocks (measured likewise, with
+/// `tune.maxrewrite` 0, 1023, 1024 and 4096).
+const HTX_OVERHEAD: usize = 85;
+
+/// The size limits a head must fit, from `tune.bufsize`, `tune.maxrewrite` and
+/// `tune.http.maxhdr` (HAProxy 2.6 applies the same to requests and responses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The raw head (from its first non-empty line to the end of the empty line) must end
+    /// within this many bytes: `tune.bufsize` less [`RAW_OVERHEAD`].
+    pub raw: usize,
+    /// len(method) + len(uri) + len(version) (or the status line's words: 8 + status +
+    /// reason) + sum(len(name) + len(value) + 8) may not exceed this: `tune.bufsize` less
+    /// `tune.maxrewrite` less [`HTX_OVERHEAD`].
+    pub htx: usize,
+    /// Header lines allowed: `tune.http.maxhdr` counts the start line.
+    pub headers: usize,
+}
+
+impl Limits {
+    /// The limits for these (effective) settings.
+    pub fn new(bufsize: usize, maxrewrite: usize, maxhdr: usize) -> Limits {
+        Limits {
+            raw: bufsize.saturating_sub(RAW_OVERHEAD),
+            htx: bufsize.saturating_sub(maxrewrite).saturating_sub(HTX_OVERHEAD),
+            headers: maxhdr.saturating_sub(1),
+        }
+    }
+}
+
+impl From<crate::ir::types::Buffers> for Limits {
+    fn from(b: crate::ir::types::Buffers) -> Limits {
+        Limits::new(b.bufsize as usize, b.maxrewrite as usize, b.maxhdr as usize)
+    }
+}
+
+impl Default for Limits {
+    /// HAProxy's defaults: 16384, 1024 and 101.
+    fn default() -> Limits {
+        Limits::new(16384, 1024, 101)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Version {
@@ -84,6 +122,8 @@ pub struct Head {
     pub status_text: Range<usize>,
     pub reason: Range<usize>,
     pub headers: Vec<Header>,
+    /// The sizes the head must fit (kept across [`Head::reset`]).
+    pub limits: Limits,
     /// How far the buffer was scanned for the end of the head without finding it.
     scanned: usize,
 }
@@ -105,6 +145,11 @@ fn is_sp(b: u8) -> bool {
 }
 
 impl Head {
+    /// An empty head whose messages must fit `limits`.
+    pub fn with_limits(limits: Limits) -> Head {
+        Head { limits, ..Head::default() }
+    }
+
     /// Forget a previous message before parsing a new one.
     pub fn reset(&mut self) {
         self.scanned = 0;
@@ -146,8 +191,12 @@ impl Head {
 }
 
 /// Find the end of the head starting at `from` (index just past the empty line), checking that
-/// every CR is followed by LF. `Ok(None)`: more data is needed.
+/// every CR is followed by LF and that it ends within the raw limit. `Ok(None)`: more data is
+/// needed.
 fn find_end(buf: &[u8], from: usize, head: &mut Head) -> Result<Option<usize>, ParseError> {
+    let raw = head.limits.raw;
+    // HAProxy's buffer holds at most `raw` bytes: a head that ends further was never whole in it.
+    let fits = |end: usize| if end - from <= raw { Ok(Some(end)) } else { Err(ParseError::TooLarge) };
     let mut i = head.scanned.max(from);
     while i < buf.len() {
         match buf[i] {
@@ -168,14 +217,14 @@ fn find_end(buf: &[u8], from: usize, head: &mut Head) -> Result<Option<usize>, P
                     break;
                 }
                 if buf[i + 1] == b'\n' {
-                    return Ok(Some(i + 2));
+                    return fits(i + 2);
                 }
                 if buf[i + 1] == b'\r' {
                     if i + 2 >= buf.len() {
                         break;
                     }
                     if buf[i + 2] == b'\n' {
-                        return Ok(Some(i + 3));
+                        return fits(i + 3);
                     }
                     return Err(ParseError::Invalid);
                 }
@@ -185,7 +234,7 @@ fn find_end(buf: &[u8], from: usize, head: &mut Head) -> Result<Option<usize>, P
         i += 1;
     }
     head.scanned = i;
-    if buf.len() >= from + BUFSIZE {
+    if buf.len() >= from + raw {
         return Err(ParseError::TooLarge);
     }
     Ok(None)
@@ -228,7 +277,13 @@ fn unfold(buf: &mut [u8], first_header: usize, end: usize) -> Result<(), ParseEr
 }
 
 /// Parse header lines from `i` to the empty line.
-fn parse_headers(buf: &[u8], mut i: usize, end: usize, out: &mut Vec<Header>) -> Result<(), ParseError> {
+fn parse_headers(
+    buf: &[u8],
+    mut i: usize,
+    end: usize,
+    max_headers: usize,
+    out: &mut Vec<Header>,
+) -> Result<(), ParseError> {
     while i < end {
         // Lines were unfolded, so a line ends at the next LF not preceded by a folded break.
         let nl = i + buf[i..end].iter().position(|&b| b == b'\n').ok_or(ParseError::Invalid)?;
@@ -248,7 +303,7 @@ fn parse_headers(buf: &[u8], mut i: usize, end: usize, out: &mut Vec<Header>) ->
         while ve > vs && is_sp(buf[ve - 1]) {
             ve -= 1;
         }
-        if out.len() >= MAX_HEADERS {
+        if out.len() >= max_headers {
             return Err(ParseError::TooLarge);
         }
         out.push(Header { name: i..colon, value: vs..ve, kind: kind_of(&buf[i..colon]) });
@@ -385,14 +440,14 @@ fn parse_head(buf: &mut [u8], head: &mut Head, start_line: StartLine, response: 
     let (ls, le, after) = next_line(buf, start, end).ok_or(ParseError::Invalid)?;
     start_line(head, buf, ls, le)?;
     unfold(buf, after, end)?;
-    parse_headers(buf, after, end, &mut head.headers)?;
+    parse_headers(buf, after, end, head.limits.headers, &mut head.headers)?;
     let words = if response {
         8 + head.status_text.len() + head.reason.len()
     } else {
         head.method.len() + head.uri.len() + head.version_text.len()
     };
     let size = words + head.headers.iter().map(|h| h.name.len() + h.value.len() + 8).sum::<usize>();
-    if size > MAX_HTX_HEAD {
+    if size > head.limits.htx {
         return Err(ParseError::TooLarge);
     }
     Ok(true)
@@ -415,7 +470,8 @@ fn early_check(
         if line_no == 0 {
             start_line(head, buf, i, le)?;
         } else if i == le {
-            break;
+            // The head is complete (refused for its size): every line was looked at.
+            return Ok(());
         } else if is_sp(buf[i]) {
             if line_no == 1 {
                 return Err(ParseError::Invalid);
@@ -605,6 +661,63 @@ mod tests {
         let mk = |n: usize| format!("GET / HTTP/1.1\r\nX-Pad: {}\r\n\r\n", "a".repeat(n)).into_bytes();
         assert!(req(&mk(ok)).unwrap().is_some());
         assert_eq!(req(&mk(ok + 1)).unwrap_err(), ParseError::TooLarge);
+    }
+
+    fn with(l: Limits, s: &[u8], response: bool) -> Result<bool, ParseError> {
+        let mut b = s.to_vec();
+        let mut h = Head::with_limits(l);
+        if response {
+            parse_response(&mut b, &mut h)
+        } else {
+            parse_request(&mut b, &mut h)
+        }
+    }
+
+    #[test]
+    fn limits_follow_the_settings() {
+        // Measured on HAProxy 2.6.12: raw head within bufsize - 64, HTX size within
+        // bufsize - maxrewrite - 85, maxhdr - 1 header lines; the same for responses.
+        assert_eq!(Limits::default(), Limits { raw: 16320, htx: 15275, headers: 100 });
+        assert_eq!(Limits::new(8192, 1024, 101), Limits { raw: 8128, htx: 7083, headers: 100 });
+        assert_eq!(Limits::new(32768, 4096, 10), Limits { raw: 32704, htx: 28587, headers: 9 });
+        let l = Limits::new(8192, 1024, 101);
+        // GET / HTTP/1.1 (12) + X-Pad (5 + n + 8) <= 7083.
+        let pad = |n: usize| format!("GET / HTTP/1.1\r\nX-Pad: {}\r\n\r\n", "a".repeat(n)).into_bytes();
+        assert_eq!(with(l, &pad(7058), false), Ok(true));
+        assert_eq!(with(l, &pad(7059), false), Err(ParseError::TooLarge));
+        // Status line 8 + 3 + 2, X-Pad, Content-Length (14 + 1 + 8).
+        let rpad = |n: usize| {
+            format!("HTTP/1.1 200 OK\r\nX-Pad: {}\r\nContent-Length: 2\r\n\r\nok", "a".repeat(n)).into_bytes()
+        };
+        assert_eq!(with(l, &rpad(7034), true), Ok(true));
+        assert_eq!(with(l, &rpad(7035), true), Err(ParseError::TooLarge));
+        let hdrs = |n: usize| {
+            let mut r = String::from("GET / HTTP/1.1\r\n");
+            for i in 0..n {
+                r.push_str(&format!("X{i}: v\r\n"));
+            }
+            r.push_str("\r\n");
+            r.into_bytes()
+        };
+        let l = Limits::new(16384, 1024, 10);
+        assert_eq!(with(l, &hdrs(9), false), Ok(true));
+        assert_eq!(with(l, &hdrs(10), false), Err(ParseError::TooLarge));
+    }
+
+    #[test]
+    fn raw_limit_whole_or_in_parts() {
+        // Trimmed blanks count in the raw head only: 28 bytes + the blanks.
+        let l = Limits::new(8192, 1024, 101);
+        let sp = |n: usize| format!("GET / HTTP/1.1\r\nX-Pad: {}a\r\n\r\n", " ".repeat(n)).into_bytes();
+        assert_eq!(with(l, &sp(8100), false), Ok(true));
+        // Complete in one read but longer than the buffer holds.
+        assert_eq!(with(l, &sp(8101), false), Err(ParseError::TooLarge));
+        // Incomplete and the buffer full.
+        let mut part = sp(9000);
+        part.truncate(8128);
+        assert_eq!(with(l, &part, false), Err(ParseError::TooLarge));
+        part.truncate(8127);
+        assert_eq!(with(l, &part, false), Ok(false));
     }
 
     #[test]

@@ -21,7 +21,10 @@ use crate::stats::{admin, Format};
 
 /// How much of a request the admin POST may fill: tune.bufsize less tune.maxrewrite (HAProxy
 /// answers EXCD beyond; the HTX overhead of the head is left out of the count).
-const POST_ROOM: usize = super::parse::BUFSIZE - 1024;
+fn post_room(c: &Conn) -> usize {
+    let b = c.s.eng.buffers;
+    (b.bufsize - b.maxrewrite) as usize
+}
 
 /// Does proxy `p` serve this request's path as its stats page? Returns the prefix length.
 pub(crate) fn intercepts(c: &Conn, p: &Proxy) -> Option<usize> {
@@ -187,7 +190,7 @@ async fn post(
     let (code, body_ok) = if !granted {
         (StCode::Deny, super::txn::skip_body(c, info).await)
     } else {
-        match read_form(c, info, POST_ROOM.saturating_sub(head_len)).await {
+        match read_form(c, info, post_room(c).saturating_sub(head_len)).await {
             Ok(form) => {
                 let eng = c.s.eng.clone();
                 let code = match admin::parse_post(&form, &|b| eng.backend(b).is_some()) {

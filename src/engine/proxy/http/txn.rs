@@ -41,7 +41,7 @@ fn client_conn_value(keep: bool, req: Version, resp: Version) -> Option<&'static
 /// whether the client connection may stay open (not if the message has no length).
 async fn send_reply(c: &mut Conn, raw: &[u8], keep: bool, info: &ReqInfo, tx: &mut Txn) -> (u64, bool) {
     let mut buf = BytesMut::from(raw);
-    let mut h = Head::default();
+    let mut h = Head::with_limits(c.s.eng.http_limits);
     if !matches!(parse::parse_response(&mut buf, &mut h), Ok(true)) {
         let _ = tokio::time::timeout(c.t_client, c.client.write_all(raw)).await;
         return (raw.len() as u64, false);

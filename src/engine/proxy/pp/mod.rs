@@ -72,7 +72,7 @@ async fn take(stream: &TcpStream) -> Result<Received, Failure> {
         // A v2 header larger than the first look: look again with room for what HAProxy's
         // buffer (tune.bufsize) would have held.
         Ok(Parsed::Incomplete) if n == FIRST_LOOK => {
-            let mut big = vec![0u8; super::bufpool::BUF_SIZE];
+            let mut big = vec![0u8; crate::ir::types::Buffers::running_bufsize()];
             let n = stream.peek(&mut big).await.map_err(|_| Failure::Abort)?;
             consume(stream, &mut big, n).await
         }

@@ -285,3 +285,33 @@ fn statuses_are_recorded() {
     let (cfg, _) = run(&["master-worker no-exit-on-failure"]);
     assert!(cfg.global.master_worker_no_exit_on_failure);
 }
+
+#[test]
+fn buffer_settings_as_they_apply() {
+    use crate::ir::types::Buffers;
+    let b = |lines: &[&str]| run(lines).0.global.buffers();
+    assert_eq!(b(&[]), Buffers { bufsize: 16384, maxrewrite: 1024, maxhdr: 101 });
+    // Rounded up to 16 bytes; maxrewrite capped at half the buffer (measured on 2.6.12).
+    assert_eq!(
+        b(&["tune.bufsize 8191", "tune.http.maxhdr 20"]),
+        Buffers { bufsize: 8192, maxrewrite: 1024, maxhdr: 20 }
+    );
+    assert_eq!(b(&["tune.maxrewrite 9000"]).maxrewrite, 8192);
+    assert_eq!(b(&["tune.bufsize 1024"]).maxrewrite, 512);
+    assert_eq!(b(&["tune.maxrewrite 0"]).maxrewrite, 0);
+    assert_eq!(b(&["tune.bufsize 2048", "tune.maxrewrite 1023"]).maxrewrite, 1023);
+    // Values with which HAProxy refuses its own error pages are refused at start.
+    let refused = |lines: &[&str]| run(lines).0.unsupported.iter().map(|u| u.what.clone()).collect::<Vec<_>>();
+    assert!(refused(&["tune.bufsize 8192", "tune.http.maxhdr 5"]).is_empty());
+    assert_eq!(refused(&["tune.bufsize 336"]).len(), 1);
+    assert_eq!(refused(&["tune.http.maxhdr 4"]).len(), 1);
+}
+
+#[test]
+fn later_sections_see_the_buffer_size_read_so_far() {
+    run(&["tune.bufsize 8192", "tune.maxrewrite 9000"]);
+    // Uncapped while reading, as HAProxy's parsers see it.
+    assert_eq!((super::parse_time_bufsize(), super::parse_time_maxrewrite()), (8192, 9000));
+    run(&[]);
+    assert_eq!((super::parse_time_bufsize(), super::parse_time_maxrewrite()), (16384, 1024));
+}

@@ -1,11 +1,33 @@
 //! `tune.*` keywords: buffer and header sizes, timers, on/off switches, HTTP/2, Lua and
 //! variable limits. None of them changes what haproxide does except the buffer and header
-//! limits (see the table for which are refused).
+//! limits (`Global::buffers` gives their effective values; see the table for which are
+//! refused).
 
 use crate::config::ast::Directive;
 use crate::ir::values::{self, TimeError};
 
-use super::{atoi, atol, strtol, Cx};
+use super::{atoi, atol, strtol, Cx, Status};
+
+thread_local! {
+    /// `tune.bufsize` and `tune.maxrewrite` as read so far: HAProxy sizes the error files and
+    /// reply files of later sections with the values set when they are parsed.
+    static PARSE_TIME: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((16384, 1024)) };
+}
+
+/// Start reading a configuration: the defaults apply until a global line sets them.
+pub fn reset_parse_time() {
+    PARSE_TIME.with(|c| c.set((16384, 1024)));
+}
+
+/// `tune.bufsize` as read so far.
+pub fn parse_time_bufsize() -> u64 {
+    PARSE_TIME.with(|c| c.get().0)
+}
+
+/// `tune.maxrewrite` as read so far (not yet capped at half the buffer, as in HAProxy).
+pub fn parse_time_maxrewrite() -> u64 {
+    PARSE_TIME.with(|c| c.get().1)
+}
 
 pub fn bufsize(cx: &mut Cx, d: &Directive) {
     if cx.too_many(d, 1) {
@@ -22,6 +44,12 @@ pub fn bufsize(cx: &mut Cx, d: &Directive) {
         return;
     }
     cx.store("tune.bufsize", i64::from(v));
+    PARSE_TIME.with(|c| c.set((v as u64, c.get().1)));
+    // Below this HAProxy 2.6.12 cannot build its own error pages and refuses the configuration
+    // (one alert per page); haproxide does not reproduce those alerts.
+    if v < 352 {
+        cx.note = Some((Status::Rejected, "'tune.bufsize' below 352".into()));
+    }
 }
 
 pub fn maxrewrite(cx: &mut Cx, d: &Directive) {
@@ -38,6 +66,7 @@ pub fn maxrewrite(cx: &mut Cx, d: &Directive) {
         return;
     }
     cx.store("tune.maxrewrite", i64::from(v));
+    PARSE_TIME.with(|c| c.set((c.get().0, v as u64)));
 }
 
 pub fn idletimer(cx: &mut Cx, d: &Directive) {
@@ -76,8 +105,16 @@ pub fn maxhdr(cx: &mut Cx, d: &Directive) {
         cx.alert(d, "'tune.http.maxhdr' expects an integer argument.");
         return;
     }
-    if !(1..=32767).contains(&atoi(d.arg(1))) {
+    let v = atoi(d.arg(1));
+    if !(1..=32767).contains(&v) {
         cx.alert(d, "'tune.http.maxhdr' expects a numeric value between 1 and 32767");
+        return;
+    }
+    cx.store("tune.http.maxhdr", i64::from(v));
+    // Below 5 HAProxy 2.6.12 fails to parse some of its own error pages (4 headers each) and
+    // refuses the configuration; haproxide does not reproduce those alerts.
+    if v < 5 {
+        cx.note = Some((Status::Rejected, "'tune.http.maxhdr' below 5".into()));
     }
 }
 

@@ -12,10 +12,7 @@ use crate::ir::rules::{
     Action, ActionRule, LateCheck, Redirect, RedirectKind, RedirectTarget, Reply, ReplyBody, RuleCond, RuleSet,
 };
 
-/// HAProxy's `tune.bufsize`, the largest payload a reply file may have.
-pub const BUFSIZE: u64 = 16384;
-/// `tune.maxrewrite`: HAProxy warns when a payload leaves less room than this in a buffer.
-const MAXREWRITE: u64 = 1024;
+use crate::ir::keywords::global::{parse_time_bufsize, parse_time_maxrewrite};
 
 /// The places of a reply's log-format arguments.
 fn reply_cap(a: &Act) -> Ctx {
@@ -35,8 +32,10 @@ fn reply_cap(a: &Act) -> Ctx {
 
 fn read_file(path: &str) -> Result<Vec<u8>, String> {
     let meta = std::fs::metadata(path).map_err(|_| format!("error opening file '{path}'"))?;
-    if meta.len() > BUFSIZE {
-        return Err(format!("file '{path}' exceeds the buffer size ({} > {BUFSIZE})", meta.len()));
+    // HAProxy's `tune.bufsize` is the largest payload a reply file may have.
+    let bufsize = parse_time_bufsize();
+    if meta.len() > bufsize {
+        return Err(format!("file '{path}' exceeds the buffer size ({} > {bufsize})", meta.len()));
     }
     std::fs::read(path).map_err(|_| format!("error reading file '{path}'"))
 }
@@ -203,7 +202,8 @@ pub fn parse_reply(a: &mut Act, args: &[&str], cur: &mut usize, default_status: 
                     ));
                 }
             }
-            if BUFSIZE - (raw_len as u64) < MAXREWRITE {
+            // HAProxy warns when a payload leaves less room than `tune.maxrewrite` in a buffer.
+            if parse_time_bufsize().saturating_sub(raw_len as u64) < parse_time_maxrewrite() {
                 a.warnings.push(
                     "http reply payload runs over the buffer space reserved to headers rewriting. It may lead to internal errors if strict rewriting mode is enabled."
                         .to_string(),
