@@ -5,6 +5,7 @@ mod http_auth;
 mod http_errors;
 mod http_kit;
 mod http_logs;
+mod http_options;
 mod http_proxy;
 mod http_requests;
 mod http_responses;

@@ -13,6 +13,7 @@
 //! and `http-reuse`), `txn` (one request/response exchange), `txlog` (log fields).
 
 pub mod body;
+mod bufreq;
 pub mod capture;
 pub mod errors;
 pub mod msg;

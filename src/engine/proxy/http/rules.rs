@@ -213,7 +213,7 @@ pub(crate) fn process_request(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) ->
     let fe_spec = fe.spec.clone();
     // Rewrites work on the request as HAProxy stored it: default ports already gone.
     if (info.uri_cut.is_some() || info.host_cut.is_some()) && may_edit(&fe_spec) {
-        apply_cuts(c, info);
+        rewrite_head(c, info, |_| {});
     }
     if let Some(d) = proxy_rules(c, info, tx, &fe_spec, None) {
         return d;
@@ -239,7 +239,7 @@ pub(crate) fn process_request(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) ->
             }
         }
         if (info.uri_cut.is_some() || info.host_cut.is_some()) && may_edit(&be.spec) {
-            apply_cuts(c, info);
+            rewrite_head(c, info, |_| {});
         }
         let be_spec = be.spec.clone();
         if let Some(d) = proxy_rules(c, info, tx, &be_spec, Some(&be)) {
@@ -265,8 +265,8 @@ fn may_edit(p: &Proxy) -> bool {
 }
 
 /// Take the default ports out of the URI and Host for good (the rewrite that follows rebuilds
-/// the head from its parts).
-fn apply_cuts(c: &mut Conn, info: &mut ReqInfo) {
+/// the head from its parts), with `edit`'s changes to the head made in the same rebuild.
+pub(crate) fn rewrite_head(c: &mut Conn, info: &mut ReqInfo, edit: impl FnOnce(&mut rules::edit::Parts)) {
     let mut parts = rules::edit::Parts::of(&c.head, &c.cbuf, false);
     let cut = |v: &[u8], base: usize, cut: &Option<std::ops::Range<usize>>| -> Vec<u8> {
         match cut {
@@ -283,6 +283,7 @@ fn apply_cuts(c: &mut Conn, info: &mut ReqInfo) {
         let h = &c.head.headers[i];
         parts.headers[i].1 = cut(&c.cbuf[h.value.clone()], h.value.start, &info.host_cut);
     }
+    edit(&mut parts);
     if rules::edit::commit(&parts, &mut c.head, &mut c.cbuf, false) {
         info.uri_cut = None;
         info.host_cut = None;
