@@ -101,3 +101,24 @@ fn http_buffer_request() {
     ];
     check(LOG, &cases);
 }
+
+/// `srv_id`, `srv_name`, `env()` and `be2dec` where users put them: a header naming the server
+/// that answered, a value from the environment, a binary value in decimal.
+#[test]
+fn server_and_environment_fetches() {
+    crate::require_haproxy!();
+    let lf = "a=%[str(ABCDEFGHIJ),be2dec(-,3)] b=%[str(ABCDEFGHIJ),be2dec(-,3,1)] c=%[str(ABC),be2dec(:,2)] \
+              d=%[env(HOME)] e=%[env(HAPROXIDE_SURELY_UNSET)] f=%[req.hdr(x-b),be2dec(\\\",\\\",1)]";
+    let cases = vec![
+        Case::new("srv_id and srv_name")
+            .be("http-response set-header X-Server %[srv_id]/%[srv_name]")
+            .srv("id 7")
+            .answer(OK),
+        Case::new("srv_id in the log").fe("log-format \"%f %[srv_id] %[srv_name] %s\"").answer(OK),
+        Case::new("env and be2dec")
+            .fe(&format!("http-request return status 200 content-type text/plain lf-string \"{lf}\""))
+            .no_server()
+            .request(b"GET / HTTP/1.1\r\nHost: h\r\nx-b: AZ\r\n\r\n"),
+    ];
+    check("  option httplog\n", &cases);
+}

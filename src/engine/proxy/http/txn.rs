@@ -621,6 +621,7 @@ async fn exchange(
     let mut sc = match got {
         Err(f) => {
             tx.server = f.server.clone();
+            tx.vars.server = f.server.clone();
             tx.server_addr = f.addr;
             tx.retries = f.retries;
             tx.redispatched = f.redispatched;
@@ -659,6 +660,7 @@ async fn exchange(
         }
     };
     let srv = sc.srv.clone();
+    tx.vars.server = Some(srv.clone());
     srv.counters.sessions.inc();
     crate::engine::proxy::session_started(&srv.counters);
     if !flags.direct {
