@@ -1,6 +1,7 @@
 //! HTTP proxy options compared with HAProxy: `option http-buffer-request` (the body awaited
 //! before the server is connected: a client leaving or too slow never reaches the server, the
-//! `100 Continue` HAProxy sends itself).
+//! `100 Continue` HAProxy sends itself), `http-request silent-drop`, and the fetches
+//! `srv_id`, `srv_name`, `env()` with the `be2dec` converter.
 
 use super::http_kit::{check, send, tx, Case, C, OK, S};
 
@@ -119,6 +120,28 @@ fn server_and_environment_fetches() {
             .fe(&format!("http-request return status 200 content-type text/plain lf-string \"{lf}\""))
             .no_server()
             .request(b"GET / HTTP/1.1\r\nHost: h\r\nx-b: AZ\r\n\r\n"),
+    ];
+    check("  option httplog\n", &cases);
+}
+
+/// `http-request silent-drop`: nothing reaches the client (the socket vanishes), the request is
+/// logged `PR--` without a status.
+#[test]
+fn silent_drop() {
+    crate::require_haproxy!();
+    let cases = vec![
+        Case::new("silent-drop")
+            .fe("http-request silent-drop if { path /drop }")
+            .answer(OK)
+            .client(vec![tx(b"GET /drop HTTP/1.1\r\nHost: h\r\n\r\n"), C::Idle(300)]),
+        Case::new("silent-drop after a request").fe("http-request silent-drop if { path /drop }").answer(OK).client(
+            vec![
+                tx(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"),
+                C::Resp(1),
+                tx(b"GET /drop HTTP/1.1\r\nHost: h\r\n\r\n"),
+                C::Idle(300),
+            ],
+        ),
     ];
     check("  option httplog\n", &cases);
 }

@@ -189,6 +189,8 @@ pub(crate) enum Next {
     Close,
     /// Close now; nothing was sent for this request and nothing is logged.
     Silent,
+    /// `silent-drop`: the client connection disappears without a packet.
+    Drop,
 }
 
 pub async fn serve(s: Session, client: TcpStream) {
@@ -243,6 +245,11 @@ impl Conn {
                 Next::Silent => {
                     self.end_session();
                     let _ = self.client.shutdown().await;
+                    return;
+                }
+                Next::Drop => {
+                    self.end_session();
+                    super::sockopt::silent_drop(&self.client);
                     return;
                 }
                 _ => {

@@ -45,6 +45,8 @@ pub(crate) enum Decision {
     Tarpit { msg: Vec<u8>, status: u16, delay: std::time::Duration },
     /// Close the connection without answering (`reject`).
     Reject,
+    /// Drop the client connection without a packet (`silent-drop`).
+    SilentDrop,
     /// No backend: the 503 of the path.
     NoBackend,
     /// The stats page of proxy `spec` (its URI prefix is `prefix` bytes long); `be`: that
@@ -128,7 +130,8 @@ fn decide(
             Some(Decision::Answer { msg, status: rep.status, term: *b"LR--" })
         }
         Verdict::Redirect(rd, loc) => Some(redirect_answer(c, info, rd, &loc, be.is_none())),
-        Verdict::Reject => {
+        Verdict::Reject | Verdict::SilentDrop => {
+            let silent = matches!(v, Verdict::SilentDrop);
             count_denied(&c.s.fe, be);
             if be.is_none() {
                 // A listen section's frontend rules run with the section as the stream's
@@ -137,7 +140,7 @@ fn decide(
                     own.counters.denied_req.inc();
                 }
             }
-            Some(Decision::Reject)
+            Some(if silent { Decision::SilentDrop } else { Decision::Reject })
         }
         Verdict::Close => Some(Decision::Reject),
         Verdict::Error => {
@@ -509,7 +512,8 @@ impl RespRules {
                     let msg = rules::reply::redirect_message(rd, &loc, false);
                     return RespDecision::Replace { msg, status: rd.code, term: *b"LH--" };
                 }
-                Verdict::Reject | Verdict::Close => {
+                // `http-response silent-drop` is refused at start.
+                Verdict::Reject | Verdict::Close | Verdict::SilentDrop => {
                     let msg = stream(sess, txn, &|s| rules::reply::error_message(fe_spec, Some(&self.be.spec), 502, s));
                     return RespDecision::Replace { msg, status: 502, term: *b"PH--" };
                 }

@@ -443,7 +443,8 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
             BodyWait::TimedOut => return body_timeout(c, info, tx, None).await,
         }
     }
-    let be = match super::rules::process_request(c, info, tx) {
+    let d = super::rules::process_request(c, info, tx);
+    let be = match d {
         super::rules::Decision::Forward(be) => be,
         super::rules::Decision::Answer { msg, status, term } => {
             return answer(c, info, tx, &msg, status, term).await;
@@ -459,7 +460,8 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
         super::rules::Decision::Stats { spec, prefix, be } => {
             return super::stats::serve(c, info, tx, &spec, prefix, be).await;
         }
-        super::rules::Decision::Reject => {
+        super::rules::Decision::Reject | super::rules::Decision::SilentDrop => {
+            let silent = matches!(d, super::rules::Decision::SilentDrop);
             // Closed without a word; logged with neither request time nor status.
             tx.term = *b"PR--";
             tx.t_request = -1;
@@ -469,7 +471,7 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
                 be.counters.bytes_in.add(tx.bytes_in);
             }
             c.consume_head();
-            return Next::Close;
+            return if silent { Next::Drop } else { Next::Close };
         }
         super::rules::Decision::NoBackend => {
             tx.bytes_in = received_size(c, info);
