@@ -7,6 +7,7 @@ mod http_errors;
 mod http_kit;
 mod http_limits;
 mod http_logs;
+mod http_options;
 mod http_proxy;
 mod http_requests;
 mod http_responses;

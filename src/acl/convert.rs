@@ -129,6 +129,33 @@ fn regsub(subject: &[u8], re: &super::regex::Regex, repl: &[u8], global: bool) -
     out
 }
 
+/// HAProxy's output room for a converter's result (its trash buffer, `tune.bufsize`).
+const TRASH: usize = 16384;
+
+/// `be2dec(<sep>,<chunk>[,<truncate>])`: each `chunk` bytes (1 to 8) of `b` read as a
+/// big-endian unsigned integer, in decimal, separated by `sep`; a last shorter chunk is read as
+/// it is, or dropped with `truncate`. Like HAProxy, no new chunk starts once the output passed
+/// its buffer's room.
+pub fn be2dec(b: &[u8], sep: &[u8], chunk: i64, truncate: bool) -> Vec<u8> {
+    let chunk = chunk.clamp(1, 8) as usize;
+    let last = if truncate { (b.len() + 1).saturating_sub(chunk) } else { b.len() };
+    let mut max = TRASH - 2;
+    let mut out = Vec::new();
+    let mut ptr = 0;
+    while ptr < last && out.len() <= max {
+        if ptr > 0 {
+            out.extend_from_slice(sep);
+        } else {
+            max = max.saturating_sub(sep.len());
+        }
+        let end = (ptr + chunk).min(b.len());
+        let n = b[ptr..end].iter().fold(0u64, |n, &x| (n << 8) | u64::from(x));
+        ptr = end;
+        out.extend_from_slice(n.to_string().as_bytes());
+    }
+    out
+}
+
 /// Apply one converter: cast to its input type, then transform. `None` ends the expression.
 pub fn apply_conv<'s>(c: &'s ConvExpr, smp: Sample<'s>) -> Option<Sample<'s>> {
     let smp = smp.convert(c.conv.in_type)?;
@@ -146,6 +173,10 @@ pub fn apply_conv<'s>(c: &'s ConvExpr, smp: Sample<'s>) -> Option<Sample<'s>> {
             Sample::Str(map_bytes(b, |x| if name == "lower" { x.to_ascii_lowercase() } else { x.to_ascii_uppercase() }))
         }
         "length" => Sample::Sint(smp.as_bytes()?.len() as i64),
+        "be2dec" => {
+            let truncate = a.get(2).and_then(Arg::as_int).unwrap_or(0) != 0;
+            Sample::owned_str(be2dec(smp.as_bytes()?, arg_str(a, 0).as_bytes(), arg_int(a, 1), truncate))
+        }
         "hex" => {
             let b = smp.as_bytes()?;
             let mut s = Vec::with_capacity(b.len() * 2);

@@ -106,6 +106,13 @@ pub trait SampleSource {
     fn unique_id(&self) -> Option<&[u8]> {
         None
     }
+    /// `srv_id` / `srv_name`: the server the stream was given, once one is.
+    fn srv_id(&self) -> Option<i64> {
+        None
+    }
+    fn srv_name(&self) -> Option<&str> {
+        None
+    }
     /// `fe_name` / `be_name`: the frontend, and the backend once one is chosen.
     fn fe_name(&self) -> Option<&str> {
         None
@@ -179,6 +186,7 @@ pub const EVALUABLE_FETCHES: &[&str] = &[
     "cookie",
     "dst",
     "dst_port",
+    "env",
     "fe_conn",
     "fe_name",
     "hdr",
@@ -225,7 +233,9 @@ pub const EVALUABLE_FETCHES: &[&str] = &[
     "shdr_val",
     "src",
     "src_port",
+    "srv_id",
     "srv_is_up",
+    "srv_name",
     "status",
     "str",
     "unique-id",
@@ -238,8 +248,8 @@ pub const EVALUABLE_FETCHES: &[&str] = &[
 
 /// Converters haproxide evaluates.
 pub const EVALUABLE_CONVERTERS: &[&str] = &[
-    "add", "and", "bool", "cpl", "div", "even", "field", "hex", "ipmask", "length", "lower", "ltrim", "mod", "mul",
-    "neg", "not", "odd", "or", "regsub", "rtrim", "sub", "upper", "word", "xor",
+    "add", "and", "be2dec", "bool", "cpl", "div", "even", "field", "hex", "ipmask", "length", "lower", "ltrim", "mod",
+    "mul", "neg", "not", "odd", "or", "regsub", "rtrim", "sub", "upper", "word", "xor",
 ];
 
 /// Whether haproxide evaluates a fetch: the list above, the authentication fetches, the
@@ -530,6 +540,16 @@ fn sample_cookie<'s>(src: &'s dyn SampleSource, res: bool, name: &[u8]) -> Optio
     found
 }
 
+/// `env(<name>)`: the process environment now (the configuration's `setenv` lines included).
+/// A name libc could not hold finds nothing, as HAProxy's `getenv` does.
+fn env_value(name: &str) -> Option<Sample<'static>> {
+    if name.is_empty() || name.contains(['=', '\0']) {
+        return None;
+    }
+    let v = std::env::var_os(name)?;
+    Some(Sample::owned_str(std::os::unix::ffi::OsStrExt::as_bytes(v.as_os_str()).to_vec()))
+}
+
 fn arg_str(args: &[Arg], i: usize) -> &str {
     args.get(i).and_then(Arg::as_str).unwrap_or("")
 }
@@ -638,6 +658,9 @@ pub fn fetch_each<'s>(
             };
         }
         "fe_name" => one(f, src.fe_name().map(|n| Sample::str(n.as_bytes()))),
+        "srv_id" => one(f, src.srv_id().map(Sample::Sint)),
+        "env" => one(f, env_value(arg_str(a, 0))),
+        "srv_name" => one(f, src.srv_name().map(|n| Sample::str(n.as_bytes()))),
         "unique-id" => one(f, src.unique_id().map(Sample::str)),
         "uuid" => one(f, Some(Sample::owned_str(super::uuid::uuid().into_bytes()))),
         "be_name" => one(f, src.be_name().map(|n| Sample::str(n.as_bytes()))),

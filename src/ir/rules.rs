@@ -108,6 +108,9 @@ pub enum Action {
     Tarpit(Box<Reply>),
     /// `reject`: close the connection without a response.
     Reject,
+    /// `silent-drop`: close the client connection without a packet (or with an RST that should
+    /// not get far).
+    SilentDrop,
     /// tcp-response `close`: close the server connection.
     Close,
     /// http `return`.

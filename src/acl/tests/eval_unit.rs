@@ -184,3 +184,18 @@ fn conditions_on_partial_data() {
     // Final evaluation: a lack of data is a plain failure.
     assert!(!cond(&["if", "tls"]).eval(&src(b"\x16\x03")));
 }
+
+#[test]
+fn be2dec_reads_big_endian_chunks() {
+    use crate::acl::convert::be2dec;
+    let s = |v: Vec<u8>| String::from_utf8(v).unwrap();
+    // Recorded from HAProxy 2.6.
+    assert_eq!(s(be2dec(b"ABCDEFGHIJ", b"-", 3, false)), "4276803-4474182-4671561-74");
+    assert_eq!(s(be2dec(b"ABCDEFGHIJ", b"-", 3, true)), "4276803-4474182-4671561");
+    assert_eq!(s(be2dec(b"ABCDEFGHIJ", b",", 8, false)), "4702394921427289928,18762");
+    assert_eq!(s(be2dec(b"AB", b":", 4, true)), "");
+    assert_eq!(s(be2dec(b"ABCD", b"", 1, false)), "65666768");
+    assert_eq!(s(be2dec(b"", b"-", 2, false)), "");
+    assert_eq!(s(be2dec(b"ABC", b"-", 2, false)), "16706-67");
+    assert_eq!(s(be2dec(&[0xff; 8], b"", 8, false)), u64::MAX.to_string());
+}

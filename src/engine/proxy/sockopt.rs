@@ -2,7 +2,8 @@
 //! client side (`option clitcpka`, `option tcpka` in a proxy that has a frontend,
 //! `clitcpka-cnt|idle|intvl`) and on the server side (`option srvtcpka`, `option tcpka` in a
 //! proxy that has a backend, `srvtcpka-*`), set right after accept and connect as HAProxy does.
-//! A zero count or time leaves the system's default, as in HAProxy.
+//! A zero count or time leaves the system's default, as in HAProxy. And `silent-drop`'s way
+//! out of a client connection.
 
 use std::time::Duration;
 
@@ -40,6 +41,24 @@ pub fn apply_keepalive<S: std::os::fd::AsFd>(sock: &S, ka: Option<&TcpKeepalive>
     if let Some(ka) = ka {
         let _ = SockRef::from(sock).set_tcp_keepalive(ka);
     }
+}
+
+/// `silent-drop`, as HAProxy does it: the pending input acknowledged at once, then the socket
+/// put in TCP repair mode so that closing it sends nothing (the client is left with a
+/// connection that no longer exists); without the privilege for that, an RST with a TTL of 1,
+/// which a routed client never sees (a local one does).
+pub fn silent_drop(sock: &tokio::net::TcpStream) {
+    use nix::sys::socket::{setsockopt, sockopt};
+    let s = SockRef::from(sock);
+    let _ = s.set_quickack(true);
+    if setsockopt(sock, sockopt::TcpRepair, &1u32).is_ok() {
+        return;
+    }
+    let _ = match sock.peer_addr() {
+        Ok(a) if a.is_ipv6() => s.set_unicast_hops_v6(1),
+        _ => s.set_ttl(1),
+    };
+    let _ = s.set_linger(Some(Duration::ZERO));
 }
 
 #[cfg(test)]

@@ -302,6 +302,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
     match connect::connect(&be, key, s.local.port(), forced, force_persist, &origin).await {
         Err(f) => {
             o.server = f.server.clone();
+            txn.server = f.server.clone();
             o.server_addr = f.addr;
             o.retries = f.retries;
             o.redispatched = f.redispatched;
@@ -326,6 +327,7 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
                 be.counters.lb_total.inc();
             }
             o.server = Some(srv.clone());
+            txn.server = Some(srv.clone());
             o.server_addr = Some(c.addr);
             if s.logs_lines() {
                 o.backend_src = c.stream.local_addr().ok();

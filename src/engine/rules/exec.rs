@@ -35,6 +35,8 @@ pub enum Verdict<'r> {
     Redirect(&'r Redirect, Vec<u8>),
     /// `reject`: close without a response.
     Reject,
+    /// `silent-drop`: as `reject`, the client connection dropped without a word.
+    SilentDrop,
     /// tcp-response `close`.
     Close,
     /// A rewrite could not be applied: HAProxy's 500 (`strict-mode on`).
@@ -134,6 +136,7 @@ pub fn run<'r>(cx: &mut Ctx<'_>, rules: &'r [ActionRule], mut msg: Option<Msg<'_
             Action::Return(rep) => return Verdict::Return(rep),
             Action::Auth { realm } => return Verdict::Auth(realm.as_deref()),
             Action::Reject => return Verdict::Reject,
+            Action::SilentDrop => return Verdict::SilentDrop,
             Action::Close => return Verdict::Close,
             Action::Redirect(rd) => match super::reply::location(rd, &s) {
                 Some(loc) => return Verdict::Redirect(rd, loc),

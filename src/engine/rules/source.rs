@@ -175,6 +175,12 @@ impl SampleSource for Stream<'_> {
     fn unique_id(&self) -> Option<&[u8]> {
         Some(self.fe.unique_id.as_ref()?.of(self))
     }
+    fn srv_id(&self) -> Option<i64> {
+        self.txn.server.as_ref().filter(|_| !self.session_only).map(|s| i64::from(s.id))
+    }
+    fn srv_name(&self) -> Option<&str> {
+        self.txn.server.as_ref().filter(|_| !self.session_only).map(|s| s.name.as_str())
+    }
     fn be_name(&self) -> Option<&str> {
         // Until a backend is chosen, HAProxy's stream backend is the frontend itself.
         if self.session_only {

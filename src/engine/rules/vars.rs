@@ -25,6 +25,8 @@ pub struct Vars {
     /// A `tcp-request connection expect-proxy layer4` rule matched (session scope): the
     /// connection's PROXY header is read after its connection rules.
     pub expect_proxy: bool,
+    /// The server the stream was given (`srv_id`, `srv_name`), once one is.
+    pub server: Option<std::sync::Arc<crate::engine::backend::Server>>,
 }
 
 impl Vars {

@@ -41,7 +41,7 @@ pub const FLAG_OPTIONS: &[FlagOption] = &[
     opt("clitcpka", Fe, false, Supported),
     opt("contstats", Fe, false, Ignored),
     opt("dontlognull", Fe, false, Supported),
-    opt("http-buffer-request", Both, true, Rejected),
+    opt("http-buffer-request", Both, true, Supported),
     opt("http-ignore-probes", Fe, true, Rejected),
     opt("idle-close-on-response", Fe, true, Rejected),
     opt("prefer-last-server", Be, true, Rejected),

@@ -13,6 +13,7 @@
 //! and `http-reuse`), `txn` (one request/response exchange), `txlog` (log fields).
 
 pub mod body;
+mod bufreq;
 pub mod capture;
 pub mod errors;
 pub mod msg;
@@ -188,6 +189,8 @@ pub(crate) enum Next {
     Close,
     /// Close now; nothing was sent for this request and nothing is logged.
     Silent,
+    /// `silent-drop`: the client connection disappears without a packet.
+    Drop,
 }
 
 pub async fn serve(s: Session, client: TcpStream) {
@@ -243,6 +246,11 @@ impl Conn {
                 Next::Silent => {
                     self.end_session();
                     let _ = self.client.shutdown().await;
+                    return;
+                }
+                Next::Drop => {
+                    self.end_session();
+                    super::sockopt::silent_drop(&self.client);
                     return;
                 }
                 _ => {

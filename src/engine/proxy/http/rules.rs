@@ -45,6 +45,8 @@ pub(crate) enum Decision {
     Tarpit { msg: Vec<u8>, status: u16, delay: std::time::Duration },
     /// Close the connection without answering (`reject`).
     Reject,
+    /// Drop the client connection without a packet (`silent-drop`).
+    SilentDrop,
     /// No backend: the 503 of the path.
     NoBackend,
     /// The stats page of proxy `spec` (its URI prefix is `prefix` bytes long); `be`: that
@@ -128,7 +130,8 @@ fn decide(
             Some(Decision::Answer { msg, status: rep.status, term: *b"LR--" })
         }
         Verdict::Redirect(rd, loc) => Some(redirect_answer(c, info, rd, &loc, be.is_none())),
-        Verdict::Reject => {
+        Verdict::Reject | Verdict::SilentDrop => {
+            let silent = matches!(v, Verdict::SilentDrop);
             count_denied(&c.s.fe, be);
             if be.is_none() {
                 // A listen section's frontend rules run with the section as the stream's
@@ -137,7 +140,7 @@ fn decide(
                     own.counters.denied_req.inc();
                 }
             }
-            Some(Decision::Reject)
+            Some(if silent { Decision::SilentDrop } else { Decision::Reject })
         }
         Verdict::Close => Some(Decision::Reject),
         Verdict::Error => {
@@ -213,7 +216,7 @@ pub(crate) fn process_request(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) ->
     let fe_spec = fe.spec.clone();
     // Rewrites work on the request as HAProxy stored it: default ports already gone.
     if (info.uri_cut.is_some() || info.host_cut.is_some()) && may_edit(&fe_spec) {
-        apply_cuts(c, info);
+        rewrite_head(c, info, |_| {});
     }
     if let Some(d) = proxy_rules(c, info, tx, &fe_spec, None) {
         return d;
@@ -239,7 +242,7 @@ pub(crate) fn process_request(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) ->
             }
         }
         if (info.uri_cut.is_some() || info.host_cut.is_some()) && may_edit(&be.spec) {
-            apply_cuts(c, info);
+            rewrite_head(c, info, |_| {});
         }
         let be_spec = be.spec.clone();
         if let Some(d) = proxy_rules(c, info, tx, &be_spec, Some(&be)) {
@@ -265,8 +268,8 @@ fn may_edit(p: &Proxy) -> bool {
 }
 
 /// Take the default ports out of the URI and Host for good (the rewrite that follows rebuilds
-/// the head from its parts).
-fn apply_cuts(c: &mut Conn, info: &mut ReqInfo) {
+/// the head from its parts), with `edit`'s changes to the head made in the same rebuild.
+pub(crate) fn rewrite_head(c: &mut Conn, info: &mut ReqInfo, edit: impl FnOnce(&mut rules::edit::Parts)) {
     let mut parts = rules::edit::Parts::of(&c.head, &c.cbuf, false);
     let cut = |v: &[u8], base: usize, cut: &Option<std::ops::Range<usize>>| -> Vec<u8> {
         match cut {
@@ -283,6 +286,7 @@ fn apply_cuts(c: &mut Conn, info: &mut ReqInfo) {
         let h = &c.head.headers[i];
         parts.headers[i].1 = cut(&c.cbuf[h.value.clone()], h.value.start, &info.host_cut);
     }
+    edit(&mut parts);
     if rules::edit::commit(&parts, &mut c.head, &mut c.cbuf, false) {
         info.uri_cut = None;
         info.host_cut = None;
@@ -508,7 +512,8 @@ impl RespRules {
                     let msg = rules::reply::redirect_message(rd, &loc, false);
                     return RespDecision::Replace { msg, status: rd.code, term: *b"LH--" };
                 }
-                Verdict::Reject | Verdict::Close => {
+                // `http-response silent-drop` is refused at start.
+                Verdict::Reject | Verdict::Close | Verdict::SilentDrop => {
                     let msg = stream(sess, txn, &|s| rules::reply::error_message(fe_spec, Some(&self.be.spec), 502, s));
                     return RespDecision::Replace { msg, status: 502, term: *b"PH--" };
                 }

@@ -12,6 +12,7 @@ use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::body::{self, BodyError, Framing, Pace};
+use super::bufreq::{self, BodyWait};
 use super::msg::{self, ReqInfo, RespInfo};
 use super::parse::{self, Head, Version};
 use super::pool;
@@ -39,7 +40,7 @@ fn client_conn_value(keep: bool, req: Version, resp: Version) -> Option<&'static
 /// Send one of the proxy's own stream-level responses (`raw` is a full message: the built-in
 /// page or an errorfile), re-serialised like a server response. Returns its internal size and
 /// whether the client connection may stay open (not if the message has no length).
-async fn send_reply(c: &mut Conn, raw: &[u8], keep: bool, info: &ReqInfo, tx: &mut Txn) -> (u64, bool) {
+pub(super) async fn send_reply(c: &mut Conn, raw: &[u8], keep: bool, info: &ReqInfo, tx: &mut Txn) -> (u64, bool) {
     let mut buf = BytesMut::from(raw);
     let mut h = Head::with_limits(c.s.eng.http_limits);
     if !matches!(parse::parse_response(&mut buf, &mut h), Ok(true)) {
@@ -373,7 +374,7 @@ pub(super) fn own_backend(c: &Conn, tx: &Txn) -> Option<Arc<Backend>> {
 
 /// A request the proxy answers (or drops) itself counts as received, as HAProxy's `%U`, byte
 /// counters and stick counters see it: the head's internal size and the body bytes already in.
-fn received_size(c: &mut Conn, info: &ReqInfo) -> u64 {
+pub(super) fn received_size(c: &mut Conn, info: &ReqInfo) -> u64 {
     c.out.clear();
     let head = msg::build_request(&mut c.out, &c.head, &c.cbuf, info, &[], None, None);
     head + body::buffered_size(info.framing.unwrap_or(Framing::None), &c.cbuf[c.head.len..])
@@ -393,14 +394,14 @@ pub(super) async fn answer(c: &mut Conn, info: &ReqInfo, tx: &mut Txn, msg: &[u8
     tx.term = term;
     tx.status = i32::from(status);
     let (n, keep) = send_reply(c, msg, keep, info, tx).await;
-    tx.bytes_out = n;
+    tx.bytes_out += n;
     fe.counters.http.record(status);
     fe.counters.bytes_in.add(tx.bytes_in);
-    fe.counters.bytes_out.add(n);
+    fe.counters.bytes_out.add(tx.bytes_out);
     if let Some(be) = &own {
         // Bytes count on a listen section's backend side too; statuses only on a chosen one.
         be.counters.bytes_in.add(tx.bytes_in);
-        be.counters.bytes_out.add(n);
+        be.counters.bytes_out.add(tx.bytes_out);
     }
     if let Some(be) = &tx.backend {
         be.counters.http.record(status);
@@ -434,7 +435,16 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
             return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
         }
     }
-    let be = match super::rules::process_request(c, info, tx) {
+    let mut aborted = false;
+    if bufreq::wanted(c, None) {
+        match bufreq::wait(c, info, tx).await {
+            BodyWait::Ready => {}
+            BodyWait::Aborted => aborted = true,
+            BodyWait::TimedOut => return body_timeout(c, info, tx, None).await,
+        }
+    }
+    let d = super::rules::process_request(c, info, tx);
+    let be = match d {
         super::rules::Decision::Forward(be) => be,
         super::rules::Decision::Answer { msg, status, term } => {
             return answer(c, info, tx, &msg, status, term).await;
@@ -450,7 +460,8 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
         super::rules::Decision::Stats { spec, prefix, be } => {
             return super::stats::serve(c, info, tx, &spec, prefix, be).await;
         }
-        super::rules::Decision::Reject => {
+        super::rules::Decision::Reject | super::rules::Decision::SilentDrop => {
+            let silent = matches!(d, super::rules::Decision::SilentDrop);
             // Closed without a word; logged with neither request time nor status.
             tx.term = *b"PR--";
             tx.t_request = -1;
@@ -460,7 +471,7 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
                 be.counters.bytes_in.add(tx.bytes_in);
             }
             c.consume_head();
-            return Next::Close;
+            return if silent { Next::Drop } else { Next::Close };
         }
         super::rules::Decision::NoBackend => {
             tx.bytes_in = received_size(c, info);
@@ -471,12 +482,19 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
             c.consume_head();
             let keep = info.keep_alive;
             let (n, keep) = send_reply(c, &page, keep, info, tx).await;
-            tx.bytes_out = n;
+            tx.bytes_out += n;
             fe.counters.http.record(503);
             return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
         }
     };
     tx.backend = Some(be.clone());
+    if !aborted && bufreq::wanted(c, Some(&be)) {
+        match bufreq::wait(c, info, tx).await {
+            BodyWait::Ready => {}
+            BodyWait::Aborted => aborted = true,
+            BodyWait::TimedOut => return body_timeout(c, info, tx, Some(&be)).await,
+        }
+    }
     // HAProxy generates the unique ID here (`http_process_request`) if no rule asked for it.
     if let Some(u) = &fe.unique_id {
         u.of(&super::rules::stream(c, tx, Some(&be)));
@@ -488,7 +506,15 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
     let server_ka = combined_mode(&fe.spec, &be.spec) == ConnMode::KeepAlive && !info.te_10;
     crate::engine::proxy::session_started(&be.counters);
     be.counters.sessions.inc();
-    let next = exchange(c, &be, info, tx, client_keep, server_ka).await;
+    let next = if aborted {
+        // The client left while its body was awaited: no server is tried, nothing is answered.
+        tx.term = *b"CR--";
+        tx.bytes_in = received_size(c, info);
+        c.consume_head();
+        Next::Close
+    } else {
+        exchange(c, &be, info, tx, client_keep, server_ka).await
+    };
     let total = tx.idle_from.elapsed().as_millis() as i64;
     crate::engine::proxy::record_times(&be, tx.server.as_deref(), tx.t_queue, tx.t_connect, tx.t_response, total);
     be.counters.sessions.dec();
@@ -506,6 +532,35 @@ pub(crate) async fn run(c: &mut Conn, info: &mut ReqInfo, tx: &mut Txn) -> Next 
         be.counters.cli_aborts.inc();
     }
     next
+}
+
+/// The body of a request did not come in `timeout http-request`: the stream's 408 (the
+/// proxy's `errorfile` applies), `cR--`, a failed request, and the connection closes.
+async fn body_timeout(c: &mut Conn, info: &ReqInfo, tx: &mut Txn, be: Option<&Arc<Backend>>) -> Next {
+    let fe = c.s.fe.clone();
+    fe.counters.req_errors.inc();
+    tx.term = *b"cR--";
+    tx.status = 408;
+    tx.t_request = -1;
+    tx.bytes_in = received_size(c, info);
+    let page = super::rules::error_page(c, tx, be.map(|b| &**b), 408);
+    c.consume_head();
+    let (n, _) = send_reply(c, &page, false, info, tx).await;
+    tx.bytes_out += n;
+    if super::errors::configured(&fe.spec, be.map(|b| &*b.spec), 408).is_none() {
+        // HAProxy's built-in 408 carries `Connection: close`, which counts in its size even
+        // though the connection layer writes its own.
+        tx.bytes_out += (b"connection".len() + b"close".len()) as u64;
+    }
+    fe.counters.http.record(408);
+    fe.counters.bytes_in.add(tx.bytes_in);
+    fe.counters.bytes_out.add(tx.bytes_out);
+    if let Some(be) = be {
+        be.counters.http.record(408);
+        be.counters.bytes_in.add(tx.bytes_in);
+        be.counters.bytes_out.add(tx.bytes_out);
+    }
+    Next::Close
 }
 
 /// Get a server connection and run the exchange on it.
@@ -568,6 +623,7 @@ async fn exchange(
     let mut sc = match got {
         Err(f) => {
             tx.server = f.server.clone();
+            tx.vars.server = f.server.clone();
             tx.server_addr = f.addr;
             tx.retries = f.retries;
             tx.redispatched = f.redispatched;
@@ -582,7 +638,7 @@ async fn exchange(
             let page = super::rules::error_page(c, tx, Some(be), 503);
             c.consume_head();
             let (n, keep) = send_reply(c, &page, client_keep, info, tx).await;
-            tx.bytes_out = n;
+            tx.bytes_out += n;
             return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
         }
         Ok(Got::Reused { conn, server, t_queue }) => {
@@ -606,6 +662,7 @@ async fn exchange(
         }
     };
     let srv = sc.srv.clone();
+    tx.vars.server = Some(srv.clone());
     srv.counters.sessions.inc();
     crate::engine::proxy::session_started(&srv.counters);
     if !flags.direct {

@@ -83,7 +83,7 @@ pub fn no_args_final_false(_a: &mut Act, _cur: &mut usize) -> Result<Action, Str
 
 pub fn silent_drop(a: &mut Act, _cur: &mut usize) -> Result<Action, String> {
     a.is_final = true;
-    Ok(Action::Unsupported)
+    Ok(Action::SilentDrop)
 }
 
 const VAR_CONDS: &[(&str, VarCond)] = &[

@@ -95,7 +95,7 @@ pub static HTTP_REQ: &[ActKw] = &{
         k("set-src", m::set_src_dst, Rejected),
         k("set-src-port", m::set_src_dst, Rejected),
         k("set-tos", m::set_mark, Rejected),
-        k("silent-drop", m::silent_drop, Rejected),
+        k("silent-drop", m::silent_drop, Supported),
         k("set-priority-class", m::set_priority, Rejected),
         k("set-priority-offset", m::set_priority, Rejected),
     ]
