@@ -20,6 +20,7 @@ mod routing;
 mod rules;
 pub mod runtime_api;
 mod socket_options;
+mod source_addr;
 mod stats_admin;
 mod stats_page;
 mod tcp_inspect;

@@ -175,6 +175,7 @@ const SUPPORTED: &[&str] = &[
     "check-send-proxy",
     "no-check-send-proxy",
     "proxy-v2-options",
+    "source",
 ];
 
 /// Where a server option error is reported: `[f:l] : 'server be/s' : msg`.
@@ -411,7 +412,6 @@ fn apply_options(
         }
         if kw == "source" {
             i = source(cx, d, i, o, who)?;
-            cx.r.not_yet(d, "server option 'source'");
             continue;
         }
         if let Some(msg) = missing_value(kw, &val) {

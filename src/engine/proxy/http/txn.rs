@@ -561,7 +561,7 @@ async fn exchange(
     let own = &mut c.own;
     let mut origin = c.s.origin();
     origin.unique_id = tx.vars.unique_id.get().map(Vec::as_slice);
-    let got = connect::connect_or_reuse(be, key, c.s.local.port(), forced, flags.force, &origin, |srv| {
+    let got = connect::connect_or_reuse(&c.s.eng, be, key, c.s.local.port(), forced, flags.force, &origin, |srv| {
         take_idle(own, srv, be, first)
     })
     .await;
@@ -569,6 +569,7 @@ async fn exchange(
         Err(f) => {
             tx.server = f.server.clone();
             tx.server_addr = f.addr;
+            tx.backend_src = f.local;
             tx.retries = f.retries;
             tx.redispatched = f.redispatched;
             tx.t_queue = if f.why == ConnectFailure::NoServer { -1 } else { f.t_queue.as_millis() as i64 };
