@@ -19,6 +19,7 @@ mod retries;
 mod routing;
 mod rules;
 pub mod runtime_api;
+mod server_redir;
 mod socket_options;
 mod source_addr;
 mod stats_admin;

@@ -176,6 +176,7 @@ const SUPPORTED: &[&str] = &[
     "no-check-send-proxy",
     "proxy-v2-options",
     "source",
+    "redir",
 ];
 
 /// Where a server option error is reported: `[f:l] : 'server be/s' : msg`.

@@ -18,6 +18,7 @@ pub mod errors;
 pub mod msg;
 pub mod parse;
 pub mod pool;
+mod redir;
 pub mod rules;
 mod stats;
 mod txlog;

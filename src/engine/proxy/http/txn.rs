@@ -39,7 +39,7 @@ fn client_conn_value(keep: bool, req: Version, resp: Version) -> Option<&'static
 /// Send one of the proxy's own stream-level responses (`raw` is a full message: the built-in
 /// page or an errorfile), re-serialised like a server response. Returns its internal size and
 /// whether the client connection may stay open (not if the message has no length).
-async fn send_reply(c: &mut Conn, raw: &[u8], keep: bool, info: &ReqInfo, tx: &mut Txn) -> (u64, bool) {
+pub(super) async fn send_reply(c: &mut Conn, raw: &[u8], keep: bool, info: &ReqInfo, tx: &mut Txn) -> (u64, bool) {
     let mut buf = BytesMut::from(raw);
     let mut h = Head::default();
     if !matches!(parse::parse_response(&mut buf, &mut h), Ok(true)) {
@@ -373,7 +373,7 @@ pub(super) fn own_backend(c: &Conn, tx: &Txn) -> Option<Arc<Backend>> {
 
 /// A request the proxy answers (or drops) itself counts as received, as HAProxy's `%U`, byte
 /// counters and stick counters see it: the head's internal size and the body bytes already in.
-fn received_size(c: &mut Conn, info: &ReqInfo) -> u64 {
+pub(super) fn received_size(c: &mut Conn, info: &ReqInfo) -> u64 {
     c.out.clear();
     let head = msg::build_request(&mut c.out, &c.head, &c.cbuf, info, &[], None, None);
     head + body::buffered_size(info.framing.unwrap_or(Framing::None), &c.cbuf[c.head.len..])
@@ -561,8 +561,12 @@ async fn exchange(
     let own = &mut c.own;
     let mut origin = c.s.origin();
     origin.unique_id = tx.vars.unique_id.get().map(Vec::as_slice);
+    let get_or_head = info.method_head || &cbuf[head.method.clone()] == b"GET";
     let got = connect::connect_or_reuse(&c.s.eng, be, key, c.s.local.port(), forced, flags.force, &origin, |srv| {
-        take_idle(own, srv, be, first)
+        if super::redir::applies(srv, get_or_head) {
+            return Some(None);
+        }
+        take_idle(own, srv, be, first).map(Some)
     })
     .await;
     let mut sc = match got {
@@ -586,7 +590,10 @@ async fn exchange(
             tx.bytes_out = n;
             return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
         }
-        Ok(Got::Reused { conn, server, t_queue }) => {
+        Ok(Got::Reused { conn: None, server, t_queue }) => {
+            return super::redir::redirect(c, be, server, t_queue, flags.direct, info, tx).await;
+        }
+        Ok(Got::Reused { conn: Some(conn), server, t_queue }) => {
             tx.t_queue = t_queue.as_millis() as i64;
             tx.t_connect = 0;
             tx.server = Some(server);
