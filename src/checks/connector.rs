@@ -122,10 +122,16 @@ pub struct Connector {
 pub fn new_socket(v6: bool, linger: bool) -> io::Result<socket2::Socket> {
     let domain = if v6 { socket2::Domain::IPV6 } else { socket2::Domain::IPV4 };
     let sock = socket2::Socket::new(domain, socket2::Type::STREAM.nonblocking(), Some(socket2::Protocol::TCP))?;
+    set_linger(&sock, linger)?;
+    Ok(sock)
+}
+
+/// Unless `linger`, closing `sock` sends a reset (see [`new_socket`]).
+pub fn set_linger(sock: &socket2::Socket, linger: bool) -> io::Result<()> {
     if !linger {
         sock.set_linger(Some(Duration::ZERO))?;
     }
-    Ok(sock)
+    Ok(())
 }
 
 impl Connector {

@@ -326,6 +326,7 @@ async fn run_check(
             disable_404: b.spec.checks.disable_on_404 && !stopped,
             state_header,
             connector: connector.as_ref(),
+            source: b.source_of(&b.servers[srv]),
             proxy: if agent { Default::default() } else { check_proxy(&eng, be, srv) },
         };
         let finish = probe::run(probe).await;

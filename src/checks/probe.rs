@@ -45,6 +45,8 @@ pub struct Probe<'a> {
     pub state_header: Option<String>,
     /// How this check connects; `None`: through tokio's reactor.
     pub connector: Option<&'a Connector>,
+    /// The server's `source` address, which checks are bound to as well.
+    pub source: Option<SocketAddr>,
     /// The PROXY protocol header the check's connections start with.
     pub proxy: CheckProxy,
 }
@@ -172,16 +174,20 @@ fn as_stream<'c>(conn: &'c mut Option<Conn<'_>>) -> Result<&'c mut TcpStream, Op
     }
 }
 
+/// Connect to `addr`; a check bound to a `source` address takes a fresh socket each time,
+/// outside the connector (whose idle sockets are not bound).
 async fn connect<'a>(
     connector: Option<&'a Connector>,
+    source: Option<SocketAddr>,
     addr: SocketAddr,
     linger: bool,
     delack: bool,
 ) -> std::io::Result<Conn<'a>> {
-    if let Some(c) = connector {
+    if let (Some(c), None) = (connector, source) {
         return Ok(Conn::Raw(c.connect(addr, linger, delack).await?));
     }
-    let raw = connector::new_socket(addr.is_ipv6(), linger)?;
+    let raw = crate::engine::proxy::outgoing::socket_for(addr, source)?;
+    connector::set_linger(&raw, linger)?;
     if delack {
         // HAProxy delays the handshake's last ACK when data will be sent first, so that it
         // travels with the data (CONNECT_DELACK_ALWAYS).
@@ -266,7 +272,7 @@ pub async fn run(p: Probe<'_>) -> Finish {
                     .iter()
                     .find(|n| !matches!(n.kind, Kind::SetVar { .. } | Kind::UnsetVar { .. }))
                     .is_some_and(|n| matches!(n.kind, Kind::Expect(_)));
-                match timeout_at(first, connect(p.connector, addr, rule.linger, !next_is_expect)).await {
+                match timeout_at(first, connect(p.connector, p.source, addr, rule.linger, !next_is_expect)).await {
                     Err(_) => return timeout(false, cur),
                     Ok(Err(e)) => {
                         let status = if e.kind() == std::io::ErrorKind::TimedOut {

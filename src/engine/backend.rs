@@ -28,6 +28,8 @@ pub struct Server {
     pub spec: ServerSpec,
     /// Where to connect; changed by `set server addr`. `None` port means the client's port.
     pub addr: ArcSwap<ServerAddr>,
+    /// The server's own `source` address, parsed once (see [`Backend::source_of`]).
+    pub source: Option<std::net::SocketAddr>,
     /// Idle HTTP connections to this server, for reuse.
     pub idle: super::proxy::http::pool::IdlePool,
     /// Connections currently established or being established to this server.
@@ -217,6 +219,8 @@ pub struct Backend {
     pub observer: std::sync::OnceLock<Box<dyn Fn(usize, super::health::Hana) + Send + Sync>>,
     /// TCP keep-alive for server connections (`option srvtcpka`), built once.
     pub server_keepalive: Option<socket2::TcpKeepalive>,
+    /// The proxy's `source` address (servers without their own bind to it), parsed once.
+    pub source: Option<std::net::SocketAddr>,
 }
 
 /// What the balancer sees of the servers: live connection counts and the limits in force.
@@ -270,6 +274,7 @@ impl Backend {
                 name: s.name.clone(),
                 spec: s.clone(),
                 addr: ArcSwap::from_pointee(ServerAddr { ip, port: s.addr.port }),
+                source: s.opts.source.as_deref().and_then(|t| crate::ir::types::source_bind(t).ok()),
                 idle: Default::default(),
                 cur_conns: AtomicU32::new(0),
                 counters: Counters::default(),
@@ -291,6 +296,7 @@ impl Backend {
             id,
             name: spec.name.clone(),
             server_keepalive: super::proxy::sockopt::server_keepalive(&spec),
+            source: spec.source.as_ref().and_then(|s| crate::ir::types::source_bind(&s.addr).ok()),
             spec,
             servers: ServerList::new(servers),
             inner: Mutex::new(Inner { states, balancer, waiters: VecDeque::new() }),
@@ -557,6 +563,12 @@ impl Backend {
     /// `add server`: append a server built from `spec` with its initial `state` (HAProxy starts
     /// dynamic servers in maintenance). The balancer is rebuilt with the new server. Returns the
     /// server's index, or None when the list is full.
+    /// Where `srv`'s connections (traffic and checks) are bound before connecting: its own
+    /// `source`, else the proxy's; `None`: the system picks.
+    pub fn source_of(&self, srv: &Server) -> Option<std::net::SocketAddr> {
+        srv.source.or(self.source)
+    }
+
     pub fn add_server(&self, spec: ServerSpec, id: u32, state: ServerState) -> Option<usize> {
         let mut inner = self.inner.lock();
         let ip = match &spec.addr.host {
@@ -569,6 +581,7 @@ impl Backend {
             id,
             name: spec.name.clone(),
             addr: ArcSwap::from_pointee(ServerAddr { ip, port: spec.addr.port }),
+            source: spec.opts.source.as_deref().and_then(|t| crate::ir::types::source_bind(t).ok()),
             cur_conns: AtomicU32::new(0),
             counters: Counters::default(),
             shutdown: tokio::sync::Notify::new(),

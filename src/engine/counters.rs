@@ -238,6 +238,9 @@ pub struct Counters {
     pub internal_errors: Counter,
     /// Connections accepted (conn_tot) for frontends.
     pub connections: Counter,
+    /// Sessions answered by a server's `redir` instead of a connection: no request reached
+    /// the server (req_tot) and no connection was made (connect).
+    pub redirected: Counter,
     /// Last session start, seconds since epoch (lastsess).
     pub last_session: AtomicU64,
     /// Sessions per second (rate, rate_max).

@@ -16,6 +16,7 @@ use crate::engine::state::Cause;
 /// Syslog severities used by state lines.
 pub const LOG_EMERG: u8 = 0;
 pub const LOG_ALERT: u8 = 1;
+pub const LOG_ERR: u8 = 3;
 pub const LOG_NOTICE: u8 = 5;
 
 static STDERR: AtomicBool = AtomicBool::new(true);

@@ -75,6 +75,28 @@ pub struct SourceSpec {
     pub interface: Option<String>,
 }
 
+/// The local address a `source` word (server option or proxy keyword) binds outgoing
+/// connections to: port 0 lets the system pick. `Err` names the form haproxide cannot run yet
+/// (for "not supported yet"): port ranges, and addresses that are not IPv4/IPv6.
+pub fn source_bind(text: &str) -> Result<std::net::SocketAddr, &'static str> {
+    use super::addr::{self, AddrOpts, Family, PortSpec};
+    let opts = AddrOpts { allow_range: true, resolve: true, connect: true, ..Default::default() };
+    let a = addr::parse_address_env(text, opts).map_err(|_| "an invalid address")?;
+    let ip = match a.family {
+        Family::Inet | Family::Ipv4 | Family::Ipv6 => a.ip().ok_or("an address that is not IPv4 or IPv6")?,
+        _ => return Err("an address that is not IPv4 or IPv6"),
+    };
+    let port = match a.port {
+        PortSpec::None => 0,
+        PortSpec::Fixed(p) => p,
+        // HAProxy hands out a range's ports one connection at a time, and checks take theirs
+        // from the same range.
+        PortSpec::Range(..) => return Err("a port range"),
+        PortSpec::Offset(_) => return Err("a port offset"),
+    };
+    Ok(std::net::SocketAddr::new(ip, port))
+}
+
 /// `compression algo|type|offload`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CompressionSpec {
@@ -101,4 +123,20 @@ pub struct TcpKeepAlive {
     pub cnt: Option<u32>,
     pub idle: Option<u32>,
     pub intvl: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_bind;
+
+    #[test]
+    fn source_addresses_to_bind() {
+        let ok = |t: &str| source_bind(t).map(|a| a.to_string());
+        assert_eq!(ok("127.0.0.2"), Ok("127.0.0.2:0".into()));
+        assert_eq!(ok("127.0.0.2:4000"), Ok("127.0.0.2:4000".into()));
+        assert_eq!(ok("0.0.0.0"), Ok("0.0.0.0:0".into()));
+        assert_eq!(ok("ipv6@:8000"), Ok("[::]:8000".into()));
+        assert_eq!(ok("127.0.0.2:4000-4010"), Err("a port range"));
+        assert_eq!(ok("unix@/tmp/x"), Err("an address that is not IPv4 or IPv6"));
+    }
 }

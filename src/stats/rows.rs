@@ -305,7 +305,7 @@ pub fn server_row(eng: &Engine, be: &Backend, idx: usize, st: &ServerState, f: &
     }
     if http {
         // Every HTTP request is a session of its own on the server side.
-        r.set(REQ_TOT, c.requests.get().max(c.total.get()));
+        r.set(REQ_TOT, c.requests.get().max(c.total.get().saturating_sub(c.redirected.get())));
         http_fields(&mut r, c);
     }
     if r_st.observe.is_some() {
@@ -323,7 +323,7 @@ pub fn server_row(eng: &Engine, be: &Backend, idx: usize, st: &ServerState, f: &
     }
     r.set(MODE, mode_str(p));
     r.set(WREW, 0u64);
-    r.set(CONNECT, c.total.get());
+    r.set(CONNECT, c.total.get().saturating_sub(c.redirected.get()));
     r.set(REUSE, 0u64);
     let idle = srv.idle.len() as u32;
     r.set(SRV_ICUR, idle);
@@ -434,7 +434,7 @@ pub fn backend_row(eng: &Engine, be: &Backend, states: &[ServerState], f: &Filte
         r.set(ALGO, algo_str(&p.balance));
     }
     r.set(WREW, 0u64);
-    r.set(CONNECT, c.total.get());
+    r.set(CONNECT, c.total.get().saturating_sub(c.redirected.get()));
     r.set(REUSE, 0u64);
     r.set(EINT, 0u64);
     r.set(UWEIGHT, t.tot_uweight);

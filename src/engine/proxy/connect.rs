@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
+use super::outgoing::{self, OpenFailure};
 use super::pp::encode::{encode, Origin, SendProxy};
 
 use crate::engine::backend::{Acquired, Backend, Server};
@@ -53,6 +54,9 @@ pub struct Failed {
     pub server: Option<Arc<Server>>,
     /// The address the last connection attempt went to (logged as `%si:%sp`).
     pub addr: Option<std::net::SocketAddr>,
+    /// The local address the last attempt was made from, once its `connect` started
+    /// (logged as `%bi:%bp`).
+    pub local: Option<std::net::SocketAddr>,
     pub retries: u32,
     pub redispatched: bool,
     pub t_queue: Duration,
@@ -82,6 +86,7 @@ pub enum Got<R> {
 }
 
 pub async fn connect(
+    eng: &crate::engine::Engine,
     be: &Backend,
     hash_key: Option<&[u8]>,
     dst_port: u16,
@@ -89,13 +94,14 @@ pub async fn connect(
     force_persist: bool,
     origin: &Origin<'_>,
 ) -> Result<Connected, Failed> {
-    match connect_or_reuse(be, hash_key, dst_port, forced, force_persist, origin, |_| None::<()>).await? {
+    match connect_or_reuse(eng, be, hash_key, dst_port, forced, force_persist, origin, |_| None::<()>).await? {
         Got::New(c) => Ok(c),
         // Nothing is ever reused here.
         Got::Reused { server, t_queue, .. } => Err(Failed {
             why: ConnectFailure::NoServer,
             server: Some(server),
             addr: None,
+            local: None,
             retries: 0,
             redispatched: false,
             t_queue,
@@ -107,9 +113,12 @@ pub async fn connect(
 /// balancer picked, whether an idle connection to it can serve the request. `forced`: a server
 /// chosen by persistence (`use-server`, a cookie), taken without asking the balancer;
 /// `force_persist`: a `force-persist` rule matched, so it is never redispatched. A server
-/// with `send-proxy*` gets the PROXY header about `origin` first on a new connection.
+/// with `send-proxy*` gets the PROXY header about `origin` first on a new connection. New
+/// connections are bound to the server's `source` first; what a failed bind or a lack of free
+/// ports means goes to `eng`'s logs for the backend, as HAProxy says it.
 #[allow(clippy::too_many_arguments)]
 pub async fn connect_or_reuse<R>(
+    eng: &crate::engine::Engine,
     be: &Backend,
     hash_key: Option<&[u8]>,
     dst_port: u16,
@@ -158,7 +167,15 @@ pub async fn connect_or_reuse<R>(
                             Acquired::QueueFull => ConnectFailure::QueueFull,
                             _ => ConnectFailure::NoServer,
                         };
-                        return Err(Failed { why, server: None, addr: None, retries: attempt, redispatched, t_queue });
+                        return Err(Failed {
+                            why,
+                            server: None,
+                            addr: None,
+                            local: None,
+                            retries: attempt,
+                            redispatched,
+                            t_queue,
+                        });
                     }
                 }
             }
@@ -170,12 +187,19 @@ pub async fn connect_or_reuse<R>(
         }
         let target = srv.addr.load().target(dst_port);
         let c0 = Instant::now();
+        let mut local = None;
         let result = match target {
-            Some(addr) => match tokio::time::timeout(t_connect_max, TcpStream::connect(addr)).await {
-                Ok(Ok(s)) => Ok((s, addr)),
-                Ok(Err(_)) => Err(ConnectFailure::Refused),
-                Err(_) => Err(ConnectFailure::Timeout),
-            },
+            Some(addr) => {
+                let opened = outgoing::open(addr, be.source_of(&srv), t_connect_max).await;
+                local = opened.local;
+                match opened.result {
+                    Ok(s) => Ok((s, addr)),
+                    Err(why) => {
+                        say(eng, be, why);
+                        Err(if why == OpenFailure::Timeout { ConnectFailure::Timeout } else { ConnectFailure::Refused })
+                    }
+                }
+            }
             None => Err(ConnectFailure::Refused),
         };
         match result {
@@ -210,6 +234,7 @@ pub async fn connect_or_reuse<R>(
                         why,
                         server: Some(srv),
                         addr: target,
+                        local,
                         retries: attempt,
                         redispatched,
                         t_queue,
@@ -254,6 +279,19 @@ pub async fn connect_or_reuse<R>(
             }
         }
     }
+}
+
+/// HAProxy's words for an attempt that failed on our side of the connection: an alert when
+/// the source address cannot be bound, an error when no local port is free.
+fn say(eng: &crate::engine::Engine, be: &Backend, why: OpenFailure) {
+    let Some(text) = why.message(&be.name) else { return };
+    use crate::engine::events::{LOG_EMERG, LOG_ERR};
+    let (level, stderr) = match why {
+        OpenFailure::Bind => (LOG_EMERG, format!("[ALERT]    ({}) : {text} Aborting.", std::process::id())),
+        // Printed bare, without HAProxy's usual prefix.
+        _ => (LOG_ERR, text.clone()),
+    };
+    crate::engine::events::emit(eng, be, &[crate::engine::events::Line { level, text, stderr }]);
 }
 
 #[cfg(test)]

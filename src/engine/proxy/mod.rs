@@ -5,6 +5,7 @@ pub mod bufpool;
 pub mod connect;
 pub mod http;
 pub mod listener;
+pub mod outgoing;
 pub mod pp;
 pub mod relay;
 pub mod sockopt;

@@ -299,11 +299,12 @@ pub async fn serve(mut s: Session, mut client: TcpStream) {
     let mut origin = s.origin();
     // A PROXY v2 `unique-id` TLV carries the stream's ID (HAProxy generates it for the header).
     origin.unique_id = s.fe.unique_id.as_ref().map(|u| u.of(&s.source(Some(&be), &txn, false)));
-    match connect::connect(&be, key, s.local.port(), forced, force_persist, &origin).await {
+    match connect::connect(&s.eng, &be, key, s.local.port(), forced, force_persist, &origin).await {
         Err(f) => {
             o.server = f.server.clone();
             txn.server = f.server.clone();
             o.server_addr = f.addr;
+            o.backend_src = f.local;
             o.retries = f.retries;
             o.redispatched = f.redispatched;
             o.t_queue = if f.why == ConnectFailure::NoServer { -1 } else { f.t_queue.as_millis() as i64 };

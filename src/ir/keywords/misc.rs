@@ -215,6 +215,9 @@ pub fn source(cx: &mut Cx, d: &Directive) -> Flow {
         cx.r.alert_at(d, 1, format!("'source {}' : {e}", d.arg(1)));
         return Flow::Continue;
     }
+    if let Err(form) = crate::ir::types::source_bind(d.arg(1)) {
+        cx.r.not_yet(d, format!("'source' with {form}"));
+    }
     let mut spec = SourceSpec { addr: d.arg(1).to_string(), usesrc: None, interface: None };
     let mut i = 2;
     while d.has_arg(i) {
@@ -231,6 +234,8 @@ pub fn source(cx: &mut Cx, d: &Directive) -> Flow {
                         return Flow::Continue;
                     }
                 }
+                // Presenting another address needs transparent proxying (and root).
+                cx.r.not_yet(d, "'source ... usesrc'");
                 spec.usesrc = Some(v.to_string());
             }
             "interface" => {
@@ -238,6 +243,8 @@ pub fn source(cx: &mut Cx, d: &Directive) -> Flow {
                     cx.r.alert(d, "'source' : missing interface name.");
                     return Flow::Continue;
                 }
+                // Binding to a device needs root.
+                cx.r.not_yet(d, "'source ... interface'");
                 spec.interface = Some(d.arg(i + 1).to_string());
             }
             _ => {

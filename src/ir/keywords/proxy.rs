@@ -150,7 +150,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("max-session-srv-conns", Rejected, misc::max_session_srv_conns),
     kw("server-state-file-name", Supported, misc::server_state_file_name),
     kw("load-server-state-from-file", Supported, misc::load_server_state_from_file),
-    kw("source", Rejected, misc::source),
+    kw("source", Supported, misc::source),
     kw("usesrc", Rejected, misc::usesrc),
     kw("dispatch", Rejected, misc::dispatch),
     kw("transparent", Rejected, misc::transparent),

@@ -176,6 +176,8 @@ const SUPPORTED: &[&str] = &[
     "check-send-proxy",
     "no-check-send-proxy",
     "proxy-v2-options",
+    "source",
+    "redir",
 ];
 
 /// Where a server option error is reported: `[f:l] : 'server be/s' : msg`.
@@ -412,7 +414,6 @@ fn apply_options(
         }
         if kw == "source" {
             i = source(cx, d, i, o, who)?;
-            cx.r.not_yet(d, "server option 'source'");
             continue;
         }
         if let Some(msg) = missing_value(kw, &val) {

@@ -110,6 +110,9 @@ pub(super) fn source(cx: &mut Cx, d: &Directive, at: usize, o: &mut ServerOpts, 
         server_alert(cx, d, who, at + 1, &format!("{msg}."));
         return Err(());
     }
+    if let Err(form) = crate::ir::types::source_bind(v) {
+        cx.r.not_yet(d, format!("server option 'source' with {form}"));
+    }
     o.source = Some(v.to_string());
     let mut i = at + 2;
     loop {
@@ -147,6 +150,8 @@ pub(super) fn source(cx: &mut Cx, d: &Directive, at: usize, o: &mut ServerOpts, 
                         return failed(cx, i + 1, format!("'usesrc {u}' : {e}{}", e.trailing_lf()));
                     }
                 }
+                // Presenting another address needs transparent proxying (and root).
+                cx.r.not_yet(d, "server option 'source ... usesrc'");
                 i += 2;
             }
             "interface" => {
@@ -157,6 +162,8 @@ pub(super) fn source(cx: &mut Cx, d: &Directive, at: usize, o: &mut ServerOpts, 
                     cx.r.push(Diagnostic::new(Severity::Alert, Loc::None, msg));
                     return Err(());
                 }
+                // Binding to a device needs root.
+                cx.r.not_yet(d, "server option 'source ... interface'");
                 i += 2;
             }
             _ => return Ok(i),

@@ -19,6 +19,7 @@ pub mod errors;
 pub mod msg;
 pub mod parse;
 pub mod pool;
+mod redir;
 pub mod rules;
 mod stats;
 mod txlog;

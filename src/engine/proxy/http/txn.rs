@@ -616,8 +616,12 @@ async fn exchange(
     let own = &mut c.own;
     let mut origin = c.s.origin();
     origin.unique_id = tx.vars.unique_id.get().map(Vec::as_slice);
-    let got = connect::connect_or_reuse(be, key, c.s.local.port(), forced, flags.force, &origin, |srv| {
-        take_idle(own, srv, be, first)
+    let get_or_head = info.method_head || &cbuf[head.method.clone()] == b"GET";
+    let got = connect::connect_or_reuse(&c.s.eng, be, key, c.s.local.port(), forced, flags.force, &origin, |srv| {
+        if super::redir::applies(srv, get_or_head) {
+            return Some(None);
+        }
+        take_idle(own, srv, be, first).map(Some)
     })
     .await;
     let mut sc = match got {
@@ -625,6 +629,7 @@ async fn exchange(
             tx.server = f.server.clone();
             tx.vars.server = f.server.clone();
             tx.server_addr = f.addr;
+            tx.backend_src = f.local;
             tx.retries = f.retries;
             tx.redispatched = f.redispatched;
             tx.t_queue = if f.why == ConnectFailure::NoServer { -1 } else { f.t_queue.as_millis() as i64 };
@@ -641,7 +646,10 @@ async fn exchange(
             tx.bytes_out += n;
             return if keep && skip_body(c, info).await { Next::KeepAlive } else { Next::Close };
         }
-        Ok(Got::Reused { conn, server, t_queue }) => {
+        Ok(Got::Reused { conn: None, server, t_queue }) => {
+            return super::redir::redirect(c, be, server, t_queue, flags.direct, info, tx).await;
+        }
+        Ok(Got::Reused { conn: Some(conn), server, t_queue }) => {
             tx.t_queue = t_queue.as_millis() as i64;
             tx.t_connect = 0;
             tx.server = Some(server);
