@@ -15,6 +15,7 @@
 pub mod body;
 mod bufreq;
 pub mod capture;
+mod download;
 pub mod errors;
 pub mod msg;
 pub mod parse;
