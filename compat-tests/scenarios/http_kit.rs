@@ -577,7 +577,8 @@ fn run_client(port: u16, steps: &[C]) -> String {
 }
 
 /// Mask what varies between runs in a log line: the syslog date and pid, the client port, the
-/// accept date and the timer values (a timer that is -1 stays -1).
+/// accept date, the timer values (a timer that is -1 stays -1) and the process and frontend
+/// connection counts.
 pub fn mask_log(line: &str) -> String {
     let line = crate::harness::normalize::volatile(line);
     let mut words: Vec<String> = line.split(' ').map(String::from).collect();
@@ -588,6 +589,18 @@ pub fn mask_log(line: &str) -> String {
             if rest.chars().all(|c| c.is_ascii_digit()) {
                 words[i] = "127.0.0.1:PORT".into();
             }
+        }
+        // The connection counts `%ac/%fc/%bc/%sc/%rc`: HAProxy now and then counts one more
+        // connection on the frontend than the case ever opened (seen a few times per hundred
+        // runs, with nothing else connected to the port, never in haproxide), so the process
+        // and frontend counts are masked; the backend, server and retry counts stay compared.
+        let parts: Vec<&str> = w.split('/').collect();
+        if timers_done
+            && parts.len() == 5
+            && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        {
+            words[i] = format!("C/C/{}/{}/{}", parts[2], parts[3], parts[4]);
+            continue;
         }
         // The first all-numeric slash-separated word after the server name is the timers.
         if !timers_done
