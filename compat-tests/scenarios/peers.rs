@@ -21,7 +21,7 @@ const CFG: &str = "\
 peers mesh
     peer a 127.0.0.1:${PA}
     peer b 127.0.0.1:${PB}
-    table st type string len 16 size 100 expire 60s store conn_cnt,http_req_cnt,http_req_rate(1d),bytes_in_cnt,gpc(2),gpc_rate(2,1d)
+    table st type string len 16 size 100 expire 10m store conn_cnt,http_req_cnt,http_req_rate(1d),bytes_in_cnt,gpc(2),gpc_rate(2,1d)
 frontend fe
     bind 127.0.0.1:${PORT_0}
     http-request track-sc0 req.hdr(x-k) table mesh/st
@@ -29,7 +29,7 @@ frontend fe
     default_backend be
 backend be
     balance roundrobin
-    stick-table type string len 8 size 100 expire 30s peers mesh
+    stick-table type string len 8 size 100 expire 5m peers mesh
     stick on req.hdr(x-k)
     server s1 127.0.0.1:${WEB}
     server s2 127.0.0.1:${WEB}
@@ -41,7 +41,7 @@ peers mesh
     bind 127.0.0.1:${PL}
     server ${ME}
     server ${OTHER} 127.0.0.1:${PO}
-    table st type ip size 100 expire 60s store http_req_cnt,server_id
+    table st type ip size 100 expire 10m store http_req_cnt,server_id
 frontend fe
     bind 127.0.0.1:${PORT_0}
     http-request track-sc0 src table mesh/st
@@ -69,7 +69,7 @@ impl Peer {
     }
 
     fn table(&self, t: &str) -> String {
-        super::persistence::table_norm_in(&self.cli.cmd(&format!("show table {t}")), 10_000)
+        super::persistence::table_norm_in(&self.cli.cmd(&format!("show table {t}")), 60_000)
     }
 
     /// Wait until table `t` shows `n` entries, none in use, and the same text twice in a row
