@@ -95,10 +95,7 @@ fn main() -> ExitCode {
     err.diag_mode = args.diag;
 
     // Variables HAProxy sets before reading its configuration.
-    let local_peer = args
-        .local_peer
-        .clone()
-        .unwrap_or_else(|| nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default());
+    let local_peer = args.local_peer.clone().unwrap_or_else(haproxide::config::env::hostname);
     if let Some(l) = &args.local_peer {
         haproxide::ir::keywords::global::set_cmdline_localpeer(l);
     }

@@ -217,12 +217,7 @@ pub fn state_header(eng: &Engine, be: usize, srv: usize, st: &ServerState, now: 
         crate::ir::addr::PortSpec::Fixed(p) => p.to_string(),
         _ => "0".into(),
     };
-    let node = eng
-        .config
-        .global
-        .node
-        .clone()
-        .unwrap_or_else(|| nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_default());
+    let node = eng.config.global.node.clone().unwrap_or_else(crate::config::env::hostname);
     let states = b.states();
     let active = states.iter().any(|x| x.counts_as_up() && !x.backup);
     let tot: u32 = states.iter().filter(|x| x.counts_as_up() && x.backup != active).map(|x| x.eweight()).sum();

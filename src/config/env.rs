@@ -122,6 +122,12 @@ pub fn lookup(name: &str) -> Option<String> {
     })
 }
 
+/// The machine's host name (`gethostname`), HAProxy's default for `node`, `localpeer`,
+/// `log-send-hostname` and the email alerts' HELO; empty when it cannot be read.
+pub fn hostname() -> String {
+    nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

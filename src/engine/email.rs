@@ -67,7 +67,7 @@ impl Alerts {
             senders.push(Sender { addr, timeout, queue: rx });
         }
         let level = e.level.as_deref().and_then(|l| LEVELS.iter().position(|x| *x == l)).map_or(LOG_ALERT, |p| p as u8);
-        let myhostname = e.myhostname.clone().unwrap_or_else(system_hostname);
+        let myhostname = e.myhostname.clone().unwrap_or_else(crate::config::env::hostname);
         Some((Alerts { from: from.clone(), to: to.clone(), myhostname, level, queues }, senders))
     }
 
@@ -90,10 +90,6 @@ impl Alerts {
             let _ = q.send(message.clone());
         }
     }
-}
-
-fn system_hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default()
 }
 
 impl Sender {

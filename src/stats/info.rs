@@ -53,10 +53,7 @@ pub fn values(eng: &Engine, extra: Extra, float: bool) -> Vec<Value> {
         .sum::<u64>()
         + extra.cli_listeners;
     let bytes_out: u64 = eng.frontends.iter().map(|f| f.counters.bytes_out.get()).sum();
-    let node = g
-        .node
-        .clone()
-        .unwrap_or_else(|| nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_default());
+    let node = g.node.clone().unwrap_or_else(crate::config::env::hostname);
     let mut v = vec![Value::Empty; info_fields().len()];
     let mut set = |i: usize, x: Value| {
         if let Some(s) = v.get_mut(i) {

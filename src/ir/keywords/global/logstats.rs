@@ -190,11 +190,7 @@ pub fn log_send_hostname(cx: &mut Cx, d: &Directive) {
         cx.alert_soft(d, "'log-send-hostname' already specified. Continuing.");
         return;
     }
-    cx.g.log_send_hostname = Some(if d.has_arg(1) {
-        d.arg(1).to_string()
-    } else {
-        nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default()
-    });
+    cx.g.log_send_hostname = Some(if d.has_arg(1) { d.arg(1).to_string() } else { crate::config::env::hostname() });
 }
 
 /// `stats socket|timeout|maxconn|bind-process` in the global section.

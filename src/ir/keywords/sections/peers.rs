@@ -19,7 +19,7 @@ pub fn spec(g: &Global) -> PeersSpec {
     let local_name = crate::ir::keywords::global::cmdline_localpeer()
         .map(str::to_string)
         .or_else(|| g.localpeer.clone())
-        .unwrap_or_else(|| nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default());
+        .unwrap_or_else(crate::config::env::hostname);
     PeersSpec { local_name, ..Default::default() }
 }
 
