@@ -239,7 +239,7 @@ impl Rings {
     /// line, in declaration order; the alerts HAProxy prints at start for `ring@` names that
     /// no section declares.
     pub fn from_config(cfg: &Config) -> Result<Rings, Vec<String>> {
-        let mut made: Vec<(Span, Arc<Ring>)> = Vec::new();
+        let mut list: Vec<Arc<Ring>> = Vec::new();
         for r in &cfg.rings {
             let AuxDetail::Ring(spec) = &r.detail else { continue };
             let servers = spec
@@ -260,7 +260,7 @@ impl Rings {
                 timeout_connect: spec.timeout_connect.map(|ms| Duration::from_millis(u64::from(ms))),
                 servers,
             };
-            made.push((r.span.clone(), Arc::new(Ring::new(settings))));
+            list.push(Arc::new(Ring::new(settings)));
         }
         let all_lines = cfg.global.log.iter().chain(cfg.proxies.iter().flat_map(|p| p.log.targets.iter()));
         let mut implicit = Vec::new();
@@ -284,7 +284,6 @@ impl Rings {
         // Sinks are listed in the order HAProxy creates them: the ring sections as they are
         // parsed, then the implicit rings after parsing (global lines first, then each proxy's),
         // numbered in that order.
-        let mut list: Vec<Arc<Ring>> = made.into_iter().map(|(_, r)| r).collect();
         let mut implicit_named = Vec::new();
         for (n, (span, mut settings)) in implicit.into_iter().enumerate() {
             settings.name = format!("ring#{}", n + 1);

@@ -272,21 +272,15 @@ impl Machine<'_, '_> {
     }
 }
 
-/// `strtol` base 10: optional blanks and sign, digits; returns the number (None when no digit)
-/// and what follows.
+/// `strtol` base 10: the number (None when no digit was read) and what follows.
 pub(super) fn split_number(s: &str) -> (Option<i64>, &str) {
-    let t = s.trim_start();
-    let (neg, body) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 0 {
-        return (None, s);
+    let (v, rest) = crate::ir::keywords::global::strtol(s);
+    // strtol hands the whole text back when it read no digit.
+    if rest.len() == s.len() {
+        (None, s)
+    } else {
+        (Some(v), rest)
     }
-    let v: i64 = body[..digits].parse().unwrap_or(i64::MAX);
-    (Some(if neg { -v } else { v }), &body[digits..])
 }
 
 /// HAProxy keeps at most HCHK_DESC_LEN - 1 (127) bytes of check text.

@@ -75,7 +75,7 @@ pub fn parse_expect(a: &[&str], http: bool) -> Result<ExpectRule, String> {
                 if next.is_empty() {
                     return Err(format!("'{w}' expects a integer as argument"));
                 }
-                let v = atol(&next);
+                let v = crate::ir::keywords::global::atol(&next);
                 if !(-1..=i64::from(i32::MAX)).contains(&v) {
                     return Err(format!("'{w}' expects -1 or an integer from 0 to INT_MAX"));
                 }
@@ -294,20 +294,4 @@ fn parse_status_list(p: &str) -> Result<Vec<(u32, u32)>, String> {
         i += 1;
     }
     Ok(out)
-}
-
-fn atol(s: &str) -> i64 {
-    let t = s.trim_start();
-    let (neg, body) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let d: String = body.chars().take_while(char::is_ascii_digit).collect();
-    let v: i64 = d.parse().unwrap_or(0);
-    if neg {
-        -v
-    } else {
-        v
-    }
 }
